@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Husk",
+    products: [
+        .executable(name: "husk", targets: ["husk"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // Syscall numbers, errno, flags and C struct layouts; no logic.
+        .target(name: "LinuxABI"),
+        // The little C that Swift cannot express (ptrace/syscall wrappers, fork of a prepared child).
+        .target(name: "CHusk", linkerSettings: [.linkedLibrary("seccomp")]),
+        // Interception: ptrace (and later systrap/unotify); tracee memory, injection, fd installation.
+        .target(name: "Platform", dependencies: [
+            "LinuxABI", "CHusk",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // Gofer protocol messages, codec and the client end.
+        .target(name: "GoferProtocol", dependencies: [
+            "LinuxABI", "CHusk",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // The Gofer server.
+        .target(name: "Gofer", dependencies: [
+            "LinuxABI", "CHusk", "GoferProtocol",
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        // The in-memory kernel.
+        .target(name: "Sentry", dependencies: [
+            "LinuxABI", "CHusk", "Platform", "GoferProtocol",
+            .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        // Namespaces, cgroups, root view, seccomp filters, lifecycle.
+        .target(name: "Sandbox", dependencies: [
+            "LinuxABI", "CHusk", "Gofer", "Sentry", "Platform",
+            .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "husk", dependencies: [
+            "Sandbox", "Sentry", "Gofer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "LinuxABITests", dependencies: ["LinuxABI", "CHusk"]),
+        .testTarget(name: "GoferTests", dependencies: ["GoferProtocol", "Gofer", "LinuxABI", "CHusk"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "LinuxABI", "CHusk"]),
+        .testTarget(name: "SentryTests", dependencies: ["Sentry", "GoferProtocol", "Gofer", "LinuxABI", "Platform"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "IntegrationTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

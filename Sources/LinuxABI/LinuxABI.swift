@@ -1,0 +1,1 @@
+// LinuxABI: x86_64 Linux syscall numbers, errno names, flags and struct layouts. No logic.

@@ -1,0 +1,117 @@
+// The Platform contract: how the Sentry intercepts a task's system calls and acts on the task.
+// `ptrace` is the base implementation; `systrap` and `unotify` fit the same protocol later.
+// Every method is called from the Sentry's one kernel thread (ptrace requests must come from
+// the thread that attached the tracee).
+
+import SystemPackage
+
+/// A host thread id as the Sentry (one PID namespace up) sees it.
+public typealias HostTID = Int32
+
+/// The registers of a task stopped at a served syscall, as the Sentry needs them.
+public struct SyscallRegisters: Sendable {
+    public var nr: Int               // orig_rax
+    public var args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)  // rdi rsi rdx r10 r8 r9
+    public var ip: UInt64            // rip (after the syscall instruction)
+    public var sp: UInt64            // rsp
+    public init(nr: Int, args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64), ip: UInt64, sp: UInt64) {
+        self.nr = nr; self.args = args; self.ip = ip; self.sp = sp
+    }
+    public func arg(_ i: Int) -> UInt64 {
+        switch i { case 0: args.0; case 1: args.1; case 2: args.2; case 3: args.3; case 4: args.4; default: args.5 }
+    }
+}
+
+/// What the Platform reports about a task. Decoded from waitpid statuses for ptrace.
+public enum TaskEvent: Sendable {
+    /// The task stopped at entry of a syscall the application filter sends to the Sentry.
+    case syscall(HostTID, SyscallRegisters)
+    /// A new task was created by clone/fork/vfork (the parent is stopped at the event; the
+    /// child starts traced, and its first stop is reported as `.started`).
+    case cloned(parent: HostTID, child: HostTID, kind: CloneKind)
+    /// A traced child's first stop after creation.
+    case started(HostTID)
+    /// The task completed a host execve (of the stub image); the Loader now maps the program.
+    /// `formerTID` differs from the task's tid when a non-leader thread exec'd.
+    case execed(HostTID, formerTID: HostTID)
+    /// PTRACE_EVENT_EXIT: the task is about to exit with this wait status.
+    case exiting(HostTID, status: Int32)
+    /// The task is gone (reaped by the tracer): a wait status as waitpid reports it.
+    case exited(HostTID, status: Int32)
+    /// The task is about to receive a signal (signal-delivery stop).
+    case signalled(HostTID, signal: Int32)
+    /// A group-stop (SIGSTOP/SIGTSTP…) took effect in the task.
+    case groupStopped(HostTID, signal: Int32)
+}
+
+public enum CloneKind: Sendable { case fork, vfork, clone }
+
+/// How a stopped syscall continues.
+public enum SyscallCompletion: Sendable {
+    /// Skip the host call; the task sees `value` in rax (a negative errno for a failure).
+    case skip(Int64)
+    /// Let the host run the call as it is (it is allowed by the filter or rewritten).
+    case runNative
+    /// Rewrite the call's number and arguments, then run it natively.
+    case rewrite(SyscallRegisters)
+}
+
+/// What the first application task starts as.
+public struct FirstTaskSpec {
+    /// argv/envp passed to the stub image's host execve.
+    public var argv: [String]
+    public var envp: [String]
+    /// Host fds to place in the task at fixed numbers (e.g. the control socket and the stub
+    /// memfd); every other fd is closed in the child before it runs.
+    public var fixedFDs: [(hostFD: Int32, targetFD: Int32)]
+    /// The host fd of the stub executable to execveat(AT_EMPTY_PATH).
+    public var stubFD: Int32
+    public init(argv: [String], envp: [String], fixedFDs: [(hostFD: Int32, targetFD: Int32)], stubFD: Int32) {
+        self.argv = argv; self.envp = envp; self.fixedFDs = fixedFDs; self.stubFD = stubFD
+    }
+}
+
+public protocol Platform: AnyObject {
+    /// Forks the first application task (PID 1 of a fresh nested PID namespace), confines it
+    /// (no capabilities, NO_NEW_PRIVS, application filter) and starts tracing it. Returns its
+    /// host tid once it is stopped at its first exec event.
+    func startFirstTask(_ spec: FirstTaskSpec) throws(Errno) -> HostTID
+
+    /// A host fd that becomes readable when `nextEvent` may have something (a signalfd for
+    /// SIGCHLD under ptrace). The Sentry puts it in its epoll set.
+    var eventFD: Int32 { get }
+
+    /// The next pending event, or nil when none is pending (never blocks).
+    func nextEvent() -> TaskEvent?
+
+    /// Continues a task stopped at a served syscall.
+    func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno)
+
+    /// Resumes a task stopped at any other event (clone, exec, exit, group stop, started),
+    /// delivering `signal` when it is a signal-delivery stop (0 suppresses it).
+    func resume(_ tid: HostTID, signal: Int32) throws(Errno)
+
+    /// Copies tracee memory. Short reads (unmapped memory) throw EFAULT.
+    func readMemory(_ tid: HostTID, at address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(Errno)
+    func writeMemory(_ tid: HostTID, at address: UInt64, from buffer: UnsafeRawBufferPointer) throws(Errno)
+
+    /// Runs one syscall in a stopped task and returns its raw result (negative errno on
+    /// failure). The task must be stopped at a syscall or exec event; its registers are
+    /// restored afterwards. Pointer arguments refer to tracee memory: use `scratchAddress`.
+    func injectSyscall(_ tid: HostTID, _ nr: Int, _ args: [UInt64]) throws(Errno) -> Int64
+
+    /// A tracee address of scratch memory (at least `scratchSize` bytes) owned by the Sentry
+    /// in the task's address space, valid until the task's next exec.
+    func scratchAddress(_ tid: HostTID) throws(Errno) -> UInt64
+    var scratchSize: Int { get }
+
+    /// Installs a host fd into a stopped task and returns the task's new host fd number
+    /// (close-on-exec). The Sentry closes it later with `injectSyscall(close)`.
+    func installFD(_ tid: HostTID, _ hostFD: Int32) throws(Errno) -> Int32
+
+    /// Sets the full register file of a stopped task for a program entry (after exec).
+    func setEntryRegisters(_ tid: HostTID, ip: UInt64, sp: UInt64) throws(Errno)
+
+    /// Sends a signal to a host thread (tgkill from the Sentry).
+    func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
+}
