@@ -71,6 +71,32 @@ public struct FirstTaskSpec {
     }
 }
 
+/// Host fd numbers the Sentry keeps in every task (unreachable by the program, whose fd
+/// syscalls are all served).
+public enum TaskHostFD {
+    /// The task's end of the control socket over which `installFD` sends fds.
+    public static let control: Int32 = 1000
+    /// The stub executable (a memfd) that every execve re-executes.
+    public static let stub: Int32 = 1001
+}
+
+/// What the kernel set up when the stub image was exec'd: the Loader builds on it.
+public struct StubImage: Sendable {
+    /// The stack pointer at exec (points at argc of the stub's own tiny stack).
+    public var stackPointer: UInt64
+    /// AT_SYSINFO_EHDR: the vDSO the kernel mapped, reused by the program.
+    public var vdsoBase: UInt64
+    /// AT_RANDOM's 16 bytes live here in the stub's stack; the Loader may reuse or write its own.
+    public var randomAddress: UInt64
+    /// Where the stub ELF is mapped, and the page range the Loader must leave alone.
+    public var stubBase: UInt64
+    public var stubSize: UInt64
+    public init(stackPointer: UInt64, vdsoBase: UInt64, randomAddress: UInt64, stubBase: UInt64, stubSize: UInt64) {
+        self.stackPointer = stackPointer; self.vdsoBase = vdsoBase; self.randomAddress = randomAddress
+        self.stubBase = stubBase; self.stubSize = stubSize
+    }
+}
+
 public protocol Platform: AnyObject {
     /// Forks the first application task (PID 1 of a fresh nested PID namespace), confines it
     /// (no capabilities, NO_NEW_PRIVS, application filter) and starts tracing it. Returns its
@@ -111,6 +137,19 @@ public protocol Platform: AnyObject {
 
     /// Sets the full register file of a stopped task for a program entry (after exec).
     func setEntryRegisters(_ tid: HostTID, ip: UInt64, sp: UInt64) throws(Errno)
+
+    /// Replaces the stopped task's image with a fresh copy of the stub executable (host
+    /// execveat of the stub memfd the task holds at `TaskHostFD.stub`), and returns the task's
+    /// tid afterwards (a non-leader thread takes the leader's). The task is left stopped and
+    /// ready for `injectSyscall`, `writeMemory` and `setEntryRegisters` (the Loader's work).
+    /// A vfork parent sharing the old address space is released by the kernel.
+    func execStub(_ tid: HostTID) throws(Errno) -> HostTID
+
+    /// Facts about the stub image of a stopped task, read at its last exec.
+    func stubImage(_ tid: HostTID) throws(Errno) -> StubImage
+
+    /// The task's thread id in its own (nested) PID namespace, which is what the program sees.
+    func virtualTID(_ tid: HostTID) -> Int32?
 
     /// Sends a signal to a host thread (tgkill from the Sentry).
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
