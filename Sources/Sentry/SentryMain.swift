@@ -1,0 +1,51 @@
+// The Sentry's entry point, called by `husk sentry` once the Sandbox has confined the process.
+
+/// What `husk run` hands the Sentry. Every fd is a host fd already open in the Sentry process.
+public struct SentryConfig {
+    /// Our end of the SOCK_SEQPACKET socketpair whose other end the Gofer serves (the root view).
+    public var goferSocketFD: Int32
+    /// The program's stdio: pipe ends (or a pty later) relayed by husk run. The Sentry sets
+    /// them non-blocking and serves fds 0, 1, 2 of the first task from them.
+    public var stdinFD: Int32
+    public var stdoutFD: Int32
+    public var stderrFD: Int32
+    /// Where the Sentry writes the program's final wait status (4 bytes, little-endian Int32)
+    /// before it exits; husk run turns it into its own exit status (128+N for signal N).
+    public var statusFD: Int32
+    /// The program and its arguments, resolved in the sandbox's VFS (PATH search applies when
+    /// argv[0] has no slash), and its environment.
+    public var argv: [String]
+    public var envp: [String]
+    /// Log every served syscall on stderr in strace's format.
+    public var strace: Bool
+    /// husk run's terminal settings when its stdin/stdout is a terminal (nil: ENOTTY inside).
+    public var terminal: TerminalInfo?
+    /// The working directory of the program inside the sandbox.
+    public var workingDirectory: String
+    public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
+                argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
+        self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD
+        self.stderrFD = stderrFD; self.statusFD = statusFD; self.argv = argv; self.envp = envp
+        self.strace = strace; self.terminal = terminal; self.workingDirectory = workingDirectory
+    }
+}
+
+/// The terminal husk run sits on: raw kernel termios bytes (TCGETS, 36 bytes) and window size.
+public struct TerminalInfo: Sendable {
+    public var termios: [UInt8]
+    public var rows: UInt16
+    public var columns: UInt16
+    public init(termios: [UInt8], rows: UInt16, columns: UInt16) {
+        self.termios = termios; self.rows = rows; self.columns = columns
+    }
+}
+
+/// Exit statuses of `husk run` for failures before the program runs, as container runtimes use them.
+public enum HuskExitStatus {
+    /// husk's own failure (bad flag, missing rootfs, sandbox setup).
+    public static let internalError: Int32 = 125
+    /// The program exists but cannot be executed (not executable, not an ELF, permission).
+    public static let cannotExecute: Int32 = 126
+    /// The program was not found.
+    public static let notFound: Int32 = 127
+}
