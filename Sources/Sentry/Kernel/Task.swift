@@ -1,0 +1,172 @@
+import Glibc
+import Platform
+import SystemPackage
+
+/// User and group ids of a task, as the Sentry keeps them (the host sees other ids).
+public struct Credentials: Sendable {
+    public var uid: UInt32 = 0, euid: UInt32 = 0, suid: UInt32 = 0, fsuid: UInt32 = 0
+    public var gid: UInt32 = 0, egid: UInt32 = 0, sgid: UInt32 = 0, fsgid: UInt32 = 0
+    public var groups: [UInt32] = []
+    public init() {}
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid; euid = uid; suid = uid; fsuid = uid
+        self.gid = gid; egid = gid; sgid = gid; fsgid = gid
+    }
+    public var isRoot: Bool { fsuid == 0 }
+}
+
+/// A thread group (a Linux process): what its threads share.
+public final class ThreadGroup {
+    /// The leader's host tid (the Sentry's PID namespace) and the program-visible pid.
+    public let hostTGID: HostTID
+    public var pid: Int32
+    public weak var parent: ThreadGroup?
+    public var children: [ThreadGroup] = []
+    public var threads: [Task] = []
+    /// comm (PR_SET_NAME, /proc/PID/comm), 15 bytes at most.
+    public var name: [UInt8] = []
+    /// The sandbox path of the executable, for /proc/PID/exe.
+    public var executablePath: [UInt8] = []
+    public var argv: [[UInt8]] = []
+    public var rlimits: ResourceLimits
+    /// Signal dispositions as rt_sigaction recorded them (the host holds the live copy).
+    public var signalActions: [SignalAction] = Array(repeating: SignalAction(), count: 65)
+    public var exitStatus: Int32?
+    public init(hostTGID: HostTID, pid: Int32, parent: ThreadGroup?, rlimits: ResourceLimits) {
+        self.hostTGID = hostTGID; self.pid = pid; self.parent = parent; self.rlimits = rlimits
+    }
+}
+
+/// A recorded sigaction (kernel struct layout: handler, flags, restorer, mask).
+public struct SignalAction: Sendable {
+    public var handler: UInt64 = 0   // SIG_DFL
+    public var flags: UInt64 = 0
+    public var restorer: UInt64 = 0
+    public var mask: UInt64 = 0
+    public init() {}
+}
+
+/// RLIMIT_* values (soft, hard) for the 16 resources.
+public struct ResourceLimits: Sendable {
+    public static let infinity = UInt64.max
+    public var limits: [(soft: UInt64, hard: UInt64)]
+    public init() {
+        limits = Array(repeating: (ResourceLimits.infinity, ResourceLimits.infinity), count: 16)
+        limits[3] = (8 << 20, ResourceLimits.infinity)   // RLIMIT_STACK
+        limits[4] = (0, ResourceLimits.infinity)          // RLIMIT_CORE
+        limits[6] = (63_419, 63_419)                      // RLIMIT_NPROC
+        limits[7] = (1024, 1_048_576)                     // RLIMIT_NOFILE
+        limits[8] = (8 << 20, 8 << 20)                    // RLIMIT_MEMLOCK
+        limits[11] = (63_419, 63_419)                     // RLIMIT_SIGPENDING
+        limits[12] = (819_200, 819_200)                   // RLIMIT_MSGQUEUE
+        limits[13] = (0, 0)                               // RLIMIT_NICE
+        limits[14] = (0, 0)                               // RLIMIT_RTPRIO
+    }
+    public var openFiles: Int32 { Int32(clamping: limits[7].soft) }
+}
+
+/// A thread of the sandboxed program: one host thread traced by the Sentry.
+public final class Task {
+    public unowned let kernel: Kernel
+    /// The host tid (the Sentry's PID namespace) and the tid the program sees.
+    public private(set) var hostTID: HostTID
+    public var tid: Int32
+    public let group: ThreadGroup
+    public var fdTable: FDTable
+    public var fs: FSContext
+    public var creds: Credentials
+    /// clone flags seen at the seccomp stop, applied when the child appears.
+    var pendingCloneFlags: UInt64 = 0
+    /// The syscall a parked task waits to retry.
+    var parked: (args: SyscallArguments, waiter: Waiter)?
+
+    init(kernel: Kernel, hostTID: HostTID, tid: Int32, group: ThreadGroup, fdTable: FDTable, fs: FSContext, creds: Credentials) {
+        self.kernel = kernel; self.hostTID = hostTID; self.tid = tid; self.group = group
+        self.fdTable = fdTable; self.fs = fs; self.creds = creds
+    }
+
+    /// After a non-leader exec the task takes the leader's host tid.
+    func rename(hostTID: HostTID, tid: Int32) { self.hostTID = hostTID; self.tid = tid }
+
+    var platform: Platform { kernel.platform }
+
+    // MARK: Tracee memory. Copy in once, validate the copy, never read a pointer twice.
+
+    public func copyIn(_ address: UInt64, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) {
+        if buffer.isEmpty { return }
+        try platform.readMemory(hostTID, at: address, into: buffer)
+    }
+
+    public func copyInBytes(_ address: UInt64, count: Int) throws(Errno) -> [UInt8] {
+        if count == 0 { return [] }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+        defer { buffer.deallocate() }
+        try copyIn(address, buffer)
+        return [UInt8](buffer)
+    }
+
+    /// Reads a NUL-terminated string of at most `maximum` bytes (without the NUL): ENAMETOOLONG
+    /// past it, EFAULT on an unmapped page. Reads page by page so a string that ends just
+    /// before an unmapped page is still read.
+    public func copyInString(_ address: UInt64, maximum: Int = 4096) throws(Errno) -> [UInt8] {
+        if address == 0 { throw .badAddress }
+        var result: [UInt8] = []
+        var addr = address
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
+        defer { chunk.deallocate() }
+        while result.count <= maximum {
+            let toPageEnd = 4096 - Int(addr & 4095)
+            let n = min(toPageEnd, maximum + 1 - result.count)
+            let part = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<n])
+            try copyIn(addr, part)
+            if let nul = part.firstIndex(of: 0) {
+                result.append(contentsOf: part[0..<nul])
+                return result
+            }
+            result.append(contentsOf: part)
+            addr &+= UInt64(n)
+        }
+        throw .fileNameTooLong
+    }
+
+    public func copyOut(_ address: UInt64, _ buffer: UnsafeRawBufferPointer) throws(Errno) {
+        if buffer.isEmpty { return }
+        try platform.writeMemory(hostTID, at: address, from: buffer)
+    }
+
+    public func copyOut(_ address: UInt64, _ bytes: [UInt8]) throws(Errno) {
+        let r: Result<Void, Errno> = bytes.withUnsafeBytes { b in Result { () throws(Errno) in try copyOut(address, b) } }
+        try r.get()
+    }
+
+    /// Little-endian scalar reads and writes for single-word arguments (int *, off_t *…).
+    public func copyInValue<T: FixedWidthInteger>(_ address: UInt64, as: T.Type) throws(Errno) -> T {
+        var v = T.zero
+        let r: Result<Void, Errno> = withUnsafeMutableBytes(of: &v) { b in Result { () throws(Errno) in try copyIn(address, b) } }
+        try r.get()
+        return T(littleEndian: v)
+    }
+
+    public func copyOutValue<T: FixedWidthInteger>(_ address: UInt64, _ value: T) throws(Errno) {
+        let v = value.littleEndian
+        let r: Result<Void, Errno> = withUnsafeBytes(of: v) { b in Result { () throws(Errno) in try copyOut(address, b) } }
+        try r.get()
+    }
+
+    /// Reads a NULL-terminated array of string pointers (argv/envp), bounded like Linux (ARG_MAX).
+    public func copyInStringArray(_ address: UInt64, maximumCount: Int = 0x7FFF_FFFF, maximumBytes: Int = 2 << 20) throws(Errno) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        if address == 0 { return out }
+        var total = 0
+        var p = address
+        while true {
+            let ptr = try copyInValue(p, as: UInt64.self)
+            if ptr == 0 { return out }
+            let s = try copyInString(ptr, maximum: 128 * 1024)
+            total += s.count + 1 + 8
+            if total > maximumBytes || out.count >= maximumCount { throw .argListTooLong }
+            out.append(s)
+            p &+= 8
+        }
+    }
+}
