@@ -1,0 +1,28 @@
+import Platform
+import SystemPackage
+
+/// Address-space operations the Sentry performs in a stopped task by syscall injection.
+extension Task {
+    /// Runs one syscall in the task; a negative result becomes the thrown Errno.
+    @discardableResult
+    public func inject(_ nr: Int, _ args: [UInt64]) throws(Errno) -> UInt64 {
+        let r = try platform.injectSyscall(hostTID, nr, args)
+        if r < 0 && r > -4096 { throw Errno(rawValue: Int32(-r)) }
+        return UInt64(bitPattern: r)
+    }
+
+    /// Maps a host file into the task: installs the fd, runs the native mmap, closes the fd.
+    /// This is how file-backed mmap and the ELF loader reach file pages without the program
+    /// ever holding a host fd of its own.
+    public func mapHostFile(_ hostFD: Int32, address: UInt64, length: UInt64, prot: Int32, flags: Int32, offset: Int64) throws(Errno) -> UInt64 {
+        let fd = try platform.installFD(hostTID, hostFD)
+        defer { _ = try? platform.injectSyscall(hostTID, 3 /* close */, [UInt64(fd)]) }
+        return try inject(9 /* mmap */, [address, length, UInt64(UInt32(bitPattern: prot)), UInt64(UInt32(bitPattern: flags)), UInt64(fd), UInt64(bitPattern: offset)])
+    }
+
+    /// Anonymous memory in the task (MAP_PRIVATE|MAP_ANONYMOUS plus `extraFlags`).
+    public func mapAnonymous(address: UInt64, length: UInt64, prot: Int32, extraFlags: Int32 = 0) throws(Errno) -> UInt64 {
+        let flags = Int32(0x02 | 0x20) | extraFlags
+        return try inject(9, [address, length, UInt64(UInt32(bitPattern: prot)), UInt64(UInt32(bitPattern: flags)), UInt64.max, 0])
+    }
+}
