@@ -1,0 +1,174 @@
+#define _GNU_SOURCE
+#include "chusk_sandbox.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <asm/termbits.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void child_fail(int err_fd, int err) {
+    ssize_t r = write(err_fd, &err, sizeof err);
+    (void)r;
+    _exit(125);
+}
+
+void chusk_reset_signals(void) {
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, NULL);
+    for (int s = 1; s < NSIG; s++) {
+        if (s == SIGKILL || s == SIGSTOP) continue;
+        signal(s, SIG_DFL);
+    }
+}
+
+// Runs in the child only: no allocation, no return.
+static void spawn_child(int exe_fd, const char *path, char *const argv[], char *const envp[],
+                        const int32_t *fd_src, const int32_t *fd_dst, int nfds,
+                        unsigned long unshare_flags, int want_setsid, int sync_read, int err_write) {
+    char byte;
+    ssize_t n;
+    do { n = read(sync_read, &byte, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(125);  // parent gave up (or died): never exec
+    if (unshare_flags && unshare((int)unshare_flags) != 0) child_fail(err_write, errno);
+    if (want_setsid && setsid() < 0) child_fail(err_write, errno);
+    // Copy every source above all sources and targets first, so installing one target can
+    // never clobber a source still to be installed.
+    int base = 3;
+    for (int i = 0; i < nfds; i++) {
+        if (fd_src[i] >= base) base = fd_src[i] + 1;
+        if (fd_dst[i] >= base) base = fd_dst[i] + 1;
+    }
+    if (exe_fd >= base) base = exe_fd + 1;
+    if (sync_read >= base) base = sync_read + 1;
+    if (err_write >= base) base = err_write + 1;
+    int tmp[64];
+    if (nfds > 64) child_fail(err_write, EINVAL);
+    for (int i = 0; i < nfds; i++) {
+        tmp[i] = fcntl(fd_src[i], F_DUPFD_CLOEXEC, base);
+        if (tmp[i] < 0) child_fail(err_write, errno);
+    }
+    for (int i = 0; i < nfds; i++) {
+        if (dup2(tmp[i], fd_dst[i]) < 0) child_fail(err_write, errno);
+    }
+    // Everything not in the map closes at exec (err_write too: EOF tells the parent exec worked).
+    if (syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        for (int fd = 0; fd < 4096; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+    for (int i = 0; i < nfds; i++) fcntl(fd_dst[i], F_SETFD, 0);
+    chusk_reset_signals();
+    if (exe_fd >= 0) {
+        syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
+    } else {
+        execve(path, argv, envp);
+    }
+    child_fail(err_write, errno);
+}
+
+pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const envp[],
+                  const int32_t *fd_src, const int32_t *fd_dst, int nfds,
+                  unsigned long clone_flags, unsigned long unshare_flags, int want_setsid,
+                  int *sync_write_fd, int *err_read_fd) {
+    int sync[2], err[2];
+    if (pipe2(sync, O_CLOEXEC) != 0) return -errno;
+    if (pipe2(err, O_CLOEXEC) != 0) { int e = errno; close(sync[0]); close(sync[1]); return -e; }
+    long pid = syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) {
+        int e = errno;
+        close(sync[0]); close(sync[1]); close(err[0]); close(err[1]);
+        return -e;
+    }
+    if (pid == 0) {
+        close(sync[1]);
+        close(err[0]);
+        spawn_child(exe_fd, path, argv, envp, fd_src, fd_dst, nfds, unshare_flags, want_setsid,
+                    sync[0], err[1]);
+        _exit(125);
+    }
+    close(sync[0]);
+    close(err[1]);
+    *sync_write_fd = sync[1];
+    *err_read_fd = err[0];
+    return (pid_t)pid;
+}
+
+int chusk_mount(const char *source, const char *target, const char *fstype,
+                unsigned long flags, const char *data) {
+    return mount(source, target, fstype, flags, data) == 0 ? 0 : -errno;
+}
+
+int chusk_umount2(const char *target, int flags) {
+    return umount2(target, flags) == 0 ? 0 : -errno;
+}
+
+int chusk_pivot_root(const char *new_root, const char *put_old) {
+    return syscall(SYS_pivot_root, new_root, put_old) == 0 ? 0 : -errno;
+}
+
+int chusk_pidfd_open(pid_t pid) {
+    long r = syscall(SYS_pidfd_open, pid, 0);
+    return r < 0 ? -errno : (int)r;
+}
+
+int chusk_pidfd_send_signal(int pidfd, int sig) {
+    return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0 ? 0 : -errno;
+}
+
+int chusk_signalfd_block(const int *signals, int n) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < n; i++) sigaddset(&set, signals[i]);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) != 0) return -errno;
+    int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return fd < 0 ? -errno : fd;
+}
+
+int chusk_signalfd_read(int sfd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(sfd, &info, sizeof info);
+    if (n < 0) return errno == EAGAIN ? 0 : -errno;
+    if (n != (ssize_t)sizeof info) return 0;
+    return (int)info.ssi_signo;
+}
+
+int chusk_ignore_signal(int sig) {
+    return signal(sig, SIG_IGN) == SIG_ERR ? -errno : 0;
+}
+
+int chusk_tcgets(int fd, uint8_t *buf, int len) {
+    struct termios t;   // the kernel's layout (asm/termbits.h), 36 bytes
+    if (ioctl(fd, TCGETS, &t) != 0) return -errno;
+    int n = len < (int)sizeof t ? len : (int)sizeof t;
+    memcpy(buf, &t, (size_t)n);
+    return n;
+}
+
+int chusk_tiocgwinsz(int fd, uint16_t *rows, uint16_t *cols) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return -errno;
+    *rows = ws.ws_row;
+    *cols = ws.ws_col;
+    return 0;
+}
+
+int chusk_getrandom(void *buf, size_t len) {
+    ssize_t r = getrandom(buf, len, 0);
+    return r < 0 ? -errno : (int)r;
+}
+
+int chusk_wifexited(int status) { return WIFEXITED(status); }
+int chusk_wexitstatus(int status) { return WEXITSTATUS(status); }
+int chusk_wifsignaled(int status) { return WIFSIGNALED(status); }
+int chusk_wtermsig(int status) { return WTERMSIG(status); }

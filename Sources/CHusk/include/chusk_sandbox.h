@@ -1,0 +1,60 @@
+// CHusk sandbox helpers: spawning the Gofer/Sentry/monitor with namespaces and an explicit fd
+// map, and the mount/pivot/pidfd/signalfd calls the Glibc module does not import.
+#ifndef CHUSK_SANDBOX_H
+#define CHUSK_SANDBOX_H
+#include <stdint.h>
+#include <sys/types.h>
+
+enum {
+    CHUSK_SB_CLONE_NEWNS = 0x00020000,
+    CHUSK_SB_CLONE_NEWCGROUP = 0x02000000,
+    CHUSK_SB_CLONE_NEWUTS = 0x04000000,
+    CHUSK_SB_CLONE_NEWIPC = 0x08000000,
+    CHUSK_SB_CLONE_NEWUSER = 0x10000000,
+    CHUSK_SB_CLONE_NEWPID = 0x20000000,
+    CHUSK_SB_CLONE_NEWNET = 0x40000000,
+};
+
+enum {
+    CHUSK_SB_MS_RDONLY = 1, CHUSK_SB_MS_NOSUID = 2, CHUSK_SB_MS_NODEV = 4, CHUSK_SB_MS_NOEXEC = 8,
+    CHUSK_SB_MS_REMOUNT = 32, CHUSK_SB_MS_BIND = 4096, CHUSK_SB_MS_REC = 16384,
+    CHUSK_SB_MS_PRIVATE = 1 << 18, CHUSK_SB_MNT_DETACH = 2,
+};
+
+/// Starts a child with clone(clone_flags | SIGCHLD). The child blocks until the parent writes
+/// one byte to *sync_write_fd (EOF instead: the child exits with 125 without exec'ing), then
+/// unshare(unshare_flags) if nonzero (CLONE_NEWCGROUP belongs here, after the parent moved the
+/// child into its cgroup), setsid() if want_setsid, installs fd_src[i] as fd_dst[i] and lets
+/// every other fd close on exec, resets the signal mask and dispositions, and execs exe_fd
+/// (execveat AT_EMPTY_PATH; exe_fd < 0: execve(path)). A failure of any child step is written
+/// as a 4-byte errno to the close-on-exec pipe whose read end is *err_read_fd (0 bytes: exec ok).
+/// Returns the pid, or -errno (nothing left open).
+pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const envp[],
+                  const int32_t *fd_src, const int32_t *fd_dst, int nfds,
+                  unsigned long clone_flags, unsigned long unshare_flags, int want_setsid,
+                  int *sync_write_fd, int *err_read_fd);
+
+int chusk_mount(const char *source, const char *target, const char *fstype,
+                unsigned long flags, const char *data);   // 0 or -errno
+int chusk_umount2(const char *target, int flags);          // 0 or -errno
+int chusk_pivot_root(const char *new_root, const char *put_old); // 0 or -errno
+int chusk_pidfd_open(pid_t pid);                           // fd or -errno
+int chusk_pidfd_send_signal(int pidfd, int sig);           // 0 or -errno
+/// Blocks the signals (in the calling thread) and returns a CLOEXEC|NONBLOCK signalfd, or -errno.
+int chusk_signalfd_block(const int *signals, int n);
+/// Reads one pending signal number from a signalfd: > 0, 0 if none, -errno on error.
+int chusk_signalfd_read(int sfd);
+/// Unblocks every signal and resets all dispositions (for a child before exec).
+void chusk_reset_signals(void);
+int chusk_ignore_signal(int sig);                          // SIG_IGN; 0 or -errno
+/// TCGETS into buf (>= 36 bytes: the kernel struct termios): 0 or -errno.
+int chusk_tcgets(int fd, uint8_t *buf, int len);
+int chusk_tiocgwinsz(int fd, uint16_t *rows, uint16_t *cols); // 0 or -errno
+int chusk_getrandom(void *buf, size_t len);                // bytes or -errno
+/// W* macros on a wait status.
+int chusk_wifexited(int status);
+int chusk_wexitstatus(int status);
+int chusk_wifsignaled(int status);
+int chusk_wtermsig(int status);
+
+#endif

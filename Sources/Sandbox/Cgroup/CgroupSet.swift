@@ -1,0 +1,132 @@
+import Glibc
+import SystemPackage
+
+/// The sandbox's cgroup directories: created by husk run, joined by the Gofer and the Sentry
+/// (so by every task), emptied and removed by the monitor.
+public struct CgroupSet: Sendable {
+    public var placements: [CgroupPlacement]
+    public init(placements: [CgroupPlacement]) { self.placements = placements }
+    public var directories: [String] { placements.map(\.sandboxDirectory) }
+
+    /// The placements for this process, read from /proc/self/cgroup and /proc/self/mountinfo.
+    public static func planForSelf(id: String, wanted: [String] = CgroupLayout.defaultControllers) -> [CgroupPlacement] {
+        let membership = CgroupLayout.parseMembership((try? HostFS.read("/proc/self/cgroup")) ?? "")
+        let mounts = CgroupLayout.parseMounts((try? HostFS.read("/proc/self/mountinfo")) ?? "")
+        var v2: [String] = []
+        if let m = mounts.first(where: { $0.version == .v2 }),
+           let line = membership.first(where: { $0.hierarchyID == 0 && $0.controllers.isEmpty }),
+           let dir = CgroupLayout.directory(of: line.path, mountPoint: m.mountPoint, mountRoot: m.mountRoot) {
+            v2 = ((try? HostFS.read(dir + "/cgroup.controllers")) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        }
+        return CgroupLayout.plan(membership: membership, mounts: mounts, v2Available: v2, wanted: wanted, id: id)
+    }
+
+    /// Creates `husk/<id>` in every placement. On failure removes what it created.
+    public static func create(_ placements: [CgroupPlacement]) throws(HuskError) -> CgroupSet {
+        var made: [String] = []
+        for p in placements {
+            do {
+                if p.version == .v2 { enableV2(p, in: p.ownDirectory) }
+                try HostFS.mkdirIfMissing(p.huskDirectory)
+                if p.controllers.contains("cpuset") { try copyCpuset(into: p.huskDirectory, from: p.ownDirectory) }
+                if p.version == .v2 { enableV2(p, in: p.huskDirectory) }
+                try HostFS.mkdirIfMissing(p.sandboxDirectory)
+                made.append(p.sandboxDirectory)
+                if p.controllers.contains("cpuset") { try copyCpuset(into: p.sandboxDirectory, from: p.huskDirectory) }
+            } catch {
+                for d in made.reversed() { rmdir(d) }
+                throw HuskError("cgroup \(p.sandboxDirectory)", error)
+            }
+        }
+        return CgroupSet(placements: placements)
+    }
+
+    /// A new v1 cpuset starts with empty cpus and mems, and refuses tasks until they are set.
+    static func copyCpuset(into dir: String, from parent: String) throws(Errno) {
+        for f in ["cpuset.cpus", "cpuset.mems"] {
+            let mine = (try? HostFS.read(dir + "/" + f)) ?? ""
+            if !mine.trimmingWhitespace.isEmpty { continue }
+            let value = try HostFS.read(parent + "/" + f).trimmingWhitespace
+            if !value.isEmpty { try HostFS.write(dir + "/" + f, value) }
+        }
+    }
+
+    /// v2 delegates controllers to children through cgroup.subtree_control (best effort: a
+    /// cgroup that holds processes itself cannot enable them, the "no internal processes" rule).
+    static func enableV2(_ p: CgroupPlacement, in dir: String) {
+        let line = p.controllers.map { "+" + $0 }.joined(separator: " ")
+        try? HostFS.write(dir + "/cgroup.subtree_control", line)
+    }
+
+    /// Moves a process (all its threads) into the sandbox's cgroup in every hierarchy.
+    public func join(pid: pid_t) throws(HuskError) {
+        for d in directories {
+            do { try HostFS.write(d + "/cgroup.procs", String(pid)) } catch { throw HuskError("cgroup join \(d)", error) }
+        }
+    }
+
+    /// SIGKILLs everything in the directories (v1 has no cgroup.kill) until they are empty,
+    /// then removes them (children first). Returns false if something could not be removed.
+    @discardableResult
+    public static func killAndRemove(_ dirs: [String], timeoutMillis: Int = 10_000) -> Bool {
+        var all: [String] = []
+        for d in dirs { all.append(contentsOf: subtree(d)) }   // deepest first
+        var waited = 0
+        while true {
+            var busy = false
+            for d in all {
+                let text = (try? HostFS.read(d + "/cgroup.procs")) ?? ""
+                for line in text.split(separator: "\n") {
+                    if let pid = pid_t(line), pid > 0 { busy = true; kill(pid, SIGKILL) }
+                }
+            }
+            if !busy || waited >= timeoutMillis { break }
+            usleep(5_000); waited += 5
+        }
+        var ok = true
+        for d in all {
+            var tries = 0
+            while rmdir(d) != 0 {
+                let e = errno
+                if e == ENOENT { break }
+                tries += 1
+                if tries > 200 || e != EBUSY { ok = false; break }
+                usleep(5_000)
+            }
+        }
+        return ok
+    }
+
+    /// The directory and its cgroup subdirectories, deepest first.
+    static func subtree(_ dir: String) -> [String] {
+        guard let d = opendir(dir) else { return [dir] }
+        var subs: [String] = []
+        while let e = readdir(d) {
+            guard e.pointee.d_type == UInt8(DT_DIR) else { continue }
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            subs.append(dir + "/" + name)
+        }
+        closedir(d)
+        return subs.flatMap { subtree($0) } + [dir]
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\n" || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\n" || c == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// A fresh sandbox id: 12 hex digits.
+public func newSandboxID() -> String {
+    var bytes = [UInt8](repeating: 0, count: 6)
+    if bytes.withUnsafeMutableBytes({ chusk_getrandom_bytes($0) }) != 6 {
+        let t = UInt64(getpid()) << 20 ^ UInt64(time(nil))
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: t >> (8 * i)) }
+    }
+    return bytes.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+}
