@@ -109,6 +109,10 @@ open class FileDescription {
     /// A host fd with the file's contents, for mmap and the ELF loader; nil when the file has none.
     open var hostFD: Int32? { nil }
 
+    /// The VFS node the file was opened from (directory fds are the base of *at() calls);
+    /// nil for pipes, sockets and host stdio. VFS file types override it.
+    open var dentry: Dentry? { nil }
+
     /// The sandbox path of the file, for /proc, getcwd, fchdir and --strace; nil when it has none.
     open var path: [UInt8]? { nil }
 
