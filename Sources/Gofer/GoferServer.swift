@@ -1,0 +1,133 @@
+// The Gofer's request loop: receive one message, decode, serve, reply. A malformed message
+// gets an error reply (EINVAL for a bad name, EPROTO otherwise) and the loop goes on.
+
+import CHusk
+import Glibc
+import GoferProtocol
+import SystemPackage
+
+final class GoferServer {
+    let socketFD: Int32
+    let rootFD: Int32
+    let readOnly: Bool
+    var nodes = NodeTable()
+    private var writer = WireWriter(reservingCapacity: GoferWire.maxMessageSize)
+    private let recvBuffer: UnsafeMutableRawBufferPointer
+    /// Scratch for getdents64.
+    let direntBuffer: UnsafeMutableRawBufferPointer
+    /// Set when the peer is gone or the socket broke.
+    private var broken = false
+
+    init(socketFD: Int32, rootFD: Int32, readOnly: Bool) {
+        self.socketFD = socketFD
+        self.rootFD = rootFD
+        self.readOnly = readOnly
+        recvBuffer = .allocate(byteCount: GoferWire.maxMessageSize, alignment: 16)
+        direntBuffer = .allocate(byteCount: 32 * 1024, alignment: 16)
+    }
+
+    deinit {
+        nodes.removeAll()
+        recvBuffer.deallocate()
+        direntBuffer.deallocate()
+    }
+
+    func serve() -> Int32 {
+        var fds: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+        while !broken {
+            var nfds: Int32 = 0
+            var flags: Int32 = 0
+            let n = withUnsafeMutablePointer(to: &fds) { p in
+                p.withMemoryRebound(to: Int32.self, capacity: 4) { fp in
+                    chusk_gofer_recv(socketFD, recvBuffer.baseAddress, recvBuffer.count, fp, 4, &nfds, &flags)
+                }
+            }
+            // The client never sends fds: drop any that came.
+            withUnsafePointer(to: &fds) { p in
+                p.withMemoryRebound(to: Int32.self, capacity: 4) { fp in
+                    for i in 0..<Int(max(0, min(nfds, 4))) { hostClose(fp[i]) }
+                }
+            }
+            if n == 0 { return 0 }
+            if n < 0 {
+                if n == -Int(ECONNRESET) { return 0 }
+                return 1
+            }
+            let raw = UnsafeRawBufferPointer(rebasing: recvBuffer[0..<n])
+            if flags & Int32(MSG_TRUNC | MSG_CTRUNC) != 0 {
+                send(id: GoferHeader.peekID(raw), .error(EPROTO))
+                continue
+            }
+            let decoded: (id: UInt32, request: GoferRequest)
+            do {
+                decoded = try GoferRequest.decode(raw)
+            } catch {
+                send(id: GoferHeader.peekID(raw), .error(error == .badName ? EINVAL : EPROTO))
+                continue
+            }
+            dispatch(id: decoded.id, decoded.request)
+        }
+        return broken ? 1 : 0
+    }
+
+    private func dispatch(id: UInt32, _ req: GoferRequest) {
+        if case let .close(h) = req {
+            nodes.clientClose(h)
+            return
+        }
+        if case let .getdents(h) = req {
+            do throws(Errno) { try getdents(id: id, h) } catch { send(id: id, .error(error.rawValue)) }
+            return
+        }
+        var fd: Int32 = -1
+        let reply: GoferReply
+        do throws(Errno) {
+            reply = try serve(req, fd: &fd)
+        } catch {
+            hostClose(fd)
+            send(id: id, .error(error.rawValue))
+            return
+        }
+        send(id: id, reply, fd: fd)
+        hostClose(fd)  // the client has its own copy now
+    }
+
+    /// Sends one reply, with `fd` as SCM_RIGHTS when >= 0.
+    func send(id: UInt32, _ reply: GoferReply, fd: Int32 = -1) {
+        writer.bytes.removeAll(keepingCapacity: true)
+        reply.encode(id: id, into: &writer)
+        let n = writer.bytes.withUnsafeBytes { chusk_gofer_send(socketFD, $0.baseAddress, $0.count, fd) }
+        if n < 0 { broken = true }
+    }
+
+    // MARK: Lookups shared by the operations
+
+    func record(_ h: GoferHandle) throws(Errno) -> NodeRecord {
+        guard let r = nodes[h] else { throw Errno(rawValue: EBADF) }
+        return r
+    }
+
+    func directory(_ h: GoferHandle) throws(Errno) -> NodeRecord {
+        let r = try record(h)
+        guard r.type == FileType.dir else { throw Errno(rawValue: ENOTDIR) }
+        return r
+    }
+
+    func writable() throws(Errno) {
+        if readOnly { throw Errno(rawValue: EROFS) }
+    }
+
+    func ensureRoom() throws(Errno) {
+        if nodes.isFull { throw Errno(rawValue: ENFILE) }
+    }
+
+    /// Records a fresh O_PATH fd for `name` below `parent` and returns its node.
+    func adopt(pathFD: Int32, parent: GoferHandle, name: [UInt8]) throws(Errno) -> GoferNode {
+        let st: stat
+        do throws(Errno) { st = try hostFstat(pathFD) } catch { hostClose(pathFD); throw error }
+        let a = GoferAttr(st)
+        let h = nodes.insert(fd: pathFD, parent: parent, name: name, dev: a.dev, ino: a.ino,
+                             type: a.mode & FileType.mask)
+        return GoferNode(handle: h, attr: a)
+    }
+}
