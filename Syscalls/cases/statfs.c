@@ -1,0 +1,22 @@
+// syscalls: statfs, fstatfs
+#include "check.h"
+#include <sys/vfs.h>
+
+int main(void) {
+    struct statfs s;
+    if (CHECK(statfs("/etc/os-release", &s)) == 0) {
+        FACT("f_namelen > 0", s.f_namelen > 0);
+        FACT("f_bsize > 0", s.f_bsize > 0);
+    }
+    if (CHECK(statfs("/", &s)) == 0) FACT("/ f_namelen > 0", s.f_namelen > 0);
+    if (CHECK(statfs("/dev/null", &s)) == 0) FACT("/dev/null f_namelen > 0", s.f_namelen > 0);
+    int fd = must_open("/usr/share/base-files", O_RDONLY);
+    if (CHECK(fstatfs(fd, &s)) == 0) FACT("fstatfs f_namelen > 0", s.f_namelen > 0);
+    int path = must_open("/etc", O_PATH);
+    CHECKN("fstatfs O_PATH", fstatfs(path, &s));
+    CHECKN("statfs missing", statfs("/no-such-file", &s));
+    CHECKN("statfs through a file", statfs("/etc/os-release/x", &s));
+    CHECKN("statfs bad buffer", statfs("/", BADPTR));
+    CHECKN("fstatfs bad fd", fstatfs(-1, &s));
+    return 0;
+}
