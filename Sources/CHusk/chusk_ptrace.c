@@ -1,0 +1,191 @@
+#define _GNU_SOURCE
+#include "chusk_ptrace.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+_Static_assert((int)CHUSK_PTRACE_GETREGS == (int)PTRACE_GETREGS, "ptrace");
+_Static_assert((int)CHUSK_PTRACE_SEIZE == (int)PTRACE_SEIZE, "ptrace");
+_Static_assert((int)CHUSK_PTRACE_GET_SYSCALL_INFO == (int)PTRACE_GET_SYSCALL_INFO, "ptrace");
+_Static_assert((int)CHUSK_PTRACE_O_EXITKILL == (int)PTRACE_O_EXITKILL, "ptrace");
+_Static_assert((int)CHUSK_PTRACE_EVENT_STOP == (int)PTRACE_EVENT_STOP, "ptrace");
+_Static_assert((int)CHUSK_WALL == (int)__WALL, "wait");
+
+static long chusk_ret(long r) { return r == -1 ? -errno : r; }
+
+long chusk_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data) {
+    return chusk_ret(ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data));
+}
+long chusk_ptrace_getregs(pid_t pid, struct user_regs_struct *regs) {
+    return chusk_ret(ptrace(PTRACE_GETREGS, pid, NULL, regs));
+}
+long chusk_ptrace_setregs(pid_t pid, const struct user_regs_struct *regs) {
+    return chusk_ret(ptrace(PTRACE_SETREGS, pid, NULL, (void *)regs));
+}
+long chusk_ptrace_geteventmsg(pid_t pid, unsigned long *msg) {
+    return chusk_ret(ptrace(PTRACE_GETEVENTMSG, pid, NULL, msg));
+}
+long chusk_ptrace_syscall_op(pid_t pid) {
+    struct __ptrace_syscall_info info;
+    memset(&info, 0, sizeof info);
+    long r = ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof info, &info);
+    return r == -1 ? -errno : (long)info.op;
+}
+long chusk_waitpid(pid_t pid, int *status, int options) {
+    long r;
+    do { r = waitpid(pid, status, options); } while (r == -1 && errno == EINTR);
+    return chusk_ret(r);
+}
+long chusk_vm_read(pid_t pid, void *local, size_t len, uint64_t remote) {
+    struct iovec l = { local, len }, r = { (void *)(uintptr_t)remote, len };
+    return chusk_ret(process_vm_readv(pid, &l, 1, &r, 1, 0));
+}
+long chusk_vm_write(pid_t pid, const void *local, size_t len, uint64_t remote) {
+    struct iovec l = { (void *)local, len }, r = { (void *)(uintptr_t)remote, len };
+    return chusk_ret(process_vm_writev(pid, &l, 1, &r, 1, 0));
+}
+long chusk_tgkill(pid_t tgid, pid_t tid, int sig) {
+    return chusk_ret(syscall(SYS_tgkill, tgid, tid, sig));
+}
+long chusk_memfd_create(const char *name, unsigned int flags) {
+    return chusk_ret(syscall(SYS_memfd_create, name, flags));
+}
+long chusk_sigchld_signalfd(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    int e = pthread_sigmask(SIG_BLOCK, &set, NULL);
+    if (e) return -e;
+    return chusk_ret(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+}
+void chusk_drain_signalfd(int fd) {
+    struct signalfd_siginfo buf[8];
+    while (read(fd, buf, sizeof buf) > 0) {}
+}
+
+// ---- the first task's child: async-signal-safe code only (raw syscalls, no allocation) ----
+
+struct kernel_sigaction { void *handler; unsigned long flags; void *restorer; uint64_t mask; };
+
+static void child_fail(int err_fd, int err) {
+    int e = err;
+    (void)!write(err_fd, &e, sizeof e);
+    syscall(SYS_exit_group, 127);
+    for (;;) {}
+}
+
+static void close_all_but(const int *keep, int n) {
+    // keep[] is small: sort it, then close the gaps between kept fds.
+    int k[20];
+    for (int i = 0; i < n; i++) k[i] = keep[i];
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && k[j - 1] > k[j]; j--) { int t = k[j]; k[j] = k[j - 1]; k[j - 1] = t; }
+    unsigned lo = 0;
+    for (int i = 0; i < n; i++) {
+        if ((unsigned)k[i] > lo) syscall(SYS_close_range, lo, (unsigned)k[i] - 1, 0);
+        lo = (unsigned)k[i] + 1;
+    }
+    syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+static void __attribute__((noreturn)) first_task_child(const struct chusk_first_task *s, int sync_r, int err_w) {
+    int maxdst = 2;
+    for (int i = 0; i < s->nfds; i++) if (s->dst_fds[i] > maxdst) maxdst = s->dst_fds[i];
+    int stage = maxdst + 1;
+
+    // The targets (1000, 1001) must be valid fd numbers, and staging goes above them.
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rlim_t need = (rlim_t)stage + (rlim_t)s->nfds + 8;
+        if (rl.rlim_cur < need) {
+            rl.rlim_cur = need;
+            if (rl.rlim_max < need) rl.rlim_max = need;
+            if (setrlimit(RLIMIT_NOFILE, &rl) != 0) child_fail(err_w, errno);
+        }
+    }
+    // Stage everything above the targets first, so a source never collides with a target.
+    err_w = fcntl(err_w, F_DUPFD_CLOEXEC, stage);
+    if (err_w < 0) syscall(SYS_exit_group, 127);
+    sync_r = fcntl(sync_r, F_DUPFD_CLOEXEC, stage);
+    if (sync_r < 0) child_fail(err_w, errno);
+    int staged[16];
+    for (int i = 0; i < s->nfds; i++) {
+        staged[i] = fcntl(s->src_fds[i], F_DUPFD_CLOEXEC, stage);
+        if (staged[i] < 0) child_fail(err_w, errno);
+    }
+    for (int i = 0; i < s->nfds; i++)  // dup2 clears close-on-exec on the target
+        if (dup2(staged[i], s->dst_fds[i]) < 0) child_fail(err_w, errno);
+    int keep[20];
+    int n = 0;
+    for (int i = 0; i < s->nfds; i++) keep[n++] = s->dst_fds[i];
+    keep[n++] = sync_r;
+    keep[n++] = err_w;
+    close_all_but(keep, n);
+
+    // Dispositions set to SIG_IGN and the mask survive execve: reset both (raw, so that
+    // glibc's reserved signals 32/33 are reset too).
+    for (int sig = 1; sig <= 64; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        struct kernel_sigaction ksa = { SIG_DFL, 0, NULL, 0 };
+        syscall(SYS_rt_sigaction, sig, &ksa, NULL, 8);
+    }
+    uint64_t empty = 0;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
+
+    // No capabilities: empty the bounding set (so an exec as uid 0 gains nothing), the
+    // ambient set, then the permitted/effective/inheritable sets.
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) child_fail(err_w, errno);
+    }
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &hdr, data) != 0) child_fail(err_w, errno);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(err_w, errno);
+
+    // Wait for the tracer: until it has set PTRACE_O_TRACESECCOMP, RET_TRACE fails every
+    // filtered call (execveat included) with ENOSYS.
+    char go = 0;
+    ssize_t r;
+    do { r = read(sync_r, &go, 1); } while (r < 0 && errno == EINTR);
+    if (r != 1) syscall(SYS_exit_group, 126);
+    close(sync_r);
+
+    struct sock_fprog prog = { s->filter_len, (struct sock_filter *)s->filter };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) child_fail(err_w, errno);
+    syscall(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+    child_fail(err_w, errno);
+    for (;;) {}
+}
+
+long chusk_spawn_first_task(const struct chusk_first_task *spec, int *sync_fd, int *err_fd) {
+    if (spec->nfds < 0 || spec->nfds > 16) return -EINVAL;
+    int syncp[2], errp[2];
+    if (pipe2(syncp, O_CLOEXEC) != 0) return -errno;
+    if (pipe2(errp, O_CLOEXEC) != 0) { int e = errno; close(syncp[0]); close(syncp[1]); return -e; }
+    // A raw clone behaves like fork (no CLONE_VM, no atfork handlers): the child only runs
+    // the C above and never returns into Swift.
+    long pid = syscall(SYS_clone, (unsigned long)(CLONE_NEWPID | SIGCHLD), 0, 0, 0, 0);
+    if (pid == 0) first_task_child(spec, syncp[0], errp[1]);
+    int e = errno;
+    close(syncp[0]);
+    close(errp[1]);
+    if (pid < 0) { close(syncp[1]); close(errp[0]); return -e; }
+    *sync_fd = syncp[1];
+    *err_fd = errp[0];
+    return pid;
+}

@@ -1,0 +1,80 @@
+// Starting the first application task: PID 1 of a fresh PID namespace, confined, traced
+// from before its filter exists, stopped at the exec event of its stub image.
+
+import CHusk
+import Glibc
+import SystemPackage
+
+extension PtracePlatform {
+    /// `spec.fixedFDs` gets `taskControlFD` at `TaskHostFD.control` unless it names that
+    /// target itself, and `spec.stubFD` at `TaskHostFD.stub` unless it is already listed.
+    public func startFirstTask(_ spec: FirstTaskSpec) throws(Errno) -> HostTID {
+        var fds = spec.fixedFDs
+        if !fds.contains(where: { $0.targetFD == TaskHostFD.control }) { fds.append((taskControlFD, TaskHostFD.control)) }
+        let execFD: Int32
+        if let e = fds.first(where: { $0.hostFD == spec.stubFD }) { execFD = e.targetFD }
+        else { fds.append((spec.stubFD, TaskHostFD.stub)); execFD = TaskHostFD.stub }
+        guard fds.count <= 16 else { throw Errno.invalidArgument }
+
+        let argv = Self.cStrings(spec.argv), envp = Self.cStrings(spec.envp)
+        defer { for p in argv { free(p) }; for p in envp { free(p) } }
+        let src = fds.map { $0.hostFD }, dst = fds.map { $0.targetFD }
+        var syncFD: Int32 = -1, errFD: Int32 = -1
+        let pid: Int = src.withUnsafeBufferPointer { s in
+            dst.withUnsafeBufferPointer { d in
+                argv.withUnsafeBufferPointer { a in
+                    envp.withUnsafeBufferPointer { e in
+                        filterProgram.withUnsafeBytes { f in
+                            var c = chusk_first_task(src_fds: s.baseAddress, dst_fds: d.baseAddress, nfds: Int32(fds.count),
+                                                     exec_fd: execFD, argv: a.baseAddress, envp: e.baseAddress,
+                                                     filter: f.baseAddress, filter_len: UInt16(f.count / 8))
+                            return chusk_spawn_first_task(&c, &syncFD, &errFD)
+                        }
+                    }
+                }
+            }
+        }
+        if pid < 0 { throw Errno(rawValue: Int32(-pid)) }
+        let tid = HostTID(pid)
+        defer { close(errFD) }
+
+        // Seize with all options at once, then let the child load its filter and exec.
+        let seized = chusk_ptrace(Int(CHUSK_PTRACE_SEIZE), tid, 0, Self.options)
+        if seized < 0 {
+            close(syncFD)                     // the child exits when its read sees EOF
+            var st: Int32 = 0
+            _ = chusk_waitpid(tid, &st, 0)
+            throw Errno(rawValue: Int32(-seized))
+        }
+        var go: UInt8 = 1
+        _ = write(syncFD, &go, 1)
+        close(syncFD)
+
+        while true {
+            var status: Int32 = 0
+            let r = chusk_waitpid(tid, &status, Int32(CHUSK_WALL))
+            if r < 0 { throw Errno(rawValue: Int32(-r)) }
+            if !WaitStatus.stopped(status) {
+                var err: Int32 = 0
+                let n = read(errFD, &err, 4)
+                throw n == 4 && err > 0 ? Errno(rawValue: err) : Errno.noSuchProcess
+            }
+            let event = WaitStatus.event(status)
+            if event == Int32(CHUSK_PTRACE_EVENT_EXEC) { break }
+            // The execveat's (or the failure report's) seccomp stop, an exit event: go on.
+            let sig = event == 0 && WaitStatus.stopSignal(status) != SIGTRAP | 0x80 ? WaitStatus.stopSignal(status) : 0
+            try Self.check(chusk_ptrace(Int(CHUSK_PTRACE_CONT), tid, 0, UInt(sig)))
+        }
+        var t = TracedTask()
+        t.stop = .execEvent
+        t.started = true
+        try getRegs(tid, &t.regs)
+        t.stub = readStubImage(tid, t.regs)
+        tasks[tid] = t
+        return tid
+    }
+
+    static func cStrings(_ list: [String]) -> [UnsafeMutablePointer<CChar>?] {
+        list.map { strdup($0) } + [nil]
+    }
+}

@@ -1,0 +1,222 @@
+// Running syscalls inside a stopped task: injection, fd installation and the stub exec.
+//
+// At a seccomp stop the call in progress is replaced (the kernel runs whatever orig_rax says
+// after the stop); the original call is then used up and the task sits at a syscall-exit
+// stop, which `complete` knows how to finish. Elsewhere the task is sent to a `syscall`
+// instruction (the stub's gadget) and runs under PTRACE_SYSCALL to that call's exit stop,
+// passing through the application filter again. Registers are restored afterwards.
+
+import CHusk
+import Glibc
+import SystemPackage
+
+extension PtracePlatform {
+    public func injectSyscall(_ tid: HostTID, _ nr: Int, _ args: [UInt64]) throws(Errno) -> Int64 {
+        guard args.count <= 6 else { throw Errno.invalidArgument }
+        func at(_ i: Int) -> UInt64 { i < args.count ? args[i] : 0 }
+        return try inject(tid, nr, (at(0), at(1), at(2), at(3), at(4), at(5))).result
+    }
+
+    /// Runs one call; returns its raw result and the tid that reported its exit (differs
+    /// only after a non-leader's successful exec).
+    func inject(_ tid: HostTID, _ nr: Int, _ a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64),
+                tgid: HostTID? = nil) throws(Errno) -> (result: Int64, tid: HostTID) {
+        guard var t = tasks[tid] else { throw Errno.noSuchProcess }
+        switch t.stop {
+        case .running, .otherEvent: throw Errno.invalidArgument
+        case .execEvent:
+            // Still inside execve: its exit would overwrite rax. Run it to its exit stop first.
+            let r = try runToSyscallExit(tid, exec: false, tgid: nil)
+            _ = r
+            try getRegs(tid, &t.regs)
+            t.stop = .syscallExit
+        default: break
+        }
+        var w = t.regs
+        w.setArgs(a)
+        if t.stop == .seccomp {
+            w.orig_rax = UInt64(bitPattern: Int64(nr))
+        } else {
+            let gadget: UInt64
+            if let stub = t.stub { gadget = stub.stubBase + StubELF.gadgetOffset }
+            else if t.consumedNr != nil { gadget = t.regs.rip &- 2 }   // the task's own syscall instruction
+            else { throw Errno.invalidArgument }
+            w.rip = gadget
+            w.rax = UInt64(bitPattern: Int64(nr))
+            w.orig_rax = UInt64.max
+        }
+        try setRegs(tid, w)
+        let exit: (tid: HostTID, execed: HostTID?)
+        do throws(Errno) {
+            exit = try runToSyscallExit(tid, exec: tgid != nil, tgid: tgid)
+        } catch {
+            tasks[tid] = nil == tasks[tid] ? nil : t.withStop(.otherEvent)
+            throw error
+        }
+        var after = user_regs_struct()
+        try getRegs(exit.tid, &after)
+        let result = Int64(bitPattern: after.rax)
+        if let former = exit.execed {
+            // A new image: its registers are the ones to keep; the old call is gone.
+            t.regs = after
+            t.stop = .syscallExit
+            t.consumedNr = nil
+            t.stub = readStubImage(exit.tid, after)
+            if exit.tid != tid { tasks[tid] = nil }
+            if former != tid { tasks[former] = nil }
+            tasks[exit.tid] = t
+            return (result, exit.tid)
+        }
+        if t.stop == .seccomp { t.consumedNr = Int(Int64(bitPattern: t.regs.orig_rax)) }
+        t.stop = .syscallExit
+        try setRegs(tid, t.regs)
+        tasks[tid] = t
+        return (result, tid)
+    }
+
+    /// Resumes with PTRACE_SYSCALL until a syscall-exit stop of this task. Signals arriving
+    /// meanwhile are suppressed and sent again (tkill) once the exit stop is reached.
+    func runToSyscallExit(_ tid: HostTID, exec: Bool, tgid: HostTID?) throws(Errno) -> (tid: HostTID, execed: HostTID?) {
+        var waitTID = tid
+        var execed: HostTID? = nil
+        var signals: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+        var nsig = 0
+        defer {
+            let target = execed == nil ? tid : waitTID
+            withUnsafeBytes(of: signals) { s in
+                for i in 0..<nsig { _ = chusk_syscall6(200 /* tkill */, Int(target), Int(s.load(fromByteOffset: i * 4, as: Int32.self)), 0, 0, 0, 0) }
+            }
+        }
+        try ptraceResume(tid, CHUSK_PTRACE_SYSCALL)
+        while true {
+            var status: Int32 = 0
+            let r = chusk_waitpid(waitTID, &status, Int32(CHUSK_WALL))
+            if r < 0 {
+                // A non-leader's exec takes the leader's tid: look for it there.
+                if r == -Int(ECHILD), exec, let g = tgid, waitTID != g { waitTID = g; continue }
+                throw Errno(rawValue: Int32(-r))
+            }
+            if !WaitStatus.stopped(status) {
+                handleStatus(waitTID, status)      // queues .exited
+                throw Errno.noSuchProcess
+            }
+            let sig = WaitStatus.stopSignal(status)
+            let event = WaitStatus.event(status)
+            switch event {
+            case 0 where sig == SIGTRAP | 0x80:
+                if chusk_ptrace_syscall_op(waitTID) == Int(CHUSK_SYSCALL_INFO_EXIT) { return (waitTID, execed) }
+            case 0:
+                if nsig < 4 {
+                    withUnsafeMutableBytes(of: &signals) { $0.storeBytes(of: sig, toByteOffset: nsig * 4, as: Int32.self) }
+                    nsig += 1
+                }
+            case Int32(CHUSK_PTRACE_EVENT_SECCOMP), Int32(CHUSK_PTRACE_EVENT_STOP):
+                break
+            case Int32(CHUSK_PTRACE_EVENT_EXEC):
+                execed = HostTID(truncatingIfNeeded: (try? eventMessage(waitTID)) ?? UInt(tid))
+            case Int32(CHUSK_PTRACE_EVENT_EXIT):
+                if waitTID != tid && exec {  // the old leader leaving during a non-leader's exec
+                    try? ptraceResume(waitTID, CHUSK_PTRACE_CONT)
+                    continue
+                }
+                handleStatus(waitTID, status)      // queues .exiting; the task was killed
+                throw Errno.noSuchProcess
+            default:
+                // A clone/fork event from an injected clone: report the child as usual.
+                let saved = tasks[waitTID]
+                handleStatus(waitTID, status)
+                tasks[waitTID] = saved
+            }
+            try ptraceResume(waitTID, CHUSK_PTRACE_SYSCALL)
+        }
+    }
+
+    public func installFD(_ tid: HostTID, _ hostFD: Int32) throws(Errno) -> Int32 {
+        let scratch = try scratchAddress(tid)
+        try sendFD(hostFD)
+        // In scratch: msghdr @0, iovec @64, 1 data byte @88, control (24 bytes) @96.
+        let b = msgBuffer
+        b.initializeMemory(as: UInt8.self, repeating: 0, count: 120)
+        b.storeBytes(of: scratch + 64, toByteOffset: 16, as: UInt64.self)   // msg_iov
+        b.storeBytes(of: UInt64(1), toByteOffset: 24, as: UInt64.self)      // msg_iovlen
+        b.storeBytes(of: scratch + 96, toByteOffset: 32, as: UInt64.self)   // msg_control
+        b.storeBytes(of: UInt64(24), toByteOffset: 40, as: UInt64.self)     // msg_controllen
+        b.storeBytes(of: scratch + 88, toByteOffset: 64, as: UInt64.self)   // iov_base
+        b.storeBytes(of: UInt64(1), toByteOffset: 72, as: UInt64.self)      // iov_len
+        do throws(Errno) {
+            try writeMemory(tid, at: scratch, from: UnsafeRawBufferPointer(start: b, count: 120))
+            let r = try inject(tid, 47 /* recvmsg */, (UInt64(TaskHostFD.control), scratch, 0x4000_0000 /* MSG_CMSG_CLOEXEC */, 0, 0, 0)).result
+            if r < 0 { throw Errno(rawValue: Int32(-r)) }
+        } catch {
+            drainControl()
+            throw error
+        }
+        try readMemory(tid, at: scratch + 96, into: UnsafeMutableRawBufferPointer(start: b, count: 24))
+        let len = b.load(fromByteOffset: 0, as: UInt64.self)
+        let level = b.load(fromByteOffset: 8, as: Int32.self)
+        let type = b.load(fromByteOffset: 12, as: Int32.self)
+        guard len == 20, level == SOL_SOCKET, type == 1 /* SCM_RIGHTS */ else { throw Errno.ioError }
+        return b.load(fromByteOffset: 16, as: Int32.self)
+    }
+
+    /// One SOCK_SEQPACKET message of one byte carrying `fd` (SCM_RIGHTS).
+    func sendFD(_ fd: Int32) throws(Errno) {
+        let b = msgBuffer + 128
+        b.initializeMemory(as: UInt8.self, repeating: 0, count: 128)
+        b.storeBytes(of: UInt64(20), toByteOffset: 0, as: UInt64.self)   // cmsg_len = CMSG_LEN(4)
+        b.storeBytes(of: SOL_SOCKET, toByteOffset: 8, as: Int32.self)
+        b.storeBytes(of: Int32(1), toByteOffset: 12, as: Int32.self)     // SCM_RIGHTS
+        b.storeBytes(of: fd, toByteOffset: 16, as: Int32.self)
+        var byte: UInt8 = 0x48
+        let r: Int = withUnsafeMutablePointer(to: &byte) { p in
+            var iov = iovec(iov_base: UnsafeMutableRawPointer(p), iov_len: 1)
+            return withUnsafeMutablePointer(to: &iov) { iovp in
+                var msg = msghdr()
+                msg.msg_iov = iovp
+                msg.msg_iovlen = 1
+                msg.msg_control = b
+                msg.msg_controllen = 24
+                return sendmsg(controlFD, &msg, Int32(MSG_NOSIGNAL))
+            }
+        }
+        if r != 1 { throw Errno(rawValue: errno) }
+    }
+
+    /// After a failed recvmsg in the task, takes the queued message back and closes its fd,
+    /// so the next installFD does not receive a stale one.
+    func drainControl() {
+        let b = msgBuffer + 128
+        while true {
+            var byte: UInt8 = 0
+            let r: Int = withUnsafeMutablePointer(to: &byte) { p in
+                var iov = iovec(iov_base: UnsafeMutableRawPointer(p), iov_len: 1)
+                return withUnsafeMutablePointer(to: &iov) { iovp in
+                    var msg = msghdr()
+                    msg.msg_iov = iovp
+                    msg.msg_iovlen = 1
+                    msg.msg_control = b
+                    msg.msg_controllen = 24
+                    let n = recvmsg(taskControlFD, &msg, Int32(MSG_DONTWAIT) | Int32(MSG_CMSG_CLOEXEC))
+                    if n >= 0 && msg.msg_controllen >= 20 { close(b.load(fromByteOffset: 16, as: Int32.self)) }
+                    return n
+                }
+            }
+            if r < 0 { return }
+        }
+    }
+
+    public func execStub(_ tid: HostTID) throws(Errno) -> HostTID {
+        let scratch = try scratchAddress(tid)
+        // argv = ["husk", NULL] @0, envp = [NULL] @16, "" @24, "husk" @32.
+        var block: (UInt64, UInt64, UInt64, UInt64, UInt64) = (scratch + 32, 0, 0, 0, 0x6b737568)
+        try withUnsafeBytes(of: &block) { (p) throws(Errno) in try writeMemory(tid, at: scratch, from: p) }
+        let tgid = HostTID(truncatingIfNeeded: ProcStatus.field(tid, "Tgid:")?.first ?? Int64(tid))
+        let (r, newTID) = try inject(tid, 322 /* execveat */, (UInt64(TaskHostFD.stub), scratch + 24, scratch, scratch + 16, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
+        if r < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -r)) }
+        return newTID
+    }
+}
+
+extension TracedTask {
+    func withStop(_ s: PtraceStop) -> TracedTask { var t = self; t.stop = s; return t }
+}

@@ -1,0 +1,183 @@
+// The ptrace Platform: seccomp RET_TRACE stops, decoded from waitpid, served by the Sentry.
+// All methods must be called from the one thread that started the first task (ptrace
+// requests are per tracer thread).
+
+import CHusk
+import Glibc
+import SystemPackage
+
+public final class PtracePlatform: Platform {
+    /// A signalfd for SIGCHLD (SIGCHLD is blocked in the thread that created the platform).
+    public let eventFD: Int32
+    public var scratchSize: Int { StubELF.scratchSize }
+    /// The Sentry's end of the control socket (SOCK_SEQPACKET) over which fds are sent.
+    public let controlFD: Int32
+    /// The tasks' end: placed at `TaskHostFD.control` in the first task and inherited.
+    public let taskControlFD: Int32
+    /// The application filter as a BPF program (compiled once, before any fork).
+    let filterProgram: [UInt8]
+
+    var tasks: [HostTID: TracedTask] = [:]
+    /// Children whose first stop arrived before their parent's clone event.
+    var earlyStarts: Set<HostTID> = []
+    var queue = EventQueue()
+    /// Scratch for installFD's message (msghdr + iovec + control) on the Sentry side.
+    let msgBuffer: UnsafeMutableRawPointer
+
+    static let options: UInt = UInt(CHUSK_PTRACE_O_TRACESYSGOOD | CHUSK_PTRACE_O_TRACESECCOMP |
+        CHUSK_PTRACE_O_TRACECLONE | CHUSK_PTRACE_O_TRACEFORK | CHUSK_PTRACE_O_TRACEVFORK |
+        CHUSK_PTRACE_O_TRACEEXEC | CHUSK_PTRACE_O_TRACEEXIT | CHUSK_PTRACE_O_EXITKILL)
+
+    public init() throws(Errno) {
+        filterProgram = try ApplicationFilter.compile()
+        var pair: (Int32, Int32) = (-1, -1)
+        let rc = withUnsafeMutableBytes(of: &pair) {
+            socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0,
+                       $0.baseAddress!.assumingMemoryBound(to: Int32.self))
+        }
+        if rc != 0 { throw Errno(rawValue: errno) }
+        let sfd = chusk_sigchld_signalfd()
+        if sfd < 0 { close(pair.0); close(pair.1); throw Errno(rawValue: Int32(-sfd)) }
+        controlFD = pair.0
+        taskControlFD = pair.1
+        eventFD = Int32(sfd)
+        msgBuffer = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
+    }
+
+    deinit {
+        close(controlFD); close(taskControlFD); close(eventFD)
+        msgBuffer.deallocate()
+    }
+
+    // MARK: - ptrace helpers
+
+    @inline(__always) static func check(_ r: Int) throws(Errno) {
+        if r < 0 { throw Errno(rawValue: Int32(-r)) }
+    }
+    func getRegs(_ tid: HostTID, _ regs: inout user_regs_struct) throws(Errno) {
+        try Self.check(chusk_ptrace_getregs(tid, &regs))
+    }
+    func setRegs(_ tid: HostTID, _ regs: user_regs_struct) throws(Errno) {
+        var r = regs
+        try Self.check(chusk_ptrace_setregs(tid, &r))
+    }
+    func ptraceResume(_ tid: HostTID, _ request: Int, signal: Int32 = 0) throws(Errno) {
+        try Self.check(chusk_ptrace(request, tid, 0, UInt(signal)))
+    }
+    func eventMessage(_ tid: HostTID) throws(Errno) -> UInt {
+        var msg: UInt = 0
+        try Self.check(chusk_ptrace_geteventmsg(tid, &msg))
+        return msg
+    }
+
+    // MARK: - Platform
+
+    public func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) {
+        guard var t = tasks[tid], t.stop != .running else { throw Errno.noSuchProcess }
+        var regs = t.regs
+        switch t.stop {
+        case .seccomp:
+            switch completion {
+            case .skip(let v):
+                regs.orig_rax = UInt64.max      // -1: the host call is skipped
+                regs.rax = UInt64(bitPattern: v)
+                try setRegs(tid, regs)
+            case .runNative:
+                break
+            case .rewrite(let r):
+                regs.orig_rax = UInt64(bitPattern: Int64(r.nr))
+                regs.setArgs(r.args)
+                try setRegs(tid, regs)
+            }
+        case .syscallExit:
+            if let orig = t.consumedNr {
+                // An injection used up the original call: a native completion re-enters it.
+                switch completion {
+                case .skip(let v):
+                    regs.rax = UInt64(bitPattern: v)
+                case .runNative:
+                    regs.rax = UInt64(bitPattern: Int64(orig))
+                    regs.rip &-= 2
+                    if ApplicationFilter.verdict(nr: orig, args: (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9)) == .trace {
+                        t.reentry = (orig, t.regs.rip)
+                    }
+                case .rewrite(let r):
+                    regs.rax = UInt64(bitPattern: Int64(r.nr))
+                    regs.setArgs(r.args)
+                    regs.rip &-= 2
+                    if ApplicationFilter.verdict(nr: r.nr, args: r.args) == .trace { t.reentry = (r.nr, t.regs.rip) }
+                }
+            } else if case .skip(let v) = completion {
+                regs.rax = UInt64(bitPattern: v)
+            }
+            try setRegs(tid, regs)
+        default:
+            break   // not at a syscall: the value has no register to go to
+        }
+        try ptraceResume(tid, CHUSK_PTRACE_CONT)
+        t.stop = .running
+        t.consumedNr = nil
+        tasks[tid] = t
+    }
+
+    public func resume(_ tid: HostTID, signal: Int32) throws(Errno) {
+        guard tasks[tid] != nil else { throw Errno.noSuchProcess }
+        try ptraceResume(tid, CHUSK_PTRACE_CONT, signal: signal)
+        tasks[tid]!.stop = .running
+        tasks[tid]!.consumedNr = nil
+    }
+
+    public func readMemory(_ tid: HostTID, at address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        let n = chusk_vm_read(tid, base, buffer.count, address)
+        if n < 0 { throw Errno(rawValue: Int32(-n)) }
+        if n != buffer.count { throw Errno.badAddress }
+    }
+
+    public func writeMemory(_ tid: HostTID, at address: UInt64, from buffer: UnsafeRawBufferPointer) throws(Errno) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        let n = chusk_vm_write(tid, base, buffer.count, address)
+        if n < 0 { throw Errno(rawValue: Int32(-n)) }
+        if n != buffer.count { throw Errno.badAddress }
+    }
+
+    public func scratchAddress(_ tid: HostTID) throws(Errno) -> UInt64 {
+        guard let t = tasks[tid] else { throw Errno.noSuchProcess }
+        guard let stub = t.stub else { throw Errno.invalidArgument }
+        return stub.stubBase + StubELF.scratchOffset
+    }
+
+    public func stubImage(_ tid: HostTID) throws(Errno) -> StubImage {
+        guard let t = tasks[tid] else { throw Errno.noSuchProcess }
+        guard let stub = t.stub else { throw Errno.invalidArgument }
+        return stub
+    }
+
+    public func setEntryRegisters(_ tid: HostTID, ip: UInt64, sp: UInt64) throws(Errno) {
+        guard var t = tasks[tid], t.stop != .running else { throw Errno.noSuchProcess }
+        // As the kernel's start_thread: general registers zero, IF set, no segment bases.
+        var r = t.regs
+        r.r15 = 0; r.r14 = 0; r.r13 = 0; r.r12 = 0; r.rbp = 0; r.rbx = 0; r.r11 = 0; r.r10 = 0
+        r.r9 = 0; r.r8 = 0; r.rax = 0; r.rcx = 0; r.rdx = 0; r.rsi = 0; r.rdi = 0
+        r.orig_rax = UInt64.max     // no syscall-restart logic on the way out
+        r.eflags = 0x200
+        r.fs_base = 0; r.gs_base = 0; r.ds = 0; r.es = 0; r.fs = 0; r.gs = 0
+        r.rip = ip; r.rsp = sp
+        try setRegs(tid, r)
+        t.regs = r
+        t.consumedNr = nil
+        tasks[tid] = t
+    }
+
+    public func virtualTID(_ tid: HostTID) -> Int32? {
+        guard let v = ProcStatus.field(tid, "NSpid:")?.last else { return nil }
+        return Int32(truncatingIfNeeded: v)
+    }
+
+    public func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno) {
+        try Self.check(chusk_tgkill(tgid, tid, signal))
+    }
+
+    /// Forgets a task that the Sentry killed and reaped itself (normally `.exited` does it).
+    public func forget(_ tid: HostTID) { tasks[tid] = nil; earlyStarts.remove(tid) }
+}
