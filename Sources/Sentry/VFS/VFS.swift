@@ -1,22 +1,118 @@
+import Glibc
 import SystemPackage
 
-// Placeholder so the Kernel compiles while the VFS is written; replaced by the VFS implementation.
-public final class Dentry {
-    public init() {}
-}
-
-public final class FSContext {
-    public var root: Dentry
-    public var cwd: Dentry
-    public var umask: UInt32
-    public init(root: Dentry, cwd: Dentry, umask: UInt32) { self.root = root; self.cwd = cwd; self.umask = umask }
-    public func copy() -> FSContext { FSContext(root: root, cwd: cwd, umask: umask) }
-}
-
+/// The virtual filesystem: the mount tree, the path walk and open(2). Filesystems plug in as
+/// `Inode` subclasses (goferfs for the root, devfs, procfs, tmpfs).
 public final class VFS {
+    /// The root of the sandbox's namespace (the root filesystem's root dentry).
     public var root: Dentry
-    public init(placeholder: Void) throws(Errno) { root = Dentry(); throw .noFunction }
-    public func lookup(_ ctx: FSContext, at base: Dentry?, _ path: [UInt8], followFinal: Bool, creds: Credentials) throws(Errno) -> Dentry { throw .noFunction }
-    public func open(_ ctx: FSContext, at base: Dentry?, _ path: [UInt8], flags: Int32, mode: UInt32, creds: Credentials) throws(Errno) -> FileDescription { throw .noFunction }
-    public func pathname(_ d: Dentry, root: Dentry) -> [UInt8] { [] }
+    /// The procfs root, for hooks the Kernel installs (task lookup by pid).
+    public let proc: ProcRoot
+
+    /// Mounts `rootInode` as / and the synthetic /dev, /proc and /tmp.
+    public init(rootInode: Inode) throws(Errno) {
+        guard rootInode.fileType == FileType.directory else { throw .notDirectory }
+        root = Dentry(name: [], parent: nil, inode: rootInode)
+        proc = ProcRoot()
+        try mount(DevFS.makeRoot(), at: Array("dev".utf8))
+        try mount(proc, at: Array("proc".utf8))
+        try mount(TmpFS().root, at: Array("tmp".utf8))
+    }
+
+    /// Mounts a filesystem root on the directory `name` of the root filesystem. The mount point
+    /// need not exist in the root filesystem (a read-only rootfs may lack /tmp).
+    public func mount(_ fsRoot: Inode, at name: [UInt8]) throws(Errno) {
+        let point: Dentry
+        if let c = root.cachedChild(name), c.inode != nil { point = c }
+        else {
+            let found = try? root.inode!.lookup(name)
+            point = Dentry(name: name, parent: root, inode: found ?? fsRoot)
+        }
+        root.children[name] = point
+        let top = Dentry(name: name, parent: nil, inode: fsRoot)
+        top.covered = point.mountTop === point ? point : point.mountTop
+        point.mountTop.mounted = top
+    }
+
+    // MARK: The contract of VFSContract.swift
+
+    /// Resolves a path (see `walk`); `base` nil means the cwd.
+    public func lookup(_ ctx: FSContext, at base: Dentry?, _ path: [UInt8], followFinal: Bool, creds: Credentials) throws(Errno) -> Dentry {
+        try walk(WalkContext(fs: ctx, creds: creds, task: nil), from: base, path, followFinal: followFinal)
+    }
+
+    public func open(_ ctx: FSContext, at base: Dentry?, _ path: [UInt8], flags: Int32, mode: UInt32, creds: Credentials) throws(Errno) -> FileDescription {
+        try open(WalkContext(fs: ctx, creds: creds, task: nil), at: base, path, flags: flags, mode: mode)
+    }
+
+    /// The path of `d` as seen from `root` ("/" for the root itself). A dentry outside `root`
+    /// gets its path from the namespace root, as Linux shows it.
+    public func pathname(_ d: Dentry, root: Dentry) -> [UInt8] {
+        var parts: [[UInt8]] = []
+        var cur = d
+        while cur !== root {
+            if let p = cur.parent { parts.append(cur.name); cur = p }
+            else if let c = cur.covered { cur = c }
+            else { break }
+        }
+        if parts.isEmpty { return [0x2F] }
+        var out: [UInt8] = []
+        for part in parts.reversed() { out.append(0x2F); out.append(contentsOf: part) }
+        return out
+    }
+
+    // MARK: open(2)
+
+    /// openat(2): walks, creates with O_CREAT, checks access, then asks the inode to open.
+    public func open(_ ctx: WalkContext, at base: Dentry?, _ path: [UInt8], flags: Int32, mode: UInt32) throws(Errno) -> FileDescription {
+        let accMode = flags & O_ACCMODE
+        let isPath = flags & openPathFlag != 0
+        let noFollow = flags & O_NOFOLLOW != 0
+        var dentry: Dentry
+        if flags & O_CREAT != 0 && !isPath {
+            let (parent, name, trailing) = try walkParent(ctx, from: base, path)
+            if name.isEmpty || name == [0x2E] || name == [0x2E, 0x2E] { throw .isDirectory }
+            var existing: Dentry? = try child(of: parent, name, upcoming: [])
+            if existing?.isNegative == true { existing = nil }
+            if let e = existing {
+                if flags & O_EXCL != 0 { throw .fileExists }
+                dentry = e
+                if e.isSymlink {
+                    if noFollow { throw .tooManySymbolicLinkLevels }
+                    dentry = try walk(ctx, from: base, path, followFinal: true)
+                }
+            } else {
+                if trailing { throw .isDirectory }
+                let dirInode = parent.inode!
+                try dirInode.checkAccess(ctx.creds, [.write, .execute])
+                let node = try dirInode.create(name, mode: mode & 0o7777 & ~ctx.fs.umask, creds: ctx.creds)
+                parent.forget(name)
+                dentry = parent.remember(Dentry(name: name, parent: parent, inode: node))
+                // A new file is opened without further permission checks (POSIX).
+                return try node.open(dentry, OpenRequest(flags: flags & ~O_TRUNC, mode: mode, creds: ctx.creds, task: ctx.task))
+            }
+        } else {
+            dentry = try walk(ctx, from: base, path, followFinal: !noFollow)
+        }
+        guard let inode = dentry.inode else { throw .noSuchFileOrDirectory }
+        let type = inode.fileType
+        if isPath {
+            if flags & O_DIRECTORY != 0 && type != FileType.directory { throw .notDirectory }
+            return PathFile(dentry, flags: flags)
+        }
+        if type == FileType.symlink { throw .tooManySymbolicLinkLevels }
+        if flags & O_DIRECTORY != 0 && type != FileType.directory { throw .notDirectory }
+        let wantsWrite = accMode == O_WRONLY || accMode == O_RDWR || flags & O_TRUNC != 0
+        if type == FileType.directory && (wantsWrite || flags & O_CREAT != 0) { throw .isDirectory }
+        var want: AccessRequest = []
+        if accMode == O_RDONLY || accMode == O_RDWR { want.insert(.read) }
+        if wantsWrite { want.insert(.write) }
+        try inode.checkAccess(ctx.creds, want)
+        if wantsWrite && inode.readOnly && (type == FileType.regular || type == FileType.directory) { throw .readOnlyFileSystem }
+        if flags & O_TRUNC != 0 && type == FileType.regular {
+            var change = AttributeChange(); change.size = 0
+            try inode.setAttributes(change)
+        }
+        return try inode.open(dentry, OpenRequest(flags: flags, mode: mode, creds: ctx.creds, task: ctx.task))
+    }
 }

@@ -1,0 +1,96 @@
+import CHusk
+import Glibc
+import SystemPackage
+
+/// /dev: null, zero, full, random, urandom, tty, fd, stdin/stdout/stderr, shm.
+public enum DevFS {
+    /// FilesystemMagic.TMPFS_MAGIC: devtmpfs reports tmpfs's.
+    static let magic: Int64 = 0x0102_1994
+
+    public static func makeRoot() -> StaticDirectory {
+        let dev = SyntheticDev.devfs
+        let root = StaticDirectory(dev: dev, magic: magic)
+        root.add("null", CharDevice(.null, major: 1, minor: 3))
+        root.add("zero", CharDevice(.zero, major: 1, minor: 5))
+        root.add("full", CharDevice(.full, major: 1, minor: 7))
+        root.add("random", CharDevice(.random, major: 1, minor: 8))
+        root.add("urandom", CharDevice(.random, major: 1, minor: 9))
+        root.add("tty", CharDevice(.tty, major: 5, minor: 0))
+        root.add("fd", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd"))
+        root.add("stdin", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/0"))
+        root.add("stdout", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/1"))
+        root.add("stderr", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/2"))
+        root.add("shm", TmpFS(mode: 0o1777).root)
+        return root
+    }
+}
+
+/// A character device of devfs.
+public final class CharDevice: SyntheticInode {
+    public enum Kind { case null, zero, full, random, tty }
+    let kind: Kind
+
+    public init(_ kind: Kind, major: UInt64, minor: UInt64) {
+        self.kind = kind
+        super.init(mode: FileType.character | 0o666, dev: SyntheticDev.devfs, rdev: (major << 8) | minor)
+    }
+
+    public override var readOnly: Bool { false }
+
+    public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        if kind == .tty { throw .noSuchAddressOrDevice }  // no controlling terminal
+        return DeviceFile(dentry, flags: request.flags, kind: kind)
+    }
+}
+
+/// An open character device.
+public final class DeviceFile: VFSFile {
+    let kind: CharDevice.Kind
+
+    init(_ dentry: Dentry, flags: Int32, kind: CharDevice.Kind) {
+        self.kind = kind
+        super.init(dentry, flags: flags)
+    }
+
+    public override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try pread(task, buffer, at: 0)
+    }
+    public override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try pwrite(task, buffer, at: 0)
+    }
+
+    public override func pread(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        if !canRead { throw .badFileDescriptor }
+        return try readDevice(buffer)
+    }
+
+    /// The read side, without a task (tests).
+    public func readDevice(_ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        switch kind {
+        case .null: return 0
+        case .zero, .full:
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            return buffer.count
+        case .random:
+            if buffer.isEmpty { return 0 }
+            let n = chusk_vfs_getrandom(buffer.baseAddress, buffer.count, 0)
+            if n < 0 { throw Errno(rawValue: errno) }
+            return n
+        case .tty: throw .noSuchAddressOrDevice
+        }
+    }
+
+    public override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        if !canWrite { throw .badFileDescriptor }
+        return try writeDevice(buffer)
+    }
+
+    /// The write side, without a task (tests).
+    public func writeDevice(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        if kind == .full { throw .noSpace }
+        return buffer.count
+    }
+
+    /// Devices seek to 0 and stay there.
+    public override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { 0 }
+}

@@ -1,0 +1,117 @@
+import Glibc
+import GoferProtocol
+import SystemPackage
+
+/// A node of a Gofer mount (read-only for now): a Gofer handle and the attributes the walk
+/// returned. The attributes are kept: the root view does not change under the sandbox.
+public final class GoferInode: Inode {
+    let server: GoferFileServer
+    let handle: GoferHandle
+    let attr: GoferAttr
+    private var linkTarget: [UInt8]?
+    /// One read-only host fd per regular file, shared by every open description (pread needs
+    /// no offset), opened at the first open and closed with the inode.
+    private var sharedFD: Int32 = -1
+
+    public init(server: GoferFileServer, handle: GoferHandle, attr: GoferAttr) {
+        self.server = server; self.handle = handle; self.attr = attr
+    }
+
+    deinit {
+        if sharedFD >= 0 { Glibc.close(sharedFD) }
+        server.close(handle)
+    }
+
+    public override func stat() throws(Errno) -> FileStat { attr.fileStat }
+    public override var fileType: UInt32 { attr.mode & FileType.mask }
+    public override var cachesChildren: Bool { true }
+    public override var readOnly: Bool { true }
+
+    public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
+        if fileType != FileType.directory { throw .notDirectory }
+        let r = try server.walk(handle, [name])
+        guard let (h, a) = r.first else { throw .noSuchFileOrDirectory }
+        return GoferInode(server: server, handle: h, attr: a)
+    }
+
+    public override func lookupChain(_ names: [[UInt8]]) throws(Errno) -> [Inode]? {
+        if fileType != FileType.directory { throw .notDirectory }
+        return try server.walk(handle, names).map { GoferInode(server: server, handle: $0.0, attr: $0.1) }
+    }
+
+    public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] {
+        if fileType != FileType.symlink { throw .invalidArgument }
+        if let t = linkTarget { return t }
+        let t = try server.readlink(handle)
+        linkTarget = t
+        return t
+    }
+
+    public override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
+        if fileType != FileType.directory { throw .notDirectory }
+        return try server.getdents(handle).map { DirEntry(name: $0.name, ino: $0.ino, type: $0.type) }
+    }
+
+    public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        switch fileType {
+        case FileType.directory: return DirectoryFile(dentry, flags: request.flags)
+        case FileType.regular:
+            if sharedFD < 0 { sharedFD = try server.open(handle, flags: O_RDONLY) }
+            return GoferRegularFile(dentry, flags: request.flags, hostFD: sharedFD)
+        default: throw .noSuchAddressOrDevice  // the Gofer opens no device, FIFO or socket
+        }
+    }
+
+    public override func statfs() throws(Errno) -> FSStatistics {
+        let s = try server.statfs(handle)
+        var r = FSStatistics(type: s.type)
+        r.bsize = s.bsize; r.blocks = s.blocks; r.bfree = s.bfree; r.bavail = s.bavail
+        r.files = s.files; r.ffree = s.ffree; r.namelen = s.namelen; r.frsize = s.frsize
+        r.flags = s.flags | 1  // ST_RDONLY
+        return r
+    }
+}
+
+extension GoferAttr {
+    var fileStat: FileStat {
+        var s = FileStat()
+        s.dev = dev; s.ino = ino; s.mode = mode; s.nlink = nlink; s.uid = uid; s.gid = gid
+        s.rdev = rdev; s.size = size; s.blksize = blksize; s.blocks = blocks
+        s.atime = Timespec(sec: atimeSec, nsec: atimeNsec)
+        s.mtime = Timespec(sec: mtimeSec, nsec: mtimeNsec)
+        s.ctime = Timespec(sec: ctimeSec, nsec: ctimeNsec)
+        return s
+    }
+}
+
+/// A regular file of a Gofer mount, read with pread on the Gofer-donated host fd.
+public final class GoferRegularFile: VFSFile {
+    private let fd: Int32
+
+    init(_ dentry: Dentry, flags: Int32, hostFD: Int32) {
+        fd = hostFD
+        super.init(dentry, flags: flags)
+    }
+
+    public override func pread(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        if !canRead { throw .badFileDescriptor }
+        if offset < 0 { throw .invalidArgument }
+        while true {
+            let n = Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno != EINTR { throw Errno(rawValue: errno) }
+        }
+    }
+
+    public override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        throw canWrite ? .readOnlyFileSystem : .badFileDescriptor
+    }
+
+    public override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        throw canWrite ? .readOnlyFileSystem : .badFileDescriptor
+    }
+
+    public override var hostFD: Int32? { fd }
+
+    public override func truncate(_ length: Int64) throws(Errno) { throw .readOnlyFileSystem }
+}

@@ -1,0 +1,225 @@
+import CHusk
+import Glibc
+import SystemPackage
+
+/// An in-memory filesystem (/tmp, /dev/shm): directories and symlinks in the Sentry, file data
+/// in memfds (so that mmap and the loader get a host fd).
+public final class TmpFS {
+    public let root: TmpDirectory
+    static let magic: Int64 = 0x0102_1994
+
+    public init(mode: UInt32 = 0o1777) {
+        root = TmpDirectory(mode: mode, uid: 0, gid: 0, parent: nil)
+    }
+}
+
+/// Shared behaviour of tmpfs nodes: writable attributes.
+public class TmpInode: SyntheticInode {
+    init(mode: UInt32, uid: UInt32, gid: UInt32) {
+        super.init(mode: mode, dev: SyntheticDev.tmpfs)
+        attributes.uid = uid; attributes.gid = gid
+    }
+    public override var readOnly: Bool { false }
+    public override func statfs() throws(Errno) -> FSStatistics {
+        var s = FSStatistics(type: TmpFS.magic)
+        s.blocks = 1 << 18; s.bfree = 1 << 18; s.bavail = 1 << 18; s.files = 1 << 20; s.ffree = 1 << 20
+        return s
+    }
+    public override func setAttributes(_ c: AttributeChange) throws(Errno) {
+        if let m = c.mode { attributes.mode = (attributes.mode & FileType.mask) | (m & 0o7777) }
+        if let u = c.uid { attributes.uid = u }
+        if let g = c.gid { attributes.gid = g }
+        if let a = c.atime { attributes.atime = a }
+        if let m = c.mtime { attributes.mtime = m }
+        if let s = c.size { try resize(s) }
+        attributes.ctime = Timespec.now()
+    }
+    func resize(_ size: Int64) throws(Errno) { throw .isDirectory }
+    func touch() { let now = Timespec.now(); attributes.mtime = now; attributes.ctime = now }
+}
+
+public final class TmpDirectory: TmpInode {
+    private var names: [[UInt8]] = []
+    private var nodes: [[UInt8]: TmpInode] = [:]
+    weak var parent: TmpDirectory?
+
+    init(mode: UInt32, uid: UInt32, gid: UInt32, parent: TmpDirectory?) {
+        self.parent = parent
+        super.init(mode: FileType.directory | mode, uid: uid, gid: gid)
+    }
+
+    public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
+        guard let n = nodes[name] else { throw .noSuchFileOrDirectory }
+        return n
+    }
+
+    public override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
+        names.map { n in
+            let a = nodes[n]!.attributes
+            return DirEntry(name: n, ino: a.ino, type: FileType.direntType(a.mode))
+        }
+    }
+
+    public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        DirectoryFile(dentry, flags: request.flags)
+    }
+
+    private func insert(_ name: [UInt8], _ node: TmpInode) throws(Errno) {
+        if name.count > 255 { throw .fileNameTooLong }
+        if nodes[name] != nil { throw .fileExists }
+        nodes[name] = node
+        names.append(name)
+        touch()
+    }
+
+    private func remove(_ name: [UInt8]) {
+        nodes[name] = nil
+        names.removeAll { $0 == name }
+        touch()
+    }
+
+    public override func create(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
+        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid)
+        try insert(name, f)
+        return f
+    }
+
+    public override func mkdir(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
+        let d = TmpDirectory(mode: mode & 0o7777, uid: creds.fsuid, gid: creds.fsgid, parent: self)
+        try insert(name, d)
+        attributes.nlink += 1
+        return d
+    }
+
+    public override func symlink(_ name: [UInt8], target: [UInt8], creds: Credentials) throws(Errno) -> Inode {
+        let s = TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid)
+        try insert(name, s)
+        return s
+    }
+
+    public override func link(_ name: [UInt8], to inode: Inode) throws(Errno) {
+        guard let t = inode as? TmpInode else { throw .improperLink }
+        if t is TmpDirectory { throw .notPermitted }
+        try insert(name, t)
+        t.attributes.nlink += 1
+    }
+
+    public override func unlink(_ name: [UInt8], directory: Bool) throws(Errno) {
+        guard let n = nodes[name] else { throw .noSuchFileOrDirectory }
+        if let d = n as? TmpDirectory {
+            if !directory { throw .isDirectory }
+            if !d.nodes.isEmpty { throw .directoryNotEmpty }
+            attributes.nlink -= 1
+        } else if directory { throw .notDirectory }
+        n.attributes.nlink -= 1
+        remove(name)
+    }
+
+    public override func rename(_ name: [UInt8], to newDir: Inode, _ newName: [UInt8], flags: UInt32) throws(Errno) {
+        guard let dest = newDir as? TmpDirectory else { throw .improperLink }
+        guard let n = nodes[name] else { throw .noSuchFileOrDirectory }
+        if flags & ~1 != 0 { throw .invalidArgument }  // RENAME_NOREPLACE only
+        if dest === self && name == newName { return }
+        if let d = n as? TmpDirectory {  // not into itself or a descendant
+            var p: TmpDirectory? = dest
+            while let q = p { if q === d { throw .invalidArgument }; p = q.parent }
+        }
+        if let existing = dest.nodes[newName] {
+            if flags & 1 != 0 { throw .fileExists }
+            if let ed = existing as? TmpDirectory {
+                guard n is TmpDirectory else { throw .isDirectory }
+                if !ed.nodes.isEmpty { throw .directoryNotEmpty }
+            } else if n is TmpDirectory { throw .notDirectory }
+            try dest.unlink(newName, directory: existing is TmpDirectory)
+        }
+        remove(name)
+        try dest.insert(newName, n)
+        if let d = n as? TmpDirectory { d.parent = dest; attributes.nlink -= 1; dest.attributes.nlink += 1 }
+    }
+
+    public var isEmpty: Bool { nodes.isEmpty }
+}
+
+public final class TmpSymlink: TmpInode {
+    let target: [UInt8]
+    init(target: [UInt8], uid: UInt32, gid: UInt32) {
+        self.target = target
+        super.init(mode: FileType.symlink | 0o777, uid: uid, gid: gid)
+        attributes.size = Int64(target.count)
+    }
+    public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] { target }
+}
+
+/// A tmpfs regular file: its bytes live in a memfd.
+public final class TmpFile: TmpInode {
+    let fd: Int32
+
+    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32) throws(Errno) {
+        let fd = chusk_vfs_memfd_create("husk-tmpfs", 1 /* MFD_CLOEXEC */)
+        if fd < 0 { throw Errno(rawValue: errno) }
+        self.fd = fd
+        super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    public override func stat() throws(Errno) -> FileStat {
+        var s = attributes
+        var host = Glibc.stat()
+        if fstat(fd, &host) == 0 { s.size = Int64(host.st_size); s.blocks = Int64(host.st_blocks) }
+        return s
+    }
+
+    override func resize(_ size: Int64) throws(Errno) {
+        if size < 0 { throw .invalidArgument }
+        if ftruncate(fd, off_t(size)) != 0 { throw Errno(rawValue: errno) }
+        touch()
+    }
+
+    public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        TmpRegularFile(dentry, flags: request.flags, file: self)
+    }
+}
+
+/// An open tmpfs file: pread/pwrite on the memfd.
+public final class TmpRegularFile: VFSFile {
+    let file: TmpFile
+    init(_ dentry: Dentry, flags: Int32, file: TmpFile) {
+        self.file = file
+        super.init(dentry, flags: flags)
+    }
+
+    public override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        if statusFlags & O_APPEND != 0 { offset = try file.stat().size }
+        let n = try pwrite(task, buffer, at: offset)
+        offset += Int64(n)
+        return n
+    }
+
+    public override func pread(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        if !canRead { throw .badFileDescriptor }
+        return try TmpRegularFile.retry { Glibc.pread(file.fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+    }
+
+    public override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        if !canWrite { throw .badFileDescriptor }
+        if offset < 0 { throw .invalidArgument }
+        let n = try TmpRegularFile.retry { Glibc.pwrite(file.fd, buffer.baseAddress, buffer.count, off_t(offset)) }
+        file.touch()
+        return n
+    }
+
+    static func retry(_ op: () -> Int) throws(Errno) -> Int {
+        while true {
+            let n = op()
+            if n >= 0 { return n }
+            if errno != EINTR { throw Errno(rawValue: errno) }
+        }
+    }
+
+    public override var hostFD: Int32? { file.fd }
+    public override func truncate(_ length: Int64) throws(Errno) {
+        if !canWrite { throw .invalidArgument }
+        try file.resize(length)
+    }
+}

@@ -1,0 +1,115 @@
+import SystemPackage
+
+/// File type bits of st_mode, as the VFS compares them.
+public enum FileType {
+    public static let mask: UInt32 = 0o170000
+    public static let directory: UInt32 = 0o040000
+    public static let regular: UInt32 = 0o100000
+    public static let symlink: UInt32 = 0o120000
+    public static let character: UInt32 = 0o020000
+    public static let block: UInt32 = 0o060000
+    public static let fifo: UInt32 = 0o010000
+    public static let socket: UInt32 = 0o140000
+
+    /// The linux_dirent64 d_type of a mode.
+    public static func direntType(_ mode: UInt32) -> UInt8 { UInt8(truncatingIfNeeded: (mode & mask) >> 12) }
+}
+
+/// One entry of a directory listing (without "." and "..", which the VFS adds).
+public struct DirEntry {
+    public var name: [UInt8]
+    public var ino: UInt64
+    public var type: UInt8
+    public init(name: [UInt8], ino: UInt64, type: UInt8) { self.name = name; self.ino = ino; self.type = type }
+}
+
+/// statfs(2) of a filesystem.
+public struct FSStatistics {
+    public var type: Int64
+    public var bsize: Int64 = 4096
+    public var blocks: UInt64 = 0
+    public var bfree: UInt64 = 0
+    public var bavail: UInt64 = 0
+    public var files: UInt64 = 0
+    public var ffree: UInt64 = 0
+    public var namelen: Int64 = 255
+    public var frsize: Int64 = 4096
+    public var flags: Int64 = 0
+    public init(type: Int64) { self.type = type }
+}
+
+/// What the opening task asks: used by files whose contents depend on the caller (/proc/self).
+public struct OpenRequest {
+    public var flags: Int32
+    public var mode: UInt32
+    public var creds: Credentials
+    public unowned(unsafe) var task: Task?
+    public init(flags: Int32, mode: UInt32, creds: Credentials, task: Task?) {
+        self.flags = flags; self.mode = mode; self.creds = creds; self.task = task
+    }
+}
+
+/// A file of some filesystem (Linux `struct inode` with its operations). Filesystems subclass
+/// it; the defaults describe a read-only node that supports nothing.
+open class Inode {
+    public init() {}
+
+    /// stat(2) of the node.
+    open func stat() throws(Errno) -> FileStat { throw .ioError }
+
+    /// The S_IFMT bits; filesystems override when they know it without a round trip.
+    open var fileType: UInt32 { ((try? stat())?.mode ?? 0) & FileType.mask }
+
+    /// Whether the VFS may remember this directory's children, positive and negative. False for
+    /// synthetic directories whose contents change under the VFS (/proc).
+    open var cachesChildren: Bool { false }
+
+    /// Looks up one name in this directory (never "." or ".."); ENOENT when absent.
+    open func lookup(_ name: [UInt8]) throws(Errno) -> Inode { throw .notDirectory }
+
+    /// Looks up a chain of names, each below the previous one, in as few round trips as the
+    /// filesystem can. Returns fewer inodes when a name fails after the first; nil when the
+    /// filesystem has no batched walk.
+    open func lookupChain(_ names: [[UInt8]]) throws(Errno) -> [Inode]? { nil }
+
+    /// The target of a symlink; `task` is the caller (for /proc/self).
+    open func readlink(_ task: Task?) throws(Errno) -> [UInt8] { throw .invalidArgument }
+
+    /// The entries of a directory (without "." and "..").
+    open func readdir(_ task: Task?) throws(Errno) -> [DirEntry] { throw .notDirectory }
+
+    /// Opens the node. `dentry` names it (for `FileDescription.path`). Called after the VFS
+    /// checked permissions, O_DIRECTORY and O_TRUNC-on-directory.
+    open func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription { throw .noSuchAddressOrDevice }
+
+    /// statfs(2) of the filesystem holding the node.
+    open func statfs() throws(Errno) -> FSStatistics { FSStatistics(type: 0) }
+
+    /// Whether the filesystem refuses every change (EROFS).
+    open var readOnly: Bool { true }
+
+    // Mutations: the defaults refuse them (EROFS on a read-only filesystem, EPERM otherwise).
+    private var refusal: Errno { readOnly ? .readOnlyFileSystem : .notPermitted }
+
+    /// Creates a regular file in this directory and returns its inode.
+    open func create(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode { throw refusal }
+    open func mkdir(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode { throw refusal }
+    open func symlink(_ name: [UInt8], target: [UInt8], creds: Credentials) throws(Errno) -> Inode { throw refusal }
+    open func link(_ name: [UInt8], to inode: Inode) throws(Errno) { throw refusal }
+    /// Removes a name; `directory` for rmdir semantics.
+    open func unlink(_ name: [UInt8], directory: Bool) throws(Errno) { throw refusal }
+    /// Moves `name` of this directory to `newName` of `newDir` (same filesystem).
+    open func rename(_ name: [UInt8], to newDir: Inode, _ newName: [UInt8], flags: UInt32) throws(Errno) { throw refusal }
+    open func setAttributes(_ change: AttributeChange) throws(Errno) { throw refusal }
+}
+
+/// A chmod/chown/truncate/utimensat request.
+public struct AttributeChange {
+    public var mode: UInt32?
+    public var uid: UInt32?
+    public var gid: UInt32?
+    public var size: Int64?
+    public var atime: Timespec?
+    public var mtime: Timespec?
+    public init() {}
+}
