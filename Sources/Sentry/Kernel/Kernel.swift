@@ -1,15 +1,297 @@
+import CHusk
 import Glibc
+import LinuxABI
 import Platform
 import SystemPackage
 
-/// The Sentry kernel: the task table, the VFS, the syscall table and the event loop.
+/// The Sentry kernel: the task table, the VFS, the syscall table and the event loop. It runs on
+/// one thread (ptrace requests must come from the tracer thread), so its state has no locks.
 public final class Kernel {
     public let platform: Platform
     public let vfs: VFS
     public var syscalls = SyscallTable()
-    public var tasks: [HostTID: Task] = [:]
-    public let strace: Bool
-    init(platform: Platform, vfs: VFS, strace: Bool) {
-        self.platform = platform; self.vfs = vfs; self.strace = strace
+    /// Tasks by host tid.
+    public private(set) var tasks: [HostTID: Task] = [:]
+    /// Thread groups by host tgid.
+    public private(set) var threadGroups: [HostTID: ThreadGroup] = [:]
+    public let strace: Strace?
+    public let uts: UTSNamespace
+    /// The program's terminal, when husk run sits on one.
+    public let terminal: TerminalInfo?
+    /// The first application process; its exit ends the sandbox.
+    public private(set) var initGroup: ThreadGroup?
+    /// Syscalls that reached the Sentry without a handler, by number, with counts.
+    public private(set) var unimplemented: [Int: Int] = [:]
+
+    private let epollFD: Int32
+    private var hostWatches: [Int32: WaitQueue] = [:]
+    /// Tasks whose wait queue fired: retried from the loop, never from inside another handler.
+    private var runQueue: [Task] = []
+    /// Events for tasks the kernel has not met yet (a child's first stop racing its parent's
+    /// clone event); replayed when the task is registered.
+    private var early: [HostTID: [TaskEvent]] = [:]
+    private var finalStatus: Int32?
+
+    public init(platform: Platform, vfs: VFS, strace: Strace?, terminal: TerminalInfo?) {
+        self.platform = platform
+        self.vfs = vfs
+        self.strace = strace
+        self.terminal = terminal
+        self.uts = UTSNamespace()
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        watch(platform.eventFD, queue: nil)
+        installAllSyscalls(into: &syscalls)
+    }
+
+    // MARK: Host fds the loop watches
+
+    /// Adds a host fd to the loop's epoll set (edge-triggered): readiness changes notify `queue`.
+    public func watch(_ fd: Int32, queue: WaitQueue?) {
+        _ = chusk_epoll_add(epollFD, fd, EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
+        if let queue { hostWatches[fd] = queue }
+    }
+
+    public func unwatch(_ fd: Int32) {
+        _ = chusk_epoll_del(epollFD, fd)
+        hostWatches[fd] = nil
+    }
+
+    // MARK: Task table
+
+    func register(_ task: Task) {
+        tasks[task.hostTID] = task
+        task.group.threads.append(task)
+        threadGroups[task.group.hostTGID] = task.group
+        if initGroup == nil { initGroup = task.group }
+        if let pending = early.removeValue(forKey: task.hostTID) {
+            for ev in pending { handle(ev) }
+        }
+    }
+
+    public func threadGroup(pid: Int32) -> ThreadGroup? {
+        threadGroups.values.first { $0.pid == pid }
+    }
+
+    /// Creates the first task's records once the Platform started it.
+    func adoptFirstTask(hostTID: HostTID, fdTable: FDTable, fs: FSContext, creds: Credentials) -> Task {
+        let group = ThreadGroup(hostTGID: hostTID, pid: 1, parent: nil, rlimits: ResourceLimits())
+        let task = Task(kernel: self, hostTID: hostTID, tid: 1, group: group, fdTable: fdTable, fs: fs, creds: creds)
+        register(task)
+        return task
+    }
+
+    // MARK: The event loop
+
+    /// Runs until the first process exits; returns its wait status.
+    public func run() -> Int32 {
+        var readyFDs = [Int32](repeating: 0, count: 32)
+        var readyEvents = [UInt32](repeating: 0, count: 32)
+        while finalStatus == nil {
+            drainPlatformEvents()
+            drainRunQueue()
+            if finalStatus != nil { break }
+            let n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, -1)
+            if n < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for i in 0..<Int(n) {
+                let fd = readyFDs[i]
+                if fd == platform.eventFD { continue }  // drained by drainPlatformEvents
+                if let q = hostWatches[fd] {
+                    var mask: EventMask = 0
+                    let e = readyEvents[i]
+                    if e & EPOLLIN.rawValue != 0 { mask |= PollEvents.input }
+                    if e & EPOLLOUT.rawValue != 0 { mask |= PollEvents.output }
+                    if e & EPOLLERR.rawValue != 0 { mask |= PollEvents.error }
+                    if e & (EPOLLHUP.rawValue | EPOLLRDHUP.rawValue) != 0 { mask |= PollEvents.hangUp | PollEvents.input }
+                    q.notify(mask)
+                }
+            }
+        }
+        return finalStatus ?? (128 + SIGKILL)
+    }
+
+    private func drainPlatformEvents() {
+        while let ev = platform.nextEvent() {
+            handle(ev)
+        }
+    }
+
+    private func drainRunQueue() {
+        while !runQueue.isEmpty {
+            let batch = runQueue
+            runQueue.removeAll()
+            for task in batch {
+                guard let parked = task.parked, tasks[task.hostTID] === task else { continue }
+                parked.waiter.cancel()
+                task.parked = nil
+                dispatch(task, parked.args, retry: true)
+            }
+            drainPlatformEvents()
+        }
+    }
+
+    private func handle(_ event: TaskEvent) {
+        switch event {
+        case .syscall(let tid, let regs):
+            guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
+            dispatch(task, SyscallArguments(regs), retry: false)
+        case .cloned(let parent, let child, let kind):
+            guard let parentTask = tasks[parent] else { early[parent, default: []].append(event); return }
+            adoptClone(parentTask, childTID: child, kind: kind)
+            resume(parent)
+        case .started(let tid):
+            guard tasks[tid] != nil else { early[tid, default: []].append(event); return }
+            resume(tid)
+        case .execed(let tid, _):
+            // Execs happen inside execve's handler (Platform.execStub); a stray one just continues.
+            resume(tid)
+        case .exiting(let tid, _):
+            resume(tid)
+        case .exited(let tid, let status):
+            taskExited(tid, status: status)
+        case .signalled(let tid, let signal):
+            guard tasks[tid] != nil else { early[tid, default: []].append(event); return }
+            do { try platform.resume(tid, signal: signal) } catch { taskVanished(tid) }
+        case .groupStopped(let tid, _):
+            resume(tid)
+        }
+    }
+
+    private func resume(_ tid: HostTID) {
+        do { try platform.resume(tid, signal: 0) } catch { taskVanished(tid) }
+    }
+
+    // MARK: Syscall dispatch
+
+    func dispatch(_ task: Task, _ args: SyscallArguments, retry: Bool) {
+        let nr = args.number
+        if let strace, !retry { strace.enter(task, args) }
+        let result: SyscallReturn
+        if let handler = syscalls.handler(nr) {
+            result = handler(task, args)
+        } else {
+            unimplemented[nr, default: 0] += 1
+            result = .error(.noFunction)
+        }
+        complete(task, args, result)
+    }
+
+    /// Carries out a handler's decision.
+    func complete(_ task: Task, _ args: SyscallArguments, _ result: SyscallReturn) {
+        let tid = task.hostTID
+        do {
+            switch result {
+            case .value(let v):
+                strace?.exit(task, args, v)
+                try platform.complete(tid, .skip(v))
+            case .error(let e):
+                strace?.exit(task, args, e.syscallResult)
+                try platform.complete(tid, .skip(e.syscallResult))
+            case .native:
+                strace?.native(task, args)
+                try platform.complete(tid, .runNative)
+            case .block(let queue, let mask):
+                let waiter = Waiter(mask: mask) { [unowned self, unowned task] _ in
+                    self.runQueue.append(task)
+                }
+                task.parked = (args, waiter)
+                queue.add(waiter)
+                // A file that became ready between the handler's check and now: retry at once.
+            case .handled:
+                break
+            }
+        } catch {
+            taskVanished(tid)
+        }
+    }
+
+    // MARK: Process lifecycle
+
+    private func adoptClone(_ parent: Task, childTID: HostTID, kind: CloneKind) {
+        let flags: UInt64
+        switch kind {
+        case .fork: flags = UInt64(SIGCHLD)
+        case .vfork: flags = CloneFlags.CLONE_VM | CloneFlags.CLONE_VFORK | UInt64(SIGCHLD)
+        case .clone: flags = parent.pendingCloneFlags
+        }
+        parent.pendingCloneFlags = 0
+        let vtid = platform.virtualTID(childTID) ?? childTID
+        let group: ThreadGroup
+        if flags & CloneFlags.CLONE_THREAD != 0 {
+            group = parent.group
+        } else {
+            let parentGroup = flags & CloneFlags.CLONE_PARENT != 0 ? (parent.group.parent ?? parent.group) : parent.group
+            group = ThreadGroup(hostTGID: childTID, pid: vtid, parent: parentGroup, rlimits: parent.group.rlimits)
+            group.name = parent.group.name
+            group.executablePath = parent.group.executablePath
+            group.argv = parent.group.argv
+            group.signalActions = parent.group.signalActions
+            parentGroup.children.append(group)
+        }
+        let fdTable = flags & CloneFlags.CLONE_FILES != 0 ? parent.fdTable : parent.fdTable.copy()
+        let fs = flags & CloneFlags.CLONE_FS != 0 ? parent.fs : parent.fs.copy()
+        let child = Task(kernel: self, hostTID: childTID, tid: vtid, group: group, fdTable: fdTable, fs: fs, creds: parent.creds)
+        register(child)
+    }
+
+    private func taskExited(_ tid: HostTID, status: Int32) {
+        early[tid] = nil
+        guard let task = tasks.removeValue(forKey: tid) else { return }
+        task.parked?.waiter.cancel()
+        task.parked = nil
+        let group = task.group
+        group.threads.removeAll { $0 === task }
+        if group.threads.isEmpty {
+            group.exitStatus = status
+            threadGroups[group.hostTGID] = nil
+            group.parent?.children.removeAll { $0 === group }
+            for child in group.children { child.parent = initGroup }
+            if group === initGroup { finalStatus = status }
+        }
+    }
+
+    /// A ptrace request failed with ESRCH: the task was killed under us; its exit event follows.
+    private func taskVanished(_ tid: HostTID) {
+        if let task = tasks[tid] {
+            task.parked?.waiter.cancel()
+            task.parked = nil
+        }
+    }
+
+    /// Ends a task whose image is beyond repair (a failed exec after the point of no return).
+    public func kill(_ task: Task, signal: Int32) {
+        try? platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: signal)
+        try? platform.resume(task.hostTID, signal: 0)
+    }
+
+    /// A one-line report of the syscalls the program used that the Sentry does not serve.
+    public var unimplementedReport: String? {
+        if unimplemented.isEmpty { return nil }
+        let items = unimplemented.sorted { $0.key < $1.key }.map { "\(Strace.name($0.key))×\($0.value)" }
+        return "husk: unimplemented syscalls (ENOSYS): " + items.joined(separator: " ")
+    }
+}
+
+extension CloneFlags {
+    /// The flags that create namespaces, which no sandbox task may do.
+    static let namespaces: UInt64 = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME
+}
+
+/// The sandbox's UTS namespace: what uname(2) reports.
+public final class UTSNamespace {
+    public var hostname: [UInt8] = Array("husk".utf8)
+    public var domainname: [UInt8] = Array("(none)".utf8)
+    public let release: [UInt8]
+    public let version: [UInt8]
+    init() {
+        var u = utsname()
+        uname(&u)
+        func field<T>(_ t: inout T) -> [UInt8] {
+            withUnsafeBytes(of: &t) { b in Array(b.prefix { $0 != 0 }) }
+        }
+        release = field(&u.release)
+        version = field(&u.version)
     }
 }

@@ -1,3 +1,4 @@
+import LinuxABI
 import Platform
 import SystemPackage
 
@@ -24,5 +25,24 @@ extension Task {
     public func mapAnonymous(address: UInt64, length: UInt64, prot: Int32, extraFlags: Int32 = 0) throws(Errno) -> UInt64 {
         let flags = Int32(0x02 | 0x20) | extraFlags
         return try inject(9, [address, length, UInt64(UInt32(bitPattern: prot)), UInt64(UInt32(bitPattern: flags)), UInt64.max, 0])
+    }
+}
+
+extension Task {
+    /// Copies a kernel structure out in its Linux layout.
+    public func copyOutStruct<S: LinuxStruct>(_ address: UInt64, _ value: S) throws(Errno) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: S.size, alignment: 8)
+        defer { buffer.deallocate() }
+        value.encode(into: buffer)
+        try copyOut(address, UnsafeRawBufferPointer(buffer))
+    }
+
+    /// Copies a kernel structure in from its Linux layout.
+    public func copyInStruct<S: LinuxStruct>(_ address: UInt64, as: S.Type) throws(Errno) -> S {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: S.size, alignment: 8)
+        defer { buffer.deallocate() }
+        try copyIn(address, buffer)
+        guard let v = S.decode(from: UnsafeRawBufferPointer(buffer)) else { throw .badAddress }
+        return v
     }
 }

@@ -1,0 +1,77 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+/// The program's stdio: a host pipe end (relayed by husk run) that the Sentry uses
+/// non-blocking, so a slow reader parks one task instead of stalling the kernel.
+final class HostStreamFile: FileDescription {
+    let fd: Int32
+    let queue = WaitQueue()
+    let terminal: TerminalInfo?
+    override var waitQueue: WaitQueue? { queue }
+
+    init(kernel: Kernel, fd: Int32, accessMode: Int32, terminal: TerminalInfo?) {
+        self.fd = fd
+        self.terminal = terminal
+        let fl = fcntl(fd, F_GETFL)
+        if fl >= 0 { _ = fcntl(fd, F_SETFL, fl | O_NONBLOCK) }
+        super.init(accessMode: accessMode, statusFlags: 0)
+        kernel.watch(fd, queue: queue)
+    }
+
+    override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+        if n < 0 { throw Errno(rawValue: errno) }
+        return n
+    }
+
+    override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        let n = Glibc.write(fd, buffer.baseAddress, buffer.count)
+        if n < 0 { throw Errno(rawValue: errno) }
+        return n
+    }
+
+    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
+
+    override func stat() throws(Errno) -> FileStat {
+        var s = FileStat()
+        if terminal != nil {
+            s.mode = FileMode.S_IFCHR | 0o620
+            s.rdev = 0x8800   // /dev/pts/0
+        } else {
+            s.mode = FileMode.S_IFIFO | 0o600
+        }
+        s.blksize = 4096
+        return s
+    }
+
+    override func readiness(_ mask: EventMask) -> EventMask {
+        var p = pollfd(fd: fd, events: Int16(truncatingIfNeeded: mask), revents: 0)
+        _ = poll(&p, 1, 0)
+        return EventMask(UInt16(bitPattern: p.revents)) & (mask | PollEvents.error | PollEvents.hangUp)
+    }
+
+    /// Terminal requests answer from husk run's terminal; without one, ENOTTY as Linux does for a pipe.
+    override func ioctl(_ task: Task, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
+        guard let terminal else { return .error(.inappropriateIOCTLForDevice) }
+        do {
+            switch request {
+            case Ioctl.TCGETS:
+                try task.copyOut(argument, terminal.termios)
+                return .zero
+            case Ioctl.TIOCGWINSZ:
+                try task.copyOutStruct(argument, WinSize(ws_row: terminal.rows, ws_col: terminal.columns))
+                return .zero
+            case Ioctl.TCSETS, Ioctl.TCSETSW, Ioctl.TCSETSF:
+                return .zero
+            case Ioctl.TIOCGPGRP:
+                try task.copyOutValue(argument, task.group.pid)
+                return .zero
+            case Ioctl.TIOCSPGRP:
+                return .zero
+            default:
+                return .error(.inappropriateIOCTLForDevice)
+            }
+        } catch { return .error(error) }
+    }
+}

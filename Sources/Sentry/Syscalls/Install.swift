@@ -1,0 +1,6 @@
+/// Fills the dispatch table at boot: one `install` per area.
+func installAllSyscalls(into t: inout SyscallTable) {
+    SysMisc.install(into: &t)
+    SysMM.install(into: &t)
+    SysSocket.install(into: &t)
+}
