@@ -1,8 +1,112 @@
 import Glibc
+import GoferProtocol
+import LinuxABI
+import Platform
+import SystemPackage
 
-/// Runs the Sentry kernel until the program's PID 1 exits; returns the Sentry's exit status.
+/// Runs the Sentry kernel until the program's PID 1 exits; writes its wait status to
+/// `config.statusFD` and returns the Sentry's own exit status (0 once a status was reported).
 public func sentryMain(_ config: SentryConfig) -> Int32 {
-    let msg = "husk: sentry: kernel not built yet\n"
-    _ = msg.withCString { write(2, $0, strlen($0)) }
+    let gofer = GoferClient(socketFD: config.goferSocketFD)
+    let vfs: VFS
+    do { vfs = try VFS(gofer: gofer) } catch {
+        return bootFailure("cannot attach the root view: \(error)")
+    }
+    let platform: PtracePlatform
+    do { platform = try PtracePlatform() } catch {
+        return bootFailure("cannot start the ptrace platform: \(error)")
+    }
+    let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
+
+    let fdTable = FDTable()
+    fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
+    fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY, terminal: config.terminal), at: 1, closeOnExec: false)
+    fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY, terminal: config.terminal), at: 2, closeOnExec: false)
+    let creds = Credentials(uid: 0, gid: 0)
+    let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
+    let cwd = Array(config.workingDirectory.utf8)
+    if let d = try? vfs.lookup(fs, at: nil, cwd, followFinal: true, creds: creds) { fs.cwd = d }
+
+    // Find and check the program before any task exists, so that a missing or unusable
+    // program is reported the way shells and container runtimes do (127, 126).
+    let argv = config.argv.map { Array($0.utf8) }
+    let envp = config.envp.map { Array($0.utf8) }
+    guard let name = argv.first, !name.isEmpty else { return bootFailure("no program given") }
+    let plan: ExecPlan
+    do {
+        let path = try searchPath(name, envp: envp, vfs: vfs, fs: fs, creds: creds)
+        plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
+            try openExecutable(vfs: vfs, fs: fs, creds: creds, p, at: nil, followFinal: true)
+        }
+    } catch {
+        let program = String(decoding: name, as: UTF8.self)
+        report("husk: \(program): \(String(cString: strerror(error.rawValue)))")
+        let code = error == .noSuchFileOrDirectory || error == .notDirectory ? HuskExitStatus.notFound : HuskExitStatus.cannotExecute
+        writeStatus(config.statusFD, code << 8)
+        return 0
+    }
+
+    let task: Task
+    do {
+        let stub = try makeStubMemfd()
+        let tid = try platform.startFirstTask(FirstTaskSpec(argv: ["husk-stub"], envp: [], fixedFDs: [], stubFD: stub))
+        close(stub)
+        task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds)
+    } catch {
+        return bootFailure("cannot start the first task: \(error)")
+    }
+    kernel.finishExec(task, plan)
+    let status = kernel.run()
+    if config.strace, let line = kernel.unimplementedReport { report(line) }
+    writeStatus(config.statusFD, status)
+    return 0
+}
+
+/// execvp's search: a name without a slash is looked up in the program's PATH.
+func searchPath(_ name: [UInt8], envp: [[UInt8]], vfs: VFS, fs: FSContext, creds: Credentials) throws(Errno) -> [UInt8] {
+    if name.contains(UInt8(ascii: "/")) { return name }
+    let prefix = Array("PATH=".utf8)
+    let pathValue = envp.last { $0.starts(with: prefix) }.map { Array($0.dropFirst(prefix.count)) }
+        ?? Array("/usr/local/bin:/usr/bin:/bin".utf8)
+    var sawDenied = false
+    for dir in pathValue.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
+        let candidate = (dir.isEmpty ? [UInt8(ascii: ".")] : Array(dir)) + [UInt8(ascii: "/")] + name
+        do {
+            _ = try openExecutable(vfs: vfs, fs: fs, creds: creds, candidate, at: nil, followFinal: true)
+            return candidate
+        } catch {
+            if error == .permissionDenied { sawDenied = true }
+        }
+    }
+    throw sawDenied ? .permissionDenied : .noSuchFileOrDirectory
+}
+
+/// Opens a file for execution: a regular file with an execute bit the caller may use.
+func openExecutable(vfs: VFS, fs: FSContext, creds: Credentials, _ path: [UInt8], at base: Dentry?, followFinal: Bool) throws(Errno) -> FileDescription {
+    let flags = OpenFlags.O_RDONLY | (followFinal ? 0 : OpenFlags.O_NOFOLLOW)
+    let file = try vfs.open(fs, at: base, path, flags: flags, mode: 0, creds: creds)
+    let st = try file.stat()
+    if st.mode & FileMode.S_IFMT != FileMode.S_IFREG { throw .permissionDenied }
+    if st.mode & 0o111 == 0 { throw .permissionDenied }
+    if !creds.isRoot {
+        let bits: UInt32 = st.uid == creds.euid ? 0o100 : (st.gid == creds.egid || creds.groups.contains(st.gid) ? 0o010 : 0o001)
+        if st.mode & bits == 0 { throw .permissionDenied }
+    }
+    return file
+}
+
+private func writeStatus(_ fd: Int32, _ status: Int32) {
+    var v = status.littleEndian
+    _ = withUnsafeBytes(of: &v) { write(fd, $0.baseAddress, 4) }
+}
+
+private func report(_ line: String) {
+    var s = line
+    s.append("\n")
+    s.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }
+}
+
+private func bootFailure(_ message: String) -> Int32 {
+    report("husk: sentry: " + message)
     return HuskExitStatus.internalError
 }

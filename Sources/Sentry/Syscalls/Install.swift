@@ -3,4 +3,6 @@ func installAllSyscalls(into t: inout SyscallTable) {
     SysMisc.install(into: &t)
     SysMM.install(into: &t)
     SysSocket.install(into: &t)
+    SysProcess.install(into: &t)
+    installFileSyscalls(into: &t)
 }

@@ -1,0 +1,157 @@
+import Glibc
+import LinuxABI
+import Platform
+import SystemPackage
+
+/// Process creation, exec and signalling handlers.
+enum SysProcess {
+    static func install(into t: inout SyscallTable) {
+        t.register(SyscallNumber.clone, clone)
+        t.register(SyscallNumber.fork, fork)
+        t.register(SyscallNumber.vfork, fork)
+        t.register(SyscallNumber.clone3, clone3)
+        t.register(SyscallNumber.execve, execve)
+        t.register(SyscallNumber.execveat, execveat)
+        t.register(SyscallNumber.kill, kill)
+        t.register(SyscallNumber.tgkill, tgkill)
+        t.register(SyscallNumber.tkill, tkill)
+    }
+
+    /// clone(2): flags checked here, then the host creates the task (traced from birth).
+    static func clone(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let flags = a[0]
+        // An unprivileged Linux process may not create namespaces; inside, nobody is privileged
+        // on the host, and the application filter refuses them as well.
+        if flags & CloneFlags.namespaces != 0 { return .error(.notPermitted) }
+        if flags & CloneFlags.CLONE_UNTRACED != 0 { return .error(.invalidArgument) }
+        if flags & CloneFlags.CLONE_THREAD != 0 && flags & CloneFlags.CLONE_SIGHAND == 0 { return .error(.invalidArgument) }
+        if flags & CloneFlags.CLONE_SIGHAND != 0 && flags & CloneFlags.CLONE_VM == 0 { return .error(.invalidArgument) }
+        t.pendingCloneFlags = flags
+        return .native
+    }
+
+    /// fork(2), vfork(2): run natively; the Platform reports the child.
+    static func fork(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        .native
+    }
+
+    /// clone3(2): its flags sit behind a pointer the filter cannot check, so it is refused with
+    /// ENOSYS and libc falls back to clone(2), as DESIGN.md says.
+    static func clone3(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        .error(.noFunction)
+    }
+
+    /// execve(2).
+    static func execve(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        exec(t, dirfd: AtFlags.AT_FDCWD, pathAddress: a[0], argvAddress: a[1], envpAddress: a[2], flags: 0)
+    }
+
+    /// execveat(2).
+    static func execveat(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        exec(t, dirfd: a.int(0), pathAddress: a[1], argvAddress: a[2], envpAddress: a[3], flags: a.int(4))
+    }
+
+    static func exec(_ t: Task, dirfd: Int32, pathAddress: UInt64, argvAddress: UInt64, envpAddress: UInt64, flags: Int32) -> SyscallReturn {
+        do {
+            if flags & ~(AtFlags.AT_EMPTY_PATH | AtFlags.AT_SYMLINK_NOFOLLOW) != 0 { throw Errno.invalidArgument }
+            let path = try t.copyInString(pathAddress)
+            let argv = try t.copyInStringArray(argvAddress)
+            let envp = try t.copyInStringArray(envpAddress)
+            if path.isEmpty && flags & AtFlags.AT_EMPTY_PATH == 0 { throw Errno.noSuchFileOrDirectory }
+            let base: Dentry? = dirfd == AtFlags.AT_FDCWD || path.first == UInt8(ascii: "/") ? nil : try t.directoryBase(dirfd)
+            let plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
+                try t.openForExec(p, at: base, followFinal: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0)
+            }
+            try t.kernel.execute(t, plan)
+            return .handled
+        } catch {
+            return .error(error as! Errno)
+        }
+    }
+
+    /// kill(2): reaches only the sandbox's own processes.
+    static func kill(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let pid = a.int(0), sig = a.int(1)
+        guard sig >= 0 && sig <= 64 else { return .error(.invalidArgument) }
+        if pid > 0 {
+            guard let g = t.kernel.threadGroup(pid: pid) else { return .error(.noSuchProcess) }
+            if sig == 0 { return .zero }
+            do { try t.platform.signalThread(tgid: g.hostTGID, tid: g.hostTGID, signal: sig) } catch { return .error(error) }
+            return .zero
+        }
+        if pid == -1 {
+            // Every process but init and the caller (Linux skips init and the caller's group).
+            var any = false
+            for g in t.kernel.threadGroups.values where g !== t.kernel.initGroup && g !== t.group {
+                any = true
+                if sig != 0 { try? t.platform.signalThread(tgid: g.hostTGID, tid: g.hostTGID, signal: sig) }
+            }
+            return any ? .zero : .error(.noSuchProcess)
+        }
+        // Process groups: the host keeps them inside the task's own PID namespace, which holds
+        // only sandbox tasks, so the native call cannot reach outside the sandbox.
+        return .native
+    }
+
+    /// tgkill(2).
+    static func tgkill(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        signalThread(t, tgid: a.int(0), tid: a.int(1), sig: a.int(2))
+    }
+
+    /// tkill(2).
+    static func tkill(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        signalThread(t, tgid: nil, tid: a.int(0), sig: a.int(1))
+    }
+
+    static func signalThread(_ t: Task, tgid: Int32?, tid: Int32, sig: Int32) -> SyscallReturn {
+        guard tid > 0, tgid.map({ $0 > 0 }) ?? true, sig >= 0 && sig <= 64 else { return .error(.invalidArgument) }
+        guard let target = t.kernel.tasks.values.first(where: { $0.tid == tid && (tgid == nil || $0.group.pid == tgid) }) else {
+            return .error(.noSuchProcess)
+        }
+        if sig == 0 { return .zero }
+        do { try t.platform.signalThread(tgid: target.group.hostTGID, tid: target.hostTID, signal: sig) } catch { return .error(error) }
+        return .zero
+    }
+}
+
+extension Kernel {
+    /// Replaces the task's image with `plan`: the point of no return of execve.
+    func execute(_ task: Task, _ plan: ExecPlan) throws(Errno) {
+        strace?.native(task, SyscallArguments(SyscallRegisters(nr: SyscallNumber.execve, args: (0, 0, 0, 0, 0, 0), ip: 0, sp: 0)))
+        let newTID = try platform.execStub(task.hostTID)
+        if newTID != task.hostTID { task.rename(hostTID: newTID, tid: task.group.pid) }
+        finishExec(task, plan)
+    }
+
+    /// After the stub image is in place: exec semantics for the Sentry's records, then the Loader.
+    func finishExec(_ task: Task, _ plan: ExecPlan) {
+        // execve unshares the fd table and drops close-on-exec fds.
+        task.fdTable = task.fdTable.copy()
+        task.fdTable.closeOnExec()
+        let g = task.group
+        for i in g.signalActions.indices where g.signalActions[i].handler > 1 { g.signalActions[i] = SignalAction() }
+        g.executablePath = plan.executablePath
+        g.argv = plan.argv
+        g.name = Array((plan.executablePath.split(separator: UInt8(ascii: "/")).last.map(Array.init) ?? []).prefix(15))
+        do {
+            _ = try Loader.load(plan, into: task)
+            try platform.resume(task.hostTID, signal: 0)
+        } catch {
+            // Past the point of no return Linux kills the process with SIGSEGV.
+            kill(task, signal: SIGKILL)
+        }
+    }
+}
+
+extension Task {
+    /// Opens a file for execution, resolved in the task's view.
+    func openForExec(_ path: [UInt8], at base: Dentry?, followFinal: Bool = true) throws(Errno) -> FileDescription {
+        try openExecutable(vfs: kernel.vfs, fs: fs, creds: creds, path, at: base, followFinal: followFinal)
+    }
+
+    /// The directory an *at() call starts from.
+    func directoryBase(_ dirfd: Int32) throws(Errno) -> Dentry {
+        guard let d = try fdTable.get(dirfd).dentry else { throw .notDirectory }
+        return d
+    }
+}
