@@ -8,7 +8,7 @@ import Platform
 import SystemPackage
 import Testing
 
-@Suite(.serialized) struct FilterProgramTests {
+extension PlatformTests { @Suite struct FilterProgramTests {
     static let program = """
     __attribute__((force_align_arg_pointer)) void _start(void) {
         long fail = 0;
@@ -73,6 +73,9 @@ import Testing
                 try p.resume(child, signal: 0)
             case .exiting(let t, _):
                 try p.resume(t, signal: 0)
+            case .signalled(let t, let sig):
+                #expect(sig == SIGCHLD)                // the fork child's exit
+                try p.resume(t, signal: sig)
             case .exited(let t, let st):
                 if t == tid { exitStatus = st; break loop }
                 childExit = st
@@ -98,4 +101,5 @@ import Testing
         #expect(ApplicationFilter.verdict(nr: 56, args: (0x1000_0000 | 17, 0, 0, 0, 0, 0)) == .errno(EPERM))
         #expect(ApplicationFilter.verdict(nr: 56, args: (0x3d0f00, 0, 0, 0, 0, 0)) == .trace)  // pthread_create's flags
     }
+}
 }

@@ -6,7 +6,7 @@ import Platform
 import SystemPackage
 import Testing
 
-@Suite(.serialized) struct StubTaskTests {
+extension PlatformTests { @Suite struct StubTaskTests {
     @Test func stubImageAndInjection() throws {
         let p = try PtracePlatform()
         let stubFD = try makeStubMemfd()
@@ -131,4 +131,5 @@ import Testing
         #expect(b[16] == 3)                                   // ET_DYN
         #expect(Array(b[0xe8..<0xeb]) == [0x0f, 0x05, 0xcc])  // syscall; int3
     }
+}
 }
