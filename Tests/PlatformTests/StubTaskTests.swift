@@ -75,6 +75,12 @@ extension PlatformTests { @Suite struct StubTaskTests {
         #expect(try p.injectSyscall(tid, 56, [0x1000_0000 | UInt64(SIGCHLD)]) == -Int64(EPERM))
         #expect(try p.injectSyscall(tid, 56, [0x0080_0000 | UInt64(SIGCHLD)]) == -Int64(EPERM))
 
+        // A signal that arrives during an injection is held back and delivered afterwards.
+        try p.signalThread(tgid: tid, tid: tid, signal: SIGUSR1)
+        #expect(try p.injectSyscall(tid, 39, []) == 1)
+        #expect(try p.injectSyscall(tid, 39, []) == 1)
+        #expect(statusField(tid, "SigPnd") == "0000000000000200")   // SIGUSR1 pending again
+
         // Re-exec the stub: a fresh image, fds without close-on-exec survive.
         let newTID = try p.execStub(tid)
         #expect(newTID == tid)
@@ -88,6 +94,10 @@ extension PlatformTests { @Suite struct StubTaskTests {
         // a served call; the seccomp stop shows it with zeroed arguments.
         try p.setEntryRegisters(tid, ip: img2.stubBase + 0xe8, sp: img2.stackPointer)
         try p.resume(tid, signal: 0)
+        // The held-back SIGUSR1 survived the exec (pending signals do) and comes first.
+        guard case .signalled(let t1, let sig1)? = waitEvent(p) else { Issue.record("no SIGUSR1"); return }
+        #expect(t1 == tid && sig1 == SIGUSR1)
+        try p.resume(tid, signal: 0)                                  // suppressed
         guard case .syscall(let t, let regs)? = waitEvent(p) else { Issue.record("no syscall stop"); return }
         #expect(t == tid && regs.nr == 0 && regs.args.0 == 0 && regs.args.1 == 0 && regs.args.2 == 0)
         #expect(regs.ip == img2.stubBase + 0xe8 + 2 && regs.sp == img2.stackPointer)
