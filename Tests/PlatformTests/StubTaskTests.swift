@@ -108,6 +108,36 @@ extension PlatformTests { @Suite struct StubTaskTests {
         #expect(t2 == tid && sig == SIGTRAP)
     }
 
+    @Test func injectedThreadInheritsTheStub() throws {
+        let p = try PtracePlatform()
+        let stubFD = try makeStubMemfd()
+        defer { close(stubFD) }
+        let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
+        defer { killAndReap(p, tid) }
+        let scratch = try p.scratchAddress(tid)
+        // CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM: a thread that starts at the gadget's int3.
+        let flags: UInt64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000
+        let vtid = try p.injectSyscall(tid, 56, [flags, scratch + 0x8000])
+        #expect(vtid == 2)
+        var child: Int32 = -1, started = false
+        for _ in 0..<2 {
+            switch waitEvent(p) {
+            case .cloned(let parent, let c, let kind)?:
+                #expect(parent == tid && kind == .clone)
+                child = c
+            case .started(let c)?:
+                #expect(c == child)      // reported after its clone event, whatever the order
+                started = true
+            default: Issue.record("expected clone events")
+            }
+        }
+        #expect(started && child > 0)
+        #expect(p.virtualTID(child) == 2)
+        #expect(try p.stubImage(child).stubBase == p.stubImage(tid).stubBase)
+        #expect(try p.injectSyscall(child, 186, []) == 2)     // gettid, injected in the thread
+        #expect(try p.injectSyscall(tid, 186, []) == 1)
+    }
+
     @Test func vanishedTaskIsAnError() throws {
         let p = try PtracePlatform()
         let stubFD = try makeStubMemfd()
