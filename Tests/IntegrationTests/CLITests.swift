@@ -30,11 +30,18 @@ struct CLITests {
         #expect(native.status == 126)
     }
 
-    @Test("unknown flag: 125")
-    func bogusFlag() throws {
-        let husk = try IntegrationTests.run([try Husk.require(), "run", "--bogus"])
+    @Test("unknown flag: 125 and a husk: message naming it", arguments: [
+        ["--bogus"],
+        ["--bogus", "--", "/bin/true"],
+    ])
+    func bogusFlag(_ args: [String]) throws {
+        let husk = try IntegrationTests.run([try Husk.require(), "run"] + args)
         #expect(husk.status == 125, "\(husk)")
-        #expect(husk.stderr.contains("bogus"), "\(husk)")
+        #expect(husk.stdout.isEmpty, "\(husk)")
+        #expect(lines(husk.stderr).contains { $0.hasPrefix("husk:") }, "\(husk)")
+        if args.count > 1 {
+            #expect(husk.stderr.contains("--bogus"), "\(husk)")
+        }
     }
 
     @Test("missing --rootfs: 125 and a husk: message")
