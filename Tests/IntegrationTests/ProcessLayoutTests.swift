@@ -62,16 +62,20 @@ struct ProcessLayoutTests {
         let husk = try Spawned([try Husk.require(), "run", "--", "/bin/sleep", "3"], env: Husk.defaultEnvironment)
         var table = ProcessTable()
         var gofers: [pid_t] = [], sentries: [pid_t] = [], sleepers: [pid_t] = []
+        var richest = ""          // the fullest tree seen, for the failure messages
+        var richestCount = -1
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
             table = ProcessTable()
+            let below = table.descendants(of: husk.pid).count
+            if below > richestCount { richestCount = below; richest = table.describe(below: husk.pid) }
             gofers = table.role("gofer", below: husk.pid)
             sentries = table.role("sentry", below: husk.pid)
             sleepers = table.descendants(of: husk.pid).filter { table.argv[$0]?.first?.hasSuffix("sleep") == true }
             if !gofers.isEmpty && !sentries.isEmpty && !sleepers.isEmpty { break }
             usleep(50_000)
         }
-        let tree = table.describe(below: husk.pid)
+        let tree = richest
         // Namespaces are read while the processes live.
         let kinds = ["mnt", "pid"]
         let mine = kinds.map { namespace($0, of: getpid()) }
