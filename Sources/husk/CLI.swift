@@ -64,6 +64,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         // captureForPassthrough also takes an unknown option given before the program.
+        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
         if let first = command.first, first != "--", first.hasPrefix("-") {
             throw ValidationError("Unknown option '\(first)'")
         }
