@@ -174,6 +174,8 @@ def gen_errno():
     for v, n in errs + KERNEL_ERRNOS:
         s.append('    case "%s": return %d\n' % (n, v))
     s.append('    case "ENOTSUP": return LinuxErrno.ENOTSUP\n')
+    s.append('    case "EWOULDBLOCK": return LinuxErrno.EAGAIN\n')
+    s.append('    case "EDEADLOCK": return LinuxErrno.EDEADLK\n')
     s.append("    default: return nil\n    }\n}\n")
     write("Sources/LinuxABI/ErrnoTable.swift", "".join(s))
     return [n for _, n in errs] + ["ENOTSUP"] + [n for _, n in KERNEL_ERRNOS]
@@ -198,14 +200,19 @@ def gen_constants(errno_names):
                 if m and enum:
                     consts.append(("%s.%s" % (enum, m.group(1)), m.group(1)))
     consts += [("LinuxErrno.%s" % n, n) for n in errno_names]
-    s = [HEADER.replace("kernel headers", "Swift sources of Sources/LinuxABI/Flags"), "\n",
+    s = [HEADER.replace("the installed kernel headers", "the Swift sources of Sources/LinuxABI/Flags"), "\n",
          "import LinuxABI\n\n",
-         "/// Every LinuxABI constant, as (C name, value bits) for comparison with the C headers.\n",
-         "let allConstants: [(name: String, bits: UInt64, width: Int)] = [\n"]
+         "/// Every LinuxABI constant, as (C name, value bits, bit width) for comparison with\n",
+         "/// the C headers. One statement per constant: a single big array literal of generic\n",
+         "/// conversions takes the type checker minutes and gigabytes.\n",
+         "func makeAllConstants() -> [ConstantEntry] {\n",
+         "    var a: [ConstantEntry] = []\n",
+         "    a.reserveCapacity(%d)\n" % len(consts)]
     for path, name in consts:
-        s.append('    ("%s", UInt64(truncatingIfNeeded: %s), MemoryLayout.size(ofValue: %s) * 8),\n'
-                 % (name, path, path))
-    s.append("]\n")
+        s.append('    a.append(entry("%s", %s))\n' % (name, path))
+    s.append("    return a\n}\n\n")
+    s.append("/// Names whose C definition differs on purpose (C_SKIP in scripts/gen-syscalls.py).\n")
+    s.append("let skippedInC: Set<String> = [%s]\n" % ", ".join('"%s"' % n for n in sorted(C_SKIP)))
     write("Tests/LinuxABITests/GeneratedConstants.swift", "".join(s))
 
     seen = set()

@@ -27,6 +27,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -2582,3 +2583,132 @@ long chusk_abi_sys_count(void) {
 }
 const char *chusk_abi_sys_name(long i) { return chusk_abi_sys_table[i].name; }
 long chusk_abi_sys_nr(long i) { return (long)chusk_abi_sys_table[i].value; }
+
+unsigned long long chusk_abi_makedev(unsigned int major, unsigned int minor) {
+    return makedev(major, minor);
+}
+
+/* The kernel's rt_sigaction struct on x86_64 has no userspace header that coexists with
+ * glibc's <signal.h>; this mirrors arch/x86/include/uapi/asm/signal.h (!__KERNEL__). */
+struct chusk_kernel_sigaction {
+    void *handler;          /* sa_handler and friends are macros in glibc */
+    unsigned long flags;
+    void *restorer;
+    unsigned long mask;
+};
+
+#define SZ(name, type) {name, (long long)sizeof(type)}
+#define OFF(name, type, field) {name "." #field, (long long)offsetof(type, field)}
+static const struct chusk_abi_named chusk_abi_layout_table[] = {
+    SZ("stat", struct stat), SZ("statx", struct statx), SZ("statx_timestamp", struct statx_timestamp),
+    SZ("timespec", struct timespec), SZ("timeval", struct timeval), SZ("iovec", struct iovec),
+    SZ("rlimit", struct rlimit), SZ("utsname", struct utsname), SZ("sysinfo", struct sysinfo),
+    SZ("statfs", struct statfs), SZ("winsize", struct winsize), SZ("termios", struct termios),
+    SZ("sigaction", struct chusk_kernel_sigaction), SZ("siginfo", siginfo_t),
+    SZ("pollfd", struct pollfd), SZ("epoll_event", struct epoll_event), SZ("open_how", struct open_how),
+    OFF("dirent64", struct dirent64, d_ino), OFF("dirent64", struct dirent64, d_off),
+    OFF("dirent64", struct dirent64, d_reclen), OFF("dirent64", struct dirent64, d_type),
+    OFF("dirent64", struct dirent64, d_name),
+    OFF("stat", struct stat, st_atim), OFF("stat", struct stat, st_mtim), OFF("stat", struct stat, st_ctim),
+    OFF("statx", struct statx, stx_atime), OFF("statx", struct statx, stx_mnt_id),
+    OFF("siginfo", siginfo_t, si_pid), OFF("siginfo", siginfo_t, si_uid), OFF("siginfo", siginfo_t, si_status),
+    OFF("siginfo", siginfo_t, si_utime), OFF("siginfo", siginfo_t, si_stime), OFF("siginfo", siginfo_t, si_value),
+    OFF("siginfo", siginfo_t, si_addr), OFF("siginfo", siginfo_t, si_timerid), OFF("siginfo", siginfo_t, si_overrun),
+    OFF("siginfo", siginfo_t, si_fd), OFF("siginfo", siginfo_t, si_call_addr),
+    OFF("siginfo", siginfo_t, si_syscall), OFF("siginfo", siginfo_t, si_arch),
+    OFF("epoll_event", struct epoll_event, data), OFF("termios", struct termios, c_cc),
+    OFF("sysinfo", struct sysinfo, procs), OFF("sysinfo", struct sysinfo, totalhigh),
+    OFF("sysinfo", struct sysinfo, mem_unit), OFF("statfs", struct statfs, f_fsid),
+    OFF("statfs", struct statfs, f_flags),
+};
+
+long chusk_abi_layout(const char *name) {
+    for (size_t i = 0; i < sizeof chusk_abi_layout_table / sizeof chusk_abi_layout_table[0]; i++)
+        if (strcmp(chusk_abi_layout_table[i].name, name) == 0) return (long)chusk_abi_layout_table[i].value;
+    return -1;
+}
+
+/* Field k of a sample gets P(k) truncated to its type; the Swift tests use the same pattern. */
+static unsigned long long P(unsigned k) { return 0x0102030405060708ULL * k; }
+#define EMIT(var) do { if (len < sizeof(var)) return -1; memcpy(buf, &(var), sizeof(var)); return (long)sizeof(var); } while (0)
+
+long chusk_abi_sample(const char *name, void *buf, size_t len) {
+    if (strcmp(name, "stat") == 0) {
+        struct stat s; memset(&s, 0, sizeof s);
+        s.st_dev = P(1); s.st_ino = P(2); s.st_nlink = P(3); s.st_mode = P(4); s.st_uid = P(5);
+        s.st_gid = P(6); s.st_rdev = P(7); s.st_size = P(8); s.st_blksize = P(9); s.st_blocks = P(10);
+        s.st_atim.tv_sec = P(11); s.st_atim.tv_nsec = P(12); s.st_mtim.tv_sec = P(13);
+        s.st_mtim.tv_nsec = P(14); s.st_ctim.tv_sec = P(15); s.st_ctim.tv_nsec = P(16);
+        EMIT(s);
+    }
+    if (strcmp(name, "statx") == 0) {
+        struct statx s; memset(&s, 0, sizeof s);
+        s.stx_mask = P(1); s.stx_blksize = P(2); s.stx_attributes = P(3); s.stx_nlink = P(4);
+        s.stx_uid = P(5); s.stx_gid = P(6); s.stx_mode = P(7); s.stx_ino = P(8); s.stx_size = P(9);
+        s.stx_blocks = P(10); s.stx_attributes_mask = P(11);
+        s.stx_atime.tv_sec = P(12); s.stx_atime.tv_nsec = P(13);
+        s.stx_btime.tv_sec = P(14); s.stx_btime.tv_nsec = P(15);
+        s.stx_ctime.tv_sec = P(16); s.stx_ctime.tv_nsec = P(17);
+        s.stx_mtime.tv_sec = P(18); s.stx_mtime.tv_nsec = P(19);
+        s.stx_rdev_major = P(20); s.stx_rdev_minor = P(21); s.stx_dev_major = P(22);
+        s.stx_dev_minor = P(23); s.stx_mnt_id = P(24); s.stx_dio_mem_align = P(25);
+        s.stx_dio_offset_align = P(26);
+        EMIT(s);
+    }
+    if (strcmp(name, "timespec") == 0) { struct timespec s = {P(1), P(2)}; EMIT(s); }
+    if (strcmp(name, "timeval") == 0) { struct timeval s = {P(1), P(2)}; EMIT(s); }
+    if (strcmp(name, "iovec") == 0) { struct iovec s = {(void *)P(1), P(2)}; EMIT(s); }
+    if (strcmp(name, "rlimit") == 0) { struct rlimit s = {P(1), P(2)}; EMIT(s); }
+    if (strcmp(name, "utsname") == 0) {
+        struct utsname s; memset(&s, 0, sizeof s);
+        strcpy(s.sysname, "Linux"); strcpy(s.nodename, "husk"); strcpy(s.release, "6.18.0");
+        strcpy(s.version, "#1 SMP"); strcpy(s.machine, "x86_64"); strcpy(s.domainname, "(none)");
+        EMIT(s);
+    }
+    if (strcmp(name, "sysinfo") == 0) {
+        struct sysinfo s; memset(&s, 0, sizeof s);
+        s.uptime = P(1); s.loads[0] = P(2); s.loads[1] = P(3); s.loads[2] = P(4); s.totalram = P(5);
+        s.freeram = P(6); s.sharedram = P(7); s.bufferram = P(8); s.totalswap = P(9);
+        s.freeswap = P(10); s.procs = P(11); s.totalhigh = P(12); s.freehigh = P(13); s.mem_unit = P(14);
+        EMIT(s);
+    }
+    if (strcmp(name, "statfs") == 0) {
+        struct statfs s; memset(&s, 0, sizeof s);
+        s.f_type = P(1); s.f_bsize = P(2); s.f_blocks = P(3); s.f_bfree = P(4); s.f_bavail = P(5);
+        s.f_files = P(6); s.f_ffree = P(7); s.f_fsid.__val[0] = P(8); s.f_fsid.__val[1] = P(9);
+        s.f_namelen = P(10); s.f_frsize = P(11); s.f_flags = P(12);
+        EMIT(s);
+    }
+    if (strcmp(name, "winsize") == 0) { struct winsize s = {P(1), P(2), P(3), P(4)}; EMIT(s); }
+    if (strcmp(name, "termios") == 0) {
+        struct termios s; memset(&s, 0, sizeof s);
+        s.c_iflag = P(1); s.c_oflag = P(2); s.c_cflag = P(3); s.c_lflag = P(4); s.c_line = P(5);
+        for (int i = 0; i < NCCS; i++) s.c_cc[i] = P(6 + i);
+        EMIT(s);
+    }
+    if (strcmp(name, "siginfo_chld") == 0) {
+        siginfo_t s; memset(&s, 0, sizeof s);
+        s.si_signo = P(1); s.si_errno = P(2); s.si_code = P(3); s.si_pid = P(4); s.si_uid = P(5);
+        s.si_status = P(6); s.si_utime = P(7); s.si_stime = P(8);
+        EMIT(s);
+    }
+    if (strcmp(name, "siginfo_sys") == 0) {
+        siginfo_t s; memset(&s, 0, sizeof s);
+        s.si_signo = P(1); s.si_errno = P(2); s.si_code = P(3);
+        s.si_call_addr = (void *)P(4); s.si_syscall = P(5); s.si_arch = P(6);
+        EMIT(s);
+    }
+    if (strcmp(name, "pollfd") == 0) { struct pollfd s = {P(1), P(2), P(3)}; EMIT(s); }
+    if (strcmp(name, "epoll_event") == 0) {
+        struct epoll_event s; s.events = P(1); s.data.u64 = P(2); EMIT(s);
+    }
+    if (strcmp(name, "open_how") == 0) { struct open_how s = {P(1), P(2), P(3)}; EMIT(s); }
+    if (strcmp(name, "dirent64") == 0) {
+        /* One record named "hello": 19 + 5 + NUL = 25, padded to 32. */
+        unsigned char rec[32]; struct dirent64 d; memset(&d, 0, sizeof d);
+        d.d_ino = P(1); d.d_off = P(2); d.d_reclen = 32; d.d_type = DT_REG; strcpy(d.d_name, "hello");
+        memcpy(rec, &d, sizeof rec);
+        EMIT(rec);
+    }
+    return -1;
+}

@@ -10,7 +10,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <linux/openat2.h>
-#include <linux/mount.h>
+#include <sys/mount.h>
 
 _Static_assert(CHUSK_O_PATH == O_PATH, "O_PATH");
 _Static_assert(CHUSK_O_NOFOLLOW == O_NOFOLLOW, "O_NOFOLLOW");
@@ -27,6 +27,11 @@ _Static_assert(CHUSK_RESOLVE_NO_SYMLINKS == RESOLVE_NO_SYMLINKS, "RESOLVE_NO_SYM
 _Static_assert(CHUSK_RESOLVE_BENEATH == RESOLVE_BENEATH, "RESOLVE_BENEATH");
 _Static_assert(CHUSK_CLONE_NEWNS == CLONE_NEWNS, "CLONE_NEWNS");
 _Static_assert(CHUSK_CLONE_FS == CLONE_FS, "CLONE_FS");
+_Static_assert((int)CHUSK_MS_RDONLY == (int)MS_RDONLY && (int)CHUSK_MS_NOSUID == (int)MS_NOSUID && (int)CHUSK_MS_NODEV == (int)MS_NODEV, "MS_*");
+_Static_assert((int)CHUSK_MS_REMOUNT == (int)MS_REMOUNT && (int)CHUSK_MS_BIND == (int)MS_BIND && (int)CHUSK_MS_REC == (int)MS_REC, "MS_*");
+_Static_assert((int)CHUSK_MS_PRIVATE == (int)MS_PRIVATE, "MS_PRIVATE");
+_Static_assert(CHUSK_MOUNT_ATTR_RDONLY == MOUNT_ATTR_RDONLY && CHUSK_MOUNT_ATTR_NOSUID == MOUNT_ATTR_NOSUID
+               && CHUSK_MOUNT_ATTR_NODEV == MOUNT_ATTR_NODEV, "MOUNT_ATTR_*");
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
@@ -154,4 +159,9 @@ int chusk_gofer_fstatfs(int fd, struct chusk_gofer_statfs *out) {
     out->frsize = (int64_t)s.f_frsize;
     out->flags = (int64_t)s.f_flags;
     return 0;
+}
+
+int chusk_gofer_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+                      const char *data) {
+    return mount(source, target, fstype, flags, data) < 0 ? -errno : 0;
 }

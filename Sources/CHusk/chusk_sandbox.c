@@ -54,6 +54,19 @@ static void spawn_child(int exe_fd, const char *path, char *const argv[], char *
     if (exe_fd >= base) base = exe_fd + 1;
     if (sync_read >= base) base = sync_read + 1;
     if (err_write >= base) base = err_write + 1;
+    // The binary's fd may be one of the targets: move it out of the way first.
+    if (exe_fd >= 0) {
+        exe_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, base);
+        if (exe_fd < 0) child_fail(err_write, errno);
+        base = exe_fd + 1;
+    }
+    if (err_write < 64 + base) {
+        // Keep the error pipe clear of the targets too.
+        int e = fcntl(err_write, F_DUPFD_CLOEXEC, base);
+        if (e < 0) child_fail(err_write, errno);
+        err_write = e;
+        base = e + 1;
+    }
     int tmp[64];
     if (nfds > 64) child_fail(err_write, EINVAL);
     for (int i = 0; i < nfds; i++) {
@@ -102,6 +115,12 @@ pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const 
     *sync_write_fd = sync[1];
     *err_read_fd = err[0];
     return (pid_t)pid;
+}
+
+_Static_assert(CHUSK_SB_O_PATH == O_PATH, "O_PATH");
+
+int chusk_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }
 
 int chusk_mount(const char *source, const char *target, const char *fstype,

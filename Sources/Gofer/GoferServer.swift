@@ -48,7 +48,11 @@ final class GoferServer {
                     for i in 0..<Int(max(0, min(nfds, 4))) { hostClose(fp[i]) }
                 }
             }
-            if n == 0 { return 0 }
+            if n == 0 {
+                if peerClosed() { return 0 }
+                send(id: 0, .error(EPROTO))  // an empty message, not the end of the stream
+                continue
+            }
             if n < 0 {
                 if n == -Int(ECONNRESET) { return 0 }
                 return 1
@@ -68,6 +72,13 @@ final class GoferServer {
             dispatch(id: decoded.id, decoded.request)
         }
         return broken ? 1 : 0
+    }
+
+    /// recvmsg returns 0 both for an empty message and at the end: tell them apart.
+    private func peerClosed() -> Bool {
+        var p = pollfd(fd: socketFD, events: Int16(POLLIN) | 0x2000 /* POLLRDHUP */, revents: 0)
+        let r = poll(&p, 1, 0)
+        return r < 0 || p.revents & (Int16(POLLHUP) | 0x2000) != 0
     }
 
     private func dispatch(id: UInt32, _ req: GoferRequest) {

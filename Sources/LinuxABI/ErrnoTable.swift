@@ -442,6 +442,8 @@ public func errnoValue(named name: String) -> Int32? {
     case "ENOIOCTLCMD": return 515
     case "ERESTART_RESTARTBLOCK": return 516
     case "ENOTSUP": return LinuxErrno.ENOTSUP
+    case "EWOULDBLOCK": return LinuxErrno.EAGAIN
+    case "EDEADLOCK": return LinuxErrno.EDEADLK
     default: return nil
     }
 }

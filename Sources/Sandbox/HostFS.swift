@@ -20,7 +20,7 @@ public enum HostFS {
 
     /// One write(2) of the whole string, as cgroupfs wants (a value per write).
     public static func write(_ path: String, _ text: String) throws(Errno) {
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         if fd < 0 { throw Errno(rawValue: errno) }
         defer { close(fd) }
         let bytes = Array(text.utf8)

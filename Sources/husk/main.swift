@@ -1,1 +1,1 @@
-print("husk: not built yet")
+huskEntry()

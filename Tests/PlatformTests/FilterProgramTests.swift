@@ -8,7 +8,7 @@ import Platform
 import SystemPackage
 import Testing
 
-@Suite(.serialized) struct FilterProgramTests {
+extension PlatformTests { @Suite struct FilterProgramTests {
     static let program = """
     __attribute__((force_align_arg_pointer)) void _start(void) {
         long fail = 0;
@@ -23,6 +23,8 @@ import Testing
         if (sc(63, (long)uts, 0,0,0,0,0) != 0 || uts[0] != 'L') fail |= 32; // uname: native after injections
         if (sc(158, 0x1003, (long)&m, 0,0,0,0) != 0) fail |= 64;          // arch_prctl(ARCH_GET_FS): native
         if (sc(158, 0x3001, 0, 0,0,0,0) != -38) fail |= 128;              // arch_prctl(CET): served (ENOSYS)
+        if (sc(107, 0,0,0,0,0,0) != 1) fail |= 512;                      // geteuid: rewritten into getpid
+        if (sc(104, 0,0,0,0,0,0) != 1) fail |= 1024;                     // getgid: injection, then rewritten into gettid
         long pid = sc(57, 0,0,0,0,0,0);                                   // fork: traced, run natively
         if (pid == 0) sc(231, 7, 0,0,0,0,0);
         int st = 0;
@@ -58,6 +60,15 @@ import Testing
                     #expect(try p.injectSyscall(t, 39, []) == 1)
                     #expect(try p.injectSyscall(t, 110, []) == 0)
                     try p.complete(t, .runNative)
+                case 107:
+                    var r = regs
+                    r.nr = 39
+                    try p.complete(t, .rewrite(r))
+                case 104:
+                    #expect(try p.injectSyscall(t, 39, []) == 1)
+                    var r = regs
+                    r.nr = 186
+                    try p.complete(t, .rewrite(r))
                 case 57: try p.complete(t, .runNative)
                 default: try p.complete(t, .skip(-38))
                 }
@@ -73,6 +84,9 @@ import Testing
                 try p.resume(child, signal: 0)
             case .exiting(let t, _):
                 try p.resume(t, signal: 0)
+            case .signalled(let t, let sig):
+                #expect(sig == SIGCHLD)                // the fork child's exit
+                try p.resume(t, signal: sig)
             case .exited(let t, let st):
                 if t == tid { exitStatus = st; break loop }
                 childExit = st
@@ -81,10 +95,33 @@ import Testing
                 break loop
             }
         }
-        #expect(stops == [102, 9, 63, 158, 57])
+        #expect(stops == [102, 9, 63, 158, 107, 104, 57])
         #expect(childStarted && children.count == 1)
         #expect(childExit == 7 << 8)
         #expect(exitStatus == 0, "failure bits \(exitStatus >> 8)")
+    }
+
+    @Test func foreignArchitectureIsKilled() throws {
+        // int 0x80 reaches the i386 table (20 = getpid there): the filter kills the process.
+        let p = try PtracePlatform()
+        let exe = try Fixture.build("int80", """
+        __attribute__((force_align_arg_pointer)) void _start(void) {
+            long r;
+            __asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+            sc(231, 3, 0,0,0,0,0);
+            for (;;) {}
+        }
+        """)
+        defer { close(exe) }
+        let tid = try p.startFirstTask(FirstTaskSpec(argv: ["int80"], envp: [], fixedFDs: [], stubFD: exe))
+        try p.resume(tid, signal: 0)
+        var status: Int32 = -1
+        while let e = waitEvent(p) {
+            if case .exiting(let t, _) = e { try p.resume(t, signal: 0) }
+            else if case .exited(_, let st) = e { status = st; break }
+            else { Issue.record("unexpected \(e)"); break }
+        }
+        #expect(status & 0x7f == SIGSYS)
     }
 
     @Test func verdictsMatchTheTable() {
@@ -98,4 +135,5 @@ import Testing
         #expect(ApplicationFilter.verdict(nr: 56, args: (0x1000_0000 | 17, 0, 0, 0, 0, 0)) == .errno(EPERM))
         #expect(ApplicationFilter.verdict(nr: 56, args: (0x3d0f00, 0, 0, 0, 0, 0)) == .trace)  // pthread_create's flags
     }
+}
 }

@@ -6,7 +6,7 @@ import Platform
 import SystemPackage
 import Testing
 
-@Suite(.serialized) struct StubTaskTests {
+extension PlatformTests { @Suite struct StubTaskTests {
     @Test func stubImageAndInjection() throws {
         let p = try PtracePlatform()
         let stubFD = try makeStubMemfd()
@@ -75,6 +75,12 @@ import Testing
         #expect(try p.injectSyscall(tid, 56, [0x1000_0000 | UInt64(SIGCHLD)]) == -Int64(EPERM))
         #expect(try p.injectSyscall(tid, 56, [0x0080_0000 | UInt64(SIGCHLD)]) == -Int64(EPERM))
 
+        // A signal that arrives during an injection is held back and delivered afterwards.
+        try p.signalThread(tgid: tid, tid: tid, signal: SIGUSR1)
+        #expect(try p.injectSyscall(tid, 39, []) == 1)
+        #expect(try p.injectSyscall(tid, 39, []) == 1)
+        #expect(statusField(tid, "SigPnd") == "0000000000000200")   // SIGUSR1 pending again
+
         // Re-exec the stub: a fresh image, fds without close-on-exec survive.
         let newTID = try p.execStub(tid)
         #expect(newTID == tid)
@@ -88,6 +94,10 @@ import Testing
         // a served call; the seccomp stop shows it with zeroed arguments.
         try p.setEntryRegisters(tid, ip: img2.stubBase + 0xe8, sp: img2.stackPointer)
         try p.resume(tid, signal: 0)
+        // The held-back SIGUSR1 survived the exec (pending signals do) and comes first.
+        guard case .signalled(let t1, let sig1)? = waitEvent(p) else { Issue.record("no SIGUSR1"); return }
+        #expect(t1 == tid && sig1 == SIGUSR1)
+        try p.resume(tid, signal: 0)                                  // suppressed
         guard case .syscall(let t, let regs)? = waitEvent(p) else { Issue.record("no syscall stop"); return }
         #expect(t == tid && regs.nr == 0 && regs.args.0 == 0 && regs.args.1 == 0 && regs.args.2 == 0)
         #expect(regs.ip == img2.stubBase + 0xe8 + 2 && regs.sp == img2.stackPointer)
@@ -96,6 +106,36 @@ import Testing
         try p.complete(tid, .skip(0))
         guard case .signalled(let t2, let sig)? = waitEvent(p) else { Issue.record("no SIGTRAP"); return }
         #expect(t2 == tid && sig == SIGTRAP)
+    }
+
+    @Test func injectedThreadInheritsTheStub() throws {
+        let p = try PtracePlatform()
+        let stubFD = try makeStubMemfd()
+        defer { close(stubFD) }
+        let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
+        defer { killAndReap(p, tid) }
+        let scratch = try p.scratchAddress(tid)
+        // CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM: a thread that starts at the gadget's int3.
+        let flags: UInt64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000
+        let vtid = try p.injectSyscall(tid, 56, [flags, scratch + 0x8000])
+        #expect(vtid == 2)
+        var child: Int32 = -1, started = false
+        for _ in 0..<2 {
+            switch waitEvent(p) {
+            case .cloned(let parent, let c, let kind)?:
+                #expect(parent == tid && kind == .clone)
+                child = c
+            case .started(let c)?:
+                #expect(c == child)      // reported after its clone event, whatever the order
+                started = true
+            default: Issue.record("expected clone events")
+            }
+        }
+        #expect(started && child > 0)
+        #expect(p.virtualTID(child) == 2)
+        #expect(try p.stubImage(child).stubBase == p.stubImage(tid).stubBase)
+        #expect(try p.injectSyscall(child, 186, []) == 2)     // gettid, injected in the thread
+        #expect(try p.injectSyscall(tid, 186, []) == 1)
     }
 
     @Test func vanishedTaskIsAnError() throws {
@@ -131,4 +171,5 @@ import Testing
         #expect(b[16] == 3)                                   // ET_DYN
         #expect(Array(b[0xe8..<0xeb]) == [0x0f, 0x05, 0xcc])  // syscall; int3
     }
+}
 }

@@ -20,4 +20,7 @@ long chusk_abi_layout(const char *name);
 /// sample in Swift and compare bytes both ways.
 long chusk_abi_sample(const char *name, void *buf, size_t len);
 
+/// glibc makedev(), to check LinuxABI.DeviceNumber.
+unsigned long long chusk_abi_makedev(unsigned int major, unsigned int minor);
+
 #endif

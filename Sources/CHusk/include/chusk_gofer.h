@@ -22,6 +22,16 @@ enum {
     CHUSK_RESOLVE_BENEATH = 0x08,
     CHUSK_CLONE_NEWNS = 0x00020000,
     CHUSK_CLONE_FS = 0x00000200,
+    CHUSK_MS_RDONLY = 1,
+    CHUSK_MS_NOSUID = 2,
+    CHUSK_MS_NODEV = 4,
+    CHUSK_MS_REMOUNT = 32,
+    CHUSK_MS_BIND = 4096,
+    CHUSK_MS_REC = 16384,
+    CHUSK_MS_PRIVATE = 1 << 18,
+    CHUSK_MOUNT_ATTR_RDONLY = 1,
+    CHUSK_MOUNT_ATTR_NOSUID = 2,
+    CHUSK_MOUNT_ATTR_NODEV = 4,
 };
 
 /// sendmsg of one buffer with at most one fd (fd < 0: none), MSG_NOSIGNAL.
@@ -61,6 +71,10 @@ int chusk_gofer_fstatfs(int fd, struct chusk_gofer_statfs *out);
 
 /// unshare(flags); 0 or -errno.
 int chusk_gofer_unshare(int flags);
+
+/// mount(2); 0 or -errno.
+int chusk_gofer_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+                      const char *data);
 
 /// mount_setattr(AT_FDCWD, path, AT_RECURSIVE, {attr_set}); 0 or -errno.
 int chusk_gofer_mount_setattr_recursive(const char *path, uint64_t attr_set);

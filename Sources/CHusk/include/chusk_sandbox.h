@@ -34,6 +34,10 @@ pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const 
                   unsigned long clone_flags, unsigned long unshare_flags, int want_setsid,
                   int *sync_write_fd, int *err_read_fd);
 
+enum { CHUSK_SB_O_PATH = 010000000 };
+/// pipe2(fds, O_CLOEXEC): 0 or -errno.
+int chusk_pipe_cloexec(int fds[2]);
+
 int chusk_mount(const char *source, const char *target, const char *fstype,
                 unsigned long flags, const char *data);   // 0 or -errno
 int chusk_umount2(const char *target, int flags);          // 0 or -errno
@@ -47,7 +51,7 @@ int chusk_signalfd_read(int sfd);
 /// Unblocks every signal and resets all dispositions (for a child before exec).
 void chusk_reset_signals(void);
 int chusk_ignore_signal(int sig);                          // SIG_IGN; 0 or -errno
-/// TCGETS into buf (>= 36 bytes: the kernel struct termios): 0 or -errno.
+/// TCGETS into buf (the kernel struct termios, 36 bytes): bytes copied or -errno.
 int chusk_tcgets(int fd, uint8_t *buf, int len);
 int chusk_tiocgwinsz(int fd, uint16_t *rows, uint16_t *cols); // 0 or -errno
 int chusk_getrandom(void *buf, size_t len);                // bytes or -errno

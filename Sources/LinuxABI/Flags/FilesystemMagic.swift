@@ -17,7 +17,7 @@ public enum FilesystemMagic {
     public static let RAMFS_MAGIC: Int64 = 0x8584_58f6
     public static let BTRFS_SUPER_MAGIC: Int64 = 0x9123_683E
     public static let XFS_SUPER_MAGIC: Int64 = 0x5846_5342
-    public static let SECURITYFS_MAGIC: Int64 = 0x7365_6373
+    public static let SECURITYFS_MAGIC: Int64 = 0x7363_6673
     public static let DEBUGFS_MAGIC: Int64 = 0x6462_6720
     public static let MQUEUE_MAGIC: Int64 = 0x1980_0202
     public static let BPF_FS_MAGIC: Int64 = 0xcafe_4a11

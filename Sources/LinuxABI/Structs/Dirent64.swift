@@ -49,6 +49,15 @@ public enum Dirent64 {
         public var d_type: UInt8
         public var nameStart: Int
         public var nameLength: Int
+
+        public init(d_ino: UInt64, d_off: Int64, d_reclen: Int, d_type: UInt8, nameStart: Int, nameLength: Int) {
+            self.d_ino = d_ino
+            self.d_off = d_off
+            self.d_reclen = d_reclen
+            self.d_type = d_type
+            self.nameStart = nameStart
+            self.nameLength = nameLength
+        }
     }
 
     /// Decodes the record at `offset`; nil if it is truncated or malformed (a reclen that is

@@ -50,7 +50,8 @@ extension PtracePlatform {
         do throws(Errno) {
             exit = try runToSyscallExit(tid, exec: tgid != nil, tgid: tgid)
         } catch {
-            tasks[tid] = nil == tasks[tid] ? nil : t.withStop(.otherEvent)
+            // The task was killed (its .exiting/.exited is queued) or is no longer stopped.
+            if tasks[tid] != nil { tasks[tid]!.stop = .otherEvent }
             throw error
         }
         var after = user_regs_struct()
@@ -215,8 +216,4 @@ extension PtracePlatform {
         if r < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -r)) }
         return newTID
     }
-}
-
-extension TracedTask {
-    func withStop(_ s: PtraceStop) -> TracedTask { var t = self; t.stop = s; return t }
 }

@@ -1,6 +1,17 @@
 // The ptrace Platform: seccomp RET_TRACE stops, decoded from waitpid, served by the Sentry.
-// All methods must be called from the one thread that started the first task (ptrace
-// requests are per tracer thread).
+// All methods must be called from the one thread that created the platform and started the
+// first task (ptrace requests are per tracer thread; SIGCHLD is blocked in that thread).
+//
+// Contract details the Sentry relies on:
+// - After eventFD is readable, call nextEvent() until it returns nil (the signalfd is drained
+//   on each call; waitpid(-1) is process-wide, so one PtracePlatform per process).
+// - startFirstTask returns with the task at its exec event; execStub leaves it at the exit
+//   stop of the exec. Either way: injectSyscall, read/writeMemory, setEntryRegisters, then
+//   resume(tid, signal: 0) (or complete(.skip(0))) starts the program with rax = 0.
+// - After injections at a seccomp stop the original call is used up: complete(.runNative)
+//   and .rewrite re-execute it (rip - 2) and swallow its second seccomp stop.
+// - A signal arriving during an injection is re-sent with tkill afterwards (siginfo becomes
+//   SI_TKILL): it shows up as .signalled when the task next runs.
 
 import CHusk
 import Glibc

@@ -94,6 +94,11 @@ public struct CgroupSet: Sendable {
                 usleep(5_000)
             }
         }
+        // The shared `husk` parent goes too once no sandbox uses it (EBUSY otherwise): a
+        // leftover child cgroup would keep the caller's own cgroup from being removed.
+        for d in dirs where d.split(separator: "/").dropLast().last == "husk" {
+            rmdir(String(d[..<d.lastIndex(of: "/")!]))
+        }
         return ok
     }
 

@@ -1,0 +1,136 @@
+import Sentry
+
+/// The command lines of the hidden parts (`husk gofer|sentry|monitor`). husk run builds them,
+/// the re-executed binary parses them without swift-argument-parser (cheap start-up). The fd
+/// numbers are fixed: the spawn helper installs exactly these.
+public enum PartFD {
+    /// Gofer: its end of the socketpair, and a pipe on which it writes one byte once its root is ready.
+    public static let goferSocket: Int32 = 3
+    public static let goferReady: Int32 = 4
+    /// Sentry: the Gofer socket, the program's stdio pipe ends and the status pipe.
+    public static let sentryGofer: Int32 = 3
+    public static let sentryStdin: Int32 = 4
+    public static let sentryStdout: Int32 = 5
+    public static let sentryStderr: Int32 = 6
+    public static let sentryStatus: Int32 = 7
+    /// Monitor: one byte once it watches everything.
+    public static let monitorReady: Int32 = 3
+}
+
+public struct GoferArguments: Equatable, Sendable {
+    public var rootfs: String?
+    public init(rootfs: String? = nil) { self.rootfs = rootfs }
+    public var arguments: [String] { ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) }
+    /// Parses what follows `husk gofer`.
+    public static func parse(_ args: ArraySlice<String>) -> GoferArguments? {
+        var out = GoferArguments()
+        var it = args.makeIterator()
+        while let a = it.next() {
+            switch a {
+            case "--rootfs": guard let v = it.next() else { return nil }; out.rootfs = v
+            default: return nil
+            }
+        }
+        return out
+    }
+}
+
+public struct SentryArguments: Equatable, Sendable {
+    public var argv: [String]
+    public var env: [String]
+    public var cwd: String
+    public var strace: Bool
+    public var terminal: TerminalInfo?
+    public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
+        self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
+    }
+
+    public var arguments: [String] {
+        var a = ["sentry", "--cwd", cwd]
+        if strace { a.append("--strace") }
+        if let t = terminal { a += ["--terminal", Self.encode(t)] }
+        for e in env { a += ["--env", e] }
+        return a + ["--"] + argv
+    }
+
+    public static func parse(_ args: ArraySlice<String>) -> SentryArguments? {
+        var out = SentryArguments(argv: [], env: [])
+        var i = args.startIndex
+        while i < args.endIndex {
+            let a = args[i]
+            func value() -> String? { i += 1; return i < args.endIndex ? args[i] : nil }
+            switch a {
+            case "--cwd": guard let v = value() else { return nil }; out.cwd = v
+            case "--strace": out.strace = true
+            case "--terminal": guard let v = value(), let t = decode(v) else { return nil }; out.terminal = t
+            case "--env": guard let v = value() else { return nil }; out.env.append(v)
+            case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out
+            default: return nil
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// "rows:columns:hex-termios".
+    static func encode(_ t: TerminalInfo) -> String {
+        let hex = t.termios.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+        return "\(t.rows):\(t.columns):\(hex)"
+    }
+
+    static func decode(_ s: String) -> TerminalInfo? {
+        let p = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard p.count == 3, let r = UInt16(p[0]), let c = UInt16(p[1]), p[2].utf8.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var idx = p[2].startIndex
+        while idx < p[2].endIndex {
+            let next = p[2].index(idx, offsetBy: 2)
+            guard let b = UInt8(p[2][idx..<next], radix: 16) else { return nil }
+            bytes.append(b); idx = next
+        }
+        return TerminalInfo(termios: bytes, rows: r, columns: c)
+    }
+}
+
+extension TerminalInfo: Equatable {
+    public static func == (a: TerminalInfo, b: TerminalInfo) -> Bool {
+        a.termios == b.termios && a.rows == b.rows && a.columns == b.columns
+    }
+}
+
+public struct MonitorArguments: Equatable, Sendable {
+    /// husk run: its death ends the sandbox.
+    public var watch: Int32
+    /// The Sentry: its exit ends the sandbox; the Gofer is killed with it.
+    public var sentry: Int32
+    public var gofer: Int32
+    /// The sandbox's cgroup directories (`.../husk/<id>`), emptied and removed at the end.
+    public var cgroups: [String]
+    public init(watch: Int32, sentry: Int32, gofer: Int32, cgroups: [String]) {
+        self.watch = watch; self.sentry = sentry; self.gofer = gofer; self.cgroups = cgroups
+    }
+
+    public var arguments: [String] {
+        ["monitor", "--watch", String(watch), "--sentry", String(sentry), "--gofer", String(gofer)]
+            + cgroups.flatMap { ["--cgroup", $0] }
+    }
+
+    public static func parse(_ args: ArraySlice<String>) -> MonitorArguments? {
+        var out = MonitorArguments(watch: 0, sentry: 0, gofer: 0, cgroups: [])
+        var it = args.makeIterator()
+        while let a = it.next() {
+            guard let v = it.next() else { return nil }
+            switch a {
+            case "--watch": guard let n = Int32(v) else { return nil }; out.watch = n
+            case "--sentry": guard let n = Int32(v) else { return nil }; out.sentry = n
+            case "--gofer": guard let n = Int32(v) else { return nil }; out.gofer = n
+            case "--cgroup":
+                // Only ever a sandbox directory: the monitor removes what it is given.
+                guard v.hasPrefix("/"), v.split(separator: "/").dropLast().last == "husk" else { return nil }
+                out.cgroups.append(v)
+            default: return nil
+            }
+        }
+        return out.watch > 0 ? out : nil
+    }
+}

@@ -1,0 +1,140 @@
+import CHusk
+import Glibc
+import Sentry
+import SystemPackage
+
+/// `husk run`: sets up the sandbox (cgroup, monitor, Gofer, Sentry), relays stdio and returns
+/// the program's exit status (128+N for signal N; 125 for husk's own failures).
+public enum SandboxRun {
+    public static func run(_ o: RunOptions) -> Int32 {
+        do throws(HuskError) { return try runOrThrow(o) } catch {
+            huskWarn(error.message)
+            return HuskExitStatus.internalError
+        }
+    }
+
+    static func runOrThrow(_ o: RunOptions) throws(HuskError) -> Int32 {
+        let exe = try SelfExecutable.open()
+        _ = chusk_ignore_signal(SIGPIPE)
+        let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+        let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
+        if signalFD < 0 { throw HuskError("signalfd", errnoFrom(signalFD)) }
+
+        let id = newSandboxID()
+        let cgroups = try CgroupSet.create(CgroupSet.planForSelf(id: id))
+        var parts = Parts(cgroups: cgroups)
+        do throws(HuskError) {
+            try o.limits.write(to: cgroups.placements)
+            return try parts.start(o, exe: exe, signalFD: signalFD)
+        } catch {
+            parts.fail()
+            throw error
+        }
+    }
+}
+
+/// The running parts of one sandbox, so that a failure half-way can undo exactly what exists.
+struct Parts {
+    let cgroups: CgroupSet
+    var gofer: PendingChild? = nil
+    var sentry: PendingChild? = nil
+    var released: [pid_t] = []
+    var monitorPidFD: Int32 = -1
+
+    init(cgroups: CgroupSet) { self.cgroups = cgroups }
+
+    mutating func start(_ o: RunOptions, exe: SelfExecutable, signalFD: Int32) throws(HuskError) -> Int32 {
+        let socks = try socketPair()
+        let stdinP = try makePipe(), stdoutP = try makePipe(), stderrP = try makePipe(), statusP = try makePipe()
+        let goferReady = try makePipe(), monitorReady = try makePipe()
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        if devNull < 0 { throw HuskError("/dev/null", Errno(rawValue: errno)) }
+        let childSide = [socks.0, socks.1, stdinP.read, stdoutP.write, stderrP.write, statusP.write,
+                         goferReady.write, monitorReady.write, devNull]
+        var stillOpen = Set(childSide)
+        func done(_ fd: Int32) { if stillOpen.remove(fd) != nil { close(fd) } }
+        defer { for fd in stillOpen { close(fd) } }
+
+        gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs).arguments,
+            fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
+            cloneFlags: Namespaces.gofer)
+        let sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
+        sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
+            fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
+                  (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)],
+            cloneFlags: Namespaces.sentry, unshareFlags: Namespaces.sentryLate)
+
+        // The monitor first: from the moment the parts may run, someone outlives us to clean up.
+        let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories)
+        var monitor = try PendingChild.spawn(exe, argv: ["husk"] + margs.arguments,
+            fds: [(devNull, 0), (devNull, 1), (2, 2), (monitorReady.write, PartFD.monitorReady)], setsid: true)
+        let monitorFD = chusk_pidfd_open(monitor.pid)
+        do throws(HuskError) { try monitor.release() } catch { _ = waitpid(monitor.pid, nil, 0); throw error }
+        monitorPidFD = monitorFD
+        done(monitorReady.write)
+        defer { close(monitorReady.read) }
+        guard readByte(monitorReady.read) else { throw HuskError("monitor did not start") }
+
+        try cgroups.join(pid: gofer!.pid)
+        try cgroups.join(pid: sentry!.pid)
+        try gofer!.release(); released.append(gofer!.pid)
+        done(goferReady.write)
+        defer { close(goferReady.read) }
+        guard readByte(goferReady.read) else { throw HuskError("gofer: the root view could not be set up") }
+        try sentry!.release(); released.append(sentry!.pid)
+
+        let sentryPidFD = chusk_pidfd_open(sentry!.pid)
+        if sentryPidFD < 0 { throw HuskError("pidfd_open", errnoFrom(sentryPidFD)) }
+        // Only the Sentry holds the far ends now: EOF on them means it is gone.
+        for fd in stillOpen { close(fd) }
+        stillOpen = []
+        var relay = StdioRelay(stdinW: stdinP.write, stdoutR: stdoutP.read, stderrR: stderrP.read, statusR: statusP.read,
+                               sentryPid: sentry!.pid, sentryPidFD: sentryPidFD, signalFD: signalFD)
+        relay.run()
+        finish()
+        if relay.status.count >= 4 {
+            let st = relay.status.prefix(4).enumerated().reduce(Int32(0)) { $0 | Int32($1.element) << (8 * $1.offset) }
+            return shellStatus(waitStatus: st)
+        }
+        huskWarn("sentry died: " + describe(waitStatus: relay.sentryWaitStatus ?? 0))
+        return HuskExitStatus.internalError
+    }
+
+    /// After the Sentry: the monitor kills the rest and removes the cgroup; wait for it so
+    /// that husk run returns with the sandbox gone, then reap the Gofer.
+    mutating func finish() {
+        if monitorPidFD >= 0 {
+            var p = pollfd(fd: monitorPidFD, events: Int16(POLLIN), revents: 0)
+            _ = poll(&p, 1, 10_000)
+        }
+        var st: Int32 = 0
+        while waitpid(-1, &st, WNOHANG) > 0 {}
+        if let g = gofer { _ = waitpid(g.pid, &st, 0) }
+    }
+
+    /// A failure before the program ran: undo whatever started.
+    mutating func fail() {
+        if var g = gofer, !released.contains(g.pid) { g.abandon() }
+        if var s = sentry, !released.contains(s.pid) { s.abandon() }
+        for pid in released { kill(pid, SIGKILL) }
+        var st: Int32 = 0
+        for pid in released { _ = waitpid(pid, &st, 0) }
+        if monitorPidFD >= 0 { finish() } else { CgroupSet.killAndRemove(cgroups.directories) }
+    }
+
+    private func socketPair() throws(HuskError) -> (Int32, Int32) {
+        var fds: [Int32] = [-1, -1]
+        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) != 0 {
+            throw HuskError("socketpair", Errno(rawValue: errno))
+        }
+        return (fds[0], fds[1])
+    }
+}
+
+/// One byte from a pipe: true; EOF or error: false.
+func readByte(_ fd: Int32) -> Bool {
+    var b: UInt8 = 0
+    var n: Int
+    repeat { n = read(fd, &b, 1) } while n < 0 && errno == EINTR
+    return n == 1
+}

@@ -1,0 +1,65 @@
+import Glibc
+import Sentry
+
+/// What `husk run` was asked to do, after the command line was parsed.
+public struct RunOptions: Sendable {
+    public var argv: [String]
+    public var env: [String]
+    public var cwd: String
+    public var rootfs: String?
+    public var strace: Bool
+    public var limits: CgroupLimits
+    public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
+                limits: CgroupLimits = CgroupLimits()) {
+        self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits
+    }
+}
+
+public enum ProgramEnvironment {
+    public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// The program's environment: PATH, HOME=/root and the host's TERM, then every `-e`
+    /// (`K=V` sets, a bare `K` copies the host's value if it has one). Nothing else leaks in.
+    public static func build(overrides: [String], host: [String: String]) -> [String] {
+        var order = ["PATH", "HOME"]
+        var values = ["PATH": defaultPath, "HOME": "/root"]
+        if let term = host["TERM"] { order.append("TERM"); values["TERM"] = term }
+        for e in overrides {
+            let key: String, value: String
+            if let eq = e.firstIndex(of: "=") {
+                key = String(e[..<eq]); value = String(e[e.index(after: eq)...])
+            } else {
+                guard let v = host[e] else { continue }
+                key = e; value = v
+            }
+            if values[key] == nil { order.append(key) }
+            values[key] = value
+        }
+        return order.map { "\($0)=\(values[$0]!)" }
+    }
+
+    /// The host environment of this process as a dictionary.
+    public static func host() -> [String: String] {
+        var out: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return out
+    }
+}
+
+/// The terminal husk run sits on, if its stdin or stdout is one.
+func currentTerminal() -> TerminalInfo? {
+    for fd: Int32 in [0, 1] where isatty(fd) != 0 {
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let n = chusk_tcgets_bytes(fd, &bytes)
+        guard n > 0 else { continue }
+        var rows: UInt16 = 0, cols: UInt16 = 0
+        _ = chusk_winsize(fd, &rows, &cols)
+        return TerminalInfo(termios: Array(bytes[0..<n]), rows: rows, columns: cols)
+    }
+    return nil
+}

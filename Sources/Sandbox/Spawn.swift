@@ -1,0 +1,100 @@
+import CHusk
+import Glibc
+import Sentry
+import SystemPackage
+
+/// The husk binary, opened once at start-up: every part is this binary re-executed with
+/// execveat(AT_EMPTY_PATH), so a rebuilt or deleted file on disk cannot swap it mid-run.
+public struct SelfExecutable: Sendable {
+    public let fd: Int32
+    public let path: String
+    public static func open() throws(HuskError) -> SelfExecutable {
+        let fd = Glibc.open("/proc/self/exe", Int32(CHUSK_SB_O_PATH) | O_CLOEXEC)
+        if fd < 0 { throw HuskError("open /proc/self/exe", Errno(rawValue: errno)) }
+        return SelfExecutable(fd: fd, path: HostFS.readlink("/proc/self/exe") ?? "husk")
+    }
+}
+
+/// Namespace sets of the parts (DESIGN.md "Processes").
+public enum Namespaces {
+    public static let gofer = UInt(CHUSK_SB_CLONE_NEWNS | CHUSK_SB_CLONE_NEWPID | CHUSK_SB_CLONE_NEWIPC
+                                   | CHUSK_SB_CLONE_NEWUTS | CHUSK_SB_CLONE_NEWNET)
+    public static let sentry = gofer
+    /// Unshared by the Sentry after the parent moved it into the sandbox's cgroup, so that
+    /// the namespace's root is `husk/<id>` and not husk run's cgroup.
+    public static let sentryLate = UInt(CHUSK_SB_CLONE_NEWCGROUP)
+}
+
+/// A child created stopped before exec: the parent moves it into a cgroup, then releases it.
+public struct PendingChild {
+    public let pid: pid_t
+    var syncFD: Int32
+    var errFD: Int32
+
+    /// Starts `exe` with argv, an explicit fd map (only these fds survive) and namespaces.
+    public static func spawn(_ exe: SelfExecutable, argv: [String], env: [String] = [],
+                             fds: [(source: Int32, target: Int32)], cloneFlags: UInt = 0,
+                             unshareFlags: UInt = 0, setsid: Bool = false) throws(HuskError) -> PendingChild {
+        var cArgv = argv.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup($0) } + [nil]
+        defer { for p in cArgv { free(p) }; for p in cEnv { free(p) } }
+        let src = fds.map(\.source), dst = fds.map(\.target)
+        var syncFD: Int32 = -1, errFD: Int32 = -1
+        let pid = cArgv.withUnsafeMutableBufferPointer { a in
+            cEnv.withUnsafeMutableBufferPointer { e in
+                chusk_spawn(exe.fd, exe.path, a.baseAddress, e.baseAddress, src, dst, Int32(fds.count),
+                            cloneFlags, unshareFlags, setsid ? 1 : 0, &syncFD, &errFD)
+            }
+        }
+        if pid < 0 { throw HuskError("spawn \(argv.dropFirst().first ?? "")", errnoFrom(pid)) }
+        return PendingChild(pid: pid, syncFD: syncFD, errFD: errFD)
+    }
+
+    /// Lets the child exec and reports whether it did (blocks until exec or a failed step).
+    public mutating func release() throws(HuskError) {
+        var one: UInt8 = 1
+        let w = write(syncFD, &one, 1)
+        close(syncFD); syncFD = -1
+        defer { close(errFD); errFD = -1 }
+        if w != 1 { throw HuskError("release child", Errno(rawValue: errno)) }
+        var code: Int32 = 0
+        var n: Int
+        repeat { n = read(errFD, &code, 4) } while n < 0 && errno == EINTR
+        if n == 4 { throw HuskError("exec husk part", Errno(rawValue: code)) }
+    }
+
+    /// Aborts: the child dies without exec'ing. (Killed, not just left to see EOF on its sync
+    /// pipe: a sibling spawned later may hold a copy of that pipe's write end until it execs.)
+    public mutating func abandon() {
+        kill(pid, SIGKILL)
+        if syncFD >= 0 { close(syncFD); syncFD = -1 }
+        if errFD >= 0 { close(errFD); errFD = -1 }
+        var st: Int32 = 0
+        _ = waitpid(pid, &st, 0)
+    }
+}
+
+/// A pipe whose ends are close-on-exec (the fd map decides what a child gets).
+public func makePipe() throws(HuskError) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [-1, -1]
+    if chusk_pipe_cloexec(&fds) != 0 { throw HuskError("pipe", Errno(rawValue: errno)) }
+    return (fds[0], fds[1])
+}
+
+/// The exit status a shell would report for a wait status: the code, or 128+N for signal N.
+public func shellStatus(waitStatus st: Int32) -> Int32 {
+    if chusk_wifexited(st) != 0 { return chusk_wexitstatus(st) }
+    if chusk_wifsignaled(st) != 0 { return 128 + chusk_wtermsig(st) }
+    return HuskExitStatus.internalError
+}
+
+/// "exit status 3" / "killed by signal 9 (Killed)".
+public func describe(waitStatus st: Int32) -> String {
+    if chusk_wifexited(st) != 0 { return "exit status \(chusk_wexitstatus(st))" }
+    if chusk_wifsignaled(st) != 0 {
+        let sig = chusk_wtermsig(st)
+        let name = strsignal(sig).map { String(cString: $0) } ?? "?"
+        return "killed by signal \(sig) (\(name))"
+    }
+    return "wait status \(st)"
+}

@@ -1,0 +1,65 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// getdents64, getcwd, chdir, fchdir.
+
+func installDirSyscalls(into t: inout SyscallTable) {
+    t.register(SyscallNumber.getdents64, sysGetdents64)
+    t.register(SyscallNumber.getcwd, sysGetcwd)
+    t.register(SyscallNumber.chdir, sysChdir)
+    t.register(SyscallNumber.fchdir, sysFchdir)
+}
+
+/// getdents64(2): records from the description's cached listing, at most 1 MiB per call.
+func sysGetdents64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }
+        guard let dir = file as? DirectoryFile else { throw .notDirectory }
+        let buf = IOScratch.slice(UInt64(a.uint(2)))
+        let saved = dir.offset
+        let n = try dir.getdents64(task, buf)
+        do throws(Errno) { try task.copyOut(a[1], UnsafeRawBufferPointer(rebasing: buf[0..<n])) } catch {
+            dir.offset = saved  // undo: the entries were not delivered
+            throw error
+        }
+        return .ok(n)
+    }
+}
+
+/// getcwd(2): ERANGE when the buffer is too small; returns the length with the NUL.
+func sysGetcwd(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        var path = task.vfs.pathname(task.fs.cwd, root: task.fs.root)
+        path.append(0)
+        if UInt64(path.count) > a[1] { throw .outOfRange }
+        try task.copyOut(a[0], path)
+        return .ok(path.count)
+    }
+}
+
+/// The checks chdir and fchdir share: a directory the caller may search.
+private func enter(_ task: Task, _ d: Dentry) throws(Errno) {
+    guard let inode = d.inode, inode.fileType == FileType.directory else { throw .notDirectory }
+    try inode.checkAccess(task.creds, .execute)
+    task.fs.cwd = d
+}
+
+/// chdir(2).
+func sysChdir(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        try enter(task, try task.resolvePath(a[0], follow: true))
+        return .zero
+    }
+}
+
+/// fchdir(2).
+func sysFchdir(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        guard let d = file.dentry else { throw .notDirectory }
+        try enter(task, d)
+        return .zero
+    }
+}

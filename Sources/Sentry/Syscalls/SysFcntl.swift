@@ -1,0 +1,91 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// fcntl, ioctl (generic requests), fadvise64.
+
+func installFcntlSyscalls(into t: inout SyscallTable) {
+    t.register(SyscallNumber.fcntl, sysFcntl)
+    t.register(SyscallNumber.ioctl, sysIoctl)
+    t.register(SyscallNumber.fadvise64, sysFadvise64)
+}
+
+/// Status flags F_SETFL may change (the rest of the argument is ignored, as Linux does).
+private let settableStatusFlags: Int32 = OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.FASYNC | OpenFlags.O_DIRECT | OpenFlags.O_NOATIME
+
+/// fcntl(2): dup, fd flags, status flags; record locks are accepted but not enforced yet.
+func sysFcntl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let fd = a.int(0)
+        let file = try task.fdTable.get(fd)
+        switch a.int(1) {
+        case Fcntl.F_DUPFD, Fcntl.F_DUPFD_CLOEXEC:
+            let minimum = a.int(2)
+            if minimum < 0 || minimum >= task.fdLimit { throw .invalidArgument }
+            return .ok(Int(try task.fdTable.allocate(file, closeOnExec: a.int(1) == Fcntl.F_DUPFD_CLOEXEC, minimum: minimum, limit: task.fdLimit)))
+        case Fcntl.F_GETFD:
+            return .ok(task.fdTable[fd]!.closeOnExec ? 1 : 0)
+        case Fcntl.F_SETFD:
+            try task.fdTable.setCloseOnExec(fd, a.int(2) & Fcntl.FD_CLOEXEC != 0)
+            return .zero
+        case Fcntl.F_GETFL:
+            return .ok(Int(file.statusFlags | file.accessMode))
+        case Fcntl.F_SETFL:
+            if file.isPath { throw .badFileDescriptor }
+            file.statusFlags = (file.statusFlags & ~settableStatusFlags) | (a.int(2) & settableStatusFlags)
+            return .zero
+        case Fcntl.F_GETLK, Fcntl.F_OFD_GETLK:
+            // No lock is ever held by another process yet: report F_UNLCK.
+            var lock = try task.copyInBytes(a[2], count: 32)
+            lock[0] = UInt8(Fcntl.F_UNLCK); lock[1] = 0
+            try task.copyOut(a[2], lock)
+            return .zero
+        case Fcntl.F_SETLK, Fcntl.F_SETLKW, Fcntl.F_OFD_SETLK, Fcntl.F_OFD_SETLKW:
+            let lock = try task.copyInBytes(a[2], count: 32)
+            let type = Int16(lock[0]) | Int16(lock[1]) << 8
+            if type != Fcntl.F_RDLCK && type != Fcntl.F_WRLCK && type != Fcntl.F_UNLCK { throw .invalidArgument }
+            if type == Fcntl.F_RDLCK && !file.canRead { throw .badFileDescriptor }
+            if type == Fcntl.F_WRLCK && !file.canWrite { throw .badFileDescriptor }
+            return .zero
+        case Fcntl.F_GETOWN, Fcntl.F_GETSIG:
+            return .zero
+        case Fcntl.F_SETOWN, Fcntl.F_SETSIG:
+            return .zero
+        default:
+            throw .invalidArgument
+        }
+    }
+}
+
+/// ioctl(2): FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC here; every other request goes to the file.
+func sysIoctl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let fd = a.int(0)
+    guard let file = task.fdTable[fd]?.file else { return .error(.badFileDescriptor) }
+    let request = a.uint(1)
+    switch request {
+    case Ioctl.FIOCLEX:
+        return serve { () throws(Errno) in try task.fdTable.setCloseOnExec(fd, true); return .zero }
+    case Ioctl.FIONCLEX:
+        return serve { () throws(Errno) in try task.fdTable.setCloseOnExec(fd, false); return .zero }
+    case Ioctl.FIONBIO, Ioctl.FIOASYNC:
+        if file.isPath { return .error(.badFileDescriptor) }
+        return serve { () throws(Errno) in
+            let on = try task.copyInValue(a[2], as: Int32.self) != 0
+            let bit = request == Ioctl.FIONBIO ? OpenFlags.O_NONBLOCK : OpenFlags.FASYNC
+            file.statusFlags = on ? file.statusFlags | bit : file.statusFlags & ~bit
+            return .zero
+        }
+    default:
+        if file.isPath { return .error(.badFileDescriptor) }
+        return file.ioctl(task, request, a[2])
+    }
+}
+
+/// fadvise64(2): advice is validated and otherwise ignored (the host page cache decides).
+func sysFadvise64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    let advice = a.int(3)
+    if advice < 0 || advice > 5 || a.long(2) < 0 { return .error(.invalidArgument) }
+    if file.dentry == nil && (try? file.stat())?.mode ?? 0 & FileType.mask == FileType.fifo { return .error(.illegalSeek) }
+    return .zero
+}

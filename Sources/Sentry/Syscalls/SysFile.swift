@@ -1,0 +1,248 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// open, openat, creat, close, dup, dup2, dup3, and the namespace changes: mkdir(at), unlink(at),
+// rmdir, rename(at/at2), symlink(at), link(at), truncate, ftruncate, umask, sync family.
+
+func installOpenSyscalls(into t: inout SyscallTable) {
+    t.register(SyscallNumber.open, sysOpen)
+    t.register(SyscallNumber.openat, sysOpenat)
+    t.register(SyscallNumber.creat, sysCreat)
+    t.register(SyscallNumber.close, sysClose)
+    t.register(SyscallNumber.dup, sysDup)
+    t.register(SyscallNumber.dup2, sysDup2)
+    t.register(SyscallNumber.dup3, sysDup3)
+    t.register(SyscallNumber.mkdir, { task, a in doMkdir(task, AtFlags.AT_FDCWD, a[0], a.uint(1)) })
+    t.register(SyscallNumber.mkdirat, { task, a in doMkdir(task, a.int(0), a[1], a.uint(2)) })
+    t.register(SyscallNumber.unlink, { task, a in doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: false) })
+    t.register(SyscallNumber.rmdir, { task, a in doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: true) })
+    t.register(SyscallNumber.unlinkat, sysUnlinkat)
+    t.register(SyscallNumber.rename, { task, a in doRename(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0) })
+    t.register(SyscallNumber.renameat, { task, a in doRename(task, a.int(0), a[1], a.int(2), a[3], 0) })
+    t.register(SyscallNumber.renameat2, { task, a in doRename(task, a.int(0), a[1], a.int(2), a[3], a.uint(4)) })
+    t.register(SyscallNumber.symlink, { task, a in doSymlink(task, a[0], AtFlags.AT_FDCWD, a[1]) })
+    t.register(SyscallNumber.symlinkat, { task, a in doSymlink(task, a[0], a.int(1), a[2]) })
+    t.register(SyscallNumber.link, { task, a in doLink(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0) })
+    t.register(SyscallNumber.linkat, { task, a in doLink(task, a.int(0), a[1], a.int(2), a[3], a.int(4)) })
+    t.register(SyscallNumber.truncate, sysTruncate)
+    t.register(SyscallNumber.ftruncate, sysFtruncate)
+    t.register(SyscallNumber.umask, sysUmask)
+    t.register(SyscallNumber.sync, { _, _ in .zero })
+    t.register(SyscallNumber.syncfs, sysFsync)
+    t.register(SyscallNumber.fsync, sysFsync)
+    t.register(SyscallNumber.fdatasync, sysFsync)
+}
+
+private let O_TMPFILE_BIT: Int32 = 0o20000000
+
+/// Opens (dirfd, path) and installs the description at the lowest free fd.
+func doOpen(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ mode: UInt32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let path = try task.copyInString(pathAddress)
+        if flags & O_TMPFILE_BIT != 0 { throw .notSupportedOnSocket }  // EOPNOTSUPP: no O_TMPFILE yet
+        let base = try task.atBase(dirfd, path)
+        let file = try task.vfs.open(task.walkContext, at: base, path, flags: flags, mode: mode & 0o7777)
+        let fd = try task.fdTable.allocate(file, closeOnExec: flags & OpenFlags.O_CLOEXEC != 0, limit: task.fdLimit)
+        return .ok(Int(fd))
+    }
+}
+
+/// open(2).
+func sysOpen(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doOpen(task, AtFlags.AT_FDCWD, a[0], a.int(1), a.uint(2)) }
+/// openat(2).
+func sysOpenat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doOpen(task, a.int(0), a[1], a.int(2), a.uint(3)) }
+/// creat(2): open with O_CREAT|O_WRONLY|O_TRUNC.
+func sysCreat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doOpen(task, AtFlags.AT_FDCWD, a[0], OpenFlags.O_CREAT | OpenFlags.O_WRONLY | OpenFlags.O_TRUNC, a.uint(1))
+}
+
+/// close(2): the description goes away with its last reference.
+func sysClose(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    task.fdTable.remove(a.int(0)) == nil ? .error(.badFileDescriptor) : .zero
+}
+
+/// dup(2).
+func sysDup(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        return .ok(Int(try task.fdTable.allocate(file, closeOnExec: false, limit: task.fdLimit)))
+    }
+}
+
+/// dup2(2): newfd == oldfd returns it when valid.
+func sysDup2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    let newfd = a.int(1)
+    if newfd == a.int(0) { return .ok(Int(newfd)) }
+    if newfd < 0 || newfd >= task.fdLimit { return .error(.badFileDescriptor) }
+    task.fdTable.install(file, at: newfd, closeOnExec: false)
+    return .ok(Int(newfd))
+}
+
+/// dup3(2): O_CLOEXEC only; EINVAL when newfd == oldfd.
+func sysDup3(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let flags = a.int(2)
+    if flags & ~OpenFlags.O_CLOEXEC != 0 || a.int(0) == a.int(1) { return .error(.invalidArgument) }
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    let newfd = a.int(1)
+    if newfd < 0 || newfd >= task.fdLimit { return .error(.badFileDescriptor) }
+    task.fdTable.install(file, at: newfd, closeOnExec: flags != 0)
+    return .ok(Int(newfd))
+}
+
+private func isDotOrDotDot(_ n: [UInt8]) -> Bool { n == [0x2E] || n == [0x2E, 0x2E] }
+
+/// mkdir(2)/mkdirat(2).
+func doMkdir(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let (parent, name, _) = try task.resolveParent(dirfd, pathAddress)
+        if name.isEmpty || isDotOrDotDot(name) { throw .fileExists }
+        if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }
+        let dir = parent.inode!
+        if dir.readOnly { throw .readOnlyFileSystem }
+        try dir.checkAccess(task.creds, [.write, .execute])
+        _ = try dir.mkdir(name, mode: mode & 0o7777 & ~task.fs.umask, creds: task.creds)
+        parent.forget(name)
+        return .zero
+    }
+}
+
+/// unlink(2), rmdir(2) and unlinkat(2)'s common part.
+func doUnlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, directory: Bool) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let (parent, name, trailing) = try task.resolveParent(dirfd, pathAddress)
+        if name.isEmpty { throw directory ? .resourceBusy : .isDirectory }
+        if directory && name == [0x2E] { throw .invalidArgument }
+        if directory && name == [0x2E, 0x2E] { throw .directoryNotEmpty }
+        if !directory && isDotOrDotDot(name) { throw .isDirectory }
+        let child = try task.vfs.child(of: parent, name, upcoming: [])
+        guard let inode = child.inode else { throw .noSuchFileOrDirectory }
+        let isDir = inode.fileType == FileType.directory
+        if directory && !isDir { throw .notDirectory }
+        if !directory && isDir { throw .isDirectory }
+        if !directory && trailing { throw .notDirectory }
+        if child.mounted != nil { throw .resourceBusy }
+        let dir = parent.inode!
+        if dir.readOnly { throw .readOnlyFileSystem }
+        try dir.checkAccess(task.creds, [.write, .execute])
+        try stickyCheck(task, dir, inode)
+        try dir.unlink(name, directory: directory)
+        parent.forget(name)
+        return .zero
+    }
+}
+
+/// In a sticky directory only the owner of the entry or of the directory (or root) removes it.
+private func stickyCheck(_ task: Task, _ dir: Inode, _ victim: Inode) throws(Errno) {
+    let d = try dir.stat()
+    guard d.mode & 0o1000 != 0, !task.creds.isRoot else { return }
+    let v = try victim.stat()
+    if task.creds.fsuid != d.uid && task.creds.fsuid != v.uid { throw .notPermitted }
+}
+
+/// unlinkat(2): AT_REMOVEDIR selects rmdir.
+func sysUnlinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let flags = a.int(2)
+    if flags & ~AtFlags.AT_REMOVEDIR != 0 { return .error(.invalidArgument) }
+    return doUnlink(task, a.int(0), a[1], directory: flags & AtFlags.AT_REMOVEDIR != 0)
+}
+
+/// rename(2)/renameat(2)/renameat2(2): within one filesystem (EXDEV across mounts).
+func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: Int32, _ newAddress: UInt64, _ flags: UInt32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if flags & ~(RenameFlags.RENAME_NOREPLACE | RenameFlags.RENAME_EXCHANGE | RenameFlags.RENAME_WHITEOUT) != 0 { throw .invalidArgument }
+        if flags & RenameFlags.RENAME_EXCHANGE != 0 && flags & RenameFlags.RENAME_NOREPLACE != 0 { throw .invalidArgument }
+        let (op, on, _) = try task.resolveParent(olddirfd, oldAddress)
+        let (np, nn, _) = try task.resolveParent(newdirfd, newAddress)
+        if on.isEmpty || nn.isEmpty || isDotOrDotDot(on) || isDotOrDotDot(nn) { throw .resourceBusy }
+        let old = try task.vfs.child(of: op, on, upcoming: [])
+        guard let oldInode = old.inode else { throw .noSuchFileOrDirectory }
+        if old.mounted != nil { throw .resourceBusy }
+        let od = op.inode!, nd = np.inode!
+        if od.readOnly || nd.readOnly { throw od.readOnly && nd.readOnly ? .readOnlyFileSystem : .improperLink }
+        try od.checkAccess(task.creds, [.write, .execute])
+        try nd.checkAccess(task.creds, [.write, .execute])
+        try stickyCheck(task, od, oldInode)
+        try od.rename(on, to: nd, nn, flags: flags)
+        op.forget(on); np.forget(nn)
+        return .zero
+    }
+}
+
+/// symlink(2)/symlinkat(2).
+func doSymlink(_ task: Task, _ targetAddress: UInt64, _ dirfd: Int32, _ pathAddress: UInt64) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let target = try task.copyInString(targetAddress)
+        if target.isEmpty { throw .noSuchFileOrDirectory }
+        let (parent, name, _) = try task.resolveParent(dirfd, pathAddress)
+        if name.isEmpty || isDotOrDotDot(name) { throw .fileExists }
+        if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }
+        let dir = parent.inode!
+        if dir.readOnly { throw .readOnlyFileSystem }
+        try dir.checkAccess(task.creds, [.write, .execute])
+        _ = try dir.symlink(name, target: target, creds: task.creds)
+        parent.forget(name)
+        return .zero
+    }
+}
+
+/// link(2)/linkat(2): AT_SYMLINK_FOLLOW and AT_EMPTY_PATH; directories cannot be linked.
+func doLink(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: Int32, _ newAddress: UInt64, _ flags: Int32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if flags & ~(AtFlags.AT_SYMLINK_FOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
+        let (d, _) = try task.resolveAt(olddirfd, oldAddress, flags: flags, followDefault: false)
+        guard let old = d?.inode else { throw .noSuchFileOrDirectory }
+        if old.fileType == FileType.directory { throw .notPermitted }
+        let (parent, name, _) = try task.resolveParent(newdirfd, newAddress)
+        if name.isEmpty || isDotOrDotDot(name) { throw .fileExists }
+        if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }
+        let dir = parent.inode!
+        if dir.readOnly { throw .readOnlyFileSystem }
+        try dir.checkAccess(task.creds, [.write, .execute])
+        try dir.link(name, to: old)
+        parent.forget(name)
+        return .zero
+    }
+}
+
+/// truncate(2).
+func sysTruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let d = try task.resolvePath(a[0], follow: true)
+        let inode = d.inode!
+        if a.long(1) < 0 { throw .invalidArgument }
+        if inode.fileType == FileType.directory { throw .isDirectory }
+        if inode.fileType != FileType.regular { throw .invalidArgument }
+        if inode.readOnly { throw .readOnlyFileSystem }
+        try inode.checkAccess(task.creds, .write)
+        var c = AttributeChange(); c.size = a.long(1)
+        try inode.setAttributes(c)
+        return .zero
+    }
+}
+
+/// ftruncate(2): EINVAL unless open for writing.
+func sysFtruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if a.long(1) < 0 || !file.canWrite { throw .invalidArgument }
+        try file.truncate(a.long(1))
+        return .zero
+    }
+}
+
+/// umask(2): returns the previous mask.
+func sysUmask(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let old = task.fs.umask
+    task.fs.umask = a.uint(0) & 0o777
+    return .ok(Int(old))
+}
+
+/// fsync(2), fdatasync(2), syncfs(2).
+func sysFsync(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        try task.fdTable.get(a.int(0)).sync()
+        return .zero
+    }
+}

@@ -1,0 +1,140 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek.
+
+func installReadSyscalls(into t: inout SyscallTable) {
+    t.register(SyscallNumber.read, sysRead)
+    t.register(SyscallNumber.write, sysWrite)
+    t.register(SyscallNumber.pread64, sysPread64)
+    t.register(SyscallNumber.pwrite64, sysPwrite64)
+    t.register(SyscallNumber.readv, sysReadv)
+    t.register(SyscallNumber.writev, sysWritev)
+    t.register(SyscallNumber.preadv, sysPreadv)
+    t.register(SyscallNumber.pwritev, sysPwritev)
+    t.register(SyscallNumber.lseek, sysLseek)
+}
+
+/// Reads from `file` into the scratch buffer (at `offset` when given) and copies the bytes out
+/// to the iovecs or the one buffer.
+private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64, UInt64)], offset: Int64?) -> SyscallReturn {
+    if !file.canRead { return .error(.badFileDescriptor) }
+    var total: UInt64 = 0
+    for (_, len) in targets { total &+= len }
+    let buf = IOScratch.slice(total)
+    let n: Int
+    do {
+        if let offset { n = try file.pread(task, buf, at: offset) } else { n = try file.read(task, buf) }
+    } catch { return blockOrFail(file, error, PollEvents.input) }
+    return serve { () throws(Errno) in
+        var done = 0
+        for (base, len) in targets where done < n {
+            let part = min(Int(clamping: len), n - done)
+            try task.copyOut(base, UnsafeRawBufferPointer(rebasing: buf[done..<(done + part)]))
+            done += part
+        }
+        return .ok(n)
+    }
+}
+
+/// Gathers the iovecs (up to the scratch size) and writes them in one call.
+private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt64, UInt64)], offset: Int64?) -> SyscallReturn {
+    if !file.canWrite { return .error(.badFileDescriptor) }
+    var filled = 0
+    do {
+        for (base, len) in sources where filled < IOScratch.size {
+            let part = min(Int(clamping: len), IOScratch.size - filled)
+            try task.copyIn(base, UnsafeMutableRawBufferPointer(rebasing: IOScratch.buffer[filled..<(filled + part)]))
+            filled += part
+        }
+    } catch { return .error(error) }
+    let data = UnsafeRawBufferPointer(rebasing: IOScratch.buffer[0..<filled])
+    do {
+        if let offset { return .ok(try file.pwrite(task, data, at: offset)) }
+        return .ok(try file.write(task, data))
+    } catch { return blockOrFail(file, error, PollEvents.output) }
+}
+
+/// Reads an iovec array (at most UIO_MAXIOV entries; the total must fit in ssize_t).
+private func copyInIovecs(_ task: Task, _ address: UInt64, _ count: Int32) throws(Errno) -> [(UInt64, UInt64)] {
+    if count < 0 || count > 1024 { throw .invalidArgument }
+    if count == 0 { return [] }
+    let raw = try task.copyInBytes(address, count: Int(count) * 16)
+    var out: [(UInt64, UInt64)] = []
+    out.reserveCapacity(Int(count))
+    var total: UInt64 = 0
+    raw.withUnsafeBytes { b in
+        for i in 0..<Int(count) {
+            let base = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: i * 16, as: UInt64.self))
+            let len = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self))
+            out.append((base, len))
+            total = total &+ len
+        }
+    }
+    for (_, len) in out where len > UInt64(Int.max) { throw .invalidArgument }
+    if total > UInt64(Int.max) { throw .invalidArgument }
+    return out
+}
+
+/// read(2): at most 1 MiB per call through the scratch buffer.
+func sysRead(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    if a[2] > UInt64(Int.max) { return .error(.invalidArgument) }
+    return readInto(task, file, [(a[1], a[2])], offset: nil)
+}
+
+/// write(2).
+func sysWrite(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    if a[2] > UInt64(Int.max) { return .error(.invalidArgument) }
+    return writeFrom(task, file, [(a[1], a[2])], offset: nil)
+}
+
+/// pread64(2): EINVAL for a negative offset, ESPIPE on streams (the file says so).
+func sysPread64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    if a.long(3) < 0 { return .error(.invalidArgument) }
+    return readInto(task, file, [(a[1], a[2])], offset: a.long(3))
+}
+
+/// pwrite64(2).
+func sysPwrite64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    if a.long(3) < 0 { return .error(.invalidArgument) }
+    return writeFrom(task, file, [(a[1], a[2])], offset: a.long(3))
+}
+
+/// readv(2): one read into the scratch buffer, scattered to the iovecs.
+func sysReadv(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    do { return readInto(task, file, try copyInIovecs(task, a[1], a.int(2)), offset: nil) } catch { return .error(error) }
+}
+
+/// writev(2): the iovecs gathered into one write (atomic for pipes up to PIPE_BUF, as Linux).
+func sysWritev(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    do { return writeFrom(task, file, try copyInIovecs(task, a[1], a.int(2)), offset: nil) } catch { return .error(error) }
+}
+
+/// preadv(2): the offset is the full 64-bit pos_l on x86_64.
+func sysPreadv(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    if a.long(3) < 0 { return .error(.invalidArgument) }
+    do { return readInto(task, file, try copyInIovecs(task, a[1], a.int(2)), offset: a.long(3)) } catch { return .error(error) }
+}
+
+/// pwritev(2).
+func sysPwritev(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    if a.long(3) < 0 { return .error(.invalidArgument) }
+    do { return writeFrom(task, file, try copyInIovecs(task, a[1], a.int(2)), offset: a.long(3)) } catch { return .error(error) }
+}
+
+/// lseek(2).
+func sysLseek(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        return .value(try file.seek(a.long(1), whence: a.int(2)))
+    }
+}

@@ -1,0 +1,273 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// fstat, stat, lstat, newfstatat, statx, statfs, fstatfs, access, faccessat, faccessat2,
+// readlink, readlinkat, chmod family, chown family, utimensat.
+
+func installStatSyscalls(into t: inout SyscallTable) {
+    t.register(SyscallNumber.fstat, sysFstat)
+    t.register(SyscallNumber.stat, { task, a in doStat(task, AtFlags.AT_FDCWD, a[0], a[1], 0) })
+    t.register(SyscallNumber.lstat, { task, a in doStat(task, AtFlags.AT_FDCWD, a[0], a[1], AtFlags.AT_SYMLINK_NOFOLLOW) })
+    t.register(SyscallNumber.newfstatat, { task, a in doStat(task, a.int(0), a[1], a[2], a.int(3)) })
+    t.register(SyscallNumber.statx, sysStatx)
+    t.register(SyscallNumber.statfs, sysStatfs)
+    t.register(SyscallNumber.fstatfs, sysFstatfs)
+    t.register(SyscallNumber.access, { task, a in doAccess(task, AtFlags.AT_FDCWD, a[0], a.int(1), 0) })
+    t.register(SyscallNumber.faccessat, { task, a in doAccess(task, a.int(0), a[1], a.int(2), 0) })
+    t.register(SyscallNumber.faccessat2, { task, a in doAccess(task, a.int(0), a[1], a.int(2), a.int(3)) })
+    t.register(SyscallNumber.readlink, { task, a in doReadlink(task, AtFlags.AT_FDCWD, a[0], a[1], a.long(2)) })
+    t.register(SyscallNumber.readlinkat, { task, a in doReadlink(task, a.int(0), a[1], a[2], a.long(3)) })
+    t.register(SyscallNumber.chmod, { task, a in doChmod(task, AtFlags.AT_FDCWD, a[0], a.uint(1), 0) })
+    t.register(SyscallNumber.fchmod, sysFchmod)
+    t.register(SyscallNumber.fchmodat, { task, a in doChmod(task, a.int(0), a[1], a.uint(2), 0) })
+    t.register(SyscallNumber.chown, { task, a in doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), 0) })
+    t.register(SyscallNumber.lchown, { task, a in doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), AtFlags.AT_SYMLINK_NOFOLLOW) })
+    t.register(SyscallNumber.fchownat, { task, a in doChown(task, a.int(0), a[1], a.uint(2), a.uint(3), a.int(4)) })
+    t.register(SyscallNumber.fchown, sysFchown)
+    t.register(SyscallNumber.utimensat, sysUtimensat)
+}
+
+// MARK: Encoders (LinuxABI layouts)
+
+func encodeStat(_ s: FileStat) -> LinuxABI.Stat {
+    var o = LinuxABI.Stat()
+    o.st_dev = s.dev; o.st_ino = s.ino; o.st_nlink = s.nlink; o.st_mode = s.mode
+    o.st_uid = s.uid; o.st_gid = s.gid; o.st_rdev = s.rdev; o.st_size = s.size
+    o.st_blksize = s.blksize; o.st_blocks = s.blocks
+    o.st_atime = LinuxABI.Timespec(tv_sec: s.atime.sec, tv_nsec: s.atime.nsec)
+    o.st_mtime = LinuxABI.Timespec(tv_sec: s.mtime.sec, tv_nsec: s.mtime.nsec)
+    o.st_ctime = LinuxABI.Timespec(tv_sec: s.ctime.sec, tv_nsec: s.ctime.nsec)
+    return o
+}
+
+func encodeStatx(_ s: FileStat) -> Statx {
+    var o = Statx()
+    o.stx_mask = StatxMask.STATX_BASIC_STATS
+    o.stx_blksize = UInt32(clamping: s.blksize); o.stx_nlink = UInt32(clamping: s.nlink)
+    o.stx_uid = s.uid; o.stx_gid = s.gid; o.stx_mode = UInt16(truncatingIfNeeded: s.mode)
+    o.stx_ino = s.ino; o.stx_size = UInt64(bitPattern: s.size); o.stx_blocks = UInt64(bitPattern: s.blocks)
+    func ts(_ t: Sentry.Timespec) -> StatxTimestamp { StatxTimestamp(tv_sec: t.sec, tv_nsec: UInt32(truncatingIfNeeded: t.nsec)) }
+    o.stx_atime = ts(s.atime); o.stx_mtime = ts(s.mtime); o.stx_ctime = ts(s.ctime)
+    if s.btime.sec != 0 { o.stx_btime = ts(s.btime); o.stx_mask |= StatxMask.STATX_BTIME }
+    o.stx_rdev_major = DeviceNumber.major(s.rdev); o.stx_rdev_minor = DeviceNumber.minor(s.rdev)
+    o.stx_dev_major = DeviceNumber.major(s.dev); o.stx_dev_minor = DeviceNumber.minor(s.dev)
+    return o
+}
+
+func copyOutStruct<T: LinuxStruct>(_ task: Task, _ address: UInt64, _ value: T) throws(Errno) {
+    try withUnsafeTemporaryAllocation(byteCount: 256, alignment: 8) { b throws(Errno) in
+        let part = UnsafeMutableRawBufferPointer(rebasing: b[0..<T.size])
+        value.encode(into: part)
+        try task.copyOut(address, UnsafeRawBufferPointer(part))
+    }
+}
+
+/// The FileStat of (dirfd, path) with AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH.
+private func statAt(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32) throws(Errno) -> FileStat {
+    let (d, file) = try task.resolveAt(dirfd, pathAddress, flags: flags)
+    if let file { return try file.stat() }
+    guard let inode = d?.inode else { throw .noSuchFileOrDirectory }
+    return try inode.stat()
+}
+
+/// fstat(2).
+func sysFstat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let s = try task.fdTable.get(a.int(0)).stat()
+        try copyOutStruct(task, a[1], encodeStat(s))
+        return .zero
+    }
+}
+
+/// stat(2), lstat(2), newfstatat(2).
+func doStat(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt64, _ flags: Int32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH | AtFlags.AT_NO_AUTOMOUNT) != 0 { throw .invalidArgument }
+        try copyOutStruct(task, buf, encodeStat(try statAt(task, dirfd, pathAddress, flags)))
+        return .zero
+    }
+}
+
+/// statx(2): the basic stats (and btime when the filesystem keeps it).
+func sysStatx(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let flags = a.int(2)
+        let allowed = AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH | AtFlags.AT_NO_AUTOMOUNT | AtFlags.AT_STATX_SYNC_TYPE
+        if flags & ~allowed != 0 || flags & AtFlags.AT_STATX_SYNC_TYPE == AtFlags.AT_STATX_SYNC_TYPE { throw .invalidArgument }
+        if a.uint(3) & StatxMask.STATX__RESERVED != 0 { throw .invalidArgument }
+        try copyOutStruct(task, a[4], encodeStatx(try statAt(task, a.int(0), a[1], flags)))
+        return .zero
+    }
+}
+
+private func encodeStatfs(_ s: FSStatistics) -> StatFS {
+    var o = StatFS()
+    o.f_type = s.type; o.f_bsize = s.bsize; o.f_blocks = s.blocks; o.f_bfree = s.bfree; o.f_bavail = s.bavail
+    o.f_files = s.files; o.f_ffree = s.ffree; o.f_namelen = s.namelen; o.f_frsize = s.frsize; o.f_flags = s.flags
+    return o
+}
+
+/// statfs(2).
+func sysStatfs(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let d = try task.resolvePath(a[0], follow: true)
+        try copyOutStruct(task, a[1], encodeStatfs(try d.inode!.statfs()))
+        return .zero
+    }
+}
+
+/// fstatfs(2): files without a dentry (pipes, sockets) report pipefs.
+func sysFstatfs(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        var s = FSStatistics(type: FilesystemMagic.PIPEFS_MAGIC)
+        if let inode = file.dentry?.inode { s = try inode.statfs() }
+        try copyOutStruct(task, a[1], encodeStatfs(s))
+        return .zero
+    }
+}
+
+/// access(2), faccessat(2), faccessat2(2): real ids unless AT_EACCESS.
+func doAccess(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: Int32, _ flags: Int32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if mode & ~7 != 0 { throw .invalidArgument }
+        if flags & ~(AtFlags.AT_EACCESS | AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
+        var creds = task.creds
+        if flags & AtFlags.AT_EACCESS == 0 { creds.fsuid = creds.uid; creds.fsgid = creds.gid }
+        let (d, file) = try task.resolveAt(dirfd, pathAddress, flags: flags)
+        let s: FileStat
+        var readOnly = false
+        if let inode = d?.inode { s = try inode.stat(); readOnly = inode.readOnly } else if let file { s = try file.stat() } else { throw .noSuchFileOrDirectory }
+        let want = AccessRequest(rawValue: UInt32(mode))
+        if want.contains(.write) && readOnly {
+            let t = s.mode & FileType.mask
+            if t == FileType.regular || t == FileType.directory || t == FileType.symlink { throw .readOnlyFileSystem }
+        }
+        if !creds.mayAccess(s, want) { throw .permissionDenied }
+        return .zero
+    }
+}
+
+/// readlink(2)/readlinkat(2): EINVAL for a non-link or bufsiz <= 0; truncates silently.
+func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt64, _ size: Int64) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if size <= 0 { throw .invalidArgument }
+        let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)
+        guard let inode = d?.inode, inode.fileType == FileType.symlink else { throw .invalidArgument }
+        let target = try inode.readlink(task)
+        let n = min(Int(clamping: size), target.count)
+        try task.copyOut(buf, Array(target[0..<n]))
+        return .ok(n)
+    }
+}
+
+/// Applies a change after the read-only and ownership checks chmod/chown/utimensat share.
+private func changeAttributes(_ task: Task, _ inode: Inode, _ change: AttributeChange, ownerOnly: Bool) throws(Errno) {
+    if inode.readOnly { throw .readOnlyFileSystem }
+    let owner = try inode.stat().uid
+    if ownerOnly && !task.creds.isRoot && task.creds.fsuid != owner { throw .notPermitted }
+    try inode.setAttributes(change)
+}
+
+/// chmod(2)/fchmodat(2).
+func doChmod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ flags: Int32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
+        guard let inode = d?.inode else { throw .noSuchFileOrDirectory }
+        var c = AttributeChange(); c.mode = mode & 0o7777
+        try changeAttributes(task, inode, c, ownerOnly: true)
+        return .zero
+    }
+}
+
+/// fchmod(2).
+func sysFchmod(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }
+        guard let inode = file.dentry?.inode else { return .zero }  // pipes: accepted, nothing kept
+        var c = AttributeChange(); c.mode = a.uint(1) & 0o7777
+        try changeAttributes(task, inode, c, ownerOnly: true)
+        return .zero
+    }
+}
+
+/// chown policy: root changes anything; an owner may only set the group to one of its groups.
+private func chownChange(_ task: Task, _ inode: Inode, _ uid: UInt32, _ gid: UInt32) throws(Errno) {
+    if inode.readOnly { throw .readOnlyFileSystem }
+    var c = AttributeChange()
+    if uid != UInt32.max { c.uid = uid }
+    if gid != UInt32.max { c.gid = gid }
+    if !task.creds.isRoot {
+        let s = try inode.stat()
+        if let u = c.uid, u != s.uid { throw .notPermitted }
+        if task.creds.fsuid != s.uid && (c.uid != nil || c.gid != nil) { throw .notPermitted }
+        if let g = c.gid, g != s.gid && !task.creds.inGroup(g) { throw .notPermitted }
+    }
+    try inode.setAttributes(c)
+}
+
+/// chown(2), lchown(2), fchownat(2).
+func doChown(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ uid: UInt32, _ gid: UInt32, _ flags: Int32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
+        let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
+        guard let inode = d?.inode else { throw .noSuchFileOrDirectory }
+        try chownChange(task, inode, uid, gid)
+        return .zero
+    }
+}
+
+/// fchown(2).
+func sysFchown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }
+        guard let inode = file.dentry?.inode else { return .zero }
+        try chownChange(task, inode, a.uint(1), a.uint(2))
+        return .zero
+    }
+}
+
+/// utimensat(2): a NULL path means the fd itself (futimens); NULL times means now.
+func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let flags = a.int(3)
+        if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
+        let utimeNow: Int64 = (1 << 30) - 1, utimeOmit: Int64 = (1 << 30) - 2
+        var times: [Sentry.Timespec?] = [Sentry.Timespec.now(), Sentry.Timespec.now()]
+        var explicit = false
+        if a[2] != 0 {
+            let raw = try task.copyInBytes(a[2], count: 32)
+            for i in 0..<2 {
+                let sec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)) }
+                let nsec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 16 + 8, as: Int64.self)) }
+                if nsec == utimeOmit { times[i] = nil }
+                else if nsec == utimeNow { times[i] = Sentry.Timespec.now() }
+                else if nsec < 0 || nsec >= 1_000_000_000 { throw .invalidArgument }
+                else { times[i] = Sentry.Timespec(sec: sec, nsec: nsec); explicit = true }
+            }
+        }
+        let inode: Inode
+        if a[1] == 0 {
+            let file = try task.fdTable.get(a.int(0))
+            guard let i = file.dentry?.inode else { return .zero }
+            inode = i
+        } else {
+            let (d, _) = try task.resolveAt(a.int(0), a[1], flags: flags)
+            guard let i = d?.inode else { throw .noSuchFileOrDirectory }
+            inode = i
+        }
+        if times[0] == nil && times[1] == nil { return .zero }
+        if inode.readOnly { throw .readOnlyFileSystem }
+        let s = try inode.stat()
+        if !task.creds.isRoot && task.creds.fsuid != s.uid {
+            if explicit { throw .notPermitted }
+            if !task.creds.mayAccess(s, .write) { throw .permissionDenied }
+        }
+        var c = AttributeChange(); c.atime = times[0]; c.mtime = times[1]
+        try inode.setAttributes(c)
+        return .zero
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Glibc
+import Sandbox
+
+struct Husk: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "husk",
+        abstract: "Run a program in a user-space kernel sandbox.",
+        discussion: """
+        Husk runs an untrusted Linux x86_64 program as ordinary host processes, but every \
+        system call that names a kernel object (a path, a file descriptor, a pipe, a socket, \
+        another process, /proc...) is served by the Sentry, a kernel written in Swift. Files \
+        come from the Gofer, a separate process that serves a read-only view of the root \
+        filesystem. Everything runs in fresh namespaces and its own cgroup.
+
+        Examples:
+          husk run -- /bin/echo hello
+          husk run --rootfs ./alpine -- /bin/sh -c 'ls /'
+          husk run -e GREETING=hi --cwd /tmp -- /bin/sh -c 'echo $GREETING; pwd'
+          husk run --memory 256m --pids 64 -- /usr/bin/python3 script.py
+        """,
+        subcommands: [Run.self])
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run PROGRAM in a new sandbox and exit with its status.",
+        discussion: """
+        The exit status is the program's (128+N when a signal N killed it); 125 means husk \
+        itself failed (a bad flag, a missing --rootfs, sandbox setup), 126 that the program \
+        cannot be executed and 127 that it was not found.
+
+        The program's environment is PATH, HOME=/root and the host's TERM, plus each -e. \
+        Its stdin, stdout and stderr are relayed from and to husk's own. Ctrl-C, SIGTERM \
+        and SIGHUP are forwarded to the sandbox.
+        """)
+
+    @Option(help: ArgumentHelp("Use DIR (read-only) as the root filesystem instead of the host's system directories.", valueName: "DIR"))
+    var rootfs: String?
+
+    @Flag(help: "Log every served system call on stderr, as strace does.")
+    var strace = false
+
+    @Option(help: ArgumentHelp("The interception mechanism (only ptrace so far).", valueName: "NAME"))
+    var platform = "ptrace"
+
+    @Option(help: ArgumentHelp("The program's working directory inside the sandbox.", valueName: "DIR"))
+    var cwd = "/"
+
+    @Option(name: [.customShort("e"), .customLong("env")],
+            help: ArgumentHelp("Set K=V in the program's environment (a bare K copies the host's value).", valueName: "K=V"))
+    var env: [String] = []
+
+    @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g).", valueName: "SIZE"))
+    var memory: String?
+
+    @Option(help: ArgumentHelp("Maximum number of processes and threads in the sandbox.", valueName: "N"))
+    var pids: Int?
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program and its arguments (after --).", valueName: "PROGRAM ARGS"))
+    var command: [String] = []
+
+    var program: [String] { command.first == "--" ? Array(command.dropFirst()) : command }
+
+    func validate() throws {
+        // captureForPassthrough also takes an unknown option given before the program.
+        if let first = command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
+        if let first = command.first, first != "--", first.hasPrefix("-") {
+            throw ValidationError("Unknown option '\(first)'")
+        }
+        if program.isEmpty { throw ValidationError("no program given (usage: husk run [OPTIONS] -- PROGRAM ARGS...)") }
+        if platform != "ptrace" { throw ValidationError("--platform \(platform): not available (available: ptrace)") }
+        if let r = rootfs, !HostFS.isDirectory(r) { throw ValidationError("--rootfs \(r): no such directory") }
+        if let m = memory, CgroupLimits.parseSize(m) == nil { throw ValidationError("--memory \(m): not a size (e.g. 512m, 2g)") }
+        if let p = pids, p <= 0 { throw ValidationError("--pids \(p): must be positive") }
+        if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
+        for e in env where e.isEmpty || e.hasPrefix("=") { throw ValidationError("-e \(e): expected K=V") }
+    }
+
+    func options() throws -> RunOptions {
+        var root: String? = nil
+        if let r = rootfs {
+            do { root = try HostFS.realpath(r) } catch { throw ValidationError("--rootfs \(r): \(error)") }
+        }
+        return RunOptions(argv: program, env: ProgramEnvironment.build(overrides: env, host: ProgramEnvironment.host()),
+                          cwd: cwd, rootfs: root, strace: strace,
+                          limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids))
+    }
+
+    func run() throws {
+        throw ExitCode(SandboxRun.run(try options()))
+    }
+}
+
+/// Parses the command line and runs it. Usage errors exit with 125 (husk's own failure, as
+/// container runtimes do), not argument-parser's 64.
+func runCLI() -> Int32 {
+    do {
+        var command = try Husk.parseAsRoot()
+        try command.run()
+        return 0
+    } catch let code as ExitCode {
+        return code.rawValue
+    } catch {
+        let code = Husk.exitCode(for: error)
+        if code == .success {
+            print(Husk.fullMessage(for: error))
+            return 0
+        }
+        let message = Husk.message(for: error).split(separator: "\n").first.map(String.init) ?? "error"
+        if code == .validationFailure {
+            huskWarn(message + " (see husk run --help)")
+            return 125
+        }
+        huskWarn(message)
+        return code == .failure ? 125 : code.rawValue
+    }
+}

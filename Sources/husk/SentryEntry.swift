@@ -1,0 +1,20 @@
+import Glibc
+import Sandbox
+import Sentry
+
+/// `husk sentry [--cwd DIR] [--strace] [--terminal T] [--env K=V]... -- PROGRAM ARGS...`:
+/// in fresh namespaces, move onto an empty root with only /proc, then run the kernel.
+func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
+    guard let s = SentryArguments.parse(args) else { return usage("sentry") }
+    // The Sentry writes to pipes whose reader may go away: EPIPE, not death.
+    signal(SIGPIPE, SIG_IGN)
+    do throws(HuskError) { try SentryJail.enter() } catch {
+        huskWarn("sentry: \(error.message)")
+        return 125
+    }
+    let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
+                              stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
+                              statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
+                              terminal: s.terminal, workingDirectory: s.cwd)
+    return sentryMain(config)
+}

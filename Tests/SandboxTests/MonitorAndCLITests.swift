@@ -1,0 +1,71 @@
+import Glibc
+import Testing
+@testable import Sandbox
+
+@Suite("monitor and CLI (real processes)", .serialized)
+struct MonitorAndCLITests {
+    @Test("the monitor kills the sandbox's processes and removes its cgroup when husk run dies")
+    func monitorCleansUp() throws {
+        let husk = try #require(huskBinary(), "husk binary next to the tests")
+        let placements = CgroupSet.planForSelf(id: "test" + newSandboxID(), wanted: ["pids"])
+        try #require(!placements.isEmpty, "a pids cgroup controller")
+        let cg = try CgroupSet.create(placements)
+        // Two "sandbox" processes in the cgroup: a Sentry stand-in and a task.
+        let sentry = spawn(["/bin/sleep", "100"]), task = spawn(["/bin/sleep", "100"])
+        try #require(sentry > 0 && task > 0)
+        try cg.join(pid: sentry); try cg.join(pid: task)
+        // A husk-run stand-in whose child is the monitor; the monitor watches it.
+        let script = "\"$0\" monitor --watch $$ --sentry \(sentry) --gofer 0 "
+            + cg.directories.map { "--cgroup \($0) " }.joined() + "3>/dev/null & sleep 100"
+        let run = spawn(["/bin/sh", "-c", script, husk])
+        try #require(run > 0)
+        usleep(300_000)
+        #expect(HostFS.exists(cg.directories[0]))
+        kill(run, SIGKILL)
+        _ = waitStatus(run)
+        let s1 = waitStatus(sentry), s2 = waitStatus(task)
+        #expect(s1.map { $0 & 0x7f } == SIGKILL)
+        #expect(s2.map { $0 & 0x7f } == SIGKILL)
+        var gone = false
+        for _ in 0..<200 where !gone { gone = !HostFS.exists(cg.directories[0]); usleep(10_000) }
+        #expect(gone, "sandbox cgroup removed")
+        if !gone { CgroupSet.killAndRemove(cg.directories) }
+    }
+
+    func runHusk(_ args: [String]) throws -> (status: Int32, output: String) {
+        let husk = try #require(huskBinary())
+        let out = "/tmp/husk-sandboxtest-\(getpid()).out"
+        defer { unlink(out) }
+        let pid = spawn([husk] + args, output: out)
+        let st = try #require(waitStatus(pid))
+        return (shellStatus(waitStatus: st), (try? HostFS.read(out)) ?? "")
+    }
+
+    @Test func badFlagIs125WithOneHuskLine() throws {
+        let r = try runHusk(["run", "--bogus", "--", "/bin/true"])
+        #expect(r.status == 125)
+        #expect(r.output.hasPrefix("husk: ") && r.output.contains("--bogus"), "\(r.output)")
+        #expect(r.output.split(separator: "\n").count == 1, "\(r.output)")
+    }
+
+    @Test func missingRootfsIs125() throws {
+        let r = try runHusk(["run", "--rootfs", "/nonexistent-husk-root", "--", "/bin/true"])
+        #expect(r.status == 125)
+        #expect(r.output.hasPrefix("husk: ") && r.output.contains("/nonexistent-husk-root"), "\(r.output)")
+    }
+
+    @Test func noProgramAndBadValuesAre125() throws {
+        #expect(try runHusk(["run"]).status == 125)
+        #expect(try runHusk(["run", "--memory", "lots", "--", "/bin/true"]).status == 125)
+        #expect(try runHusk(["run", "--platform", "kvm", "--", "/bin/true"]).status == 125)
+        #expect(try runHusk(["run", "--cwd", "relative", "--", "/bin/true"]).status == 125)
+    }
+
+    @Test func helpExplainsUsage() throws {
+        let r = try runHusk(["run", "--help"])
+        #expect(r.status == 0)
+        #expect(r.output.contains("--rootfs") && r.output.contains("125"))
+        let top = try runHusk(["--help"])
+        #expect(top.status == 0 && top.output.contains("husk run -- /bin/echo hello"))
+    }
+}

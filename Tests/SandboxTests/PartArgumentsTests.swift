@@ -1,0 +1,47 @@
+import Testing
+import Sentry
+@testable import Sandbox
+
+@Suite("hidden part command lines")
+struct PartArgumentsTests {
+    @Test func sentryRoundTrip() {
+        let t = TerminalInfo(termios: [0, 1, 0xfe, 0x7f], rows: 24, columns: 80)
+        let s = SentryArguments(argv: ["/bin/sh", "-c", "echo --cwd -- x"], env: ["PATH=/bin", "A=b=c"], cwd: "/tmp",
+                                strace: true, terminal: t)
+        let back = SentryArguments.parse(ArraySlice(s.arguments.dropFirst()))
+        #expect(back == s)
+        #expect(SentryArguments.parse(["--cwd", "/"]) == nil)            // no program
+        #expect(SentryArguments.parse(["--bogus", "--", "x"]) == nil)
+        #expect(SentryArguments.parse(["--terminal", "1:2:zz", "--", "x"]) == nil)
+    }
+
+    @Test func goferRoundTrip() {
+        let g = GoferArguments(rootfs: "/srv/root fs")
+        #expect(GoferArguments.parse(ArraySlice(g.arguments.dropFirst())) == g)
+        #expect(GoferArguments.parse([]) == GoferArguments())
+        #expect(GoferArguments.parse(["--rootfs"]) == nil)
+    }
+
+    @Test func monitorOnlyAcceptsSandboxDirectories() {
+        let m = MonitorArguments(watch: 10, sentry: 11, gofer: 12, cgroups: ["/sys/fs/cgroup/pids/husk/abc"])
+        #expect(MonitorArguments.parse(ArraySlice(m.arguments.dropFirst())) == m)
+        #expect(MonitorArguments.parse(["--watch", "1", "--cgroup", "/sys/fs/cgroup/pids"]) == nil)
+        #expect(MonitorArguments.parse(["--watch", "1", "--cgroup", "relative/husk/x"]) == nil)
+        #expect(MonitorArguments.parse(["--sentry", "1"]) == nil)   // nothing to watch
+    }
+
+    @Test func programEnvironment() {
+        let host = ["TERM": "xterm", "SECRET": "s", "USER": "me"]
+        #expect(ProgramEnvironment.build(overrides: [], host: host)
+                == ["PATH=\(ProgramEnvironment.defaultPath)", "HOME=/root", "TERM=xterm"])
+        #expect(ProgramEnvironment.build(overrides: ["HOME=/home/x", "A=1=2", "USER", "MISSING"], host: [:])
+                == ["PATH=\(ProgramEnvironment.defaultPath)", "HOME=/home/x", "A=1=2"])
+        #expect(ProgramEnvironment.build(overrides: ["USER"], host: host).last == "USER=me")
+    }
+
+    @Test func shellStatuses() {
+        #expect(shellStatus(waitStatus: 42 << 8) == 42)
+        #expect(shellStatus(waitStatus: 9) == 137)
+        #expect(shellStatus(waitStatus: 15) == 143)
+    }
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of Husk: setup (packages only), the debug build with tests, `swift test`
+# (all targets), then the Syscalls compatibility suite if present. Ends with one line
+# "total: N passed, N failed" and exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/setup.sh --no-build || exit 1
+
+log=$(mktemp /tmp/husk-test.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+echo "== swift build --build-tests"
+if ! swift build --build-tests; then
+    echo "total: 0 passed, 1 failed"
+    exit 1
+fi
+
+echo "== swift test"
+swift test --skip-build 2>&1 | tee "$log"
+swift_rc=${PIPESTATUS[0]}
+# Swift Testing's closing line: "✔ Test run with N tests in M suites passed ..." (or failed).
+total=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
+failed_tests=$(grep -Ec '✘ Test .* failed' "$log" || true)
+total=${total:-0}
+passed=$((total - failed_tests))
+failed=$failed_tests
+if [ "$swift_rc" != 0 ] && [ "$failed_tests" = 0 ]; then failed=$((failed + 1)); fi
+
+suite_rc=0
+if [ -x Syscalls/run ]; then
+    echo "== Syscalls/run"
+    Syscalls/run 2>&1 | tee "$log"
+    suite_rc=${PIPESTATUS[0]}
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
+    sp=$(echo "$line" | grep -Eo '^[0-9]+' || echo 0)
+    sf=$(echo "$line" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+' || echo 0)
+    passed=$((passed + sp)); failed=$((failed + sf))
+    if [ "$suite_rc" != 0 ] && [ "$sf" = 0 ]; then failed=$((failed + 1)); fi
+fi
+
+echo "total: $passed passed, $failed failed"
+[ "$swift_rc" = 0 ] && [ "$suite_rc" = 0 ]
