@@ -247,7 +247,12 @@ public final class Kernel {
             group.exitStatus = status
             threadGroups[group.hostTGID] = nil
             group.parent?.children.removeAll { $0 === group }
-            for child in group.children { child.parent = initGroup }
+            for child in group.children {
+                child.parent = initGroup
+                for thread in child.threads where thread.parentDeathSignal != 0 {
+                    try? platform.signalThread(tgid: child.hostTGID, tid: thread.hostTID, signal: thread.parentDeathSignal)
+                }
+            }
             if group === initGroup { finalStatus = status }
         }
     }

@@ -75,6 +75,8 @@ public final class Task {
     public var fdTable: FDTable
     public var fs: FSContext
     public var creds: Credentials
+    /// PR_SET_PDEATHSIG: the signal this task gets when its parent dies.
+    public var parentDeathSignal: Int32 = 0
     /// clone flags seen at the seccomp stop, applied when the child appears.
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.

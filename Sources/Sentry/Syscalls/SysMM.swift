@@ -15,6 +15,7 @@ enum SysMM {
         if length == 0 || offset & 4095 != 0 { return .error(.invalidArgument) }
         do {
             let file = try t.fdTable.get(fd)
+            if file.isPath { return .error(.badFileDescriptor) }
             guard file.canRead else { return .error(.permissionDenied) }
             let shared = flags & 0x0f == Mmap.MAP_SHARED || flags & 0x0f == Mmap.MAP_SHARED_VALIDATE
             if shared && prot & Mmap.PROT_WRITE != 0 && !file.canWrite { return .error(.permissionDenied) }

@@ -190,9 +190,11 @@ enum SysMisc {
         case Prctl.PR_SET_DUMPABLE:
             return a[1] <= 1 ? .zero : .error(.invalidArgument)
         case Prctl.PR_SET_PDEATHSIG:
-            return a[1] <= 64 ? .zero : .error(.invalidArgument)
+            guard a[1] <= 64 else { return .error(.invalidArgument) }
+            t.parentDeathSignal = Int32(a[1])
+            return .zero
         case Prctl.PR_GET_PDEATHSIG:
-            do { try t.copyOutValue(a[1], Int32(0)) } catch { return .error(error) }
+            do { try t.copyOutValue(a[1], t.parentDeathSignal) } catch { return .error(error) }
             return .zero
         case Prctl.PR_SET_NO_NEW_PRIVS:
             // Every task already runs with no_new_privs on the host; setting it again is a no-op.

@@ -15,7 +15,16 @@ enum SysSocket {
         let domain = a.int(0), rawType = a.int(1)
         let type = rawType & ~(Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC)
         guard [Socket.AF_UNIX, Socket.AF_INET, Socket.AF_INET6].contains(domain) else { return .error(.addressFamilyNotSupported) }
-        guard [Socket.SOCK_STREAM, Socket.SOCK_DGRAM, Socket.SOCK_SEQPACKET].contains(type) else { return .error(.socketTypeNotSupported) }
+        guard [Socket.SOCK_STREAM, Socket.SOCK_DGRAM, Socket.SOCK_SEQPACKET].contains(type) else {
+            return .error(type == Socket.SOCK_RAW && domain != Socket.AF_UNIX ? .notPermitted : .invalidArgument)
+        }
+        // Protocol 0 picks the default; the only other accepted values are the defaults' own numbers.
+        let protocolNumber = a.int(2)
+        if protocolNumber != 0 {
+            let ok = domain == Socket.AF_UNIX ? protocolNumber == Socket.AF_UNIX
+                : (type == Socket.SOCK_STREAM ? protocolNumber == 6 : type == Socket.SOCK_DGRAM ? protocolNumber == 17 : protocolNumber == 132)
+            if !ok { return .error(.protocolNotSupported) }
+        }
         let file = SocketFile(domain: domain, type: type, nonBlocking: rawType & Socket.SOCK_NONBLOCK != 0)
         do {
             let fd = try t.fdTable.allocate(file, closeOnExec: rawType & Socket.SOCK_CLOEXEC != 0, limit: t.group.rlimits.openFiles)
