@@ -21,7 +21,7 @@ swift test --skip-build 2>&1 | tee "$log"
 swift_rc=${PIPESTATUS[0]}
 # Swift Testing's closing line: "✔ Test run with N tests in M suites passed ..." (or failed).
 total=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
-failed_tests=$(grep -Ec '✘ Test .* failed' "$log" || true)
+failed_tests=$(grep -E '✘ Test .* failed' "$log" | grep -vc 'Test run with' || true)
 total=${total:-0}
 passed=$((total - failed_tests))
 failed=$failed_tests

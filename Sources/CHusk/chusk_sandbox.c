@@ -38,6 +38,28 @@ void chusk_reset_signals(void) {
 static void spawn_child(int exe_fd, const char *path, char *const argv[], char *const envp[],
                         const int32_t *fd_src, const int32_t *fd_dst, int nfds,
                         unsigned long unshare_flags, int want_setsid, int sync_read, int err_write) {
+    // Close every fd this child does not need right away, not just at exec: while it waits
+    // it must not keep a sibling's pipe ends open (the parent would never see their EOF).
+    {
+        int keep[70], nk = 0;
+        if (nfds > 64) child_fail(err_write, EINVAL);
+        for (int i = 0; i < nfds; i++) keep[nk++] = fd_src[i];
+        if (exe_fd >= 0) keep[nk++] = exe_fd;
+        keep[nk++] = sync_read;
+        keep[nk++] = err_write;
+        for (int i = 1; i < nk; i++) {          // insertion sort, nk is tiny
+            int v = keep[i], j = i - 1;
+            while (j >= 0 && keep[j] > v) { keep[j + 1] = keep[j]; j--; }
+            keep[j + 1] = v;
+        }
+        unsigned int from = 0;
+        for (int i = 0; i < nk; i++) {
+            if (keep[i] < 0) continue;
+            if ((unsigned int)keep[i] > from) syscall(SYS_close_range, from, (unsigned int)keep[i] - 1, 0U);
+            from = (unsigned int)keep[i] + 1;
+        }
+        syscall(SYS_close_range, from, ~0U, 0U);
+    }
     char byte;
     ssize_t n;
     do { n = read(sync_read, &byte, 1); } while (n < 0 && errno == EINTR);

@@ -1,3 +1,4 @@
+import CHusk
 import Glibc
 import Gofer
 import SystemPackage
@@ -12,10 +13,13 @@ public enum GoferJail {
     public static func enter(rootfs: String?) throws(HuskError) {
         try Mount.makeAllPrivate()
         if let rootfs {
-            // Bind the rootfs onto itself: a read-only mount point to pivot into.
-            guard HostFS.isDirectory(rootfs) else { throw HuskError("rootfs \(rootfs): not a directory") }
-            try Mount.bindReadOnly(rootfs, rootfs)
-            try Mount.pivot(into: rootfs)
+            // Bind the rootfs, through an fd opened first (it may live below the staging
+            // directory, or be / itself), onto the staging directory: read-only, nosuid, nodev.
+            let fd = open(rootfs, Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
+            if fd < 0 { throw HuskError("rootfs \(rootfs)", Errno(rawValue: errno)) }
+            defer { close(fd) }
+            try Mount.bindReadOnly("/proc/self/fd/\(fd)", staging)
+            try Mount.pivot(into: staging)
         } else {
             // The host's system directories read-only, merged-/usr symlinks, no secrets.
             do throws(Errno) { try RootView.default.build(at: staging) } catch { throw HuskError("root view", error) }
