@@ -1,3 +1,5 @@
+import SystemPackage
+
 // The Sentry's entry point, called by `husk sentry` once the Sandbox has confined the process.
 
 /// What `husk run` hands the Sentry. Every fd is a host fd already open in the Sentry process.
