@@ -55,6 +55,10 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }
+    if let lockdown = config.lockdown, let error = lockdown() {
+        kernel.kill(task, signal: SIGKILL)
+        return bootFailure("cannot confine the sentry: \(error)")
+    }
     kernel.finishExec(task, plan)
     let status = kernel.run()
     if config.strace, let line = kernel.unimplementedReport { report(line) }
