@@ -9,6 +9,8 @@ public struct RunOptions: Sendable {
     public var rootfs: String?
     public var strace: Bool
     public var limits: CgroupLimits
+    /// --rootfs-readonly: the root without the writable overlay.
+    public var rootfsReadonly = false
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits

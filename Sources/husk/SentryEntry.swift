@@ -12,9 +12,10 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: \(error.message)")
         return 125
     }
-    let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
+    var config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
                               statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
                               terminal: s.terminal, workingDirectory: s.cwd)
+    config.rootfsReadonly = s.rootfsReadonly
     return sentryMain(config)
 }

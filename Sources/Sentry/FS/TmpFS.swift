@@ -236,6 +236,8 @@ public final class TmpFile: TmpInode {
 
     deinit { Glibc.close(fd) }
 
+    public override func dataFD() throws(Errno) -> Int32? { fd }
+
     public override func stat() throws(Errno) -> FileStat {
         var s = attributes
         var host = Glibc.stat()
