@@ -65,9 +65,26 @@ enum SysProcess {
             let argv = try t.copyInStringArray(argvAddress)
             let envp = try t.copyInStringArray(envpAddress)
             if path.isEmpty && flags & AtFlags.AT_EMPTY_PATH == 0 { throw Errno.noSuchFileOrDirectory }
-            let base: Dentry? = dirfd == AtFlags.AT_FDCWD || path.first == UInt8(ascii: "/") ? nil : try t.directoryBase(dirfd)
-            let plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
-                try t.openForExec(p, at: base, followFinal: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0)
+            let plan: ExecPlan
+            if path.isEmpty {
+                // execveat(fd, "", AT_EMPTY_PATH): the file fd refers to, named "/dev/fd/N"
+                // (AT_EXECFN and a script's argv) as Linux does.
+                let target = dirfd == AtFlags.AT_FDCWD ? t.fs.cwd : try t.fdTable.get(dirfd).dentry
+                let fdPath = Array("/dev/fd/\(dirfd)".utf8)
+                var first = true
+                plan = try ExecPlan.prepare(path: fdPath, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
+                    if first && p == fdPath {
+                        first = false
+                        guard let target else { throw .permissionDenied }
+                        return try t.openDentryForExec(target)
+                    }
+                    return try t.openForExec(p, at: nil)
+                }
+            } else {
+                let base: Dentry? = dirfd == AtFlags.AT_FDCWD || path.first == UInt8(ascii: "/") ? nil : try t.directoryBase(dirfd)
+                plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
+                    try t.openForExec(p, at: base, followFinal: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0)
+                }
             }
             try t.kernel.execute(t, plan)
             return .handled

@@ -94,6 +94,14 @@ public final class VFS {
         } else {
             dentry = try walk(ctx, from: base, path, followFinal: !noFollow)
         }
+        return try openResolved(ctx, dentry, flags: flags, mode: mode)
+    }
+
+    /// The second half of open(2): checks on the node the walk found, O_TRUNC, then the
+    /// filesystem's open.
+    public func openResolved(_ ctx: WalkContext, _ dentry: Dentry, flags: Int32, mode: UInt32) throws(Errno) -> FileDescription {
+        let accMode = flags & O_ACCMODE
+        let isPath = flags & openPathFlag != 0
         guard let inode = dentry.inode else { throw .noSuchFileOrDirectory }
         let type = inode.fileType
         if isPath {
