@@ -17,6 +17,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         return bootFailure("cannot start the ptrace platform: \(error)")
     }
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
+    kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")
 
     let fdTable = FDTable()
     fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
