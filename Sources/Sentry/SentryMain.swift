@@ -30,6 +30,8 @@ public struct SentryConfig {
     public var lockdown: (() -> Errno?)?
     /// --rootfs-readonly: no writable overlay over the Gofer's root.
     public var rootfsReadonly = false
+    /// The program's uid and gid inside the sandbox (root when nil).
+    public var user: (uid: UInt32, gid: UInt32)?
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD

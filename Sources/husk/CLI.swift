@@ -54,6 +54,9 @@ struct Run: ParsableCommand {
             help: ArgumentHelp("Set K=V in the program's environment (a bare K copies the host's value).", valueName: "K=V"))
     var env: [String] = []
 
+    @Option(help: ArgumentHelp("Run the program as this user and group inside the sandbox (default 0:0, root of the sandbox).", valueName: "UID:GID"))
+    var user: String?
+
     @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g).", valueName: "SIZE"))
     var memory: String?
 
@@ -77,6 +80,7 @@ struct Run: ParsableCommand {
         if let m = memory, CgroupLimits.parseSize(m) == nil { throw ValidationError("--memory \(m): not a size (e.g. 512m, 2g)") }
         if let p = pids, p <= 0 { throw ValidationError("--pids \(p): must be positive") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
+        if let u = user, Run.parseUser(u) == nil { throw ValidationError("--user \(u): expected UID:GID (numbers)") }
         for e in env where e.isEmpty || e.hasPrefix("=") { throw ValidationError("-e \(e): expected K=V") }
     }
 
@@ -93,7 +97,16 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        throw ExitCode(SandboxRun.run(try options()))
+        var o = try options()
+        o.user = user.flatMap(Run.parseUser)
+        throw ExitCode(SandboxRun.run(o))
+    }
+
+    /// "UID:GID" with decimal ids below 2^32-1 (which means "unchanged" to setresuid).
+    static func parseUser(_ s: String) -> (uid: UInt32, gid: UInt32)? {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let u = UInt32(parts[0]), let g = UInt32(parts[1]), u != .max, g != .max else { return nil }
+        return (u, g)
     }
 }
 

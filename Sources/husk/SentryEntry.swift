@@ -12,10 +12,15 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: \(error.message)")
         return 125
     }
-    var config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
+    let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
                               statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
                               terminal: s.terminal, workingDirectory: s.cwd)
-    config.rootfsReadonly = s.rootfsReadonly
-    return sentryMain(config)
+    var c = config
+    if let u = s.user {
+        let parts = u.split(separator: ":")
+        if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { c.user = (uid, gid) }
+    }
+    c.rootfsReadonly = s.rootfsReadonly
+    return sentryMain(c)
 }

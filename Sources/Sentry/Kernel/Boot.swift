@@ -23,7 +23,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
     fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY, terminal: config.terminal), at: 1, closeOnExec: false)
     fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY, terminal: config.terminal), at: 2, closeOnExec: false)
-    let creds = Credentials(uid: 0, gid: 0)
+    let creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     let cwd = Array(config.workingDirectory.utf8)
     if let d = try? vfs.lookup(fs, at: nil, cwd, followFinal: true, creds: creds) { fs.cwd = d }

@@ -99,7 +99,7 @@ extension Kernel {
     /// real/saved uid (SIGCONT also within a session, which the sandbox approximates by uid).
     func mayKill(_ sender: Task, _ target: ThreadGroup) -> Bool {
         let s = sender.creds
-        if s.euid == 0 { return true }
+        if s.has(Capability.kill) { return true }
         guard let t = target.threads.first?.creds else { return false }
         return s.euid == t.uid || s.euid == t.suid || s.uid == t.uid || s.uid == t.suid
     }

@@ -188,6 +188,18 @@ extension Kernel {
 
     /// After the stub image is in place: exec semantics for the Sentry's records, then the Loader.
     func finishExec(_ task: Task, _ plan: ExecPlan) {
+        // Capabilities across execve for a process without file capabilities (capabilities(7)):
+        // root keeps its bounding set, everyone else loses them; keepcaps is reset.
+        var c = task.creds
+        if c.uid == 0 || c.euid == 0 {
+            c.permitted = c.inheritable | c.bounding
+            c.effective = c.euid == 0 ? c.permitted : 0
+        } else {
+            c.permitted = 0
+            c.effective = 0
+        }
+        c.keepCapabilities = false
+        task.creds = c
         // execve unshares the fd table and drops close-on-exec fds.
         task.fdTable = task.fdTable.copy()
         task.fdTable.closeOnExec()
