@@ -16,5 +16,11 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
                               statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
                               terminal: s.terminal, workingDirectory: s.cwd)
-    return sentryMain(config)
+    var c = config
+    if let u = s.user {
+        let parts = u.split(separator: ":")
+        if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { c.user = (uid, gid) }
+    }
+    c.rootfsReadonly = s.rootfsReadonly
+    return sentryMain(c)
 }

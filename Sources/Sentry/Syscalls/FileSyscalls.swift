@@ -85,3 +85,15 @@ extension Task {
     /// The soft RLIMIT_NOFILE: new fds stay below it.
     var fdLimit: Int32 { group.rlimits.openFiles }
 }
+
+extension Task {
+    /// Opens the file `d` names for execution (execveat with AT_EMPTY_PATH): a regular file
+    /// with an execute bit the caller may use, else EACCES.
+    func openDentryForExec(_ d: Dentry) throws(Errno) -> FileDescription {
+        guard let inode = d.inode else { throw .noSuchFileOrDirectory }
+        let st = try inode.stat()
+        if st.mode & FileType.mask != FileType.regular { throw .permissionDenied }
+        if !creds.mayAccess(st, .execute) { throw .permissionDenied }
+        return try vfs.openResolved(walkContext, d, flags: O_RDONLY, mode: 0)
+    }
+}

@@ -153,8 +153,15 @@ func doAccess(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: Int32
 func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt64, _ size: Int64) -> SyscallReturn {
     serve { () throws(Errno) in
         if size <= 0 { throw .invalidArgument }
-        let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)
-        guard let inode = d?.inode, inode.fileType == FileType.symlink else { throw .invalidArgument }
+        let path = try task.copyInString(pathAddress)
+        let d: Dentry?
+        if path.isEmpty {
+            // An empty path names dirfd itself (an O_PATH link); anything else is ENOENT.
+            d = dirfd == AtFlags.AT_FDCWD ? task.fs.cwd : try task.fdTable.get(dirfd).dentry
+        } else {
+            d = try task.vfs.walk(task.walkContext, from: try task.atBase(dirfd, path), path, followFinal: false)
+        }
+        guard let inode = d?.inode, inode.fileType == FileType.symlink else { throw path.isEmpty ? .noSuchFileOrDirectory : .invalidArgument }
         let target = try inode.readlink(task)
         let n = min(Int(clamping: size), target.count)
         try task.copyOut(buf, Array(target[0..<n]))
