@@ -1,6 +1,7 @@
 import Glibc
 import Sandbox
 import Sentry
+import SystemPackage
 
 /// `husk sentry [--cwd DIR] [--strace] [--terminal T] [--env K=V]... -- PROGRAM ARGS...`:
 /// in fresh namespaces, move onto an empty root with only /proc, then run the kernel.
@@ -12,9 +13,14 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: \(error.message)")
         return 125
     }
-    let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
+    do throws(Errno) { try SentryConfinement.prepare() } catch {
+        huskWarn("sentry: cannot compile its seccomp filter: \(error)")
+        return 125
+    }
+    var config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
                               statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
                               terminal: s.terminal, workingDirectory: s.cwd)
+    config.lockdown = SentryConfinement.lockdown
     return sentryMain(config)
 }
