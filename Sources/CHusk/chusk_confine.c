@@ -14,6 +14,8 @@
 #include <linux/seccomp.h>
 
 static const char *sigsys_who = "husk";
+static const char *const *sigsys_names;
+static int sigsys_name_count;
 static volatile uint64_t sigsys_refused;
 
 // Async-signal-safe: raw write of a line built on the stack.
@@ -32,6 +34,11 @@ static void sigsys_handler(int sig, siginfo_t *info, void *ctx_) {
     unsigned v = (unsigned)nr;
     do { digits[d++] = (char)('0' + v % 10); v /= 10; } while (v && d < 11);
     while (d) line[n++] = digits[--d];
+    if (nr >= 0 && nr < sigsys_name_count && sigsys_names[nr] && sigsys_names[nr][0]) {
+        line[n++] = ' '; line[n++] = '(';
+        for (const char *s = sigsys_names[nr]; *s && n < 170; s++) line[n++] = *s;
+        line[n++] = ')';
+    }
     const char *tail = " refused by its seccomp filter (EPERM)\n";
     for (const char *s = tail; *s; s++) line[n++] = *s;
     (void)!syscall(SYS_write, 2, line, n);
@@ -42,6 +49,17 @@ static void sigsys_handler(int sig, siginfo_t *info, void *ctx_) {
 
 int chusk_confine_sigsys_logger(const char *who) {
     sigsys_who = who;
+    return chusk_confine_sigsys_install();
+}
+
+int chusk_confine_sigsys_logger_named(const char *who, const char *const *names, int count) {
+    sigsys_who = who;
+    sigsys_names = names;
+    sigsys_name_count = count;
+    return chusk_confine_sigsys_install();
+}
+
+int chusk_confine_sigsys_install(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = sigsys_handler;

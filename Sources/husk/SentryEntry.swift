@@ -17,10 +17,16 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: cannot compile its seccomp filter: \(error)")
         return 125
     }
-    var config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
+    let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
                               statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
                               terminal: s.terminal, workingDirectory: s.cwd)
-    config.lockdown = SentryConfinement.lockdown
-    return sentryMain(config)
+    var c = config
+    if let u = s.user {
+        let parts = u.split(separator: ":")
+        if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { c.user = (uid, gid) }
+    }
+    c.rootfsReadonly = s.rootfsReadonly
+    c.lockdown = SentryConfinement.lockdown
+    return sentryMain(c)
 }

@@ -6,9 +6,12 @@
 #include <sys/types.h>
 
 /// Installs a SIGSYS handler that, for a call refused with SECCOMP_RET_TRAP, writes one line
-/// `husk: <who>: host syscall <nr> refused by its seccomp filter (EPERM)` on fd 2 and makes the
+/// `husk: <who>: host syscall <nr> [(name)] refused by its seccomp filter (EPERM)` on fd 2 and makes the
 /// call return -EPERM. `who` must stay valid for the life of the process. 0 or -errno.
 int chusk_confine_sigsys_logger(const char *who);
+/// Same, and the line names the call: names[nr] (count entries; the table must stay valid).
+int chusk_confine_sigsys_logger_named(const char *who, const char *const *names, int count);
+int chusk_confine_sigsys_install(void);
 /// How many calls the logger refused so far.
 uint64_t chusk_confine_refused_count(void);
 /// PR_SET_NO_NEW_PRIVS, then seccomp(SET_MODE_FILTER, TSYNC when tsync != 0) with the BPF

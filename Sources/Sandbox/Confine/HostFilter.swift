@@ -6,6 +6,7 @@
 
 import CHusk
 import Glibc
+import LinuxABI
 import SystemPackage
 
 /// One allowed host syscall, optionally only for some argument values.
@@ -93,7 +94,10 @@ public struct HostFilter: Sendable {
     /// thread). `who` names the part in the log line.
     public static func load(_ program: [UInt8], who: StaticString) throws(Errno) {
         let name = UnsafeRawPointer(who.utf8Start).assumingMemoryBound(to: CChar.self)
-        var rc = chusk_confine_sigsys_logger(name)
+        // The handler may not allocate: the name table is built here, once, and kept.
+        let names = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: syscallNames.count)
+        for (i, n) in syscallNames.enumerated() { names[i] = UnsafePointer(strdup(n)) }
+        var rc = chusk_confine_sigsys_logger_named(name, names, Int32(syscallNames.count))
         if rc < 0 { throw Errno(rawValue: -rc) }
         rc = program.withUnsafeBytes { chusk_confine_load_filter($0.baseAddress, Int32($0.count / 8), 1) }
         if rc < 0 { throw Errno(rawValue: -rc) }

@@ -26,6 +26,7 @@ public enum SentryConfinement {
             r("process_vm_readv", "copies syscall arguments in from a task, once"),
             r("process_vm_writev", "copies results out to a task"),
             r("tgkill", "delivers a served signal to one task (or interrupts a parked one)"),
+            r("rt_tgsigqueueinfo", "delivers a signal with the sender's siginfo to one task; tgid > 0 only", [positiveInt]),
             r("tkill", "re-raises held-back signals after an injection"),
             r("kill", "process-directed signals to tasks; pid > 0 only (no process groups, no -1)", [positiveInt]),
             // fds: the Gofer socket, donated host files, stdio pipes, memfds.

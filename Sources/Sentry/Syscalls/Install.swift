@@ -4,5 +4,6 @@ func installAllSyscalls(into t: inout SyscallTable) {
     SysMM.install(into: &t)
     SysSocket.install(into: &t)
     SysProcess.install(into: &t)
+    SysCreds.install(into: &t)
     installFileSyscalls(into: &t)
 }
