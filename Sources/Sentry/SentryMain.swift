@@ -28,6 +28,8 @@ public struct SentryConfig {
     /// kernel serves anything: the Sandbox loads the Sentry's own seccomp filter here. A failure
     /// ends the sandbox (status 125) rather than running unconfined.
     public var lockdown: (() -> Errno?)?
+    /// --rootfs-readonly: no writable overlay over the Gofer's root.
+    public var rootfsReadonly = false
     /// The program's uid and gid inside the sandbox (root when nil).
     public var user: (uid: UInt32, gid: UInt32)?
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,

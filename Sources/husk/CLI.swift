@@ -38,6 +38,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Use DIR (read-only) as the root filesystem instead of the host's system directories.", valueName: "DIR"))
     var rootfs: String?
 
+    @Flag(help: "Leave the root filesystem read-only (no writable in-memory overlay).")
+    var rootfsReadonly = false
+
     @Flag(help: "Log every served system call on stderr, as strace does.")
     var strace = false
 
@@ -86,9 +89,11 @@ struct Run: ParsableCommand {
         if let r = rootfs {
             do { root = try HostFS.realpath(r) } catch { throw ValidationError("--rootfs \(r): \(error)") }
         }
-        return RunOptions(argv: program, env: ProgramEnvironment.build(overrides: env, host: ProgramEnvironment.host()),
-                          cwd: cwd, rootfs: root, strace: strace,
-                          limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids))
+        var o = RunOptions(argv: program, env: ProgramEnvironment.build(overrides: env, host: ProgramEnvironment.host()),
+                           cwd: cwd, rootfs: root, strace: strace,
+                           limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids))
+        o.rootfsReadonly = rootfsReadonly
+        return o
     }
 
     func run() throws {

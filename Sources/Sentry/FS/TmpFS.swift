@@ -227,14 +227,17 @@ public final class TmpSymlink: TmpInode {
 public final class TmpFile: TmpInode {
     let fd: Int32
 
-    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32) throws(Errno) {
-        let fd = chusk_vfs_memfd_create("husk-tmpfs", 1 /* MFD_CLOEXEC */)
+    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32, sealable: Bool = false) throws(Errno) {
+        // MFD_CLOEXEC, and MFD_ALLOW_SEALING for memfd_create's sealable files.
+        let fd = chusk_vfs_memfd_create("husk-tmpfs", sealable ? 3 : 1)
         if fd < 0 { throw Errno(rawValue: errno) }
         self.fd = fd
         super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid)
     }
 
     deinit { Glibc.close(fd) }
+
+    public override func dataFD() throws(Errno) -> Int32? { fd }
 
     public override func stat() throws(Errno) -> FileStat {
         var s = attributes

@@ -9,7 +9,7 @@ import SystemPackage
 public func sentryMain(_ config: SentryConfig) -> Int32 {
     let gofer = GoferClient(socketFD: config.goferSocketFD)
     let vfs: VFS
-    do { vfs = try VFS(gofer: gofer) } catch {
+    do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly) } catch {
         return bootFailure("cannot attach the root view: \(error)")
     }
     let platform: PtracePlatform

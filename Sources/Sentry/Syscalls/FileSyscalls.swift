@@ -12,6 +12,7 @@ public func installFileSyscalls(into table: inout SyscallTable) {
     installDirSyscalls(into: &table)
     installFcntlSyscalls(into: &table)
     installXattrSyscalls(into: &table)
+    installFile2Syscalls(into: &table)
 }
 
 /// The reusable buffer for read/write data: a single read or write moves at most this much

@@ -256,13 +256,20 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
                 else { times[i] = Sentry.Timespec(sec: sec, nsec: nsec); explicit = true }
             }
         }
+        return try setTimes(task, a.int(0), a[1], flags, times, explicit: explicit)
+    }
+}
+
+/// The common part of utimensat, utimes, futimesat and utime: `pathAddress` 0 names the fd.
+/// Explicit times need ownership; "now" needs ownership or write access.
+func setTimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ times: [Sentry.Timespec?], explicit: Bool) throws(Errno) -> SyscallReturn {
         let inode: Inode
-        if a[1] == 0 {
-            let file = try task.fdTable.get(a.int(0))
+        if pathAddress == 0 {
+            let file = try task.fdTable.get(dirfd)
             guard let i = file.dentry?.inode else { return .zero }
             inode = i
         } else {
-            let (d, _) = try task.resolveAt(a.int(0), a[1], flags: flags)
+            let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
             guard let i = d?.inode else { throw .noSuchFileOrDirectory }
             inode = i
         }
@@ -276,5 +283,4 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         var c = AttributeChange(); c.atime = times[0]; c.mtime = times[1]
         try inode.setAttributes(c)
         return .zero
-    }
 }

@@ -82,6 +82,9 @@ open class Inode {
     /// checked permissions, O_DIRECTORY and O_TRUNC-on-directory.
     open func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription { throw .noSuchAddressOrDevice }
 
+    /// A host fd holding a regular file's data (for the overlay's copy-up); nil when none.
+    open func dataFD() throws(Errno) -> Int32? { nil }
+
     /// statfs(2) of the filesystem holding the node.
     open func statfs() throws(Errno) -> FSStatistics { FSStatistics(type: 0) }
 
