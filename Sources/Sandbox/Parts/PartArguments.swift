@@ -21,6 +21,9 @@ public struct GoferArguments: Equatable, Sendable {
     public var rootfs: String?
     public init(rootfs: String? = nil) { self.rootfs = rootfs }
     public var arguments: [String] { ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) }
+    /// Whether any part of the view is writable (read-write volumes): the Gofer then keeps the
+    /// capabilities and syscalls writing needs. Nothing is writable yet.
+    public var writable: Bool { false }
     /// Parses what follows `husk gofer`.
     public static func parse(_ args: ArraySlice<String>) -> GoferArguments? {
         var out = GoferArguments()
