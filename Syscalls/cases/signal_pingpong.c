@@ -39,13 +39,17 @@ int main(void) {
     qa.sa_flags = SA_SIGINFO;
     sigaction(SIGUSR2, &qa, NULL);
     got = 0;
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &usr2, NULL);     /* no window between the check and the wait */
     c = fork();
     if (c == 0) {
         sigset_t none; sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        while (!got) pause();
+        while (!got) sigsuspend(&none);
         _exit(value == 42 ? 0 : 1);
     }
+    sigprocmask(SIG_UNBLOCK, &usr2, NULL);
     union sigval v = { .sival_int = 42 };
     sleep(0);
     CHECKN("sigqueue to child", sigqueue(c, SIGUSR2, v));

@@ -1,4 +1,5 @@
 // husk run's own exit statuses and messages: 127 not found, 126 not executable, 125 husk failed.
+import Glibc
 import Testing
 
 /// The non-empty lines of a text.
@@ -55,7 +56,29 @@ struct CLITests {
     func exitStatus() throws {
         let husk = try Husk.run(["/bin/sh", "-c", "exit 42"])
         #expect(husk.status == 42, "\(husk)")
-        let killed = try Husk.run(["/bin/sh", "-c", "kill -TERM $$"])
+        // The inner shell is not the sandbox's init, so its own SIGTERM kills it as natively.
+        let killed = try Husk.run(["/bin/sh", "-c", "/bin/sh -c 'kill -TERM $$'; exit $?"])
         #expect(killed.status == 128 + 15, "\(killed)")
+    }
+
+    @Test("a SIGTERM or SIGINT to husk run ends a program whose init has no handler, as by that signal")
+    func forwardedSignalTakesDefaultAction() throws {
+        for (sig, name) in [(SIGTERM, "TERM"), (SIGINT, "INT"), (SIGHUP, "HUP")] {
+            let husk = try Spawned([try Husk.require(), "run", "--", "/bin/sleep", "30"], env: Husk.defaultEnvironment)
+            usleep(400_000)
+            kill(husk.pid, sig)
+            let r = husk.wait(timeout: 20)
+            #expect(!r.timedOut && r.status == 128 + Int32(sig), "SIG\(name): \(r)")
+        }
+    }
+
+    @Test("a forwarded signal reaches an init that handles it")
+    func forwardedSignalReachesHandler() throws {
+        let husk = try Spawned([try Husk.require(), "run", "--", "/bin/sh", "-c",
+                                "trap 'echo caught; exit 7' TERM; while :; do sleep 0.05; done"], env: Husk.defaultEnvironment)
+        usleep(500_000)
+        kill(husk.pid, SIGTERM)
+        let r = husk.wait(timeout: 20)
+        #expect(r.status == 7 && r.stdout == "caught\n", "\(r)")
     }
 }
