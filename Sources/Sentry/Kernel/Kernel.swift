@@ -248,6 +248,7 @@ public final class Kernel {
             group.name = parent.group.name
             group.executablePath = parent.group.executablePath
             group.argv = parent.group.argv
+            group.environ = parent.group.environ
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
         }

@@ -50,6 +50,8 @@ public final class ThreadGroup {
     /// The sandbox path of the executable, for /proc/PID/exe.
     public var executablePath: [UInt8] = []
     public var argv: [[UInt8]] = []
+    /// The environment it was exec'd with (/proc/PID/environ).
+    public var environ: [[UInt8]] = []
     public var rlimits: ResourceLimits
     /// Signal dispositions as rt_sigaction recorded them (the host holds the live copy).
     public var signalActions: [SignalAction] = Array(repeating: SignalAction(), count: 65)
