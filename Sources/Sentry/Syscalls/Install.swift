@@ -5,4 +5,6 @@ func installAllSyscalls(into t: inout SyscallTable) {
     SysSocket.install(into: &t)
     SysProcess.install(into: &t)
     installFileSyscalls(into: &t)
+    installPipeSyscalls(into: &t)
+    installPollSyscalls(into: &t)
 }

@@ -47,6 +47,8 @@ func sysFcntl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             if type == Fcntl.F_RDLCK && !file.canRead { throw .badFileDescriptor }
             if type == Fcntl.F_WRLCK && !file.canWrite { throw .badFileDescriptor }
             return .zero
+        case Fcntl.F_GETPIPE_SZ, Fcntl.F_SETPIPE_SZ:
+            return pipeSizeFcntl(task, file, command: a.int(1), argument: a[2])
         case Fcntl.F_GETOWN, Fcntl.F_GETSIG:
             return .zero
         case Fcntl.F_SETOWN, Fcntl.F_SETSIG:
