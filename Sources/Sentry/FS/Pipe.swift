@@ -1,14 +1,13 @@
-import DequeModule
 import Glibc
 import LinuxABI
 import SystemPackage
 
-// Pipes: a byte ring shared by the read and write end descriptions. Transfers copy straight
-// between the ring and the task's memory (at most two segments each way, no byte loops).
-//
-// Departures from Linux, which counts capacity in page slots: the capacity is in bytes, so
-// small writes that Linux could not merge into a partly used page still fit here; a packet
-// (O_DIRECT) write also only costs its bytes, not a whole slot.
+// Pipes: Linux's ring of page-sized slots, shared by the read and write end descriptions.
+// Modelled slot for slot (a small write merges into the last slot when it fits, otherwise it
+// takes a fresh slot; nothing merges into a packet (O_DIRECT) slot; a read stops after a packet and
+// drops what of it did not fit), so capacities, EAGAIN points and FIONREAD match Linux
+// exactly. The syscall layer moves the bytes in two phases (plan, copy to/from the task through
+// the scratch buffer in one remote access, commit) so a fault leaves the pipe unchanged.
 
 /// The shared state of one pipe (Linux `struct pipe_inode_info`).
 public final class Pipe {
@@ -20,7 +19,15 @@ public final class Pipe {
 
     nonisolated(unsafe) private static var nextIno: UInt64 = 0x1000
 
-    public private(set) var capacity: Int
+    private struct Slot {
+        var offset = 0
+        var length = 0
+        var packet = false
+    }
+
+    /// Number of slots (a power of two).
+    public private(set) var slotCount: Int
+    public var capacity: Int { slotCount * Pipe.pageSize }
     /// Bytes buffered.
     public private(set) var count = 0
     /// Open descriptions that can read / write (an O_RDWR FIFO open counts in both).
@@ -31,22 +38,29 @@ public final class Pipe {
     /// The pipefs inode number (fstat, /proc/PID/fd).
     public let ino: UInt64
 
-    private var storage: UnsafeMutableRawPointer?
-    private var storageSize = 0
+    private var pages: UnsafeMutableRawPointer?
+    private var slots: UnsafeMutablePointer<Slot>
+    /// Ring positions: slots [tail, head) are occupied.
     private var head = 0
-    /// Stream positions (bytes ever read / the start of each packet) for O_DIRECT packets.
-    private var consumed: UInt64 = 0
-    private var packets = Deque<(start: UInt64, length: Int)>()
+    private var tail = 0
 
     public init(capacity: Int = Pipe.defaultCapacity) {
-        self.capacity = capacity
+        slotCount = max(capacity / Pipe.pageSize, 1)
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: Slot(), count: slotCount)
         Pipe.nextIno &+= 1
         ino = Pipe.nextIno
     }
 
-    deinit { storage?.deallocate() }
+    deinit {
+        pages?.deallocate()
+        slots.deallocate()
+    }
 
-    public var freeSpace: Int { capacity - count }
+    private var occupied: Int { head - tail }
+    public var isFull: Bool { occupied >= slotCount }
+    @inline(__always) private func index(_ i: Int) -> Int { i & (slotCount - 1) }
+    @inline(__always) private func page(_ i: Int) -> UnsafeMutableRawPointer { pages! + index(i) * Pipe.pageSize }
 
     /// Readiness of an end that can read and/or write, in poll bits.
     public func readiness(reading: Bool, writing: Bool) -> EventMask {
@@ -56,7 +70,7 @@ public final class Pipe {
             if writers == 0 { m |= PollEvents.hangUp }
         }
         if writing {
-            if freeSpace >= min(Pipe.atomicSize, capacity) { m |= PollEvents.output | PollEvents.writeNormal }
+            if !isFull { m |= PollEvents.output | PollEvents.writeNormal }
             if readers == 0 { m |= PollEvents.error }
         }
         return m
@@ -72,133 +86,140 @@ public final class Pipe {
         return r
     }
 
-    /// F_SETPIPE_SZ: EBUSY when the buffered bytes would not fit.
+    /// F_SETPIPE_SZ with a rounded size: EBUSY when the occupied slots would not fit.
     public func setCapacity(_ newCapacity: Int) throws(Errno) {
-        if newCapacity < count { throw .resourceBusy }
-        if newCapacity < storageSize { relocate(to: max(newCapacity, 1)) }
-        let grew = newCapacity > capacity
-        capacity = newCapacity
-        if grew { queue.notify(PollEvents.output) }
+        let n = max(newCapacity / Pipe.pageSize, 1)
+        if n < occupied { throw .resourceBusy }
+        if n == slotCount { return }
+        let newSlots = UnsafeMutablePointer<Slot>.allocate(capacity: n)
+        newSlots.initialize(repeating: Slot(), count: n)
+        var newPages: UnsafeMutableRawPointer?
+        if let pages {
+            let np = UnsafeMutableRawPointer.allocate(byteCount: n * Pipe.pageSize, alignment: 16)
+            for k in 0..<occupied {
+                let s = slots[index(tail + k)]
+                newSlots[k] = s
+                (np + k * Pipe.pageSize).copyMemory(from: page(tail + k), byteCount: Pipe.pageSize)
+            }
+            pages.deallocate()
+            newPages = np
+        }
+        let occ = occupied
+        slots.deallocate()
+        slots = newSlots
+        pages = newPages
+        slotCount = n
+        tail = 0
+        head = occ
+        queue.notify(PollEvents.output | PollEvents.writeNormal)
     }
 
-    // MARK: Transfers
+    // MARK: Writing
 
-    /// Moves up to `length` bytes in. `fill(destination, offset)` copies the caller's bytes
-    /// [offset, offset + destination.count) of this write into the ring. A write of at most
-    /// PIPE_BUF with `atomic` goes in whole or not at all; others may be partial.
-    /// Throws EPIPE with no reader, EAGAIN when nothing (or not the atomic whole) fits.
-    public func write(length: Int, packet: Bool = false, atomic: Bool = true,
-                      _ fill: (UnsafeMutableRawBufferPointer, Int) throws(Errno) -> Void) throws(Errno) -> Int {
+    /// How many bytes of a `length`-byte write go in now (0: the write would block). `merge`
+    /// allows the first (length % PAGE_SIZE) bytes to join the last slot, as pipe_write does
+    /// once at the start of a call.
+    public func acceptable(length: Int, merge: Bool = true) -> Int {
         if length == 0 { return 0 }
-        if readers == 0 { throw .brokenPipe }
-        let free = freeSpace
-        if free == 0 || (atomic && length <= Pipe.atomicSize && free < length) { throw .resourceTemporarilyUnavailable }
-        let n = min(length, free)
-        reserve(count + n)
-        var tail = head + count
-        if tail >= storageSize { tail -= storageSize }
-        let first = min(n, storageSize - tail)
-        var filled = 0
-        do {
-            try fill(UnsafeMutableRawBufferPointer(start: storage! + tail, count: first), 0)
-            filled = first
-            if first < n {
-                try fill(UnsafeMutableRawBufferPointer(start: storage!, count: n - first), first)
-                filled = n
-            }
-        } catch {
-            if filled == 0 { throw error }
+        var n = 0
+        let chars = length & (Pipe.pageSize - 1)
+        if merge && chars != 0 && head != tail {
+            let last = slots[index(head - 1)]
+            if !last.packet && last.offset + last.length + chars <= Pipe.pageSize { n = chars }
         }
-        if packet {
-            var start = consumed &+ UInt64(count)
-            var left = filled
-            while left > 0 {
-                let p = min(left, Pipe.pageSize)
-                packets.append((start, p))
-                start &+= UInt64(p)
-                left -= p
+        return n + min((slotCount - occupied) * Pipe.pageSize, length - n)
+    }
+
+    /// Appends `data`, which must be at most `acceptable(length: data.count, merge:)` bytes.
+    public func append(_ data: UnsafeRawBufferPointer, packet: Bool, merge: Bool = true) {
+        if data.isEmpty { return }
+        if pages == nil { pages = .allocate(byteCount: slotCount * Pipe.pageSize, alignment: 16) }
+        var done = 0
+        let chars = data.count & (Pipe.pageSize - 1)
+        if merge && chars != 0 && head != tail {
+            let i = index(head - 1)
+            if !slots[i].packet && slots[i].offset + slots[i].length + chars <= Pipe.pageSize {
+                (page(head - 1) + slots[i].offset + slots[i].length).copyMemory(from: data.baseAddress!, byteCount: chars)
+                slots[i].length += chars
+                done = chars
             }
         }
-        count += filled
+        while done < data.count {
+            precondition(occupied < slotCount, "pipe append beyond acceptable()")
+            let part = min(Pipe.pageSize, data.count - done)
+            page(head).copyMemory(from: data.baseAddress! + done, byteCount: part)
+            slots[index(head)] = Slot(offset: 0, length: part, packet: packet)
+            head += 1
+            done += part
+        }
+        count += data.count
         queue.notify(PollEvents.input | PollEvents.readNormal)
-        return filled
     }
 
-    /// Moves up to `length` bytes out: `drain(source, offset)` copies ring bytes to the caller's
-    /// offset. A read stops after one packet and drops what of it did not fit.
-    /// Returns 0 at end of file (empty, no writer); throws EAGAIN when empty with a writer.
-    public func read(length: Int, _ drain: (UnsafeRawBufferPointer, Int) throws(Errno) -> Void) throws(Errno) -> Int {
-        if length == 0 { return 0 }
+    /// A whole non-blocking write from Sentry memory: EPIPE with no reader, EAGAIN when
+    /// nothing goes in; else the bytes written (all of them up to PIPE_BUF).
+    public func write(_ data: UnsafeRawBufferPointer, packet: Bool = false) throws(Errno) -> Int {
+        if data.isEmpty { return 0 }
+        if readers == 0 { throw .brokenPipe }
+        let n = acceptable(length: data.count)
+        if n == 0 { throw .resourceTemporarilyUnavailable }
+        append(UnsafeRawBufferPointer(rebasing: data[0..<n]), packet: packet)
+        return n
+    }
+
+    // MARK: Reading
+
+    /// Copies into `buffer` what a read of `buffer.count` bytes returns, without consuming.
+    public func peek(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        var total = buffer.count
+        var ret = 0
+        var t = tail
+        while t != head && total > 0 {
+            let s = slots[index(t)]
+            let chars = min(s.length, total)
+            if chars > 0 {
+                (buffer.baseAddress! + ret).copyMemory(from: page(t) + s.offset, byteCount: chars)
+            }
+            ret += chars
+            if s.packet { break }
+            total -= chars
+            t += 1
+        }
+        return ret
+    }
+
+    /// Consumes what a read returning `n` bytes (from `peek`) takes: a packet read in part is
+    /// dropped whole.
+    public func consume(_ n: Int) {
+        if n == 0 { return }
+        var left = n
+        while head != tail {
+            let i = index(tail)
+            let chars = min(slots[i].length, left)
+            slots[i].offset += chars
+            slots[i].length -= chars
+            count -= chars
+            left -= chars
+            if slots[i].packet {
+                count -= slots[i].length
+                slots[i].length = 0
+            }
+            if slots[i].length == 0 { tail += 1 }
+            if left == 0 || slots[i].packet { break }
+        }
+        if n > 0 { queue.notify(PollEvents.output | PollEvents.writeNormal) }
+    }
+
+    /// A whole non-blocking read into Sentry memory: 0 at EOF, EAGAIN when empty with a writer.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        if buffer.isEmpty { return 0 }
         if count == 0 {
             if writers == 0 { return 0 }
             throw .resourceTemporarilyUnavailable
         }
-        var copy = min(length, count)
-        var consume = copy
-        if let p = packets.first {
-            let before = Int(p.start &- consumed)
-            if before < copy {
-                copy = before + min(length - before, p.length)
-                consume = before + p.length
-            }
-        }
-        let first = min(copy, storageSize - head)
-        var done = 0
-        do {
-            try drain(UnsafeRawBufferPointer(start: storage! + head, count: first), 0)
-            done = first
-            if first < copy {
-                try drain(UnsafeRawBufferPointer(start: storage!, count: copy - first), first)
-                done = copy
-            }
-        } catch {
-            if done == 0 { throw error }
-            consume = done
-        }
-        discard(consume)
-        queue.notify(PollEvents.output | PollEvents.writeNormal)
-        return done
-    }
-
-    private func discard(_ n: Int) {
-        head += n
-        if head >= storageSize { head -= storageSize }
-        count -= n
-        consumed &+= UInt64(n)
-        while let p = packets.first, p.start < consumed {
-            packets.removeFirst()
-            if p.start &+ UInt64(p.length) > consumed {
-                // A packet read in part: the rest of it was dropped with it.
-                let extra = Int(p.start &+ UInt64(p.length) &- consumed)
-                head += extra
-                if head >= storageSize { head -= storageSize }
-                count -= extra
-                consumed &+= UInt64(extra)
-            }
-        }
-        if count == 0 { head = 0 }
-    }
-
-    /// Makes the storage hold at least `needed` bytes (grown by doubling up to the capacity).
-    private func reserve(_ needed: Int) {
-        if needed <= storageSize { return }
-        var size = max(storageSize, Pipe.pageSize)
-        while size < needed { size <<= 1 }
-        relocate(to: min(max(size, needed), max(capacity, needed)))
-    }
-
-    /// Moves the buffered bytes to the start of fresh storage of `size` bytes.
-    private func relocate(to size: Int) {
-        let fresh = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        if let storage, count > 0 {
-            let first = min(count, storageSize - head)
-            fresh.copyMemory(from: storage + head, byteCount: first)
-            if first < count { (fresh + first).copyMemory(from: storage, byteCount: count - first) }
-        }
-        storage?.deallocate()
-        storage = fresh
-        storageSize = size
-        head = 0
+        let n = peek(into: buffer)
+        consume(n)
+        return n
     }
 }
 
@@ -245,16 +266,12 @@ public final class PipeFile: FileDescription {
 
     /// A non-blocking read into a Sentry buffer (the syscalls use `Pipe.read` with the task's memory).
     override public func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
-        try pipe.read(length: buffer.count) { src, off throws(Errno) in
-            UnsafeMutableRawBufferPointer(rebasing: buffer[off..<(off + src.count)]).copyMemory(from: src)
-        }
+        try pipe.read(into: buffer)
     }
 
     /// A non-blocking write from a Sentry buffer.
     override public func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
-        try pipe.write(length: buffer.count, packet: isPacketized) { dst, off throws(Errno) in
-            dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[off..<(off + dst.count)]))
-        }
+        try pipe.write(buffer, packet: isPacketized)
     }
 
     override public func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }

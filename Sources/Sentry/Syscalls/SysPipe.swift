@@ -10,9 +10,10 @@ func installPipeSyscalls(into t: inout SyscallTable) {
     t.register(SyscallNumber.pipe2, sysPipe2)
 }
 
-/// O_NOTIFICATION_PIPE (O_EXCL): watch-queue pipes are not supported (EINVAL, as a kernel
-/// without CONFIG_WATCH_QUEUE answers).
 private let pipe2Flags: Int32 = OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT
+/// O_NOTIFICATION_PIPE (O_EXCL): watch-queue pipes are not supported: ENOPKG, as a kernel
+/// without CONFIG_WATCH_QUEUE answers.
+private let notificationPipe: Int32 = 0o200
 
 /// pipe(2).
 func sysPipe(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
@@ -22,7 +23,8 @@ func sysPipe(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 /// pipe2(2): O_CLOEXEC, O_NONBLOCK, O_DIRECT (packet mode).
 func sysPipe2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     let flags = a.int(1)
-    if flags & ~pipe2Flags != 0 { return .error(.invalidArgument) }
+    if flags & ~(pipe2Flags | notificationPipe) != 0 { return .error(.invalidArgument) }
+    if flags & notificationPipe != 0 { return .error(Errno(rawValue: 65)) }   // ENOPKG
     return makePipe(task, a[0], flags: flags)
 }
 
@@ -84,19 +86,22 @@ private func gather(_ task: Task, _ sources: [(UInt64, UInt64)], _ offset: Int, 
 }
 
 /// read/readv on a pipe: what is buffered (at most one packet), EOF with no writer, else
-/// EAGAIN or park until a write or the last writer's close.
+/// EAGAIN or park until a write or the last writer's close. The bytes are consumed only once
+/// they reached the task (a fault leaves them in the pipe).
 func pipeRead(_ task: Task, _ file: PipeFile, _ targets: [(UInt64, UInt64)]) -> SyscallReturn {
+    let pipe = file.pipe
     var total = 0
     for (_, len) in targets { total += Int(clamping: len) }
-    do {
-        let n = try file.pipe.read(length: total) { src, off throws(Errno) in try scatter(task, targets, off, src) }
-        return .ok(n)
-    } catch {
-        if error == .resourceTemporarilyUnavailable && !file.isNonBlocking {
-            return .block(file.pipe.queue, PollEvents.input)
-        }
-        return .error(error)
+    if total == 0 { return .zero }
+    if pipe.count == 0 {
+        if pipe.writers == 0 { return .zero }
+        return file.isNonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(pipe.queue, PollEvents.input)
     }
+    let buf = IOScratch.slice(UInt64(min(total, pipe.count)))
+    let n = pipe.peek(into: buf)
+    do { try scatter(task, targets, 0, UnsafeRawBufferPointer(rebasing: buf[0..<n])) } catch { return .error(error) }
+    pipe.consume(n)
+    return .ok(n)
 }
 
 /// write/writev on a pipe. A blocking write moves all its bytes: it writes what fits, records
@@ -104,47 +109,43 @@ func pipeRead(_ task: Task, _ file: PipeFile, _ targets: [(UInt64, UInt64)]) -> 
 /// PIPE_BUF bytes go in at once or not at all. With no reader: SIGPIPE to the thread and EPIPE
 /// (or the count already written).
 func pipeWrite(_ task: Task, _ file: PipeFile, _ sources: [(UInt64, UInt64)]) -> SyscallReturn {
+    let pipe = file.pipe
     var total = 0
     for (_, len) in sources { total += Int(clamping: len) }
     var done = task.progress.transferred
-    let pipe = file.pipe
-    let nonBlocking = file.isNonBlocking
-    do {
-        let n = try pipe.write(length: total - done, packet: file.isPacketized, atomic: done == 0) { dst, off throws(Errno) in
-            try gather(task, sources, done + off, dst)
-        }
+    task.progress.transferred = 0
+    if total == 0 { return .zero }
+    if pipe.readers == 0 {
+        try? task.platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: SIGPIPE)
+        return done > 0 ? .ok(done) : .error(.brokenPipe)
+    }
+    let n = min(pipe.acceptable(length: total - done, merge: done == 0), IOScratch.size)
+    if n > 0 {
+        let buf = IOScratch.slice(UInt64(n))
+        do { try gather(task, sources, done, buf) } catch { return done > 0 ? .ok(done) : .error(error) }
+        pipe.append(UnsafeRawBufferPointer(buf), packet: file.isPacketized, merge: done == 0)
         done += n
-    } catch {
-        switch error {
-        case .brokenPipe:
-            task.progress.transferred = 0
-            try? task.platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: SIGPIPE)
-            return done > 0 ? .ok(done) : .error(.brokenPipe)
-        case .resourceTemporarilyUnavailable where !nonBlocking:
+    }
+    if done < total {
+        if !file.isNonBlocking {
             task.progress.transferred = done
             return .block(pipe.queue, PollEvents.output)
-        default:
-            task.progress.transferred = 0
-            return done > 0 ? .ok(done) : .error(error)
         }
+        if done == 0 { return .error(.resourceTemporarilyUnavailable) }
     }
-    if done < total && !nonBlocking {
-        task.progress.transferred = done
-        return .block(pipe.queue, PollEvents.output)
-    }
-    task.progress.transferred = 0
     return .ok(done)
 }
 
 // MARK: fcntl
 
-/// F_GETPIPE_SZ / F_SETPIPE_SZ; EBADF-style EINVAL for a file that is not a pipe (as Linux).
+/// F_GETPIPE_SZ / F_SETPIPE_SZ; EBADF for a file that is not a pipe (as Linux).
 func pipeSizeFcntl(_ task: Task, _ file: FileDescription, command: Int32, argument: UInt64) -> SyscallReturn {
-    guard let pf = file as? PipeFile else { return .error(.invalidArgument) }
+    guard let pf = file as? PipeFile else { return .error(.badFileDescriptor) }
     if command == Fcntl.F_GETPIPE_SZ { return .ok(pf.pipe.capacity) }
     // The argument is an unsigned int in Linux's pipe_fcntl.
     guard let size = Pipe.roundSize(Int(UInt32(truncatingIfNeeded: argument))) else { return .error(.invalidArgument) }
-    if size > Pipe.maximumSize && size > pf.pipe.capacity && !task.creds.isRoot { return .error(.notPermitted) }
+    // Above pipe-max-size needs CAP_SYS_RESOURCE, which no sandbox task has.
+    if size > Pipe.maximumSize && size > pf.pipe.capacity { return .error(.notPermitted) }
     do {
         try pf.pipe.setCapacity(size)
         return .ok(size)
