@@ -54,6 +54,10 @@ public enum SyscallCompletion: Sendable {
     case runNative
     /// Rewrite the call's number and arguments, then run it natively.
     case rewrite(SyscallRegisters)
+    /// Skip the host call and rewind the task to its syscall instruction with the original
+    /// number, so that it issues the same call again once a pending signal's handler returns
+    /// (Linux's -ERESTARTSYS under SA_RESTART, or a stop and continue with no handler).
+    case restart
 }
 
 /// What the first application task starts as.
@@ -116,6 +120,10 @@ public protocol Platform: AnyObject {
     /// Resumes a task stopped at any other event (clone, exec, exit, group stop, started),
     /// delivering `signal` when it is a signal-delivery stop (0 suppresses it).
     func resume(_ tid: HostTID, signal: Int32) throws(Errno)
+
+    /// Keeps a task that entered a group-stop (SIGSTOP, SIGTSTP…) stopped, as the kernel would
+    /// without a tracer, until SIGCONT; its real parent sees the stop through wait.
+    func holdGroupStop(_ tid: HostTID) throws(Errno)
 
     /// Copies tracee memory. Short reads (unmapped memory) throw EFAULT.
     func readMemory(_ tid: HostTID, at address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(Errno)

@@ -57,12 +57,14 @@ struct Parts {
 
         gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs).arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
-            cloneFlags: Namespaces.gofer)
-        let sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
+            cloneFlags: Namespaces.gofer, setsid: true)
+        var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
+        sentryArgs.rootfsReadonly = o.rootfsReadonly
+        if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
         sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)],
-            cloneFlags: Namespaces.sentry, unshareFlags: Namespaces.sentryLate)
+            cloneFlags: Namespaces.sentry, unshareFlags: Namespaces.sentryLate, setsid: true)
 
         // The monitor first: from the moment the parts may run, someone outlives us to clean up.
         let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories)

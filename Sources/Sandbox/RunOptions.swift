@@ -9,6 +9,10 @@ public struct RunOptions: Sendable {
     public var rootfs: String?
     public var strace: Bool
     public var limits: CgroupLimits
+    /// --rootfs-readonly: the root without the writable overlay.
+    public var rootfsReadonly = false
+    /// `--user UID:GID`: the program's ids inside the sandbox (root when nil).
+    public var user: (uid: UInt32, gid: UInt32)?
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits

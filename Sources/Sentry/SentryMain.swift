@@ -1,3 +1,5 @@
+import SystemPackage
+
 // The Sentry's entry point, called by `husk sentry` once the Sandbox has confined the process.
 
 /// What `husk run` hands the Sentry. Every fd is a host fd already open in the Sentry process.
@@ -22,6 +24,14 @@ public struct SentryConfig {
     public var terminal: TerminalInfo?
     /// The working directory of the program inside the sandbox.
     public var workingDirectory: String
+    /// Called once the first application task exists (so it does not inherit it) and before the
+    /// kernel serves anything: the Sandbox loads the Sentry's own seccomp filter here. A failure
+    /// ends the sandbox (status 125) rather than running unconfined.
+    public var lockdown: (() -> Errno?)?
+    /// --rootfs-readonly: no writable overlay over the Gofer's root.
+    public var rootfsReadonly = false
+    /// The program's uid and gid inside the sandbox (root when nil).
+    public var user: (uid: UInt32, gid: UInt32)?
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD

@@ -38,6 +38,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Use DIR (read-only) as the root filesystem instead of the host's system directories.", valueName: "DIR"))
     var rootfs: String?
 
+    @Flag(help: "Leave the root filesystem read-only (no writable in-memory overlay).")
+    var rootfsReadonly = false
+
     @Flag(help: "Log every served system call on stderr, as strace does.")
     var strace = false
 
@@ -50,6 +53,9 @@ struct Run: ParsableCommand {
     @Option(name: [.customShort("e"), .customLong("env")],
             help: ArgumentHelp("Set K=V in the program's environment (a bare K copies the host's value).", valueName: "K=V"))
     var env: [String] = []
+
+    @Option(help: ArgumentHelp("Run the program as this user and group inside the sandbox (default 0:0, root of the sandbox).", valueName: "UID:GID"))
+    var user: String?
 
     @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g).", valueName: "SIZE"))
     var memory: String?
@@ -74,6 +80,7 @@ struct Run: ParsableCommand {
         if let m = memory, CgroupLimits.parseSize(m) == nil { throw ValidationError("--memory \(m): not a size (e.g. 512m, 2g)") }
         if let p = pids, p <= 0 { throw ValidationError("--pids \(p): must be positive") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
+        if let u = user, Run.parseUser(u) == nil { throw ValidationError("--user \(u): expected UID:GID (numbers)") }
         for e in env where e.isEmpty || e.hasPrefix("=") { throw ValidationError("-e \(e): expected K=V") }
     }
 
@@ -82,13 +89,24 @@ struct Run: ParsableCommand {
         if let r = rootfs {
             do { root = try HostFS.realpath(r) } catch { throw ValidationError("--rootfs \(r): \(error)") }
         }
-        return RunOptions(argv: program, env: ProgramEnvironment.build(overrides: env, host: ProgramEnvironment.host()),
-                          cwd: cwd, rootfs: root, strace: strace,
-                          limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids))
+        var o = RunOptions(argv: program, env: ProgramEnvironment.build(overrides: env, host: ProgramEnvironment.host()),
+                           cwd: cwd, rootfs: root, strace: strace,
+                           limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids))
+        o.rootfsReadonly = rootfsReadonly
+        return o
     }
 
     func run() throws {
-        throw ExitCode(SandboxRun.run(try options()))
+        var o = try options()
+        o.user = user.flatMap(Run.parseUser)
+        throw ExitCode(SandboxRun.run(o))
+    }
+
+    /// "UID:GID" with decimal ids below 2^32-1 (which means "unchanged" to setresuid).
+    static func parseUser(_ s: String) -> (uid: UInt32, gid: UInt32)? {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let u = UInt32(parts[0]), let g = UInt32(parts[1]), u != .max, g != .max else { return nil }
+        return (u, g)
     }
 }
 

@@ -1,6 +1,7 @@
 import Glibc
 import Sandbox
 import Sentry
+import SystemPackage
 
 /// `husk sentry [--cwd DIR] [--strace] [--terminal T] [--env K=V]... -- PROGRAM ARGS...`:
 /// in fresh namespaces, move onto an empty root with only /proc, then run the kernel.
@@ -12,9 +13,20 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: \(error.message)")
         return 125
     }
+    do throws(Errno) { try SentryConfinement.prepare() } catch {
+        huskWarn("sentry: cannot compile its seccomp filter: \(error)")
+        return 125
+    }
     let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
                               statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
                               terminal: s.terminal, workingDirectory: s.cwd)
-    return sentryMain(config)
+    var c = config
+    if let u = s.user {
+        let parts = u.split(separator: ":")
+        if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { c.user = (uid, gid) }
+    }
+    c.rootfsReadonly = s.rootfsReadonly
+    c.lockdown = SentryConfinement.lockdown
+    return sentryMain(c)
 }

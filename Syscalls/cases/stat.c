@@ -57,7 +57,8 @@ int main(void) {
     if (CHECK(stat("/bin", &st)) == 0) show("stat /bin", &st);
     if (CHECK(stat("/bin/sh", &st)) == 0) show("stat /bin/sh", &st);
     if (CHECK(stat("/dev/null", &st)) == 0) {
-        show("stat /dev/null", &st);
+        /* Its owner depends on how the host made /dev (root, or nobody in a container). */
+        printf("stat /dev/null: type=%s perm=%04o\n", S_ISCHR(st.st_mode) ? "chr" : "other", st.st_mode & 07777);
         printf("/dev/null rdev: %u,%u\n", major(st.st_rdev), minor(st.st_rdev));
     }
     CHECKN("stat missing", stat("/etc/no-such-file", &st));

@@ -49,7 +49,7 @@ final class VFSFixture {
     let vfs: VFS
     let ctx: FSContext
 
-    init(_ populate: (String) throws -> Void) throws {
+    init(overlay: Bool = false, _ populate: (String) throws -> Void) throws {
         var template = Array("/tmp/vfs-test-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) != nil }) else { throw HarnessError(what: "mkdtemp") }
         dir = String(cString: template.map { $0 })
@@ -64,7 +64,7 @@ final class VFSFixture {
         let client = GoferClient(socketFD: fd)
         server = CountingServer(client)
         let (h, a) = try client.attach()
-        vfs = try VFS(server: server, attach: (h, a))
+        vfs = try VFS(server: server, attach: (h, a), overlay: overlay)
         ctx = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     }
 

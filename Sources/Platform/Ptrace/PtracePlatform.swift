@@ -99,6 +99,11 @@ public final class PtracePlatform: Platform {
                 regs.orig_rax = UInt64(bitPattern: Int64(r.nr))
                 regs.setArgs(r.args)
                 try setRegs(tid, regs)
+            case .restart:
+                regs.rax = regs.orig_rax
+                regs.orig_rax = UInt64.max
+                regs.rip &-= 2
+                try setRegs(tid, regs)
             }
         case .syscallExit:
             if let orig = t.consumedNr {
@@ -117,6 +122,10 @@ public final class PtracePlatform: Platform {
                     regs.setArgs(r.args)
                     regs.rip &-= 2
                     if ApplicationFilter.verdict(nr: r.nr, args: r.args) == .trace { t.reentry = (r.nr, t.regs.rip) }
+                case .restart:
+                    // The Sentry serves the call afresh when it is issued again.
+                    regs.rax = UInt64(bitPattern: Int64(orig))
+                    regs.rip &-= 2
                 }
             } else if case .skip(let v) = completion {
                 regs.rax = UInt64(bitPattern: v)
@@ -129,6 +138,13 @@ public final class PtracePlatform: Platform {
         t.stop = .running
         t.consumedNr = nil
         tasks[tid] = t
+    }
+
+    public func holdGroupStop(_ tid: HostTID) throws(Errno) {
+        guard tasks[tid] != nil else { throw Errno.noSuchProcess }
+        try ptraceResume(tid, Int(CHUSK_PTRACE_LISTEN))
+        tasks[tid]!.stop = .running
+        tasks[tid]!.consumedNr = nil
     }
 
     public func resume(_ tid: HostTID, signal: Int32) throws(Errno) {

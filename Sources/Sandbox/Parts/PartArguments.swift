@@ -21,6 +21,9 @@ public struct GoferArguments: Equatable, Sendable {
     public var rootfs: String?
     public init(rootfs: String? = nil) { self.rootfs = rootfs }
     public var arguments: [String] { ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) }
+    /// Whether any part of the view is writable (read-write volumes): the Gofer then keeps the
+    /// capabilities and syscalls writing needs. Nothing is writable yet.
+    public var writable: Bool { false }
     /// Parses what follows `husk gofer`.
     public static func parse(_ args: ArraySlice<String>) -> GoferArguments? {
         var out = GoferArguments()
@@ -41,6 +44,10 @@ public struct SentryArguments: Equatable, Sendable {
     public var cwd: String
     public var strace: Bool
     public var terminal: TerminalInfo?
+    /// The root without the writable overlay.
+    public var rootfsReadonly = false
+    /// "UID:GID" the program runs as inside the sandbox.
+    public var user: String?
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
     }
@@ -48,6 +55,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var arguments: [String] {
         var a = ["sentry", "--cwd", cwd]
         if strace { a.append("--strace") }
+        if rootfsReadonly { a.append("--rootfs-readonly") }
+        if let u = user { a += ["--user", u] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
         for e in env { a += ["--env", e] }
         return a + ["--"] + argv
@@ -62,6 +71,8 @@ public struct SentryArguments: Equatable, Sendable {
             switch a {
             case "--cwd": guard let v = value() else { return nil }; out.cwd = v
             case "--strace": out.strace = true
+            case "--rootfs-readonly": out.rootfsReadonly = true
+            case "--user": guard let v = value() else { return nil }; out.user = v
             case "--terminal": guard let v = value(), let t = decode(v) else { return nil }; out.terminal = t
             case "--env": guard let v = value() else { return nil }; out.env.append(v)
             case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out

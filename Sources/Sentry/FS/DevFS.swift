@@ -91,6 +91,10 @@ public final class DeviceFile: VFSFile {
         return buffer.count
     }
 
+    /// /dev/null and /dev/zero never read what is written to them (write_null): the syscall
+    /// layer returns the count without copying the buffer in.
+    public var discardsWrites: Bool { kind == .null || kind == .zero }
+
     /// Devices seek to 0 and stay there.
     public override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { 0 }
 }

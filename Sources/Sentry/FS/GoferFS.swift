@@ -62,6 +62,12 @@ public final class GoferInode: Inode {
         }
     }
 
+    public override func dataFD() throws(Errno) -> Int32? {
+        if fileType != FileType.regular { return nil }
+        if sharedFD < 0 { sharedFD = try server.open(handle, flags: O_RDONLY) }
+        return sharedFD
+    }
+
     public override func statfs() throws(Errno) -> FSStatistics {
         let s = try server.statfs(handle)
         var r = FSStatistics(type: s.type)

@@ -26,7 +26,12 @@ public final class ProcRoot: SyntheticInode {
         fixed.append((Array("filesystems".utf8), GeneratedFile(dev: dev) { _ in
             Array("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tdevpts\n\text4\nnodev\toverlay\n".utf8)
         }))
-        fixed.append((Array("mounts".utf8), GeneratedFile(dev: dev) { _ in ProcRoot.mounts }))
+        fixed.append((Array("mounts".utf8), GeneratedFile(dev: dev) { (task: Task?) -> [UInt8] in
+            guard let vfs = task?.kernel.vfs else { return ProcRoot.mounts }
+            var out = ""
+            for m in vfs.mountTable { out += "\(m.source) \(m.path) \(m.type) \(m.options) 0 0\n" }
+            return Array(out.utf8)
+        }))
     }
 
     static let mounts: [UInt8] = Array("""

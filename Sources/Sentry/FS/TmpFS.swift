@@ -36,6 +36,37 @@ public class TmpInode: SyntheticInode {
     }
     func resize(_ size: Int64) throws(Errno) { throw .isDirectory }
     func touch() { let now = Timespec.now(); attributes.mtime = now; attributes.ctime = now }
+
+    var xattrs = XattrStore()
+    /// An O_TMPFILE file opened without O_EXCL: linkat may name it.
+    var temporaryLinkable = false
+    public override var relinkable: Bool { temporaryLinkable }
+    public override func getxattr(_ name: [UInt8]) throws(Errno) -> [UInt8] { try xattrs.get(name) }
+    public override func listxattr() throws(Errno) -> [[UInt8]] { xattrs.list }
+    public override func setxattr(_ name: [UInt8], _ value: [UInt8], flags: Int32) throws(Errno) {
+        try xattrs.set(name, value, flags: flags)
+        attributes.ctime = Timespec.now()
+    }
+    public override func removexattr(_ name: [UInt8]) throws(Errno) {
+        try xattrs.remove(name)
+        attributes.ctime = Timespec.now()
+    }
+}
+
+/// A FIFO, socket or device node of tmpfs (mknod): attributes only. Opening a FIFO needs the
+/// pipe type; a device node of the sandbox reaches no host device (ENXIO).
+public final class TmpSpecial: TmpInode {
+    init(mode: UInt32, rdev: UInt64, uid: UInt32, gid: UInt32) {
+        super.init(mode: mode, uid: uid, gid: gid)
+        attributes.rdev = rdev
+    }
+    public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        if fileType == FileType.fifo, let opener = fifoOpener { return try opener(self, dentry, request) }
+        throw .noSuchAddressOrDevice
+    }
+    /// Set by the pipe implementation: opens a FIFO node with Linux's blocking rules.
+    nonisolated(unsafe) public static var fifoOpenerHook: ((Inode, Dentry, OpenRequest) throws(Errno) -> FileDescription)?
+    var fifoOpener: ((Inode, Dentry, OpenRequest) throws(Errno) -> FileDescription)? { TmpSpecial.fifoOpenerHook }
 }
 
 public final class TmpDirectory: TmpInode {
@@ -91,6 +122,22 @@ public final class TmpDirectory: TmpInode {
         return d
     }
 
+    public override func mknod(_ name: [UInt8], mode: UInt32, rdev: UInt64, creds: Credentials) throws(Errno) -> Inode {
+        if mode & FileType.mask == FileType.regular || mode & FileType.mask == 0 {
+            return try create(name, mode: mode & 0o7777, creds: creds)
+        }
+        let n = TmpSpecial(mode: mode, rdev: rdev, uid: creds.fsuid, gid: creds.fsgid)
+        try insert(name, n)
+        return n
+    }
+
+    public override func createTemporary(mode: UInt32, creds: Credentials, linkable: Bool) throws(Errno) -> Inode {
+        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid)
+        f.attributes.nlink = 0
+        f.temporaryLinkable = linkable
+        return f
+    }
+
     public override func symlink(_ name: [UInt8], target: [UInt8], creds: Credentials) throws(Errno) -> Inode {
         let s = TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid)
         try insert(name, s)
@@ -102,6 +149,8 @@ public final class TmpDirectory: TmpInode {
         if t is TmpDirectory { throw .notPermitted }
         try insert(name, t)
         t.attributes.nlink += 1
+        t.temporaryLinkable = false
+        t.attributes.ctime = Timespec.now()
     }
 
     public override func unlink(_ name: [UInt8], directory: Bool) throws(Errno) {
@@ -118,14 +167,27 @@ public final class TmpDirectory: TmpInode {
     public override func rename(_ name: [UInt8], to newDir: Inode, _ newName: [UInt8], flags: UInt32) throws(Errno) {
         guard let dest = newDir as? TmpDirectory else { throw .improperLink }
         guard let n = nodes[name] else { throw .noSuchFileOrDirectory }
-        if flags & ~1 != 0 { throw .invalidArgument }  // RENAME_NOREPLACE only
-        if dest === self && name == newName { return }
-        if let d = n as? TmpDirectory {  // not into itself or a descendant
-            var p: TmpDirectory? = dest
-            while let q = p { if q === d { throw .invalidArgument }; p = q.parent }
+        let noReplace = flags & 1 != 0, exchange = flags & 2 != 0
+        if flags & ~3 != 0 { throw .invalidArgument }  // RENAME_WHITEOUT: not on tmpfs here
+        if exchange {
+            guard let other = dest.nodes[newName] else { throw .noSuchFileOrDirectory }
+            if dest === self && name == newName { return }
+            // Neither may end up inside itself.
+            if let d = n as? TmpDirectory, dest.isWithin(d) { throw .invalidArgument }
+            if let d = other as? TmpDirectory, self.isWithin(d) { throw .invalidArgument }
+            nodes[name] = other
+            dest.nodes[newName] = n
+            if let d = n as? TmpDirectory { d.parent = dest; attributes.nlink -= 1; dest.attributes.nlink += 1 }
+            if let d = other as? TmpDirectory { d.parent = self; dest.attributes.nlink -= 1; attributes.nlink += 1 }
+            touch(); dest.touch()
+            n.attributes.ctime = Timespec.now(); other.attributes.ctime = Timespec.now()
+            return
         }
+        if dest === self && name == newName { return }
+        if let d = n as? TmpDirectory, dest.isWithin(d) { throw .invalidArgument }  // not into itself
         if let existing = dest.nodes[newName] {
-            if flags & 1 != 0 { throw .fileExists }
+            if existing === n { return }  // hard links of one file: nothing happens
+            if noReplace { throw .fileExists }
             if let ed = existing as? TmpDirectory {
                 guard n is TmpDirectory else { throw .isDirectory }
                 if !ed.nodes.isEmpty { throw .directoryNotEmpty }
@@ -134,8 +196,19 @@ public final class TmpDirectory: TmpInode {
         }
         remove(name)
         try dest.insert(newName, n)
+        n.attributes.ctime = Timespec.now()
         if let d = n as? TmpDirectory { d.parent = dest; attributes.nlink -= 1; dest.attributes.nlink += 1 }
     }
+
+    /// Whether this directory is `d` or lies below it.
+    func isWithin(_ d: TmpDirectory) -> Bool {
+        var p: TmpDirectory? = self
+        while let q = p { if q === d { return true }; p = q.parent }
+        return false
+    }
+
+    /// The node named `name`, if any (the overlay and tests).
+    func node(_ name: [UInt8]) -> TmpInode? { nodes[name] }
 
     public var isEmpty: Bool { nodes.isEmpty }
 }
@@ -154,14 +227,17 @@ public final class TmpSymlink: TmpInode {
 public final class TmpFile: TmpInode {
     let fd: Int32
 
-    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32) throws(Errno) {
-        let fd = chusk_vfs_memfd_create("husk-tmpfs", 1 /* MFD_CLOEXEC */)
+    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32, sealable: Bool = false) throws(Errno) {
+        // MFD_CLOEXEC, and MFD_ALLOW_SEALING for memfd_create's sealable files.
+        let fd = chusk_vfs_memfd_create("husk-tmpfs", sealable ? 3 : 1)
         if fd < 0 { throw Errno(rawValue: errno) }
         self.fd = fd
         super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid)
     }
 
     deinit { Glibc.close(fd) }
+
+    public override func dataFD() throws(Errno) -> Int32? { fd }
 
     public override func stat() throws(Errno) -> FileStat {
         var s = attributes

@@ -9,7 +9,7 @@ import SystemPackage
 public func sentryMain(_ config: SentryConfig) -> Int32 {
     let gofer = GoferClient(socketFD: config.goferSocketFD)
     let vfs: VFS
-    do { vfs = try VFS(gofer: gofer) } catch {
+    do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly) } catch {
         return bootFailure("cannot attach the root view: \(error)")
     }
     let platform: PtracePlatform
@@ -17,12 +17,13 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         return bootFailure("cannot start the ptrace platform: \(error)")
     }
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
+    kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")
 
     let fdTable = FDTable()
     fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
     fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY, terminal: config.terminal), at: 1, closeOnExec: false)
     fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY, terminal: config.terminal), at: 2, closeOnExec: false)
-    let creds = Credentials(uid: 0, gid: 0)
+    let creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     let cwd = Array(config.workingDirectory.utf8)
     if let d = try? vfs.lookup(fs, at: nil, cwd, followFinal: true, creds: creds) { fs.cwd = d }
@@ -54,6 +55,10 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds)
     } catch {
         return bootFailure("cannot start the first task: \(error)")
+    }
+    if let lockdown = config.lockdown, let error = lockdown() {
+        kernel.kill(task, signal: SIGKILL)
+        return bootFailure("cannot confine the sentry: \(error)")
     }
     kernel.finishExec(task, plan)
     let status = kernel.run()

@@ -33,6 +33,12 @@ public final class Kernel {
     /// clone event); replayed when the task is registered.
     private var early: [HostTID: [TaskEvent]] = [:]
     private var finalStatus: Int32?
+    var debugEvents = false
+    /// SIGINT, SIGTERM and SIGHUP that husk run forwards to the Sentry.
+    private var hostSignalFD: Int32 = -1
+    /// Set when the Sentry ended the program on a forwarded signal it had no handler for:
+    /// the exit is reported as death by that signal.
+    private var terminatingSignal: Int32?
 
     public init(platform: Platform, vfs: VFS, strace: Strace?, terminal: TerminalInfo?) {
         self.platform = platform
@@ -42,6 +48,9 @@ public final class Kernel {
         self.uts = UTSNamespace()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         watch(platform.eventFD, queue: nil)
+        var forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+        hostSignalFD = chusk_signalfd_block(&forwarded, Int32(forwarded.count))
+        if hostSignalFD >= 0 { watch(hostSignalFD, queue: nil) }
         installAllSyscalls(into: &syscalls)
     }
 
@@ -101,6 +110,10 @@ public final class Kernel {
             for i in 0..<Int(n) {
                 let fd = readyFDs[i]
                 if fd == platform.eventFD { continue }  // drained by drainPlatformEvents
+                if fd == hostSignalFD {
+                    while case let sig = chusk_signalfd_read(fd), sig > 0 { hostSignal(sig) }
+                    continue
+                }
                 if let q = hostWatches[fd] {
                     var mask: EventMask = 0
                     let e = readyEvents[i]
@@ -136,6 +149,12 @@ public final class Kernel {
     }
 
     private func handle(_ event: TaskEvent) {
+        if debugEvents {
+            switch event {
+            case .syscall(let t, let r): debugLog("ev syscall \(t) \(r.nr)")
+            default: debugLog("ev \(event)")
+            }
+        }
         switch event {
         case .syscall(let tid, let regs):
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
@@ -158,7 +177,8 @@ public final class Kernel {
             guard tasks[tid] != nil else { early[tid, default: []].append(event); return }
             do { try platform.resume(tid, signal: signal) } catch { taskVanished(tid) }
         case .groupStopped(let tid, _):
-            resume(tid)
+            // Stay stopped as Linux would (the real parent sees it through wait) until SIGCONT.
+            do { try platform.holdGroupStop(tid) } catch { taskVanished(tid) }
         }
     }
 
@@ -222,6 +242,7 @@ public final class Kernel {
         }
         parent.pendingCloneFlags = 0
         let vtid = platform.virtualTID(childTID) ?? childTID
+        if debugEvents { debugLog("clone: host \(childTID) -> \(platform.virtualTID(childTID).map(String.init) ?? "nil") kind \(kind)") }
         let group: ThreadGroup
         if flags & CloneFlags.CLONE_THREAD != 0 {
             group = parent.group
@@ -257,7 +278,13 @@ public final class Kernel {
                     try? platform.signalThread(tgid: child.hostTGID, tid: thread.hostTID, signal: thread.parentDeathSignal)
                 }
             }
-            if group === initGroup { finalStatus = status }
+            if group === initGroup { finalStatus = terminatingSignal ?? status }
+            if let parent = group.parent, parent.signalActions[Int(SIGCHLD)].handler > 1,
+               let parked = parent.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) }) {
+                // The host sends the parent SIGCHLD once its tracer reaped this exit, but that
+                // never wakes a thread parked in a served call: the Sentry does.
+                signalPending(SIGCHLD, on: parked)
+            }
         }
     }
 
@@ -273,6 +300,29 @@ public final class Kernel {
     public func kill(_ task: Task, signal: Int32) {
         try? platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: signal)
         try? platform.resume(task.hostTID, signal: 0)
+    }
+
+    /// A signal husk run forwarded (Ctrl-C, SIGTERM, hang-up): delivered to the program's init;
+    /// when init has no handler the kernel would drop it, so the Sentry carries out the default
+    /// action itself, as a terminal or a service manager expects.
+    private func hostSignal(_ sig: Int32) {
+        guard let initGroup, let leader = initGroup.threads.first else { return }
+        let action = initGroup.signalActions[Int(sig)]
+        if action.handler > 1 {
+            try? sendSignal(sig, toGroup: initGroup)
+        } else if action.handler == 0 && SignalDefault.of(sig) == .terminate {
+            terminatingSignal = sig
+            try? platform.signalThread(tgid: initGroup.hostTGID, tid: leader.hostTID, signal: SIGKILL)
+        }
+    }
+
+    /// After a non-leader thread exec'd, it carries the leader's host tid: re-key the table.
+    func taskChangedTID(_ task: Task, from old: HostTID, to new: HostTID) {
+        tasks[old] = nil
+        if let former = tasks[new], former !== task {
+            former.group.threads.removeAll { $0 === former }
+        }
+        tasks[new] = task
     }
 
     /// A one-line report of the syscalls the program used that the Sentry does not serve.
@@ -303,4 +353,11 @@ public final class UTSNamespace {
         release = field(&u.release)
         version = field(&u.version)
     }
+}
+
+/// Writes a line to the Sentry's stderr (husk run's stderr) for HUSK_DEBUG tracing.
+func debugLog(_ line: String) {
+    var s = "husk-debug: " + line
+    s.append("\n")
+    s.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }
 }

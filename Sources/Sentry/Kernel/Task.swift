@@ -7,12 +7,34 @@ public struct Credentials: Sendable {
     public var uid: UInt32 = 0, euid: UInt32 = 0, suid: UInt32 = 0, fsuid: UInt32 = 0
     public var gid: UInt32 = 0, egid: UInt32 = 0, sgid: UInt32 = 0, fsgid: UInt32 = 0
     public var groups: [UInt32] = []
+    /// Capability sets, as bit masks of CAP_* numbers (0...CAP_LAST_CAP).
+    public var effective: UInt64 = Credentials.allCapabilities
+    public var permitted: UInt64 = Credentials.allCapabilities
+    public var inheritable: UInt64 = 0
+    public var bounding: UInt64 = Credentials.allCapabilities
+    /// prctl(PR_SET_KEEPCAPS).
+    public var keepCapabilities = false
+
+    /// CAP_LAST_CAP is 40 (CAP_CHECKPOINT_RESTORE) on this kernel.
+    public static let lastCapability = 40
+    public static let allCapabilities: UInt64 = (UInt64(1) << 41) - 1
+
     public init() {}
     public init(uid: UInt32, gid: UInt32) {
         self.uid = uid; euid = uid; suid = uid; fsuid = uid
         self.gid = gid; egid = gid; sgid = gid; fsgid = gid
+        if uid != 0 { effective = 0; permitted = 0 }
     }
-    public var isRoot: Bool { fsuid == 0 }
+    /// Whether the file-access checks treat the caller as root (CAP_DAC_OVERRIDE).
+    public var isRoot: Bool { fsuid == 0 && has(Capability.dacOverride) }
+    public func has(_ cap: Int) -> Bool { effective & (UInt64(1) << UInt64(cap)) != 0 }
+}
+
+/// The capabilities the Sentry checks (linux/capability.h numbers).
+public enum Capability {
+    public static let chown = 0, dacOverride = 1, dacReadSearch = 2, fowner = 3, fsetid = 4
+    public static let kill = 5, setgid = 6, setuid = 7, setpcap = 8, netBindService = 10
+    public static let sysChroot = 18, sysPtrace = 19, sysAdmin = 21, sysResource = 24, mknod = 27
 }
 
 /// A thread group (a Linux process): what its threads share.

@@ -12,6 +12,7 @@ public func installFileSyscalls(into table: inout SyscallTable) {
     installDirSyscalls(into: &table)
     installFcntlSyscalls(into: &table)
     installXattrSyscalls(into: &table)
+    installFile2Syscalls(into: &table)
 }
 
 /// The reusable buffer for read/write data: a single read or write moves at most this much
@@ -84,4 +85,16 @@ extension Task {
 
     /// The soft RLIMIT_NOFILE: new fds stay below it.
     var fdLimit: Int32 { group.rlimits.openFiles }
+}
+
+extension Task {
+    /// Opens the file `d` names for execution (execveat with AT_EMPTY_PATH): a regular file
+    /// with an execute bit the caller may use, else EACCES.
+    func openDentryForExec(_ d: Dentry) throws(Errno) -> FileDescription {
+        guard let inode = d.inode else { throw .noSuchFileOrDirectory }
+        let st = try inode.stat()
+        if st.mode & FileType.mask != FileType.regular { throw .permissionDenied }
+        if !creds.mayAccess(st, .execute) { throw .permissionDenied }
+        return try vfs.openResolved(walkContext, d, flags: O_RDONLY, mode: 0)
+    }
 }

@@ -4,6 +4,7 @@ func installAllSyscalls(into t: inout SyscallTable) {
     SysMM.install(into: &t)
     SysSocket.install(into: &t)
     SysProcess.install(into: &t)
+    SysCreds.install(into: &t)
     installFileSyscalls(into: &t)
     installPipeSyscalls(into: &t)
     installPollSyscalls(into: &t)

@@ -49,6 +49,12 @@ func sysFcntl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             return .zero
         case Fcntl.F_GETPIPE_SZ, Fcntl.F_SETPIPE_SZ:
             return pipeSizeFcntl(task, file, command: a.int(1), argument: a[2])
+        case 1033, 1034:  // F_ADD_SEALS, F_GET_SEALS: the seals of the host memfd (tmpfs files)
+            guard let t = file as? TmpRegularFile else { throw .invalidArgument }
+            if a.int(1) == 1033 && !t.canWrite { throw .permissionDenied }
+            let r = a.int(1) == 1033 ? Glibc.fcntl(t.file.fd, 1033, a.int(2)) : Glibc.fcntl(t.file.fd, 1034)
+            if r < 0 { throw Errno(rawValue: errno) }
+            return .ok(Int(r))
         case Fcntl.F_GETOWN, Fcntl.F_GETSIG:
             return .zero
         case Fcntl.F_SETOWN, Fcntl.F_SETSIG:

@@ -40,12 +40,33 @@ private let O_TMPFILE_BIT: Int32 = 0o20000000
 func doOpen(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ mode: UInt32) -> SyscallReturn {
     serve { () throws(Errno) in
         let path = try task.copyInString(pathAddress)
-        if flags & O_TMPFILE_BIT != 0 { throw .notSupportedOnSocket }  // EOPNOTSUPP: no O_TMPFILE yet
         let base = try task.atBase(dirfd, path)
-        let file = try task.vfs.open(task.walkContext, at: base, path, flags: flags, mode: mode & 0o7777)
+        let file: FileDescription
+        if flags & O_TMPFILE_BIT != 0 {
+            file = try openTemporary(task, base, path, flags, mode & 0o7777)
+        } else {
+            file = try task.vfs.open(task.walkContext, at: base, path, flags: flags, mode: mode & 0o7777)
+        }
         let fd = try task.fdTable.allocate(file, closeOnExec: flags & OpenFlags.O_CLOEXEC != 0, limit: task.fdLimit)
         return .ok(Int(fd))
     }
+}
+
+/// O_TMPFILE: an unnamed regular file in the directory `path` names (build_open_flags' checks:
+/// O_DIRECTORY must come with it, O_CREAT must not, and the access mode must allow writing).
+private func openTemporary(_ task: Task, _ base: Dentry?, _ path: [UInt8], _ flags: Int32, _ mode: UInt32) throws(Errno) -> FileDescription {
+    let mask = O_TMPFILE_BIT | OpenFlags.O_DIRECTORY | OpenFlags.O_CREAT
+    if flags & mask != OpenFlags.O_TMPFILE { throw .invalidArgument }
+    let acc = flags & O_ACCMODE
+    if acc != O_WRONLY && acc != O_RDWR { throw .invalidArgument }
+    let dir = try task.vfs.walk(task.walkContext, from: base, path, followFinal: true)
+    guard let dirInode = dir.inode, dirInode.fileType == FileType.directory else { throw .notDirectory }
+    try dirInode.checkAccess(task.creds, [.write, .execute])
+    let node = try dirInode.createTemporary(mode: mode & ~task.fs.umask, creds: task.creds, linkable: flags & O_EXCL == 0)
+    let ino = (try? node.stat().ino) ?? 0
+    // Unnamed: /proc/PID/fd shows "/DIR/#INO (deleted)", as for Linux's tmpfile dentries.
+    let d = Dentry(name: Array("#\(ino) (deleted)".utf8), parent: dir, inode: node)
+    return try node.open(d, OpenRequest(flags: flags & ~(O_TMPFILE_BIT | OpenFlags.O_DIRECTORY), mode: mode, creds: task.creds, task: task))
 }
 
 /// open(2).
@@ -194,6 +215,9 @@ func doLink(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: I
         let (d, _) = try task.resolveAt(olddirfd, oldAddress, flags: flags, followDefault: false)
         guard let old = d?.inode else { throw .noSuchFileOrDirectory }
         if old.fileType == FileType.directory { throw .notPermitted }
+        // A file whose last name is gone stays nameless, but for an O_TMPFILE file opened
+        // without O_EXCL.
+        if (try old.stat()).nlink == 0 && !old.relinkable { throw .noSuchFileOrDirectory }
         let (parent, name, _) = try task.resolveParent(newdirfd, newAddress)
         if name.isEmpty || isDotOrDotDot(name) { throw .fileExists }
         if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }

@@ -39,7 +39,7 @@ enum SysMisc {
     static func sethostname(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let length = Int64(bitPattern: a[1])
         guard length >= 0 && length <= 64 else { return .error(.invalidArgument) }
-        guard t.creds.euid == 0 else { return .error(.notPermitted) }
+        guard t.creds.has(Capability.sysAdmin) else { return .error(.notPermitted) }
         do { t.kernel.uts.hostname = try t.copyInBytes(a[0], count: Int(length)) } catch { return .error(error) }
         return .zero
     }
@@ -125,7 +125,7 @@ enum SysMisc {
         let g = group ?? t.group
         let old = g.rlimits.limits[r]
         if new.rlim_cur > new.rlim_max { return .invalidArgument }
-        if new.rlim_max > old.hard && t.creds.euid != 0 { return .notPermitted }
+        if new.rlim_max > old.hard && !t.creds.has(Capability.sysResource) { return .notPermitted }
         if r == Int(Rlimit.RLIMIT_NOFILE) && new.rlim_max > 1_048_576 { return .notPermitted }
         g.rlimits.limits[r] = (new.rlim_cur, new.rlim_max)
         return nil
@@ -202,7 +202,19 @@ enum SysMisc {
         case Prctl.PR_GET_NO_NEW_PRIVS:
             return .value(1)
         case Prctl.PR_CAPBSET_READ:
-            return a[1] <= 40 ? .value(t.creds.euid == 0 ? 1 : 0) : .error(.invalidArgument)
+            guard a[1] <= UInt64(Credentials.lastCapability) else { return .error(.invalidArgument) }
+            return .value(t.creds.bounding & (UInt64(1) << a[1]) != 0 ? 1 : 0)
+        case Prctl.PR_CAPBSET_DROP:
+            guard a[1] <= UInt64(Credentials.lastCapability) else { return .error(.invalidArgument) }
+            guard t.creds.has(Capability.setpcap) else { return .error(.notPermitted) }
+            t.creds.bounding &= ~(UInt64(1) << a[1])
+            return .zero
+        case Prctl.PR_GET_KEEPCAPS:
+            return .value(t.creds.keepCapabilities ? 1 : 0)
+        case Prctl.PR_SET_KEEPCAPS:
+            guard a[1] <= 1 else { return .error(.invalidArgument) }
+            t.creds.keepCapabilities = a[1] == 1
+            return .zero
         case Prctl.PR_SET_CHILD_SUBREAPER, Prctl.PR_GET_CHILD_SUBREAPER:
             return .error(.invalidArgument)
         default:

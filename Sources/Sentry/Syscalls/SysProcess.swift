@@ -15,6 +15,13 @@ enum SysProcess {
         t.register(SyscallNumber.kill, kill)
         t.register(SyscallNumber.tgkill, tgkill)
         t.register(SyscallNumber.tkill, tkill)
+        t.register(SyscallNumber.rt_sigqueueinfo, rtSigqueueinfo)
+        t.register(SyscallNumber.rt_tgsigqueueinfo, rtTgsigqueueinfo)
+        // These wait for a signal while only touching the caller's own signal state: the host
+        // serves them, so any signal (ours or the kernel's SIGCHLD) wakes them by itself.
+        t.register(SyscallNumber.pause) { _, _ in .native }
+        t.register(SyscallNumber.rt_sigsuspend) { _, _ in .native }
+        t.register(SyscallNumber.rt_sigtimedwait) { _, _ in .native }
     }
 
     /// clone(2): flags checked here, then the host creates the task (traced from birth).
@@ -58,9 +65,26 @@ enum SysProcess {
             let argv = try t.copyInStringArray(argvAddress)
             let envp = try t.copyInStringArray(envpAddress)
             if path.isEmpty && flags & AtFlags.AT_EMPTY_PATH == 0 { throw Errno.noSuchFileOrDirectory }
-            let base: Dentry? = dirfd == AtFlags.AT_FDCWD || path.first == UInt8(ascii: "/") ? nil : try t.directoryBase(dirfd)
-            let plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
-                try t.openForExec(p, at: base, followFinal: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0)
+            let plan: ExecPlan
+            if path.isEmpty {
+                // execveat(fd, "", AT_EMPTY_PATH): the file fd refers to, named "/dev/fd/N"
+                // (AT_EXECFN and a script's argv) as Linux does.
+                let target = dirfd == AtFlags.AT_FDCWD ? t.fs.cwd : try t.fdTable.get(dirfd).dentry
+                let fdPath = Array("/dev/fd/\(dirfd)".utf8)
+                var first = true
+                plan = try ExecPlan.prepare(path: fdPath, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
+                    if first && p == fdPath {
+                        first = false
+                        guard let target else { throw .permissionDenied }
+                        return try t.openDentryForExec(target)
+                    }
+                    return try t.openForExec(p, at: nil)
+                }
+            } else {
+                let base: Dentry? = dirfd == AtFlags.AT_FDCWD || path.first == UInt8(ascii: "/") ? nil : try t.directoryBase(dirfd)
+                plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
+                    try t.openForExec(p, at: base, followFinal: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0)
+                }
             }
             try t.kernel.execute(t, plan)
             return .handled
@@ -69,28 +93,32 @@ enum SysProcess {
         }
     }
 
-    /// kill(2): reaches only the sandbox's own processes.
+    /// kill(2): reaches only the sandbox's own processes, with Linux's permission checks.
     static func kill(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let pid = a.int(0), sig = a.int(1)
         guard sig >= 0 && sig <= 64 else { return .error(.invalidArgument) }
+        let k = t.kernel
+        var targets: [ThreadGroup]
         if pid > 0 {
-            guard let g = t.kernel.threadGroup(pid: pid) else { return .error(.noSuchProcess) }
-            if sig == 0 { return .zero }
-            do { try t.platform.signalThread(tgid: g.hostTGID, tid: g.hostTGID, signal: sig) } catch { return .error(error) }
-            return .zero
+            guard let g = k.threadGroup(pid: pid) else { return .error(.noSuchProcess) }
+            targets = [g]
+        } else if pid == -1 {
+            // Everyone but init and the caller's own process, as Linux's kill(-1).
+            targets = k.threadGroups.values.filter { $0.pid != 1 && $0 !== t.group }
+        } else {
+            guard pid != Int32.min else { return .error(.noSuchProcess) }
+            let pgid = pid == 0 ? k.processGroup(of: t.group) : -pid
+            targets = k.threadGroups.values.filter { k.processGroup(of: $0) == pgid }
         }
-        if pid == -1 {
-            // Every process but init and the caller (Linux skips init and the caller's group).
-            var any = false
-            for g in t.kernel.threadGroups.values where g !== t.kernel.initGroup && g !== t.group {
-                any = true
-                if sig != 0 { try? t.platform.signalThread(tgid: g.hostTGID, tid: g.hostTGID, signal: sig) }
-            }
-            return any ? .zero : .error(.noSuchProcess)
+        if targets.isEmpty { return .error(.noSuchProcess) }
+        let permitted = targets.filter { k.mayKill(t, $0) }
+        if permitted.isEmpty { return .error(.notPermitted) }
+        if sig == 0 { return .zero }
+        var delivered = false
+        for g in permitted {
+            if (try? k.sendSignal(sig, toGroup: g)) != nil { delivered = true }
         }
-        // Process groups: the host keeps them inside the task's own PID namespace, which holds
-        // only sandbox tasks, so the native call cannot reach outside the sandbox.
-        return .native
+        return delivered ? .zero : .error(.noSuchProcess)
     }
 
     /// tgkill(2).
@@ -108,9 +136,40 @@ enum SysProcess {
         guard let target = t.kernel.tasks.values.first(where: { $0.tid == tid && (tgid == nil || $0.group.pid == tgid) }) else {
             return .error(.noSuchProcess)
         }
+        guard t.kernel.mayKill(t, target.group) else { return .error(.notPermitted) }
         if sig == 0 { return .zero }
-        do { try t.platform.signalThread(tgid: target.group.hostTGID, tid: target.hostTID, signal: sig) } catch { return .error(error) }
+        do { try t.kernel.sendSignal(sig, to: target) } catch { return .error(error) }
         return .zero
+    }
+
+    /// rt_sigqueueinfo(2): a process-directed signal with the caller's siginfo.
+    static func rtSigqueueinfo(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        queueInfo(t, tgid: a.int(0), tid: nil, sig: a.int(1), infoAddress: a[2])
+    }
+
+    /// rt_tgsigqueueinfo(2): the same, to one thread.
+    static func rtTgsigqueueinfo(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        queueInfo(t, tgid: a.int(0), tid: a.int(1), sig: a.int(2), infoAddress: a[3])
+    }
+
+    static func queueInfo(_ t: Task, tgid: Int32, tid: Int32?, sig: Int32, infoAddress: UInt64) -> SyscallReturn {
+        guard sig >= 0 && sig <= 64, tgid > 0, tid.map({ $0 > 0 }) ?? true else { return .error(.invalidArgument) }
+        do {
+            var info = try t.copyInStruct(infoAddress, as: SigInfo.self)
+            let k = t.kernel
+            // Only a process signalling itself may forge kernel or tkill codes (checked first, as Linux).
+            if (info.si_code >= 0 || info.si_code == SigCode.SI_TKILL) && tgid != t.group.pid { return .error(.notPermitted) }
+            guard let group = k.threadGroup(pid: tgid) else { return .error(.noSuchProcess) }
+            let target: Task? = tid.map { id in group.threads.first { $0.tid == id } } ?? nil
+            if tid != nil && target == nil { return .error(.noSuchProcess) }
+            guard k.mayKill(t, group) else { return .error(.notPermitted) }
+            if sig == 0 { return .zero }
+            if group === t.group { return .native }   // the caller is running, not parked
+            info.si_signo = sig
+            let recipient = target ?? group.threads.first { !k.blocks($0, sig) } ?? group.threads[0]
+            try k.queueSignal(sig, info: info, to: recipient)
+            return .zero
+        } catch { return .error(error) }
     }
 }
 
@@ -119,12 +178,28 @@ extension Kernel {
     func execute(_ task: Task, _ plan: ExecPlan) throws(Errno) {
         strace?.native(task, SyscallArguments(SyscallRegisters(nr: SyscallNumber.execve, args: (0, 0, 0, 0, 0, 0), ip: 0, sp: 0)))
         let newTID = try platform.execStub(task.hostTID)
-        if newTID != task.hostTID { task.rename(hostTID: newTID, tid: task.group.pid) }
+        if newTID != task.hostTID {
+            let old = task.hostTID
+            task.rename(hostTID: newTID, tid: task.group.pid)
+            taskChangedTID(task, from: old, to: newTID)
+        }
         finishExec(task, plan)
     }
 
     /// After the stub image is in place: exec semantics for the Sentry's records, then the Loader.
     func finishExec(_ task: Task, _ plan: ExecPlan) {
+        // Capabilities across execve for a process without file capabilities (capabilities(7)):
+        // root keeps its bounding set, everyone else loses them; keepcaps is reset.
+        var c = task.creds
+        if c.uid == 0 || c.euid == 0 {
+            c.permitted = c.inheritable | c.bounding
+            c.effective = c.euid == 0 ? c.permitted : 0
+        } else {
+            c.permitted = 0
+            c.effective = 0
+        }
+        c.keepCapabilities = false
+        task.creds = c
         // execve unshares the fd table and drops close-on-exec fds.
         task.fdTable = task.fdTable.copy()
         task.fdTable.closeOnExec()

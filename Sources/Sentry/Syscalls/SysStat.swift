@@ -153,8 +153,15 @@ func doAccess(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: Int32
 func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt64, _ size: Int64) -> SyscallReturn {
     serve { () throws(Errno) in
         if size <= 0 { throw .invalidArgument }
-        let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)
-        guard let inode = d?.inode, inode.fileType == FileType.symlink else { throw .invalidArgument }
+        let path = try task.copyInString(pathAddress)
+        let d: Dentry?
+        if path.isEmpty {
+            // An empty path names dirfd itself (an O_PATH link); anything else is ENOENT.
+            d = dirfd == AtFlags.AT_FDCWD ? task.fs.cwd : try task.fdTable.get(dirfd).dentry
+        } else {
+            d = try task.vfs.walk(task.walkContext, from: try task.atBase(dirfd, path), path, followFinal: false)
+        }
+        guard let inode = d?.inode, inode.fileType == FileType.symlink else { throw path.isEmpty ? .noSuchFileOrDirectory : .invalidArgument }
         let target = try inode.readlink(task)
         let n = min(Int(clamping: size), target.count)
         try task.copyOut(buf, Array(target[0..<n]))
@@ -249,13 +256,20 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
                 else { times[i] = Sentry.Timespec(sec: sec, nsec: nsec); explicit = true }
             }
         }
+        return try setTimes(task, a.int(0), a[1], flags, times, explicit: explicit)
+    }
+}
+
+/// The common part of utimensat, utimes, futimesat and utime: `pathAddress` 0 names the fd.
+/// Explicit times need ownership; "now" needs ownership or write access.
+func setTimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ times: [Sentry.Timespec?], explicit: Bool) throws(Errno) -> SyscallReturn {
         let inode: Inode
-        if a[1] == 0 {
-            let file = try task.fdTable.get(a.int(0))
+        if pathAddress == 0 {
+            let file = try task.fdTable.get(dirfd)
             guard let i = file.dentry?.inode else { return .zero }
             inode = i
         } else {
-            let (d, _) = try task.resolveAt(a.int(0), a[1], flags: flags)
+            let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
             guard let i = d?.inode else { throw .noSuchFileOrDirectory }
             inode = i
         }
@@ -269,5 +283,4 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         var c = AttributeChange(); c.atime = times[0]; c.mtime = times[1]
         try inode.setAttributes(c)
         return .zero
-    }
 }

@@ -2,19 +2,20 @@ import Glibc
 import LinuxABI
 import SystemPackage
 
-// Extended attributes: no filesystem keeps any yet. get → ENODATA, list → empty, set → EROFS on
-// a read-only filesystem, else EOPNOTSUPP; files without a dentry (pipes, sockets) → EOPNOTSUPP.
+// Extended attributes. tmpfs and the overlay keep user.*, trusted.* and security.* (trusted.*
+// for root only); the read-only Gofer lower shows none. Files without a dentry (pipes,
+// sockets) answer EOPNOTSUPP. Names must carry a known namespace prefix (else EOPNOTSUPP).
 
 func installXattrSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.getxattr, { task, a in doGetxattr(task, pathTarget(task, a[0], follow: true), a[1]) })
-    t.register(SyscallNumber.lgetxattr, { task, a in doGetxattr(task, pathTarget(task, a[0], follow: false), a[1]) })
-    t.register(SyscallNumber.fgetxattr, { task, a in doGetxattr(task, fdTarget(task, a.int(0)), a[1]) })
-    t.register(SyscallNumber.listxattr, { task, a in doListxattr(pathTarget(task, a[0], follow: true)) })
-    t.register(SyscallNumber.llistxattr, { task, a in doListxattr(pathTarget(task, a[0], follow: false)) })
-    t.register(SyscallNumber.flistxattr, { task, a in doListxattr(fdTarget(task, a.int(0))) })
-    t.register(SyscallNumber.setxattr, { task, a in doSetxattr(task, pathTarget(task, a[0], follow: true), a[1], a.int(4)) })
-    t.register(SyscallNumber.lsetxattr, { task, a in doSetxattr(task, pathTarget(task, a[0], follow: false), a[1], a.int(4)) })
-    t.register(SyscallNumber.fsetxattr, { task, a in doSetxattr(task, fdTarget(task, a.int(0)), a[1], a.int(4)) })
+    t.register(SyscallNumber.getxattr, { task, a in doGetxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2], a[3]) })
+    t.register(SyscallNumber.lgetxattr, { task, a in doGetxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2], a[3]) })
+    t.register(SyscallNumber.fgetxattr, { task, a in doGetxattr(task, fdTarget(task, a.int(0)), a[1], a[2], a[3]) })
+    t.register(SyscallNumber.listxattr, { task, a in doListxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2]) })
+    t.register(SyscallNumber.llistxattr, { task, a in doListxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2]) })
+    t.register(SyscallNumber.flistxattr, { task, a in doListxattr(task, fdTarget(task, a.int(0)), a[1], a[2]) })
+    t.register(SyscallNumber.setxattr, { task, a in doSetxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2], a[3], a.int(4)) })
+    t.register(SyscallNumber.lsetxattr, { task, a in doSetxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2], a[3], a.int(4)) })
+    t.register(SyscallNumber.fsetxattr, { task, a in doSetxattr(task, fdTarget(task, a.int(0)), a[1], a[2], a[3], a.int(4)) })
     t.register(SyscallNumber.removexattr, { task, a in doRemovexattr(task, pathTarget(task, a[0], follow: true), a[1]) })
     t.register(SyscallNumber.lremovexattr, { task, a in doRemovexattr(task, pathTarget(task, a[0], follow: false), a[1]) })
     t.register(SyscallNumber.fremovexattr, { task, a in doRemovexattr(task, fdTarget(task, a.int(0)), a[1]) })
@@ -36,37 +37,103 @@ private func fdTarget(_ task: Task, _ fd: Int32) -> Result<Inode?, Errno> {
 /// Copies in an attribute name: ERANGE when empty or longer than XATTR_NAME_MAX.
 private func xattrName(_ task: Task, _ address: UInt64) throws(Errno) -> [UInt8] {
     let name: [UInt8]
-    do { name = try task.copyInString(address, maximum: XattrFlags.XATTR_NAME_MAX) } catch let e where e == .fileNameTooLong { throw .outOfRange }
-    if name.isEmpty { throw .outOfRange }
+    do { name = try task.copyInString(address, maximum: XattrFlags.XATTR_NAME_MAX + 1) } catch let e where e == .fileNameTooLong { throw .outOfRange }
+    if name.isEmpty || name.count > XattrFlags.XATTR_NAME_MAX { throw .outOfRange }
     return name
 }
 
-/// getxattr(2) family.
-func doGetxattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress: UInt64) -> SyscallReturn {
+/// The namespaces of attribute names (xattr_resolve_name).
+enum XattrNamespace {
+    case user, trusted, security, system
+
+    static let prefixes: [([UInt8], XattrNamespace)] = [
+        (Array("user.".utf8), .user), (Array("trusted.".utf8), .trusted),
+        (Array("security.".utf8), .security), (Array("system.".utf8), .system),
+    ]
+
+    /// EOPNOTSUPP without a known prefix, EINVAL for a bare prefix.
+    init(_ name: [UInt8]) throws(Errno) {
+        for (p, ns) in XattrNamespace.prefixes where name.starts(with: p) {
+            if name.count == p.count { throw .invalidArgument }
+            self = ns
+            return
+        }
+        throw .notSupportedOnSocket
+    }
+}
+
+/// xattr_permission: user.* only on regular files and directories (others: ENODATA to read,
+/// EPERM to write) with the file's read/write permission; trusted.* for root only.
+private func xattrPermission(_ task: Task, _ inode: Inode, _ ns: XattrNamespace, write: Bool) throws(Errno) {
+    switch ns {
+    case .trusted:
+        if !task.creds.isRoot { throw write ? .notPermitted : .noData }
+    case .user:
+        let s = try inode.stat()
+        let t = s.mode & FileType.mask
+        if t != FileType.regular && t != FileType.directory { throw write ? .notPermitted : .noData }
+        if write && t == FileType.directory && s.mode & 0o1000 != 0 && !task.creds.isRoot && task.creds.fsuid != s.uid {
+            throw .notPermitted
+        }
+        if !task.creds.mayAccess(s, write ? .write : .read) { throw .permissionDenied }
+    case .security, .system:
+        let owner = try inode.stat().uid
+        if write && !task.creds.isRoot && task.creds.fsuid != owner { throw .notPermitted }
+    }
+}
+
+/// getxattr(2) family: size 0 asks for the length; ERANGE when the buffer is too small.
+func doGetxattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress: UInt64, _ buf: UInt64, _ size: UInt64) -> SyscallReturn {
     serve { () throws(Errno) in
         let inode = try target.get()
-        _ = try xattrName(task, nameAddress)
-        guard inode != nil else { throw .notSupportedOnSocket }
-        throw .noData
+        let name = try xattrName(task, nameAddress)
+        guard let inode else { throw .notSupportedOnSocket }
+        let ns = try XattrNamespace(name)
+        try xattrPermission(task, inode, ns, write: false)
+        if ns == .system { throw isACLName(name) ? .noData : .notSupportedOnSocket }
+        let value = try inode.getxattr(name)
+        if size == 0 { return .ok(value.count) }
+        if UInt64(value.count) > size { throw .outOfRange }
+        try task.copyOut(buf, value)
+        return .ok(value.count)
     }
 }
 
-/// listxattr(2) family: an empty list.
-func doListxattr(_ target: Result<Inode?, Errno>) -> SyscallReturn {
+private func isACLName(_ name: [UInt8]) -> Bool {
+    name == Array("system.posix_acl_access".utf8) || name == Array("system.posix_acl_default".utf8)
+}
+
+/// listxattr(2) family: NUL-terminated names; trusted.* only for root.
+func doListxattr(_ task: Task, _ target: Result<Inode?, Errno>, _ buf: UInt64, _ size: UInt64) -> SyscallReturn {
     serve { () throws(Errno) in
-        guard try target.get() != nil else { throw .notSupportedOnSocket }
-        return .zero
+        guard let inode = try target.get() else { throw .notSupportedOnSocket }
+        var out: [UInt8] = []
+        let trusted = Array("trusted.".utf8)
+        for n in try inode.listxattr() where task.creds.isRoot || !n.starts(with: trusted) {
+            out.append(contentsOf: n); out.append(0)
+        }
+        if size == 0 { return .ok(out.count) }
+        if UInt64(out.count) > size { throw .outOfRange }
+        if !out.isEmpty { try task.copyOut(buf, out) }
+        return .ok(out.count)
     }
 }
 
-/// setxattr(2) family.
-func doSetxattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress: UInt64, _ flags: Int32) -> SyscallReturn {
+/// setxattr(2) family: values up to XATTR_SIZE_MAX (E2BIG beyond).
+func doSetxattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress: UInt64, _ valueAddress: UInt64, _ size: UInt64, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
         let inode = try target.get()
         if flags & ~(XattrFlags.XATTR_CREATE | XattrFlags.XATTR_REPLACE) != 0 { throw .invalidArgument }
-        _ = try xattrName(task, nameAddress)
+        let name = try xattrName(task, nameAddress)
+        if size > UInt64(XattrFlags.XATTR_SIZE_MAX) { throw .argListTooLong }
+        let value = size == 0 ? [] : try task.copyInBytes(valueAddress, count: Int(size))
         guard let inode else { throw .notSupportedOnSocket }
-        throw inode.readOnly ? .readOnlyFileSystem : .notSupportedOnSocket
+        if inode.readOnly { throw .readOnlyFileSystem }
+        let ns = try XattrNamespace(name)
+        try xattrPermission(task, inode, ns, write: true)
+        if ns == .system { throw .notSupportedOnSocket }
+        try inode.setxattr(name, value, flags: flags)
+        return .zero
     }
 }
 
@@ -74,8 +141,13 @@ func doSetxattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress: UI
 func doRemovexattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress: UInt64) -> SyscallReturn {
     serve { () throws(Errno) in
         let inode = try target.get()
-        _ = try xattrName(task, nameAddress)
+        let name = try xattrName(task, nameAddress)
         guard let inode else { throw .notSupportedOnSocket }
-        throw inode.readOnly ? .readOnlyFileSystem : .noData
+        if inode.readOnly { throw .readOnlyFileSystem }
+        let ns = try XattrNamespace(name)
+        try xattrPermission(task, inode, ns, write: true)
+        if ns == .system { throw isACLName(name) ? .noData : .notSupportedOnSocket }
+        try inode.removexattr(name)
+        return .zero
     }
 }

@@ -82,6 +82,9 @@ open class Inode {
     /// checked permissions, O_DIRECTORY and O_TRUNC-on-directory.
     open func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription { throw .noSuchAddressOrDevice }
 
+    /// A host fd holding a regular file's data (for the overlay's copy-up); nil when none.
+    open func dataFD() throws(Errno) -> Int32? { nil }
+
     /// statfs(2) of the filesystem holding the node.
     open func statfs() throws(Errno) -> FSStatistics { FSStatistics(type: 0) }
 
@@ -101,6 +104,52 @@ open class Inode {
     /// Moves `name` of this directory to `newName` of `newDir` (same filesystem).
     open func rename(_ name: [UInt8], to newDir: Inode, _ newName: [UInt8], flags: UInt32) throws(Errno) { throw refusal }
     open func setAttributes(_ change: AttributeChange) throws(Errno) { throw refusal }
+    /// Creates a FIFO, socket or device node (mknod); regular files go through `create`.
+    open func mknod(_ name: [UInt8], mode: UInt32, rdev: UInt64, creds: Credentials) throws(Errno) -> Inode { throw refusal }
+    /// An unnamed regular file in this directory (O_TMPFILE); EOPNOTSUPP where unsupported.
+    open func createTemporary(mode: UInt32, creds: Credentials, linkable: Bool) throws(Errno) -> Inode {
+        throw readOnly ? .readOnlyFileSystem : .notSupportedOnSocket
+    }
+    /// Whether link(2) may give this node a name although it has none (an O_TMPFILE file
+    /// opened without O_EXCL). Nodes whose last name is gone cannot be linked (ENOENT).
+    open var relinkable: Bool { false }
+
+    // Extended attributes. The defaults: nothing is stored, nothing can be set.
+    /// The value of `name`; ENODATA when absent.
+    open func getxattr(_ name: [UInt8]) throws(Errno) -> [UInt8] { throw .noData }
+    /// The names, in the order they were set.
+    open func listxattr() throws(Errno) -> [[UInt8]] { [] }
+    /// Sets `name` (XATTR_CREATE: EEXIST when present; XATTR_REPLACE: ENODATA when absent).
+    open func setxattr(_ name: [UInt8], _ value: [UInt8], flags: Int32) throws(Errno) {
+        throw readOnly ? .readOnlyFileSystem : .notSupportedOnSocket
+    }
+    open func removexattr(_ name: [UInt8]) throws(Errno) { throw readOnly ? .readOnlyFileSystem : .noData }
+}
+
+/// The extended attributes a writable in-memory node keeps (tmpfs, the overlay's upper layer).
+public struct XattrStore {
+    var names: [[UInt8]] = []
+    var values: [[UInt8]] = []
+    public init() {}
+    public var isEmpty: Bool { names.isEmpty }
+    public func get(_ name: [UInt8]) throws(Errno) -> [UInt8] {
+        guard let i = names.firstIndex(of: name) else { throw .noData }
+        return values[i]
+    }
+    public var list: [[UInt8]] { names }
+    public mutating func set(_ name: [UInt8], _ value: [UInt8], flags: Int32) throws(Errno) {
+        if let i = names.firstIndex(of: name) {
+            if flags & 1 != 0 { throw .fileExists }  // XATTR_CREATE
+            values[i] = value
+        } else {
+            if flags & 2 != 0 { throw .noData }  // XATTR_REPLACE
+            names.append(name); values.append(value)
+        }
+    }
+    public mutating func remove(_ name: [UInt8]) throws(Errno) {
+        guard let i = names.firstIndex(of: name) else { throw .noData }
+        names.remove(at: i); values.remove(at: i)
+    }
 }
 
 /// A chmod/chown/truncate/utimensat request.

@@ -9,27 +9,56 @@ public final class VFS {
     /// The procfs root, for hooks the Kernel installs (task lookup by pid).
     public let proc: ProcRoot
 
-    /// Mounts `rootInode` as / and the synthetic /dev, /proc and /tmp.
-    public init(rootInode: Inode) throws(Errno) {
+    /// What /proc/mounts lists: one line per mount, in mount order.
+    public private(set) var mountTable: [(source: String, path: String, type: String, options: String)] = []
+
+    /// Mounts `rootInode` as / (under a writable overlay when `overlay`), the synthetic /dev and
+    /// /proc, and fresh tmpfs on /tmp, /root, /home, /run and /var/tmp (/dev/shm is devfs's).
+    public init(rootInode: Inode, overlay: Bool = false) throws(Errno) {
         guard rootInode.fileType == FileType.directory else { throw .notDirectory }
-        root = Dentry(name: [], parent: nil, inode: rootInode)
+        let top: Inode = overlay ? try OverlayFS(lower: rootInode).root : rootInode
+        root = Dentry(name: [], parent: nil, inode: top)
         proc = ProcRoot()
+        mountTable.append(overlay ? ("overlay", "/", "overlay", "rw,relatime") : ("none", "/", "9p", "ro,relatime"))
         try mount(DevFS.makeRoot(), at: Array("dev".utf8))
+        mountTable.append(("devtmpfs", "/dev", "devtmpfs", "rw,nosuid"))
+        mountTable.append(("tmpfs", "/dev/shm", "tmpfs", "rw,nosuid,nodev"))
         try mount(proc, at: Array("proc".utf8))
-        try mount(TmpFS().root, at: Array("tmp".utf8))
+        mountTable.append(("proc", "/proc", "proc", "rw,nosuid,nodev,noexec,relatime"))
+        for (path, mode) in [("tmp", 0o1777), ("root", 0o700), ("home", 0o755), ("run", 0o755), ("var/tmp", 0o1777)] as [(String, UInt32)] {
+            // A read-only root without the directory gets none below it (/var/tmp needs /var).
+            do { try mount(TmpFS(mode: mode).root, at: Array(path.utf8)) } catch { continue }
+            mountTable.append(("tmpfs", "/" + path, "tmpfs", "rw,nosuid,nodev"))
+        }
     }
 
-    /// Mounts a filesystem root on the directory `name` of the root filesystem. The mount point
-    /// need not exist in the root filesystem (a read-only rootfs may lack /tmp).
-    public func mount(_ fsRoot: Inode, at name: [UInt8]) throws(Errno) {
-        let point: Dentry
-        if let c = root.cachedChild(name), c.inode != nil { point = c }
-        else {
-            let found = try? root.inode!.lookup(name)
-            point = Dentry(name: name, parent: root, inode: found ?? fsRoot)
+    /// Mounts a filesystem root on `path` (relative to the namespace root, no symlinks
+    /// followed). A missing last directory is made in a writable root; in a read-only root the
+    /// mount point is made up (a read-only rootfs may lack /tmp).
+    public func mount(_ fsRoot: Inode, at path: [UInt8]) throws(Errno) {
+        let names = path.split(separator: 0x2F).map(Array.init)
+        guard let last = names.last else { throw .resourceBusy }
+        var dir = root
+        for name in names.dropLast() {
+            var c = try child(of: dir, name, upcoming: [])
+            if c.inode == nil, let made = try? dir.inode!.mkdir(name, mode: 0o755, creds: Credentials(uid: 0, gid: 0)) {
+                c = Dentry(name: name, parent: dir, inode: made)
+            }
+            guard c.inode != nil, c.isDirectory || c.mountTop.isDirectory else { throw .noSuchFileOrDirectory }
+            dir.children[name] = c
+            dir = c.mountTop
         }
-        root.children[name] = point
-        let top = Dentry(name: name, parent: nil, inode: fsRoot)
+        var point: Dentry
+        if let c = dir.cachedChild(last), c.inode != nil { point = c }
+        else {
+            var found = try? dir.inode!.lookup(last)
+            if found == nil, !dir.inode!.readOnly {
+                found = try? dir.inode!.mkdir(last, mode: 0o755, creds: Credentials(uid: 0, gid: 0))
+            }
+            point = Dentry(name: last, parent: dir, inode: found ?? fsRoot)
+        }
+        dir.children[last] = point
+        let top = Dentry(name: last, parent: nil, inode: fsRoot)
         top.covered = point.mountTop === point ? point : point.mountTop
         point.mountTop.mounted = top
     }
@@ -94,6 +123,14 @@ public final class VFS {
         } else {
             dentry = try walk(ctx, from: base, path, followFinal: !noFollow)
         }
+        return try openResolved(ctx, dentry, flags: flags, mode: mode)
+    }
+
+    /// The second half of open(2): checks on the node the walk found, O_TRUNC, then the
+    /// filesystem's open.
+    public func openResolved(_ ctx: WalkContext, _ dentry: Dentry, flags: Int32, mode: UInt32) throws(Errno) -> FileDescription {
+        let accMode = flags & O_ACCMODE
+        let isPath = flags & openPathFlag != 0
         guard let inode = dentry.inode else { throw .noSuchFileOrDirectory }
         let type = inode.fileType
         if isPath {

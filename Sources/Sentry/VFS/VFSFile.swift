@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 import SystemPackage
 
 /// An open file of a VFS filesystem: knows its dentry (for fstat, fchdir, getdents, /proc fd
@@ -21,6 +22,17 @@ open class VFSFile: FileDescription {
     open override func stat() throws(Errno) -> FileStat { try inode.stat() }
 
     open override var path: [UInt8]? { VFS.absolutePath(node) }
+
+    /// ioctl(2) on a file of a filesystem: FIONREAD on regular files (size minus offset, as
+    /// do_vfs_ioctl answers); everything else ENOTTY.
+    open override func ioctl(_ task: Task, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
+        guard request == Ioctl.FIONREAD, let s = try? stat(), s.mode & FileType.mask == FileType.regular else {
+            return .error(.inappropriateIOCTLForDevice)
+        }
+        let avail = max(0, s.size - offset)
+        do { try task.copyOutValue(argument, Int32(truncatingIfNeeded: avail)) } catch { return .error(error) }
+        return .zero
+    }
 }
 
 // GNU flags Glibc hides from Swift.

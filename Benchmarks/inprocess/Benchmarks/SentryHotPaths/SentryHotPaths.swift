@@ -1,0 +1,204 @@
+// In-process benchmarks of the Sentry's hot paths: the path walk over an in-memory (tmpfs)
+// tree, the Gofer protocol codec, and the syscall dispatch table lookup. Each fixture is built
+// inside its benchmark closure before `startMeasurement()`, so only the loop is timed.
+
+import Benchmark
+import Glibc
+import GoferProtocol
+import LinuxABI
+import Platform
+import Sentry
+import SystemPackage
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .throughput],
+        timeUnits: .nanoseconds,
+        warmupIterations: 100,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: .kilo(10)
+    )
+
+    // MARK: Path walk
+
+    Benchmark("walk /usr/lib/x86_64-linux-gnu/libc.so.6 (cached)") { benchmark in
+        let tree = WalkFixture()
+        let path = Array("/usr/lib/x86_64-linux-gnu/libc.so.6".utf8)
+        tree.check(path)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try? tree.vfs.lookup(tree.ctx, at: nil, path, followFinal: true, creds: tree.creds))
+        }
+    }
+
+    Benchmark("walk /lib/x86_64-linux-gnu/libc.so.6 (through a symlink)") { benchmark in
+        let tree = WalkFixture()
+        let path = Array("/lib/x86_64-linux-gnu/libc.so.6".utf8)
+        tree.check(path)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try? tree.vfs.lookup(tree.ctx, at: nil, path, followFinal: true, creds: tree.creds))
+        }
+    }
+
+    Benchmark("walk /usr/lib/missing (ENOENT)") { benchmark in
+        let tree = WalkFixture()
+        let path = Array("/usr/lib/missing".utf8)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try? tree.vfs.lookup(tree.ctx, at: nil, path, followFinal: true, creds: tree.creds))
+        }
+    }
+
+    // MARK: Gofer protocol codec
+
+    let names: [[UInt8]] = ["usr", "lib", "x86_64-linux-gnu", "libc.so.6"].map { Array($0.utf8) }
+    let walkRequest = GoferRequest.walk(dir: 1, names: names)
+    let attr = GoferAttr(mode: 0o100644, nlink: 1, size: 1_922_136, blksize: 4096, blocks: 3760, ino: 42, dev: 8)
+    let walkReply = GoferReply.walk((0..<4).map { GoferNode(handle: GoferHandle(10 + $0), attr: attr) })
+    let dirents = (0..<100).map { GoferDirent(name: Array("entry-\($0)".utf8), ino: UInt64($0), type: 8) }
+    let getdentsReply = GoferReply.getdents(dirents, last: true)
+
+    Benchmark("codec encode walk request (4 names)") { benchmark in
+        var w = WireWriter(reservingCapacity: 512)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            w.bytes.removeAll(keepingCapacity: true)
+            walkRequest.encode(id: 7, into: &w)
+            blackHole(w.bytes.count)
+        }
+    }
+
+    Benchmark("codec decode walk request (4 names)") { benchmark in
+        let bytes = walkRequest.encoded(id: 7)
+        precondition((try? GoferRequest.decode(bytes))?.request == walkRequest)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            bytes.withUnsafeBytes { raw in blackHole(try? GoferRequest.decode(raw)) }
+        }
+    }
+
+    Benchmark("codec encode walk reply (4 nodes)") { benchmark in
+        var w = WireWriter(reservingCapacity: 1024)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            w.bytes.removeAll(keepingCapacity: true)
+            walkReply.encode(id: 7, into: &w)
+            blackHole(w.bytes.count)
+        }
+    }
+
+    Benchmark("codec decode walk reply (4 nodes)") { benchmark in
+        let bytes = walkReply.encoded(id: 7)
+        precondition((try? GoferReply.decode(bytes))?.reply == walkReply)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            bytes.withUnsafeBytes { raw in blackHole(try? GoferReply.decode(raw)) }
+        }
+    }
+
+    Benchmark("codec decode getdents reply (100 entries)") { benchmark in
+        let bytes = getdentsReply.encoded(id: 7)
+        precondition((try? GoferReply.decode(bytes))?.reply == getdentsReply)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            bytes.withUnsafeBytes { raw in blackHole(try? GoferReply.decode(raw)) }
+        }
+    }
+
+    // MARK: Syscall dispatch
+
+    Benchmark("dispatch table lookup (16 syscall numbers)") { benchmark in
+        let kernel = KernelFixture().kernel
+        // A mix a shell and a dynamic loader issue, plus two numbers nobody serves.
+        let mix: [Int] = [SyscallNumber.read, SyscallNumber.write, SyscallNumber.openat, SyscallNumber.close,
+                          SyscallNumber.newfstatat, SyscallNumber.fstat, SyscallNumber.getuid, SyscallNumber.mmap,
+                          SyscallNumber.ioctl, SyscallNumber.fcntl, SyscallNumber.getdents64, SyscallNumber.lseek,
+                          SyscallNumber.rt_sigaction, SyscallNumber.uname, 400, 511]
+        precondition(kernel.syscalls.handler(SyscallNumber.getuid) != nil, "getuid is not served")
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var served = 0
+            for nr in mix where kernel.syscalls.handler(nr) != nil { served &+= 1 }
+            blackHole(served)
+        }
+    }
+}
+
+// MARK: - Fixtures
+
+/// A VFS whose root is a tmpfs holding the shape of a merged-/usr root: /usr/lib/
+/// x86_64-linux-gnu/libc.so.6, /lib -> usr/lib, and 50 siblings in each directory.
+final class WalkFixture {
+    let vfs: VFS
+    let ctx: FSContext
+    let creds = Credentials()
+
+    init() {
+        do {
+            let root = TmpFS(mode: 0o755).root
+            let creds = Credentials()
+            func dir(_ parent: TmpDirectory, _ name: String) throws(Errno) -> TmpDirectory {
+                for i in 0..<50 { _ = try parent.mkdir(Array("\(name)-sibling-\(i)".utf8), mode: 0o755, creds: creds) }
+                return try parent.mkdir(Array(name.utf8), mode: 0o755, creds: creds) as! TmpDirectory
+            }
+            let lib = try dir(try dir(root, "usr"), "lib")
+            let arch = try dir(lib, "x86_64-linux-gnu")
+            _ = try arch.create(Array("libc.so.6".utf8), mode: 0o644, creds: creds)
+            _ = try root.symlink(Array("lib".utf8), target: Array("usr/lib".utf8), creds: creds)
+            vfs = try VFS(rootInode: root)
+        } catch {
+            fatalError("walk fixture: \(error)")
+        }
+        ctx = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
+    }
+
+    /// The walk must succeed before it is measured.
+    func check(_ path: [UInt8]) {
+        do { _ = try vfs.lookup(ctx, at: nil, path, followFinal: true, creds: creds) } catch {
+            fatalError("walk \(String(decoding: path, as: UTF8.self)): \(error)")
+        }
+    }
+}
+
+/// A Kernel (with its real syscall table) over a platform that runs no tasks.
+final class KernelFixture {
+    let kernel: Kernel
+    init() {
+        do {
+            kernel = Kernel(platform: NullPlatform(), vfs: try VFS(rootInode: TmpFS(mode: 0o755).root),
+                            strace: nil, terminal: nil)
+        } catch {
+            fatalError("kernel fixture: \(error)")
+        }
+    }
+}
+
+/// A Platform with no tasks: only what `Kernel.init` touches works.
+final class NullPlatform: Platform {
+    /// The read end of a pipe nobody writes: never readable, as no task ever stops.
+    let eventFD: Int32
+    private let writeEnd: Int32
+    init() {
+        var fds: [Int32] = [-1, -1]
+        precondition(pipe(&fds) == 0, "pipe")
+        eventFD = fds[0]; writeEnd = fds[1]
+    }
+    deinit { close(eventFD); close(writeEnd) }
+    var scratchSize: Int { 0 }
+    func startFirstTask(_ spec: FirstTaskSpec) throws(Errno) -> HostTID { throw .noFunction }
+    func nextEvent() -> TaskEvent? { nil }
+    func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) { throw .noSuchProcess }
+    func resume(_ tid: HostTID, signal: Int32) throws(Errno) { throw .noSuchProcess }
+    func readMemory(_ tid: HostTID, at address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) { throw .badAddress }
+    func writeMemory(_ tid: HostTID, at address: UInt64, from buffer: UnsafeRawBufferPointer) throws(Errno) { throw .badAddress }
+    func injectSyscall(_ tid: HostTID, _ nr: Int, _ args: [UInt64]) throws(Errno) -> Int64 { throw .noSuchProcess }
+    func scratchAddress(_ tid: HostTID) throws(Errno) -> UInt64 { throw .noSuchProcess }
+    func installFD(_ tid: HostTID, _ hostFD: Int32) throws(Errno) -> Int32 { throw .noSuchProcess }
+    func setEntryRegisters(_ tid: HostTID, ip: UInt64, sp: UInt64) throws(Errno) { throw .noSuchProcess }
+    func execStub(_ tid: HostTID) throws(Errno) -> HostTID { throw .noSuchProcess }
+    func stubImage(_ tid: HostTID) throws(Errno) -> StubImage { throw .noSuchProcess }
+    func virtualTID(_ tid: HostTID) -> Int32? { nil }
+    func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno) { throw .noSuchProcess }
+}

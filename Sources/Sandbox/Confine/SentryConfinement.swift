@@ -1,0 +1,113 @@
+// The Sentry's host attack surface: the host syscalls its seccomp filter admits once the first
+// task exists, each with the reason the kernel needs it, and the capabilities it keeps.
+// Everything else (open of host paths, execve, socket, mount, ...) is refused with EPERM and
+// logged by the SIGSYS handler. docs/security.md explains the residual risks.
+
+import CHusk
+import Glibc
+import LinuxABI
+import SystemPackage
+
+public enum SentryConfinement {
+    static let O_CLOEXEC: UInt64 = 0o2000000
+    static let positiveInt: HostSyscallRule.Check = .masked(arg: 0, mask: 0xffff_ffff_8000_0000, value: 0)
+
+    /// The allow list (docs/security.md "Sentry" carries the same table).
+    public static let filter = HostFilter(part: "sentry", rules: {
+        func r(_ name: String, _ reason: String, _ checks: [HostSyscallRule.Check] = []) -> HostSyscallRule {
+            guard let nr = syscallNumber(named: name) else { fatalError("unknown syscall \(name)") }
+            return HostSyscallRule(name, Int32(nr), reason, checks: checks)
+        }
+        return [
+            // Tracing the application tasks (Platform/Ptrace).
+            r("ptrace", "the Platform: stops, registers, options, injection, detach of the tasks it traces"),
+            r("wait4", "collects ptrace stops and exits of the tasks"),
+            r("waitid", "same (waitid variants)"),
+            r("process_vm_readv", "copies syscall arguments in from a task, once"),
+            r("process_vm_writev", "copies results out to a task"),
+            r("tgkill", "delivers a served signal to one task (or interrupts a parked one)"),
+            r("rt_tgsigqueueinfo", "delivers a signal with the sender's siginfo to one task; tgid > 0 only", [positiveInt]),
+            r("tkill", "re-raises held-back signals after an injection"),
+            r("kill", "process-directed signals to tasks; pid > 0 only (no process groups, no -1)", [positiveInt]),
+            // fds: the Gofer socket, donated host files, stdio pipes, memfds.
+            r("read", "host files donated by the Gofer, stdio pipes, signalfd, timerfd, /proc status files"),
+            r("write", "host files, stdio pipes, the status pipe, the log on fd 2"),
+            r("pread64", "file reads at an offset (Gofer files, memfd-backed tmpfs, ELF loading)"),
+            r("pwrite64", "file writes at an offset"),
+            r("readv", "vectored reads of host files"),
+            r("writev", "vectored writes of host files"),
+            r("lseek", "offsets and sizes of host files"),
+            r("close", "drops host fds"),
+            r("dup", "duplicates host fds it owns"),
+            r("dup3", "same"),
+            r("fcntl", "O_NONBLOCK and close-on-exec of its own fds"),
+            r("fstat", "stat of an fd it holds"),
+            r("newfstatat", "glibc's fstat (AT_EMPTY_PATH on an fd it holds); its root holds only /proc"),
+            r("statx", "stat of an fd it holds"),
+            r("fstatfs", "statfs of a donated file"),
+            r("ftruncate", "sizes memfd-backed tmpfs files and donated files"),
+            r("fallocate", "same (tmpfs files)"),
+            r("fsync", "fsync of a donated file"),
+            r("fdatasync", "same"),
+            r("memfd_create", "backing memory of the sandbox's tmpfs files, stub and filter images"),
+            r("sendmsg", "the Gofer protocol and fd installation (SCM_RIGHTS) into tasks"),
+            r("recvmsg", "Gofer replies with donated fds"),
+            // The event loop.
+            r("epoll_create1", "the event loop's epoll set"),
+            r("epoll_ctl", "watches host fds"),
+            r("epoll_wait", "the event loop"),
+            r("epoll_pwait", "same (glibc may use it for epoll_wait)"),
+            r("poll", "readiness of one host stdio fd"),
+            r("signalfd4", "SIGCHLD (ptrace events) as an fd"),
+            r("timerfd_create", "sandbox timers"),
+            r("timerfd_settime", "same"),
+            r("timerfd_gettime", "same"),
+            r("rt_sigprocmask", "blocks SIGCHLD for its signalfd"),
+            r("rt_sigaction", "its own handlers (SIGSYS logger, SIGPIPE ignored)"),
+            r("rt_sigreturn", "returns from its SIGSYS handler"),
+            // Memory and runtime.
+            r("mmap", "its own heap and mappings of its own memfds"),
+            r("munmap", "same"),
+            r("mprotect", "same"),
+            r("mremap", "same"),
+            r("madvise", "same"),
+            r("brk", "the heap"),
+            r("futex", "the Swift runtime's locks"),
+            r("getrandom", "getrandom() served to tasks, AT_RANDOM, sandbox ids"),
+            r("clock_gettime", "time (the vDSO usually serves it)"),
+            r("sysinfo", "the host's uptime and load for the sandbox's sysinfo()"),
+            r("getpid", "its own pid"),
+            r("gettid", "its own tid"),
+            r("exit", "thread exit"),
+            r("exit_group", "exit once the program's PID 1 has exited"),
+            // Its /proc (its own PID namespace): /proc/<tid>/status of its tasks. openat cannot
+            // compare path strings; the root holds nothing but this /proc, and only read-only,
+            // close-on-exec opens without O_CREAT/O_PATH tricks are admitted.
+            r("openat", "read-only opens below its private /proc (its root is an empty tmpfs)",
+              [.masked(arg: 2, mask: ~UInt64(0o200000 /* O_DIRECTORY */ | 0o400000 /* O_NOFOLLOW */ | 0o4000 /* O_NONBLOCK */), value: O_CLOEXEC)]),
+        ]
+    }())
+
+    /// Capabilities kept after lockdown: none. Its tasks are its own children (traced from
+    /// their first instruction, same uid, no capabilities), so ptrace, process_vm_* and signals
+    /// need no CAP_SYS_PTRACE/CAP_KILL; files come as fds from the Gofer.
+    public static let keptCapabilities: UInt64 = 0
+
+    /// Compiled once at start-up, before the first task exists (compiling allocates and uses
+    /// memfd_create/lseek, which stay allowed, but a failure should end the sandbox early).
+    nonisolated(unsafe) static var program: [UInt8] = []
+
+    public static func prepare() throws(Errno) {
+        program = try filter.compile()
+    }
+
+    /// SentryConfig.lockdown: drop every capability and the bounding set, then load the filter.
+    public static func lockdown() -> Errno? {
+        do throws(Errno) {
+            if program.isEmpty { try prepare() }
+            try Capability.restrict(to: keptCapabilities)
+            try HostFilter.load(program, who: "sentry")
+        } catch { return error }
+        return nil
+    }
+}

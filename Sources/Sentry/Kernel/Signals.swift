@@ -1,0 +1,147 @@
+import CHusk
+import Glibc
+import LinuxABI
+import Platform
+import SystemPackage
+
+/// Signal routing. The Sentry is the only source of asynchronous signals inside the sandbox
+/// (kill, tgkill, timers, SIGPIPE) besides the host kernel's SIGCHLD, so it knows when a task
+/// parked in a served syscall must be woken: it sends the signal with tgkill, then completes the
+/// parked call (EINTR, or a restart), and the host runs the handler on the way out.
+enum SignalDefault {
+    case terminate, ignore, stop, `continue`
+
+    static func of(_ sig: Int32) -> SignalDefault {
+        switch sig {
+        case Signal.SIGCHLD, Signal.SIGURG, Signal.SIGWINCH: return .ignore
+        case Signal.SIGSTOP, Signal.SIGTSTP, Signal.SIGTTIN, Signal.SIGTTOU: return .stop
+        case Signal.SIGCONT: return .continue
+        default: return .terminate
+        }
+    }
+}
+
+extension Kernel {
+    /// Syscalls Linux never restarts after a handler ran (they return EINTR even under
+    /// SA_RESTART), because their timeouts or masks would be wrong on a restart.
+    static let neverRestartedAfterHandler: Set<Int> = [
+        SyscallNumber.poll, SyscallNumber.ppoll, SyscallNumber.select, SyscallNumber.pselect6,
+        SyscallNumber.epoll_wait, SyscallNumber.epoll_pwait, SyscallNumber.epoll_pwait2,
+        SyscallNumber.rt_sigtimedwait, SyscallNumber.pause, SyscallNumber.rt_sigsuspend,
+        SyscallNumber.nanosleep, SyscallNumber.clock_nanosleep, SyscallNumber.semtimedop,
+        SyscallNumber.msgrcv, SyscallNumber.msgsnd, SyscallNumber.io_getevents,
+    ]
+
+    /// Sends a thread-directed signal and wakes the thread if it is parked.
+    public func sendSignal(_ sig: Int32, to task: Task) throws(Errno) {
+        try platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: sig)
+        signalPending(sig, on: task)
+    }
+
+    /// Sends a process-directed signal to the thread Linux would pick: one that does not block
+    /// it, preferring a parked one (which needs waking) and then the leader.
+    public func sendSignal(_ sig: Int32, toGroup group: ThreadGroup) throws(Errno) {
+        guard !group.threads.isEmpty else { throw .noSuchProcess }
+        let open = group.threads.filter { !blocks($0, sig) }
+        let target = open.first { $0.parked != nil } ?? open.first { $0.hostTID == group.hostTGID } ?? open.first ?? group.threads[0]
+        try sendSignal(sig, to: target)
+    }
+
+    /// Queues a signal with a siginfo the program supplied (si_code < 0, checked by the caller).
+    func queueSignal(_ sig: Int32, info: SigInfo, to task: Task) throws(Errno) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
+        defer { buffer.deallocate() }
+        info.encode(into: buffer)
+        let r = chusk_syscall6(Int(SyscallNumber.rt_tgsigqueueinfo), Int(task.group.hostTGID), Int(task.hostTID), Int(sig),
+                               Int(bitPattern: buffer.baseAddress), 0, 0)
+        if r < 0 { throw Errno(rawValue: Int32(-r)) }
+        signalPending(sig, on: task)
+    }
+
+    /// A signal is pending on `task` (sent by us or by the host kernel): if the task sits in a
+    /// served call, finish that call the way Linux does for this signal and disposition.
+    func signalPending(_ sig: Int32, on task: Task) {
+        guard let parked = task.parked else { return }
+        let action = task.group.signalActions[Int(sig)]
+        let hasHandler = action.handler > 1
+        let ignored = action.handler == 1 || (action.handler == 0 && (SignalDefault.of(sig) == .ignore || SignalDefault.of(sig) == .continue))
+        if ignored && sig != Signal.SIGKILL { return }
+        parked.waiter.cancel()
+        task.parked = nil
+        let nr = parked.args.number
+        let restart: Bool
+        if hasHandler {
+            restart = action.flags & SigactionFlags.SA_RESTART != 0 && !Kernel.neverRestartedAfterHandler.contains(nr)
+        } else {
+            // No handler: the task stops (and later continues) or dies; a stop resumes the call.
+            restart = SignalDefault.of(sig) == .stop && nr != SyscallNumber.pause && nr != SyscallNumber.rt_sigsuspend
+        }
+        strace?.exit(task, parked.args, restart ? -512 : Errno.interrupted.syscallResult)
+        do {
+            try platform.complete(task.hostTID, restart ? .restart : .skip(Errno.interrupted.syscallResult))
+        } catch {}
+    }
+
+    /// Whether the thread blocks `sig`, from the host's view of its mask (rt_sigprocmask runs natively).
+    func blocks(_ task: Task, _ sig: Int32) -> Bool {
+        guard sig != Signal.SIGKILL && sig != Signal.SIGSTOP,
+              let mask = HostProc.hexField(task.hostTID, "SigBlk:") else { return false }
+        return mask & (UInt64(1) << UInt64(sig - 1)) != 0
+    }
+
+    /// The process group of a thread group, in the program's pid numbers.
+    func processGroup(of group: ThreadGroup) -> Int32? {
+        guard let hostPGID = HostProc.statField(group.hostTGID, 5) else { return nil }
+        return threadGroups[HostTID(hostPGID)]?.pid ?? (hostPGID == Int64(group.hostTGID) ? group.pid : nil)
+    }
+
+    /// Linux's kill permission: root, or a matching real/effective uid against the target's
+    /// real/saved uid (SIGCONT also within a session, which the sandbox approximates by uid).
+    func mayKill(_ sender: Task, _ target: ThreadGroup) -> Bool {
+        let s = sender.creds
+        if s.has(Capability.kill) { return true }
+        guard let t = target.threads.first?.creds else { return false }
+        return s.euid == t.uid || s.euid == t.suid || s.uid == t.uid || s.uid == t.suid
+    }
+}
+
+/// Reads what the host's procfs (of the Sentry's own PID namespace) knows about a task.
+enum HostProc {
+    static func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        return n > 0 ? Array(buf[0..<n]) : nil
+    }
+
+    /// A hex field of /proc/TID/status, e.g. "SigBlk:".
+    static func hexField(_ tid: HostTID, _ name: String) -> UInt64? {
+        guard let bytes = read("/proc/\(tid)/status") else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix(name) {
+            return UInt64(line.dropFirst(name.count).trimmingWhitespace(), radix: 16)
+        }
+        return nil
+    }
+
+    /// The Nth (1-based) field of /proc/TID/stat, counted after the parenthesised comm.
+    static func statField(_ tid: HostTID, _ n: Int) -> Int64? {
+        guard let bytes = read("/proc/\(tid)/stat"), let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let rest = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        // Field 3 (state) is rest[0].
+        let i = n - 3
+        guard i >= 0 && i < rest.count else { return nil }
+        return Int64(String(decoding: rest[rest.startIndex + i], as: UTF8.self))
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> Substring {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\n" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,59 @@
+// Escape suite, confinement of the parts: read from the host's /proc while a sandbox runs.
+// Each check says what held.
+import Foundation
+import Glibc
+import Testing
+
+/// "Key:\tvalue" fields of /proc/PID/status.
+func procStatus(_ pid: pid_t) -> [String: String] {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return [:] }
+    var out: [String: String] = [:]
+    for line in text.split(separator: "\n") {
+        guard let colon = line.firstIndex(of: ":") else { continue }
+        out[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+    return out
+}
+
+func hostFDs(_ pid: pid_t) -> [Int] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).compactMap { Int($0) }.sorted()
+}
+
+@Suite("Escape: confinement of the Sentry, the Gofer and the tasks", .serialized)
+struct EscapeConfinementTests {
+    @Test("Sentry: no capabilities, empty bounding set, NO_NEW_PRIVS, seccomp filter; Gofer: CAP_DAC_READ_SEARCH only, filter; task: no capability, NO_NEW_PRIVS, filter, host fds 1000/1001 only")
+    func partsAreConfined() throws {
+        let husk = try Spawned([try Husk.require(), "run", "--", "/bin/sleep", "2"], env: Husk.defaultEnvironment)
+        var sentry: pid_t = 0, gofer: pid_t = 0, task: pid_t = 0
+        var s: [String: String] = [:], g: [String: String] = [:], t: [String: String] = [:]
+        var taskFDs: [Int] = []
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let table = ProcessTable()
+            sentry = table.role("sentry", below: husk.pid).first ?? 0
+            gofer = table.role("gofer", below: husk.pid).first ?? 0
+            task = sentry > 0 ? (table.descendants(of: sentry).first ?? 0) : 0
+            if sentry > 0 && gofer > 0 && task > 0 {
+                s = procStatus(sentry); g = procStatus(gofer); t = procStatus(task); taskFDs = hostFDs(task)
+                // The Sentry locks down once the first task exists: wait for it.
+                if s["Seccomp"] == "2" && t["Seccomp"] == "2" { break }
+            }
+            usleep(20_000)
+        }
+        let result = husk.wait(timeout: 30)
+        #expect(result.status == 0, "\(result)")
+        #expect(sentry > 0 && gofer > 0 && task > 0, "found the Sentry, the Gofer and the task")
+        let zero = "0000000000000000"
+        for key in ["CapEff", "CapPrm", "CapInh", "CapBnd", "CapAmb"] {
+            #expect(s[key] == zero, "Sentry \(key) = \(s[key] ?? "?")")
+            #expect(t[key] == zero, "task \(key) = \(t[key] ?? "?")")
+        }
+        #expect(g["CapEff"] == "0000000000000004" && g["CapBnd"] == "0000000000000004",
+                "Gofer keeps CAP_DAC_READ_SEARCH only: eff \(g["CapEff"] ?? "?") bnd \(g["CapBnd"] ?? "?")")
+        for (name, st) in [("Sentry", s), ("Gofer", g), ("task", t)] {
+            #expect(st["NoNewPrivs"] == "1", "\(name) NoNewPrivs")
+            #expect(st["Seccomp"] == "2", "\(name) runs under a seccomp filter")
+        }
+        #expect(taskFDs == [1000, 1001], "the task's host fd table holds only what the Sentry put there: \(taskFDs)")
+    }
+}
