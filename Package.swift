@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "LinuxABI", "CHusk"]),
         .testTarget(name: "SentryTests", dependencies: ["Sentry", "GoferProtocol", "Gofer", "LinuxABI", "Platform"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        .testTarget(name: "IntegrationTests", dependencies: [], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

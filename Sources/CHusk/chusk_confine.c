@@ -145,8 +145,8 @@ long chusk_confine_probe(const void *program, int count, const char *who, long n
             r = syscall(nr, a0, a1, a2, 0, 0, 0);
             if (r < 0) r = -errno;
         } else r = 100000 + r;
-        (void)!write(p[1], &r, sizeof r);
-        syscall(SYS_exit_group, 0);
+        (void)!write(p[1], &r, sizeof r);   // may itself be filtered: the exit status says it too
+        syscall(SYS_exit_group, r >= 0 ? 200 : (int)(-r & 0xff));
     }
     close(p[1]);
     long out = 0;
@@ -155,6 +155,10 @@ long chusk_confine_probe(const void *program, int count, const char *who, long n
     close(p[0]);
     int st = 0;
     while (waitpid((pid_t)pid, &st, 0) < 0 && errno == EINTR) {}
-    if (n != (ssize_t)sizeof out) return WIFSIGNALED(st) ? 4096 + WTERMSIG(st) : 4096;
+    if (n != (ssize_t)sizeof out) {
+        if (WIFSIGNALED(st)) return 4096 + WTERMSIG(st);
+        int code = WEXITSTATUS(st);
+        return code == 200 ? 0x7fffffff : -code;
+    }
     return out;
 }

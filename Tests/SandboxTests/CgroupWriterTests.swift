@@ -10,7 +10,10 @@ struct FakeCgroupTree {
         guard let p = mkdtemp(&template) else { throw HuskError("mkdtemp failed") }
         root = String(cString: p)
     }
-    func file(_ rel: String, _ text: String = "") throws { try HostFS.create(root + "/" + rel, text) }
+    func file(_ rel: String, _ text: String = "") throws {
+        if let slash = rel.lastIndex(of: "/") { try HostFS.mkdirIfMissing(root + "/" + rel[..<slash]) }
+        try HostFS.create(root + "/" + rel, text)
+    }
     func read(_ rel: String) -> String? { try? HostFS.read(root + "/" + rel) }
     func remove() { _ = system("rm -rf '\(root)'") }
 }
@@ -83,5 +86,26 @@ struct CgroupWriterTests {
         #expect(CgroupSet.killAndRemove([b.sandboxDirectory], timeoutMillis: 100))
         #expect(!HostFS.exists(a.huskDirectory))            // empty now: removed
         #expect(HostFS.exists(t.root))
+    }
+}
+
+@Suite("limit report")
+struct LimitReportTests {
+    @Test("OOM kills (v1 oom_control, v2 memory.events) and pids.events max, one line each")
+    func lines() throws {
+        let t = try FakeCgroupTree()
+        defer { t.remove() }
+        try t.file("mem/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
+        try t.file("mem/memory.limit_in_bytes", "67108864\n")
+        try t.file("pids/pids.events", "max 5\n")
+        try t.file("pids/pids.max", "64\n")
+        let l = LimitReport.lines(directories: [t.root + "/mem", t.root + "/pids"])
+        #expect(l == ["memory limit of 64 MiB reached: the kernel killed 2 processes of the sandbox (OOM)",
+                      "pids limit of 64 reached: 5 forks or clones failed with EAGAIN"])
+        try t.file("v2/memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
+        try t.file("v2/memory.max", "max\n")
+        #expect(LimitReport.lines(directories: [t.root + "/v2"]) == ["memory limit reached: the kernel killed 1 process of the sandbox (OOM)"])
+        try t.file("quiet/pids.events", "max 0\n")
+        #expect(LimitReport.lines(directories: [t.root + "/quiet"]).isEmpty)
     }
 }

@@ -29,7 +29,8 @@ int chusk_confine_seccomp_mode(void);
 
 /// For tests: forks a child that installs the SIGSYS logger (naming `who`), loads the program,
 /// makes syscall(nr, a0, a1, a2) and exits. Returns the call's result in the child (-errno on
-/// failure), or -ECHILD style codes above 4095 if the child died (4096 + signal number).
+/// failure); when the filter keeps the child from writing it back, 0x7fffffff for success or
+/// -errno from its exit status; 4096 + signal number if the child was killed.
 long chusk_confine_probe(const void *program, int count, const char *who, long nr, long a0, long a1, long a2);
 
 #endif

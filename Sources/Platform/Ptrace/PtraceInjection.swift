@@ -91,11 +91,28 @@ extension PtracePlatform {
         try ptraceResume(tid, CHUSK_PTRACE_SYSCALL)
         while true {
             var status: Int32 = 0
-            let r = chusk_waitpid(waitTID, &status, Int32(CHUSK_WALL))
+            // An exec kills the other threads of the group, and each stops at its exit event
+            // until its tracer lets it go: so during an exec, wait for everyone, let exiting
+            // threads go, and queue what other tasks report for the kernel's loop.
+            let r = chusk_waitpid(exec ? -1 : waitTID, &status, Int32(CHUSK_WALL))
             if r < 0 {
                 // A non-leader's exec takes the leader's tid: look for it there.
                 if r == -Int(ECHILD), exec, let g = tgid, waitTID != g { waitTID = g; continue }
                 throw Errno(rawValue: Int32(-r))
+            }
+            if exec && HostTID(truncatingIfNeeded: r) != waitTID {
+                let other = HostTID(truncatingIfNeeded: r)
+                let isExecOfGroup = other == tgid && WaitStatus.stopped(status) && WaitStatus.event(status) == Int32(CHUSK_PTRACE_EVENT_EXEC)
+                if isExecOfGroup {
+                    waitTID = other          // the exec'ing thread, now under the leader's tid
+                } else {
+                    handleStatus(other, status)
+                    if WaitStatus.stopped(status) && WaitStatus.event(status) == Int32(CHUSK_PTRACE_EVENT_EXIT) {
+                        try? ptraceResume(other, CHUSK_PTRACE_CONT)
+                        if tasks[other] != nil { tasks[other]!.stop = .running }
+                    }
+                    continue
+                }
             }
             if !WaitStatus.stopped(status) {
                 handleStatus(waitTID, status)      // queues .exited

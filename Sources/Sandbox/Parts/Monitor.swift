@@ -32,6 +32,8 @@ public func monitorMain(_ args: MonitorArguments) -> Int32 {
 func endSandbox(sentryPidFD: Int32, goferPidFD: Int32, cgroups: [String]) {
     if sentryPidFD >= 0 { _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL) }
     if goferPidFD >= 0 { _ = chusk_pidfd_send_signal(goferPidFD, SIGKILL) }
+    // Before the counters go with the directories: tell what the limits did.
+    for line in LimitReport.lines(directories: cgroups) { huskWarn(line) }
     if !CgroupSet.killAndRemove(cgroups) {
         huskWarn("monitor: could not remove every cgroup of the sandbox: \(cgroups.joined(separator: " "))")
     }

@@ -1,0 +1,103 @@
+// The escape suite: a hostile program (Fixtures/escape.c, compiled at test time into
+// /usr/local/libexec/husk-escape, which the default root view shows) tries to get out; every
+// case prints "held <case>: <what happened>". The host side is checked here too.
+import Foundation
+import Glibc
+import Testing
+
+enum EscapeFixture {
+    static let dir = "/usr/local/libexec/husk-escape"
+    static let binary = dir + "/escape"
+    /// Compiles the fixture once per test process.
+    static let built: Result<String, SpawnError> = {
+        let source = Husk.packageRoot + "/Tests/IntegrationTests/Fixtures/escape.c"
+        _ = mkdir(dir, 0o755)
+        guard let r = try? run(["/usr/bin/gcc", "-O1", "-Wall", "-pthread", "-o", binary + ".new", source]), r.status == 0 else {
+            return .failure(SpawnError(description: "gcc escape.c failed (needs gcc and root for \(dir))"))
+        }
+        guard rename(binary + ".new", binary) == 0 else { return .failure(SpawnError(description: "install \(binary)")) }
+        return .success(binary)
+    }()
+    static func require() throws -> String { try built.get() }
+}
+
+/// A host TCP listener on 127.0.0.1 (an ephemeral port).
+struct HostListener {
+    let fd: Int32
+    let port: Int
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &a) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { s in
+                bind(fd, s, len) == 0 && listen(fd, 4) == 0 && getsockname(fd, s, &len) == 0
+            }
+        }
+        guard ok else { throw SpawnError(description: "host listener: \(String(cString: strerror(errno)))") }
+        port = Int(UInt16(bigEndian: a.sin_port))
+    }
+    func close() { _ = Glibc.close(fd) }
+}
+
+@Suite("Escape suite", .serialized)
+struct EscapeSuiteTests {
+    @Test("a hostile program: host files, secrets, /proc, signals, ptrace, network, forbidden syscalls, fds, path race, devices, chroot")
+    func hostileProgram() throws {
+        let escape = try EscapeFixture.require()
+        let marker = "husk-escape-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        let sleeper = try Spawned(["/bin/bash", "-c", "exec -a \(marker)-sleeper /bin/sleep 60"], env: Husk.defaultEnvironment)
+        defer { kill(sleeper.pid, SIGKILL); _ = sleeper.wait(timeout: 5) }
+        let listener = try HostListener()
+        defer { listener.close() }
+        let hostFile = "/\(marker)-hostfile"
+        FileManager.default.createFile(atPath: hostFile, contents: Data("secret".utf8))
+        defer { unlink(hostFile) }
+        usleep(100_000)   // the sleeper has exec'd
+
+        let r = try Husk.run([escape, "all", String(sleeper.pid), String(listener.port), marker], timeout: 120)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        for c in ["write-root", "write-dotdot-symlink", "secrets", "proc", "ptrace", "network", "forbidden", "fds",
+                  "race", "devices", "signals", "chroot"] {
+            let line = lines.first { $0.hasPrefix("held \(c):") || $0.hasPrefix("BROKEN \(c):") }
+            #expect(line?.hasPrefix("held ") == true, "\(c): \(line ?? "no report")\n\(r)")
+        }
+        #expect(!lines.contains { $0.hasPrefix("BROKEN") }, "\(r)")
+        #expect(lines.last == "0 broken" && r.status == 0, "\(r)")
+        // The host side of what held.
+        for suffix in ["root", "dotdot", "symlink"] {
+            #expect(access("/etc/\(marker)-\(suffix)", F_OK) != 0, "no host file /etc/\(marker)-\(suffix)")
+            unlink("/etc/\(marker)-\(suffix)")
+        }
+        #expect(kill(sleeper.pid, 0) == 0, "the host process survived kill(pid) and kill(-1)")
+        #expect(!r.stderr.contains("refused by its seccomp filter"), "no part of husk hit its own filter:\n\(r.stderr)")
+    }
+
+    @Test("fork bomb under --pids 64: fork fails, the host stays responsive, one-line report")
+    func forkBomb() throws {
+        let escape = try EscapeFixture.require()
+        let start = Date()
+        let r = try Husk.run([escape, "forkbomb"], options: ["--pids", "64"], timeout: 60)
+        let took = Date().timeIntervalSince(start)
+        #expect(r.stdout.contains("held forkbomb: fork failed after"), "\(r)")
+        #expect(r.status == 0, "\(r)")
+        let report = r.stderr.split(separator: "\n").filter { $0.hasPrefix("husk: pids limit of 64 reached") }
+        #expect(report.count == 1, "one line on the pids limit:\n\(r.stderr)")
+        let probe = Date()
+        _ = try run(["/bin/true"], timeout: 10)
+        #expect(Date().timeIntervalSince(probe) < 2 && took < 30, "host responsive: bomb \(took) s")
+    }
+
+    @Test("touching 512 MiB under --memory 64m: killed (137), OOM told in one line")
+    func memoryBomb() throws {
+        let escape = try EscapeFixture.require()
+        let r = try Husk.run([escape, "memory", "512"], options: ["--memory", "64m"], timeout: 60)
+        #expect(r.status == 137, "SIGKILL by the OOM killer: \(r)")
+        #expect(!r.stdout.contains("BROKEN"), "\(r)")
+        let report = r.stderr.split(separator: "\n").filter { $0.hasPrefix("husk: memory limit of 64 MiB reached") }
+        #expect(report.count == 1, "one line on the OOM kill:\n\(r.stderr)")
+    }
+}

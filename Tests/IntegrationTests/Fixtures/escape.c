@@ -1,0 +1,311 @@
+// The escape suite's program, run inside `husk run`. Each case prints one line:
+//   "held <case>: <what happened>"   or   "BROKEN <case>: <what happened>"
+// Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <unistd.h>
+
+static int broken;
+#define HELD(c, ...) do { printf("held %s: ", c); printf(__VA_ARGS__); printf("\n"); } while (0)
+#define BROKE(c, ...) do { broken++; printf("BROKEN %s: ", c); printf(__VA_ARGS__); printf("\n"); } while (0)
+
+static void write_host(const char *marker) {
+    // The default root: writes land in the sandbox's overlay (or fail), never on the host.
+    char path[256];
+    snprintf(path, sizeof path, "/etc/%s-root", marker);
+    int fd = open(path, O_CREAT | O_WRONLY, 0644);
+    if (fd >= 0) { (void)!write(fd, "x", 1); close(fd); }
+    HELD("write-root", "open(%s, O_CREAT) = %s (the test checks the host has no such file)", path, fd >= 0 ? "ok" : strerror(errno));
+    // Through .. and a symlink.
+    snprintf(path, sizeof path, "/tmp/../../../../etc/%s-dotdot", marker);
+    fd = open(path, O_CREAT | O_WRONLY, 0644);
+    if (fd >= 0) close(fd);
+    symlink("/etc", "/tmp/escape-link");
+    snprintf(path, sizeof path, "/tmp/escape-link/%s-symlink", marker);
+    int fd2 = open(path, O_CREAT | O_WRONLY, 0644);
+    if (fd2 >= 0) close(fd2);
+    HELD("write-dotdot-symlink", "via .. %s, via symlink %s (the test checks the host)", fd >= 0 ? "ok" : strerror(errno), fd2 >= 0 ? "ok" : strerror(errno));
+}
+
+static void secrets(const char *marker) {
+    const char *paths[] = { "/etc/shadow", "/etc/gshadow", "/root/.ssh", "/root", "/home", "/var/lib", "/sys/firmware", "/boot", NULL };
+    int seen = 0;
+    for (int i = 0; paths[i]; i++) {
+        int fd = open(paths[i], O_RDONLY);
+        if (fd >= 0) {
+            struct stat st;
+            fstat(fd, &st);
+            // /root and /home may exist as the sandbox's own empty tmpfs; only a non-empty one is the host's.
+            int host = 1;
+            if (S_ISDIR(st.st_mode)) {
+                DIR *d = fdopendir(fd);
+                host = 0;
+                struct dirent *e;
+                while (d && (e = readdir(d))) if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) host = 1;
+                if (d) closedir(d); else close(fd);
+            } else close(fd);
+            if (host) { BROKE("secrets", "%s readable", paths[i]); seen++; }
+        }
+    }
+    char path[256];
+    snprintf(path, sizeof path, "/%s-hostfile", marker);
+    if (access(path, F_OK) == 0) { BROKE("secrets", "host file %s visible", path); seen++; }
+    if (!seen) HELD("secrets", "shadow, /root, /home, /var/lib, /boot and the host's %s are absent or empty", path);
+}
+
+static void proc_views(const char *marker, pid_t hostpid) {
+    // The host's sleeper runs as "<marker>-sleeper"; built here so that our own argv lacks it.
+    char wanted[200];
+    snprintf(wanted, sizeof wanted, "%s-%s", marker, "sleeper");
+    DIR *d = opendir("/proc");
+    int found = 0, n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        n++;
+        char p[300], buf[512];
+        snprintf(p, sizeof p, "/proc/%s/cmdline", e->d_name);
+        int fd = open(p, O_RDONLY);
+        if (fd < 0) continue;
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k > 0) { buf[k] = 0; for (ssize_t i = 0; i < k; i++) if (!buf[i]) buf[i] = ' '; if (strstr(buf, wanted)) found++; }
+    }
+    if (d) closedir(d);
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/root/etc", (int)hostpid);
+    if (found) BROKE("proc", "a host process is listed in /proc");
+    else HELD("proc", "%d pids listed, none is a host process; /proc/%d/root: %s", n, (int)hostpid, access(p, F_OK) == 0 ? "exists (a sandbox pid)" : strerror(errno));
+}
+
+static void signals(pid_t hostpid) {
+    int r1 = kill(hostpid, SIGKILL);
+    int e1 = errno;
+    pid_t c = fork();
+    if (c == 0) { kill(-1, SIGKILL); _exit(0); }
+    int st;
+    waitpid(c, &st, 0);
+    HELD("signals", "kill(host pid %d) = %s; kill(-1, SIGKILL) ran in a child (the test checks the host process lives)", (int)hostpid, r1 == 0 ? "0" : strerror(e1));
+}
+
+static void ptraces(pid_t hostpid) {
+    long a = ptrace(PTRACE_TRACEME, 0, 0, 0);
+    int ea = errno;
+    long b = ptrace(PTRACE_ATTACH, hostpid, 0, 0);
+    int eb = errno;
+    pid_t c = fork();
+    if (c == 0) { pause(); _exit(0); }
+    long d = ptrace(PTRACE_ATTACH, c, 0, 0);
+    int ed = errno;
+    kill(c, SIGKILL);
+    waitpid(c, NULL, 0);
+    if (a == 0 || b == 0 || d == 0) BROKE("ptrace", "TRACEME %ld, ATTACH host %ld, ATTACH child %ld", a, b, d);
+    else HELD("ptrace", "TRACEME: %s, ATTACH host pid: %s, ATTACH own child: %s", strerror(ea), strerror(eb), strerror(ed));
+}
+
+static void network(int port) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0) { HELD("network", "socket(AF_INET): %s", strerror(errno)); return; }
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int r = connect(s, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    close(s);
+    if (r == 0) BROKE("network", "connected to the host's 127.0.0.1:%d", port);
+    else HELD("network", "connect 127.0.0.1:%d: %s", port, strerror(e));
+}
+
+static void forbidden(void) {
+    struct { const char *name; long nr; long a0, a1, a2; } calls[] = {
+        { "init_module", SYS_init_module, 0, 0, 0 },
+        { "finit_module", SYS_finit_module, 0, 0, 0 },
+        { "kexec_load", SYS_kexec_load, 0, 0, 0 },
+        { "reboot", SYS_reboot, 0xfee1dead, 672274793, 0x4321fedc /* POWER_OFF */ },
+        { "mount", SYS_mount, (long)"/dev/sda", (long)"/mnt", (long)"ext4" },
+        { "mount-proc", SYS_mount, (long)"proc", (long)"/tmp", (long)"proc" },
+        { "bpf", SYS_bpf, 0, 0, 0 },
+        { "perf_event_open", SYS_perf_event_open, 0, 0, -1 },
+        { "io_uring_setup", SYS_io_uring_setup, 8, 0, 0 },
+        { "userfaultfd", SYS_userfaultfd, 0, 0, 0 },
+        { "keyctl", SYS_keyctl, 0 /* GET_KEYRING_ID */, -3, 0 },
+        { "add_key", SYS_add_key, (long)"user", (long)"k", (long)"v" },
+        { "open_by_handle_at", SYS_open_by_handle_at, AT_FDCWD, 0, 0 },
+        { "unshare-user", SYS_unshare, CLONE_NEWUSER, 0, 0 },
+        { "unshare-ns", SYS_unshare, CLONE_NEWNS | CLONE_NEWNET, 0, 0 },
+        { "setns", SYS_setns, 0, 0, 0 },
+        { "pivot_root", SYS_pivot_root, (long)"/tmp", (long)"/tmp", 0 },
+        { "swapon", SYS_swapon, (long)"/tmp/x", 0, 0 },
+        { "iopl", SYS_iopl, 3, 0, 0 },
+        { "ioperm", SYS_ioperm, 0, 1024, 1 },
+        { "settimeofday", SYS_settimeofday, 0, 0, 0 },
+        { "syslog", SYS_syslog, 3, 0, 0 },
+        { "acct", SYS_acct, (long)"/tmp/acct", 0, 0 },
+        { "quotactl", SYS_quotactl, 0, 0, 0 },
+        { "lookup_dcookie", SYS_lookup_dcookie, 0, 0, 0 },
+        { "fanotify_init", SYS_fanotify_init, 0, 0, 0 },
+        { "name_to_handle_at", SYS_name_to_handle_at, AT_FDCWD, (long)"/", 0 },
+    };
+    char ok[4096] = "";
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        errno = 0;
+        long r = syscall(calls[i].nr, calls[i].a0, calls[i].a1, calls[i].a2, 0, 0, 0);
+        if (r >= 0 && !(calls[i].nr == SYS_syslog)) {
+            BROKE("forbidden", "%s returned %ld", calls[i].name, r);
+        } else if (r >= 0) {
+            BROKE("forbidden", "%s (read the host's kernel log) returned %ld", calls[i].name, r);
+        } else {
+            char one[96];
+            snprintf(one, sizeof one, "%s%s=%s", ok[0] ? ", " : "", calls[i].name, strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+            strncat(ok, one, sizeof ok - strlen(ok) - 1);
+        }
+    }
+    HELD("forbidden", "%s", ok);
+}
+
+static void fds(void) {
+    int open_fds = 0, first = -1;
+    for (int fd = 3; fd < 1024; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) { open_fds++; if (first < 0) first = fd; }
+    }
+    if (open_fds) BROKE("fds", "%d of the fds 3..1023 are open (first %d)", open_fds, first);
+    else HELD("fds", "fcntl(F_GETFD) is EBADF for every fd 3..1023 (the task's host 1000/1001 are not reachable)");
+}
+
+static char racy[64];
+static volatile int racing = 1;
+static void *flipper(void *arg) {
+    (void)arg;
+    // Byte by byte, with pauses: opens see either name or a torn mix of both.
+    const char *names[2] = { "/tmp/race-a", "/etc/shadow" };
+    for (unsigned k = 0; racing; k++) {
+        const char *n = names[k & 1];
+        for (int i = 0; i < 12; i++) ((volatile char *)racy)[i] = n[i];
+        for (volatile int spin = 0; spin < 2000; spin++) {}
+    }
+    return NULL;
+}
+static void race(void) {
+    int fd = open("/tmp/race-a", O_CREAT | O_WRONLY, 0644);
+    (void)!write(fd, "A", 1);
+    close(fd);
+    memcpy(racy, "/tmp/race-a", 12);
+    pthread_t t;
+    pthread_create(&t, NULL, flipper, NULL);
+    int a = 0, other = 0, failed = 0;
+    for (int i = 0; i < 2000; i++) {
+        fd = open(racy, O_RDONLY);
+        if (fd < 0) { failed++; continue; }
+        char c = 0;
+        (void)!read(fd, &c, 1);
+        close(fd);
+        if (c == 'A') a++; else other++;
+    }
+    racing = 0;
+    pthread_join(t, NULL);
+    if (other) BROKE("race", "%d opens read something other than /tmp/race-a", other);
+    else HELD("race", "2000 opens while a thread rewrote the path: %d got /tmp/race-a, %d failed (ENOENT for the other name), none reached anything else", a, failed);
+}
+
+static void chroot_escape(const char *marker) {
+    mkdir("/tmp/jail", 0755);
+    int r = chroot("/tmp/jail");
+    int e = errno;
+    for (int i = 0; i < 16; i++) (void)!chdir("..");
+    int r2 = chroot(".");
+    char path[256];
+    snprintf(path, sizeof path, "/%s-hostfile", marker);
+    int visible = access(path, F_OK) == 0;
+    int shadow = access("/etc/shadow", F_OK) == 0;
+    if (visible || shadow) BROKE("chroot", "after chroot + chdir(..) x16 + chroot(.): host file %s, shadow %s", visible ? "visible" : "absent", shadow ? "visible" : "absent");
+    else HELD("chroot", "chroot(/tmp/jail) %s, then chdir(..) x16 and chroot(.) %s: still the sandbox's root (host files absent)", r == 0 ? "ok" : strerror(e), r2 == 0 ? "ok" : strerror(errno));
+}
+
+static void devices(void) {
+    const char *paths[] = { "/dev/mem", "/dev/kmem", "/dev/port", "/dev/sda", "/dev/vda", "/dev/nvme0n1", "/dev/xvda", "/dev/kmsg", NULL };
+    int bad = 0;
+    char list[512] = "";
+    for (int i = 0; paths[i]; i++) {
+        int fd = open(paths[i], O_RDONLY);
+        if (fd >= 0) { BROKE("devices", "%s opened", paths[i]); bad++; close(fd); }
+        else { strncat(list, paths[i], sizeof list - strlen(list) - 1); strncat(list, " ", sizeof list - strlen(list) - 1); }
+    }
+    // A block device made by hand must not reach the host's disk.
+    int m = mknod("/tmp/disk", S_IFBLK | 0600, makedev(8, 0));
+    int me = errno;
+    int fd = open("/tmp/disk", O_RDONLY);
+    if (fd >= 0) {
+        char b[512];
+        ssize_t n = read(fd, b, sizeof b);
+        if (n > 0) { BROKE("devices", "mknod b 8 0 read %zd bytes of a host disk", n); bad++; }
+        close(fd);
+    }
+    if (!bad) HELD("devices", "absent: %s; mknod(b 8:0): %s, open: %s", list, m == 0 ? "ok" : strerror(me), fd >= 0 ? "no data" : strerror(errno));
+}
+
+static int forkbomb(void) {
+    // Fork until the pids limit says no; every child waits to be killed with the sandbox.
+    int n = 0, err = 0;
+    for (int i = 0; i < 100000; i++) {
+        pid_t p = fork();
+        if (p == 0) { pause(); _exit(0); }
+        if (p < 0) { err = errno; break; }
+        n++;
+    }
+    printf("held forkbomb: fork failed after %d children: %s\n", n, err ? strerror(err) : "never");
+    fflush(stdout);
+    return err ? 0 : 1;
+}
+
+static int memory(long mib) {
+    // Touch mib MiB, one page at a time; the memory limit ends it with SIGKILL (OOM).
+    long touched = 0;
+    for (long i = 0; i < mib; i++) {
+        char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) { printf("held memory: mmap failed after %ld MiB: %s\n", touched, strerror(errno)); return 0; }
+        for (long o = 0; o < (1 << 20); o += 4096) p[o] = 1;
+        touched++;
+    }
+    printf("BROKEN memory: touched %ld MiB\n", touched);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 2 && !strcmp(argv[1], "forkbomb")) return forkbomb();
+    if (argc >= 3 && !strcmp(argv[1], "memory")) return memory(atol(argv[2]));
+    if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB\n"); return 2; }
+    pid_t hostpid = (pid_t)atoi(argv[2]);
+    int port = atoi(argv[3]);
+    const char *marker = argv[4];
+    write_host(marker);
+    secrets(marker);
+    proc_views(marker, hostpid);
+    ptraces(hostpid);
+    network(port);
+    forbidden();
+    fds();
+    race();
+    devices();
+    signals(hostpid);
+    chroot_escape(marker);   // last: it changes the root
+    printf("%d broken\n", broken);
+    return broken ? 1 : 0;
+}

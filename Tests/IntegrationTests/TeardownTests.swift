@@ -1,0 +1,84 @@
+// Teardown: SIGKILL of husk run mid-run ends every process of the sandbox and removes its
+// cgroups; 20 sandboxes started at once and killed leave nothing behind.
+import Foundation
+import Glibc
+import Testing
+
+/// What a sandbox consists of, read from its monitor's command line (found below husk run).
+struct SandboxParts {
+    var monitor: pid_t = 0, sentry: pid_t = 0, gofer: pid_t = 0, tasks: [pid_t] = []
+    var cgroups: [String] = []
+    var complete: Bool { monitor > 0 && sentry > 0 && gofer > 0 && !tasks.isEmpty && !cgroups.isEmpty }
+
+    static func find(below husk: pid_t, in table: ProcessTable) -> SandboxParts {
+        var p = SandboxParts()
+        guard let m = table.role("monitor", below: husk).first, let argv = table.argv[m] else { return p }
+        p.monitor = m
+        var i = 2
+        while i + 1 < argv.count {
+            switch argv[i] {
+            case "--sentry": p.sentry = pid_t(argv[i + 1]) ?? 0
+            case "--gofer": p.gofer = pid_t(argv[i + 1]) ?? 0
+            case "--cgroup": p.cgroups.append(argv[i + 1])
+            default: break
+            }
+            i += 2
+        }
+        if p.sentry > 0 { p.tasks = table.descendants(of: p.sentry) }
+        return p
+    }
+
+    /// Every pid gone (or a zombie nobody of ours will reap) and every cgroup directory removed.
+    func leftovers() -> [String] {
+        var out: [String] = []
+        for pid in [monitor, sentry, gofer] + tasks where pid > 0 {
+            if let st = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+               let close = st.lastIndex(of: ")"), st[st.index(close, offsetBy: 2)] != "Z" {
+                out.append("process \(pid) lives")
+            }
+        }
+        for d in cgroups where access(d, F_OK) == 0 { out.append("cgroup \(d) remains") }
+        return out
+    }
+}
+
+func waitFor(_ seconds: Double, _ done: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline { if done() { return true }; usleep(20_000) }
+    return done()
+}
+
+@Suite("Teardown", .serialized)
+struct TeardownTests {
+    func start(_ n: Int) throws -> [(Spawned, SandboxParts)] {
+        let husk = try Husk.require()
+        let runs = try (0..<n).map { _ in try Spawned([husk, "run", "--", "/bin/sleep", "60"], env: Husk.defaultEnvironment) }
+        var parts = Array(repeating: SandboxParts(), count: n)
+        _ = waitFor(30) {
+            let table = ProcessTable()
+            for (i, r) in runs.enumerated() where !parts[i].complete { parts[i] = SandboxParts.find(below: r.pid, in: table) }
+            return parts.allSatisfy(\.complete)
+        }
+        return Array(zip(runs, parts))
+    }
+
+    @Test("SIGKILL of husk run mid-run: Sentry, Gofer, tasks and monitor end, cgroups are removed")
+    func killHuskRun() throws {
+        let all = try start(1)
+        let (run, parts) = all[0]
+        #expect(parts.complete, "sandbox seen: \(parts)")
+        kill(run.pid, SIGKILL)
+        _ = run.wait(timeout: 10)
+        #expect(waitFor(10) { parts.leftovers().isEmpty }, "left behind: \(parts.leftovers())")
+    }
+
+    @Test("20 sandboxes started at once and killed leave no process and no cgroup")
+    func twentySandboxes() throws {
+        let all = try start(20)
+        #expect(all.allSatisfy { $0.1.complete }, "all 20 sandboxes seen running")
+        for (run, _) in all { kill(run.pid, SIGKILL) }
+        for (run, _) in all { _ = run.wait(timeout: 10) }
+        let ok = waitFor(20) { all.allSatisfy { $0.1.leftovers().isEmpty } }
+        #expect(ok, "left behind: \(all.flatMap { $0.1.leftovers() })")
+    }
+}
