@@ -131,16 +131,27 @@ public final class EpollFile: FileDescription {
         queue.notify(PollEvents.input | PollEvents.readNormal)
     }
 
-    /// Takes up to `max` ready events: (events, data) pairs in ready-list order.
-    func harvest(max: Int, into out: inout [(UInt32, UInt64)]) {
-        var again: [EpollEntry] = []
-        var budget = ready.count
-        while out.count < max, budget > 0, let e = ready.popFirst() {
-            budget -= 1
-            e.onReadyList = false
+    /// Collects up to `max` ready events, (events, data) in ready-list order, without changing
+    /// anything; returns how many ready-list entries it looked at, for `commitHarvest`.
+    func harvest(max: Int, into out: inout [(UInt32, UInt64)]) -> Int {
+        var scanned = 0
+        for e in ready {
+            if out.count >= max { break }
+            scanned += 1
             let ev = e.currentEvents()
-            if ev == 0 { continue }
-            out.append((ev, e.data))
+            if ev != 0 { out.append((ev, e.data)) }
+        }
+        return scanned
+    }
+
+    /// Applies a harvest whose events reached the task: the scanned entries leave the ready
+    /// list; reported level-triggered ones go back at its tail, one-shot ones are disabled.
+    func commitHarvest(scanned: Int) {
+        var again: [EpollEntry] = []
+        for _ in 0..<scanned {
+            guard let e = ready.popFirst() else { break }
+            e.onReadyList = false
+            if e.currentEvents() == 0 { continue }
             if e.events & Epoll.EPOLLONESHOT != 0 {
                 e.disabled = true
             } else if e.events & Epoll.EPOLLET == 0 {
@@ -165,7 +176,8 @@ public final class EpollFile: FileDescription {
 
     override public func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
     override public func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
-    override public func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
+    /// noop_llseek: the position stays 0.
+    override public func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { 0 }
 
     override public func stat() throws(Errno) -> FileStat { anonInodeStat() }
 

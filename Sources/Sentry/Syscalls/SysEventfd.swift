@@ -45,7 +45,8 @@ final class EventFDFile: FileDescription {
         return 8
     }
 
-    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
+    /// noop_llseek: the position stays 0.
+    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { 0 }
 
     override func stat() throws(Errno) -> FileStat { anonInodeStat() }
 

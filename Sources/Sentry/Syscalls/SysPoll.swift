@@ -339,14 +339,16 @@ private func epollWait(_ task: Task, _ a: SyscallArguments, timeout: UInt64?) ->
     guard let ep = file as? EpollFile else { return .error(.invalidArgument) }
     let (deadline, expired) = task.deadline(timeout)
     var out: [(UInt32, UInt64)] = []
-    ep.harvest(max: Int(maxEvents), into: &out)
+    let scanned = ep.harvest(max: Int(maxEvents), into: &out)
     if !out.isEmpty {
         task.waitSet?.clear()
         let buf = IOScratch.slice(UInt64(out.count * EpollEvent.size))
         for (i, (ev, data)) in out.enumerated() {
             EpollEvent(events: ev, data: data).encode(into: UnsafeMutableRawBufferPointer(rebasing: buf[(i * EpollEvent.size)...]))
         }
+        // A fault leaves the ready list as it was (Linux puts the events back).
         do { try task.copyOut(a[1], UnsafeRawBufferPointer(buf)) } catch { return .error(error) }
+        ep.commitHarvest(scanned: scanned)
         return .ok(out.count)
     }
     if expired {
