@@ -5,7 +5,10 @@
 
 int main(void) {
     pid_t c = fork();
-    if (c == 0) { for (;;) pause(); }
+    /* Its own process group, so that the group is not orphaned (stop signals from the
+     * keyboard set are discarded in orphaned groups, and the sandbox's init has no parent). */
+    if (c == 0) { setpgid(0, 0); for (;;) pause(); }
+    setpgid(c, c);
     int st = 0;
     CHECKN("kill SIGSTOP", kill(c, SIGSTOP));
     FACT("wait4 WUNTRACED returns the child", wait4(c, &st, WUNTRACED, NULL) == c);
