@@ -151,7 +151,9 @@ public protocol Platform: AnyObject {
     /// tid afterwards (a non-leader thread takes the leader's). The task is left stopped and
     /// ready for `injectSyscall`, `writeMemory` and `setEntryRegisters` (the Loader's work).
     /// A vfork parent sharing the old address space is released by the kernel.
-    func execStub(_ tid: HostTID) throws(Errno) -> HostTID
+    /// `argv` is what the host shows as the task's command line (ps on the host): the
+    /// program's own arguments, cut to fit the scratch area.
+    func execStub(_ tid: HostTID, argv: [[UInt8]]) throws(Errno) -> HostTID
 
     /// Facts about the stub image of a stopped task, read at its last exec.
     func stubImage(_ tid: HostTID) throws(Errno) -> StubImage
@@ -161,4 +163,8 @@ public protocol Platform: AnyObject {
 
     /// Sends a signal to a host thread (tgkill from the Sentry).
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
+}
+
+extension Platform {
+    public func execStub(_ tid: HostTID) throws(Errno) -> HostTID { try execStub(tid, argv: []) }
 }

@@ -35,8 +35,10 @@ struct EscapeConfinementTests {
             task = sentry > 0 ? (table.descendants(of: sentry).first ?? 0) : 0
             if sentry > 0 && gofer > 0 && task > 0 {
                 s = procStatus(sentry); g = procStatus(gofer); t = procStatus(task); taskFDs = hostFDs(task)
-                // The Sentry locks down once the first task exists: wait for it.
-                if s["Seccomp"] == "2" && t["Seccomp"] == "2" { break }
+                // The Sentry locks down once the first task exists: wait for it. A file mapping
+                // installs a host fd for a moment (every fd call is served, so the program cannot
+                // reach it): wait for the steady state too.
+                if s["Seccomp"] == "2" && t["Seccomp"] == "2" && taskFDs == [1000, 1001] { break }
             }
             usleep(20_000)
         }

@@ -223,13 +223,31 @@ extension PtracePlatform {
         }
     }
 
-    public func execStub(_ tid: HostTID) throws(Errno) -> HostTID {
+    public func execStub(_ tid: HostTID, argv: [[UInt8]]) throws(Errno) -> HostTID {
         let scratch = try scratchAddress(tid)
-        // argv = ["husk", NULL] @0, envp = [NULL] @16, "" @24, "husk" @32.
-        var block: (UInt64, UInt64, UInt64, UInt64, UInt64) = (scratch + 32, 0, 0, 0, 0x6b737568)
-        try withUnsafeBytes(of: &block) { (p) throws(Errno) in try writeMemory(tid, at: scratch, from: p) }
+        // Layout: envp = [NULL] @0, "" @8, argv pointers @16, then the strings. The argv only
+        // names the program for the host's ps; the Loader builds the real stack.
+        let budget = StubELF.scratchSize - 4096
+        var shown: [[UInt8]] = []
+        var used = 16
+        for a in (argv.isEmpty ? [Array("husk-stub".utf8)] : argv) {
+            let cost = 8 + a.count + 1
+            if used + cost + 8 > budget || shown.count >= 256 { break }
+            shown.append(a); used += cost
+        }
+        var image = [UInt8](repeating: 0, count: 16 + (shown.count + 1) * 8)
+        var strings: [UInt8] = []
+        let stringsBase = scratch + UInt64(image.count)
+        for (i, a) in shown.enumerated() {
+            let ptr = stringsBase + UInt64(strings.count)
+            withUnsafeBytes(of: ptr.littleEndian) { image.replaceSubrange((16 + i * 8)..<(24 + i * 8), with: $0) }
+            strings += a + [0]
+        }
+        image += strings
+        let written: Result<Void, Errno> = image.withUnsafeBytes { p in Result { () throws(Errno) in try writeMemory(tid, at: scratch, from: p) } }
+        try written.get()
         let tgid = HostTID(truncatingIfNeeded: ProcStatus.field(tid, "Tgid:")?.first ?? Int64(tid))
-        let (r, newTID) = try inject(tid, 322 /* execveat */, (UInt64(TaskHostFD.stub), scratch + 24, scratch, scratch + 16, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
+        let (r, newTID) = try inject(tid, 322 /* execveat */, (UInt64(TaskHostFD.stub), scratch + 8, scratch + 16, scratch, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
         if r < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -r)) }
         return newTID
     }

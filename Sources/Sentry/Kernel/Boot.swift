@@ -50,7 +50,8 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     let task: Task
     do {
         let stub = try makeStubMemfd()
-        let tid = try platform.startFirstTask(FirstTaskSpec(argv: ["husk-stub"], envp: [], fixedFDs: [], stubFD: stub))
+        let shown = plan.argv.prefix(64).map { String(decoding: $0.prefix(4096), as: UTF8.self) }
+        let tid = try platform.startFirstTask(FirstTaskSpec(argv: shown, envp: [], fixedFDs: [], stubFD: stub))
         close(stub)
         task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds)
     } catch {

@@ -105,6 +105,10 @@ public final class Task {
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.
     var parked: (args: SyscallArguments, waiter: Waiter)?
+    /// What a blocking syscall keeps across its `.block` retries (WaitSet.swift).
+    var progress = SyscallProgress()
+    /// The task's wait set for calls that wait on several queues or a deadline (poll, select…).
+    var waitSet: WaitSet?
 
     init(kernel: Kernel, hostTID: HostTID, tid: Int32, group: ThreadGroup, fdTable: FDTable, fs: FSContext, creds: Credentials) {
         self.kernel = kernel; self.hostTID = hostTID; self.tid = tid; self.group = group

@@ -177,7 +177,7 @@ extension Kernel {
     /// Replaces the task's image with `plan`: the point of no return of execve.
     func execute(_ task: Task, _ plan: ExecPlan) throws(Errno) {
         strace?.native(task, SyscallArguments(SyscallRegisters(nr: SyscallNumber.execve, args: (0, 0, 0, 0, 0, 0), ip: 0, sp: 0)))
-        let newTID = try platform.execStub(task.hostTID)
+        let newTID = try platform.execStub(task.hostTID, argv: plan.argv)
         if newTID != task.hostTID {
             let old = task.hostTID
             task.rename(hostTID: newTID, tid: task.group.pid)
