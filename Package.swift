@@ -37,6 +37,7 @@ let package = Package(
             "LinuxABI", "CHusk", "Platform", "GoferProtocol",
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         // Namespaces, cgroups, root view, seccomp filters, lifecycle.
         .target(name: "Sandbox", dependencies: [

@@ -1,59 +1,64 @@
 import Glibc
 import SystemPackage
 
-/// /proc, minimal for now: self, the PID directories (exe, cwd, root, fd/, cmdline, comm),
-/// filesystems, mounts. The full procfs comes with its own issue.
+// /proc built from the Sentry's task table and the VFS:
+//   self, thread-self, PID/ and PID/task/TID/ (stat, status, statm, cmdline, comm, environ, exe,
+//   cwd, root, fd/, fdinfo/, maps, mounts, mountinfo, limits, cgroup), cpuinfo, meminfo, stat,
+//   uptime, loadavg, version, filesystems, mounts, sys/kernel/…, sys/vm/overcommit_memory,
+//   sys/fs/pipe-max-size. Only sandbox tasks appear, under the program's pids.
+// What only the host knows (memory use, CPU times, mappings) comes from the host's procfs of the
+// Sentry's own PID namespace (/proc/<host tid>/…), with ids and paths rewritten; see ProcFiles.swift.
+
 public final class ProcRoot: SyntheticInode {
     static let magic: Int64 = 0x9fa0
-    /// The kernel whose tasks the PID directories show; learned from the first walk that
-    /// carries a task (a `Task` knows its kernel), or set by the Kernel at boot.
+    /// The kernel whose tasks the PID directories show; set by the first walk that carries a
+    /// task (see `VFS.walk`), or by the Kernel at boot.
     public weak var kernel: Kernel?
     private var fixed: [(name: [UInt8], inode: Inode)] = []
 
     public init() {
         super.init(mode: FileType.directory | 0o555, dev: SyntheticDev.procfs)
         let dev = SyntheticDev.procfs
-        fixed.append((Array("self".utf8), SyntheticSymlink(dev: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
+        attributes.nlink = 3
+        add("self", SyntheticSymlink(dev: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
             guard let task else { throw .noSuchFileOrDirectory }
             self.kernel = task.kernel
             return Array(String(task.group.pid).utf8)
-        }))
-        fixed.append((Array("thread-self".utf8), SyntheticSymlink(dev: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
+        })
+        add("thread-self", SyntheticSymlink(dev: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
             guard let task else { throw .noSuchFileOrDirectory }
             self.kernel = task.kernel
             return Array("\(task.group.pid)/task/\(task.tid)".utf8)
-        }))
-        fixed.append((Array("filesystems".utf8), GeneratedFile(dev: dev) { _ in
-            Array("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tdevpts\n\text4\nnodev\toverlay\n".utf8)
-        }))
-        fixed.append((Array("mounts".utf8), GeneratedFile(dev: dev) { (task: Task?) -> [UInt8] in
-            guard let vfs = task?.kernel.vfs else { return ProcRoot.mounts }
-            var out = ""
-            for m in vfs.mountTable { out += "\(m.source) \(m.path) \(m.type) \(m.options) 0 0\n" }
-            return Array(out.utf8)
-        }))
+        })
+        add("filesystems", GeneratedFile(dev: dev) { _ in
+            Array("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tdevpts\n\text4\nnodev\toverlay\nnodev\tcgroup2\n".utf8)
+        })
+        add("mounts", SyntheticSymlink(dev: dev, fixed: "self/mounts"))
+        add("cpuinfo", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.cpuinfo(self.kernel, t) })
+        add("meminfo", GeneratedFile(dev: dev) { _ in ProcGlobal.meminfo() })
+        add("stat", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.stat(self.kernel, t) })
+        add("uptime", GeneratedFile(dev: dev) { _ in HostProcFile.read("/proc/uptime") ?? Array("0.00 0.00\n".utf8) })
+        add("loadavg", GeneratedFile(dev: dev) { [unowned self] _ in ProcGlobal.loadavg(self.kernel) })
+        add("version", GeneratedFile(dev: dev) { [unowned self] _ in ProcGlobal.version(self.kernel) })
+        add("sys", ProcSys.make(self))
     }
 
-    static let mounts: [UInt8] = Array("""
-        none / 9p ro,relatime 0 0
-        devtmpfs /dev devtmpfs rw,nosuid 0 0
-        tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0
-        proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
-        tmpfs /tmp tmpfs rw,nosuid,nodev 0 0
-
-        """.utf8)
+    private func add(_ name: String, _ inode: Inode) { fixed.append((Array(name.utf8), inode)) }
 
     public override var readOnly: Bool { false }
 
     func threadGroup(_ pid: Int32) -> ThreadGroup? {
         guard let kernel else { return nil }
-        for t in kernel.tasks.values where t.group.pid == pid { return t.group }
-        return nil
+        return kernel.threadGroups.values.first { $0.pid == pid && !$0.threads.isEmpty }
     }
 
     public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         for e in fixed where e.name == name { return e.inode }
-        if let pid = parsePID(name), let g = threadGroup(pid) { return PidDirectory(g) }
+        if let pid = parsePID(name), let g = threadGroup(pid) { return PidDirectory(g, thread: nil) }
+        // Linux lets a thread's id be looked up at the top level too (not listed).
+        if let tid = parsePID(name), let kernel, let t = kernel.tasks.values.first(where: { $0.tid == tid }) {
+            return PidDirectory(t.group, thread: t)
+        }
         throw .noSuchFileOrDirectory
     }
 
@@ -61,8 +66,8 @@ public final class ProcRoot: SyntheticInode {
         if let task { kernel = task.kernel }
         var out = fixed.map { DirEntry(name: $0.name, ino: (try? $0.inode.stat().ino) ?? 0, type: FileType.direntType((try? $0.inode.stat().mode) ?? 0)) }
         if let kernel {
-            var pids = Set<Int32>()
-            for t in kernel.tasks.values { pids.insert(t.group.pid) }
+            var pids: [Int32] = []
+            for g in kernel.threadGroups.values where !g.threads.isEmpty { pids.append(g.pid) }
             for p in pids.sorted() { out.append(DirEntry(name: Array(String(p).utf8), ino: UInt64(p) << 16, type: 4)) }
         }
         return out
@@ -86,31 +91,130 @@ func parsePID(_ name: [UInt8]) -> Int32? {
     return v
 }
 
-/// /proc/PID: built at each lookup (procfs contents change under the VFS; nothing is cached).
+/// /proc/PID (thread nil: the process, shown through its leader) or /proc/PID/task/TID: built
+/// at each lookup (procfs contents change under the VFS; nothing is cached). Nodes belong to the
+/// process's effective ids, so mode bits keep other users out of environ, fd/ and maps.
 final class PidDirectory: StaticDirectory {
-    init(_ group: ThreadGroup) {
+    init(_ group: ThreadGroup, thread: Task?) {
         let dev = SyntheticDev.procfs
         super.init(dev: dev, magic: ProcRoot.magic, mode: 0o555)
         weak let g = group
-        add("exe", SyntheticSymlink(dev: dev) { (_: Task?) throws(Errno) -> [UInt8] in
-            guard let g, !g.executablePath.isEmpty else { throw .noSuchFileOrDirectory }
-            return g.executablePath
-        })
-        add("cwd", SyntheticSymlink(dev: dev) { (_: Task?) throws(Errno) -> [UInt8] in
-            guard let t = g?.threads.first else { throw .noSuchFileOrDirectory }
-            return VFS.absolutePath(t.fs.cwd)
-        })
-        add("root", SyntheticSymlink(dev: dev) { (_: Task?) throws(Errno) -> [UInt8] in
-            guard let t = g?.threads.first else { throw .noSuchFileOrDirectory }
-            return VFS.absolutePath(t.fs.root)
-        })
-        add("cmdline", GeneratedFile(dev: dev) { _ in
+        weak let th = thread
+        let creds = (thread ?? group.threads.first)?.creds ?? Credentials()
+        /// The task the per-thread files describe: the thread, else the group's leader.
+        let subject: () throws(Errno) -> Task = { () throws(Errno) -> Task in
+            if thread != nil { guard let t = th else { throw .noSuchProcess }; return t }
+            guard let t = g?.threads.first else { throw .noSuchProcess }
+            return t
+        }
+        func own(_ i: SyntheticInode) -> SyntheticInode { i.attributes.uid = creds.euid; i.attributes.gid = creds.egid; return i }
+        attributes.uid = creds.euid; attributes.gid = creds.egid
+        func gen(_ name: String, mode: UInt32 = 0o444, _ f: @escaping (Task?) -> [UInt8]) {
+            add(name, own(GeneratedFile(dev: dev, mode: mode, f)))
+        }
+        func link(_ name: String, _ f: @escaping (Task?) throws(Errno) -> [UInt8]) {
+            add(name, own(SyntheticSymlink(dev: dev, f)))
+        }
+        gen("cgroup") { _ in Array("0::/\n".utf8) }
+        gen("cmdline") { _ in
             var out: [UInt8] = []
             for a in g?.argv ?? [] { out.append(contentsOf: a); out.append(0) }
             return out
-        })
-        add("comm", GeneratedFile(dev: dev) { _ in (g?.name ?? []) + [0x0A] })
-        add("fd", FDDirectory(group))
+        }
+        add("comm", own(ProcCommFile(group)))
+        link("cwd") { (_: Task?) throws(Errno) -> [UInt8] in VFS.absolutePath(try subject().fs.cwd) }
+        gen("environ", mode: 0o400) { _ in
+            var out: [UInt8] = []
+            for e in g?.environ ?? [] { out.append(contentsOf: e); out.append(0) }
+            return out
+        }
+        link("exe") { (_: Task?) throws(Errno) -> [UInt8] in
+            guard let g, !g.executablePath.isEmpty else { throw .noSuchFileOrDirectory }
+            return g.executablePath
+        }
+        add("fd", own(FDDirectory(group)))
+        add("fdinfo", own(FDInfoDirectory(group)))
+        gen("limits") { _ in ProcPid.limits(g) }
+        gen("maps") { reader in (try? ProcPid.maps(subject(), reader: reader)) ?? [] }
+        gen("mountinfo") { reader in ProcPid.mountinfo(reader ?? (try? subject())) }
+        gen("mounts") { reader in ProcPid.mounts(reader ?? (try? subject())) }
+        link("root") { (_: Task?) throws(Errno) -> [UInt8] in VFS.absolutePath(try subject().fs.root) }
+        gen("stat") { reader in (try? ProcPid.stat(subject(), reader: reader, wholeProcess: thread == nil)) ?? [] }
+        gen("statm") { _ in (try? HostProcFile.read("/proc/\(subject().hostTID)/statm")) ?? Array("0 0 0 0 0 0 0\n".utf8) }
+        gen("status") { reader in (try? ProcPid.status(subject(), reader: reader)) ?? [] }
+        if thread == nil { add("task", own(TaskDirectory(group))) }
+    }
+}
+
+/// /proc/PID/comm: the process's name; the process itself (or root) may write it.
+final class ProcCommFile: SyntheticInode {
+    weak var group: ThreadGroup?
+    init(_ group: ThreadGroup) {
+        self.group = group
+        super.init(mode: FileType.regular | 0o644, dev: SyntheticDev.procfs)
+    }
+    override var readOnly: Bool { false }
+    /// O_TRUNC at open is accepted and means nothing (the write replaces the name).
+    override func setAttributes(_ change: AttributeChange) throws(Errno) {
+        if change.mode != nil || change.uid != nil || change.gid != nil { throw .notPermitted }
+    }
+    override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        let name = group?.name ?? []
+        return ProcWritableFile(dentry, flags: request.flags, contents: name + [0x0A]) { [weak self] (writer: Task, bytes: [UInt8]) throws(Errno) in
+            guard let g = self?.group else { throw .noSuchProcess }
+            // Linux: only threads of the same process may set another thread's comm this way.
+            if writer.group !== g { throw .invalidArgument }
+            // Linux keeps what was written, newline included, up to 15 bytes.
+            g.name = Array(bytes.prefix { $0 != 0 }.prefix(15))
+        }
+    }
+}
+
+/// A procfs file that reads a snapshot and hands each write to `store` (comm, hostname).
+final class ProcWritableFile: VFSFile {
+    let contents: [UInt8]
+    let store: (Task, [UInt8]) throws(Errno) -> Void
+    init(_ dentry: Dentry, flags: Int32, contents: [UInt8], store: @escaping (Task, [UInt8]) throws(Errno) -> Void) {
+        self.contents = contents; self.store = store
+        super.init(dentry, flags: flags)
+    }
+    override func pread(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        if !canRead { throw .badFileDescriptor }
+        if offset < 0 { throw .invalidArgument }
+        if offset >= contents.count { return 0 }
+        let n = min(buffer.count, contents.count - Int(offset))
+        contents.withUnsafeBytes { src in buffer.baseAddress!.copyMemory(from: src.baseAddress! + Int(offset), byteCount: n) }
+        return n
+    }
+    override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        if !canWrite { throw .badFileDescriptor }
+        try store(task, Array(buffer))
+        return buffer.count
+    }
+    override func stat() throws(Errno) -> FileStat {
+        var s = try inode.stat()
+        s.size = 0
+        return s
+    }
+}
+
+/// /proc/PID/task: one directory per thread.
+final class TaskDirectory: SyntheticInode {
+    weak var group: ThreadGroup?
+    init(_ group: ThreadGroup) {
+        self.group = group
+        super.init(mode: FileType.directory | 0o555, dev: SyntheticDev.procfs)
+    }
+    override var readOnly: Bool { false }
+    override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
+        guard let tid = parsePID(name), let g = group, let t = g.threads.first(where: { $0.tid == tid }) else { throw .noSuchFileOrDirectory }
+        return PidDirectory(g, thread: t)
+    }
+    override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
+        (group?.threads.map(\.tid).sorted() ?? []).map { DirEntry(name: Array(String($0).utf8), ino: UInt64($0) << 16 | 1, type: 4) }
+    }
+    override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        DirectoryFile(dentry, flags: request.flags)
     }
 }
 
@@ -125,11 +229,44 @@ final class FDDirectory: SyntheticInode {
     override var readOnly: Bool { false }
 
     override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
-        guard let fd = parsePID(name) ?? (name == [0x30] ? 0 : nil), let file = table?[fd]?.file else { throw .noSuchFileOrDirectory }
-        return FDLink(file)
+        guard let fd = parseFD(name), let file = table?[fd]?.file else { throw .noSuchFileOrDirectory }
+        let l = FDLink(file)
+        l.attributes.uid = attributes.uid; l.attributes.gid = attributes.gid
+        return l
     }
     override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
         (table?.openFDs ?? []).map { DirEntry(name: Array(String($0).utf8), ino: UInt64($0) + 0x10000, type: 10) }
+    }
+    override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        DirectoryFile(dentry, flags: request.flags)
+    }
+}
+
+/// An fd number as /proc/PID/fd and fdinfo name it ("0" included).
+func parseFD(_ name: [UInt8]) -> Int32? { name == [0x30] ? 0 : parsePID(name) }
+
+/// /proc/PID/fdinfo: pos, flags, mnt_id, ino of each open fd.
+final class FDInfoDirectory: SyntheticInode {
+    weak var group: ThreadGroup?
+    init(_ group: ThreadGroup) {
+        self.group = group
+        super.init(mode: FileType.directory | 0o500, dev: SyntheticDev.procfs)
+    }
+    var table: FDTable? { group?.threads.first?.fdTable }
+    override var readOnly: Bool { false }
+
+    override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
+        guard let fd = parseFD(name), let entry = table?[fd] else { throw .noSuchFileOrDirectory }
+        let file = entry.file
+        let flags = file.accessMode | file.statusFlags | (entry.closeOnExec ? 0o2000000 : 0)
+        let ino = (try? file.stat().ino) ?? 0
+        let text = "pos:\t\(file.offset)\nflags:\t0\(String(flags, radix: 8))\nmnt_id:\t\(ProcPid.mountID(file.dentry))\nino:\t\(ino)\n"
+        let f = GeneratedFile(dev: SyntheticDev.procfs, mode: 0o444) { _ in Array(text.utf8) }
+        f.attributes.uid = attributes.uid; f.attributes.gid = attributes.gid
+        return f
+    }
+    override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
+        (table?.openFDs ?? []).map { DirEntry(name: Array(String($0).utf8), ino: UInt64($0) + 0x20000, type: 8) }
     }
     override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
         DirectoryFile(dentry, flags: request.flags)

@@ -96,7 +96,7 @@ public final class GeneratedFile: SyntheticInode {
     }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        if request.flags & O_ACCMODE != O_RDONLY { throw .permissionDenied }
+        // Opening for writing passes where permissions allow (root); writes fail with EINVAL.
         return BufferFile(dentry, flags: request.flags, contents: generate(request.task))
     }
     public override var readOnly: Bool { false }
@@ -118,8 +118,12 @@ public final class BufferFile: VFSFile {
         }
         return n
     }
-    public override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int { throw .badFileDescriptor }
-    public override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .badFileDescriptor }
+    public override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        throw canWrite ? .invalidArgument : .badFileDescriptor
+    }
+    public override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        throw canWrite ? .invalidArgument : .badFileDescriptor
+    }
     public override func stat() throws(Errno) -> FileStat {
         var s = try inode.stat()
         s.size = 0  // like procfs

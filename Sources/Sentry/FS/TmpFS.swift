@@ -232,10 +232,25 @@ public final class TmpFile: TmpInode {
         let fd = chusk_vfs_memfd_create("husk-tmpfs", sealable ? 3 : 1)
         if fd < 0 { throw Errno(rawValue: errno) }
         self.fd = fd
+        var host = Glibc.stat()
+        hostIno = fstat(fd, &host) == 0 ? UInt64(host.st_ino) : 0
         super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid)
     }
 
-    deinit { Glibc.close(fd) }
+    deinit {
+        if hostIno != 0 { TmpFile.opened[hostIno] = nil }
+        Glibc.close(fd)
+    }
+
+    /// The host inode of the memfd, and the dentry each file was last opened through: how
+    /// /proc/PID/maps names the memfd mappings of tmpfs files.
+    let hostIno: UInt64
+    final class WeakDentry { weak var dentry: Dentry?; init(_ d: Dentry) { dentry = d } }
+    nonisolated(unsafe) static var opened: [UInt64: WeakDentry] = [:]
+    static func sandboxPath(hostIno: UInt64) -> [UInt8]? {
+        guard let d = opened[hostIno]?.dentry else { return nil }
+        return VFS.absolutePath(d)
+    }
 
     public override func dataFD() throws(Errno) -> Int32? { fd }
 
@@ -253,7 +268,8 @@ public final class TmpFile: TmpInode {
     }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        TmpRegularFile(dentry, flags: request.flags, file: self)
+        if hostIno != 0 { TmpFile.opened[hostIno] = WeakDentry(dentry) }
+        return TmpRegularFile(dentry, flags: request.flags, file: self)
     }
 }
 

@@ -15,6 +15,8 @@ public final class Kernel {
     /// Thread groups by host tgid.
     public private(set) var threadGroups: [HostTID: ThreadGroup] = [:]
     public let strace: Strace?
+    /// Deadlines the event loop wakes for (poll/select/epoll timeouts; Timers.swift).
+    public let timers = TimerQueue()
     public let uts: UTSNamespace
     /// The program's terminal, when husk run sits on one.
     public let terminal: TerminalInfo?
@@ -97,9 +99,10 @@ public final class Kernel {
         var readyEvents = [UInt32](repeating: 0, count: 32)
         while finalStatus == nil {
             drainPlatformEvents()
+            timers.fireExpired()
             drainRunQueue()
             if finalStatus != nil { break }
-            let n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, -1)
+            let n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, timers.timeoutMillis())
             if n < 0 {
                 if errno == EINTR { continue }
                 break
@@ -187,6 +190,7 @@ public final class Kernel {
 
     func dispatch(_ task: Task, _ args: SyscallArguments, retry: Bool) {
         let nr = args.number
+        if !retry { task.beginSyscall() }
         if let strace, !retry { strace.enter(task, args) }
         let result: SyscallReturn
         if let handler = syscalls.handler(nr) {
@@ -248,6 +252,7 @@ public final class Kernel {
             group.name = parent.group.name
             group.executablePath = parent.group.executablePath
             group.argv = parent.group.argv
+            group.environ = parent.group.environ
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
         }

@@ -68,6 +68,16 @@ extension Kernel {
         if ignored && sig != Signal.SIGKILL { return }
         parked.waiter.cancel()
         task.parked = nil
+        task.waitSet?.clear()
+        if task.progress.transferred > 0 {
+            // A blocking pipe write that moved some bytes returns their count, never EINTR or
+            // a restart (which would write them twice).
+            let n = Int64(task.progress.transferred)
+            task.progress.transferred = 0
+            strace?.exit(task, parked.args, n)
+            try? platform.complete(task.hostTID, .skip(n))
+            return
+        }
         let nr = parked.args.number
         let restart: Bool
         if hasHandler {

@@ -50,6 +50,8 @@ public final class ThreadGroup {
     /// The sandbox path of the executable, for /proc/PID/exe.
     public var executablePath: [UInt8] = []
     public var argv: [[UInt8]] = []
+    /// The environment it was exec'd with (/proc/PID/environ).
+    public var environ: [[UInt8]] = []
     public var rlimits: ResourceLimits
     /// Signal dispositions as rt_sigaction recorded them (the host holds the live copy).
     public var signalActions: [SignalAction] = Array(repeating: SignalAction(), count: 65)
@@ -103,6 +105,10 @@ public final class Task {
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.
     var parked: (args: SyscallArguments, waiter: Waiter)?
+    /// What a blocking syscall keeps across its `.block` retries (WaitSet.swift).
+    var progress = SyscallProgress()
+    /// The task's wait set for calls that wait on several queues or a deadline (poll, select…).
+    var waitSet: WaitSet?
 
     init(kernel: Kernel, hostTID: HostTID, tid: Int32, group: ThreadGroup, fdTable: FDTable, fs: FSContext, creds: Credentials) {
         self.kernel = kernel; self.hostTID = hostTID; self.tid = tid; self.group = group

@@ -6,4 +6,6 @@ func installAllSyscalls(into t: inout SyscallTable) {
     SysProcess.install(into: &t)
     SysCreds.install(into: &t)
     installFileSyscalls(into: &t)
+    installPipeSyscalls(into: &t)
+    installPollSyscalls(into: &t)
 }

@@ -47,6 +47,8 @@ func sysFcntl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             if type == Fcntl.F_RDLCK && !file.canRead { throw .badFileDescriptor }
             if type == Fcntl.F_WRLCK && !file.canWrite { throw .badFileDescriptor }
             return .zero
+        case Fcntl.F_GETPIPE_SZ, Fcntl.F_SETPIPE_SZ:
+            return pipeSizeFcntl(task, file, command: a.int(1), argument: a[2])
         case 1033, 1034:  // F_ADD_SEALS, F_GET_SEALS: the seals of the host memfd (tmpfs files)
             guard let t = file as? TmpRegularFile else { throw .invalidArgument }
             if a.int(1) == 1033 && !t.canWrite { throw .permissionDenied }

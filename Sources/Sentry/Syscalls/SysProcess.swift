@@ -207,7 +207,8 @@ extension Kernel {
         for i in g.signalActions.indices where g.signalActions[i].handler > 1 { g.signalActions[i] = SignalAction() }
         g.executablePath = plan.executablePath
         g.argv = plan.argv
-        g.name = Array((plan.executablePath.split(separator: UInt8(ascii: "/")).last.map(Array.init) ?? []).prefix(15))
+        g.environ = plan.envp
+        g.name = plan.comm
         do {
             _ = try Loader.load(plan, into: task)
             try platform.resume(task.hostTID, signal: 0)

@@ -19,6 +19,10 @@ func installReadSyscalls(into t: inout SyscallTable) {
 /// Reads from `file` into the scratch buffer (at `offset` when given) and copies the bytes out
 /// to the iovecs or the one buffer.
 private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64, UInt64)], offset: Int64?) -> SyscallReturn {
+    if let pipe = file as? PipeFile {
+        if offset != nil { return .error(.illegalSeek) }
+        return file.canRead ? pipeRead(task, pipe, targets) : .error(.badFileDescriptor)
+    }
     if !file.canRead { return .error(.badFileDescriptor) }
     var total: UInt64 = 0
     for (_, len) in targets { total &+= len }
@@ -40,6 +44,10 @@ private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64
 
 /// Gathers the iovecs (up to the scratch size) and writes them in one call.
 private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt64, UInt64)], offset: Int64?) -> SyscallReturn {
+    if let pipe = file as? PipeFile {
+        if offset != nil { return .error(.illegalSeek) }
+        return file.canWrite ? pipeWrite(task, pipe, sources) : .error(.badFileDescriptor)
+    }
     if !file.canWrite { return .error(.badFileDescriptor) }
     if let dev = file as? DeviceFile, dev.discardsWrites {
         var total: UInt64 = 0

@@ -19,12 +19,16 @@ public final class VFS {
         let top: Inode = overlay ? try OverlayFS(lower: rootInode).root : rootInode
         root = Dentry(name: [], parent: nil, inode: top)
         proc = ProcRoot()
+        ProcRoot.current = proc
         mountTable.append(overlay ? ("overlay", "/", "overlay", "rw,relatime") : ("none", "/", "9p", "ro,relatime"))
         try mount(DevFS.makeRoot(), at: Array("dev".utf8))
         mountTable.append(("devtmpfs", "/dev", "devtmpfs", "rw,nosuid"))
         mountTable.append(("tmpfs", "/dev/shm", "tmpfs", "rw,nosuid,nodev"))
         try mount(proc, at: Array("proc".utf8))
         mountTable.append(("proc", "/proc", "proc", "rw,nosuid,nodev,noexec,relatime"))
+        if (try? mount(SysFS.makeRoot(), at: Array("sys".utf8))) != nil {
+            mountTable.append(("sysfs", "/sys", "sysfs", "ro,nosuid,nodev,noexec,relatime"))
+        }
         for (path, mode) in [("tmp", 0o1777), ("root", 0o700), ("home", 0o755), ("run", 0o755), ("var/tmp", 0o1777)] as [(String, UInt32)] {
             // A read-only root without the directory gets none below it (/var/tmp needs /var).
             do { try mount(TmpFS(mode: mode).root, at: Array(path.utf8)) } catch { continue }
