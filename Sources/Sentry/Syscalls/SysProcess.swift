@@ -15,6 +15,8 @@ enum SysProcess {
         t.register(SyscallNumber.kill, kill)
         t.register(SyscallNumber.tgkill, tgkill)
         t.register(SyscallNumber.tkill, tkill)
+        t.register(SyscallNumber.unshare, unshare)
+        t.register(SyscallNumber.setns, setns)
         t.register(SyscallNumber.rt_sigqueueinfo, rtSigqueueinfo)
         t.register(SyscallNumber.rt_tgsigqueueinfo, rtTgsigqueueinfo)
         // These wait for a signal while only touching the caller's own signal state: the host
@@ -91,6 +93,28 @@ enum SysProcess {
         } catch {
             return .error(error as! Errno)
         }
+    }
+
+    /// unshare(2): the fd table and fs context can be unshared; namespaces cannot be created
+    /// inside the sandbox, which Linux reports as EPERM to a process without the capability.
+    static func unshare(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let flags = a[0]
+        let known = CloneFlags.CLONE_FILES | CloneFlags.CLONE_FS | CloneFlags.CLONE_SYSVSEM | CloneFlags.CLONE_THREAD
+            | CloneFlags.CLONE_SIGHAND | CloneFlags.CLONE_VM | CloneFlags.namespaces
+        if flags & ~known != 0 { return .error(.invalidArgument) }
+        if flags & (CloneFlags.CLONE_THREAD | CloneFlags.CLONE_SIGHAND | CloneFlags.CLONE_VM) != 0 && t.group.threads.count > 1 {
+            return .error(.invalidArgument)
+        }
+        if flags & CloneFlags.namespaces != 0 { return .error(.notPermitted) }
+        if flags & CloneFlags.CLONE_FILES != 0 { t.fdTable = t.fdTable.copy() }
+        if flags & CloneFlags.CLONE_FS != 0 { t.fs = t.fs.copy() }
+        return .zero
+    }
+
+    /// setns(2): no namespace files exist inside the sandbox.
+    static func setns(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        do { _ = try t.fdTable.get(a.int(0)) } catch { return .error(error) }
+        return .error(.invalidArgument)
     }
 
     /// kill(2): reaches only the sandbox's own processes, with Linux's permission checks.
