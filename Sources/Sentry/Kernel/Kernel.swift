@@ -271,6 +271,9 @@ public final class Kernel {
         group.threads.removeAll { $0 === task }
         if group.threads.isEmpty {
             group.exitStatus = status
+            group.realTimer?.cancel()
+            for timer in group.posixTimers.values { timer.timer.cancel() }
+            group.posixTimers.removeAll()
             threadGroups[group.hostTGID] = nil
             group.parent?.children.removeAll { $0 === group }
             for child in group.children {

@@ -56,6 +56,10 @@ public final class ThreadGroup {
     /// Signal dispositions as rt_sigaction recorded them (the host holds the live copy).
     public var signalActions: [SignalAction] = Array(repeating: SignalAction(), count: 65)
     public var exitStatus: Int32?
+    /// ITIMER_REAL (alarm, setitimer): survives exec, not fork.
+    public var realTimer: IntervalTimer?
+    /// timer_create's timers by id: deleted on exec, not inherited by fork.
+    public var posixTimers: [Int32: PosixTimer] = [:]
     public init(hostTGID: HostTID, pid: Int32, parent: ThreadGroup?, rlimits: ResourceLimits) {
         self.hostTGID = hostTGID; self.pid = pid; self.parent = parent; self.rlimits = rlimits
     }

@@ -5,6 +5,7 @@ func installAllSyscalls(into t: inout SyscallTable) {
     SysSocket.install(into: &t)
     SysProcess.install(into: &t)
     SysCreds.install(into: &t)
+    SysTimer.install(into: &t)
     installFileSyscalls(into: &t)
     installPipeSyscalls(into: &t)
     installPollSyscalls(into: &t)

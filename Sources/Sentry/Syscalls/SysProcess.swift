@@ -205,6 +205,9 @@ extension Kernel {
         task.fdTable.closeOnExec()
         let g = task.group
         for i in g.signalActions.indices where g.signalActions[i].handler > 1 { g.signalActions[i] = SignalAction() }
+        // POSIX timers do not survive execve (ITIMER_REAL does).
+        for timer in g.posixTimers.values { timer.timer.cancel() }
+        g.posixTimers.removeAll()
         g.executablePath = plan.executablePath
         g.argv = plan.argv
         g.environ = plan.envp
