@@ -74,9 +74,7 @@ int main(void) {
     if (p == 0) {
         int c = open(path, O_RDWR);
         write(pfd[1], "x", 1);
-        int r = flock(c, LOCK_EX);
-        printf("child blocking flock: %d\n", r);
-        _exit(0);
+        _exit(flock(c, LOCK_EX) == 0 ? 0 : 1);
     }
     char ch;
     read(pfd[0], &ch, 1);
@@ -84,6 +82,7 @@ int main(void) {
     CHECKN("unlock wakes the waiter", flock(fd2, LOCK_UN));
     int st;
     waitpid(p, &st, 0);
+    SHOW("child's blocking flock succeeded", "%d", WIFEXITED(st) && WEXITSTATUS(st) == 0);
     close(fd2);
 
     // fcntl record locks
@@ -130,15 +129,14 @@ int main(void) {
         int c = open(path, O_RDWR);
         setlk(c, F_SETLK, F_WRLCK, 1, 1);
         write(ready[1], "r", 1);
-        int r = setlk(c, F_SETLKW, F_WRLCK, 0, 1);  // waits for the parent
-        printf("child F_SETLKW: %d\n", r);
-        _exit(0);
+        _exit(setlk(c, F_SETLKW, F_WRLCK, 0, 1) == 0 ? 0 : 1);  // waits for the parent
     }
     read(ready[0], &ch, 1);
     usleep(200000);
     CHECKN("parent F_SETLKW on the child's byte (cycle)", setlk(fd, F_SETLKW, F_WRLCK, 1, 1));
     CHECKN("parent unlocks byte 0", setlk(fd, F_SETLK, F_UNLCK, 0, 1));
     waitpid(p, &st, 0);
+    SHOW("child's F_SETLKW succeeded", "%d", WIFEXITED(st) && WEXITSTATUS(st) == 0);
     CHECKN("locks of an exited process are gone", setlk(fd, F_SETLK, F_WRLCK, 0, 2));
     unlink(path);
     return 0;
