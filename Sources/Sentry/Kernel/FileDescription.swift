@@ -45,6 +45,8 @@ open class FileDescription {
     public var statusFlags: Int32
     /// The file offset for read/write/lseek on seekable files.
     public var offset: Int64 = 0
+    /// The flock/OFD lock owner of this description (VFS/FileLock.swift); its release drops them.
+    public var lockHandle: AnyObject?
     /// Signalled when readiness changes; nil for files that are always ready.
     public var waitQueue: WaitQueue? { nil }
 
@@ -132,6 +134,15 @@ public struct FDEntry {
 /// A process's fd table (shared by threads created with CLONE_FILES; copied by fork).
 public final class FDTable {
     private var entries: [FDEntry?] = []
+    /// fcntl record locks belong to the table (Linux's files_struct): any close of a file drops
+    /// the table's locks on it, and so does the table's end (`nil`). Set by VFS/FileLock.swift.
+    nonisolated(unsafe) public static var recordLockRelease: ((ObjectIdentifier, FileDescription?) -> Void)?
+    /// Whether this table ever took a record lock (closes skip the hook otherwise).
+    public var holdsRecordLocks = false
+    deinit { if holdsRecordLocks { FDTable.recordLockRelease?(ObjectIdentifier(self), nil) } }
+    private func closed(_ file: FileDescription?) {
+        if holdsRecordLocks, let file { FDTable.recordLockRelease?(ObjectIdentifier(self), file) }
+    }
     /// RLIMIT_NOFILE's soft limit at the time of each allocation is checked by the caller.
     public init() {}
 
@@ -168,6 +179,7 @@ public final class FDTable {
         if i >= entries.count { entries.append(contentsOf: repeatElement(nil, count: i - entries.count + 1)) }
         let old = entries[i]?.file
         entries[i] = FDEntry(file: file, closeOnExec: closeOnExec)
+        if old !== file { closed(old) }
         return old
     }
 
@@ -175,6 +187,7 @@ public final class FDTable {
     public func remove(_ fd: Int32) -> FileDescription? {
         guard fd >= 0, Int(fd) < entries.count, let e = entries[Int(fd)] else { return nil }
         entries[Int(fd)] = nil
+        closed(e.file)
         return e.file
     }
 
@@ -185,7 +198,7 @@ public final class FDTable {
 
     /// Drops every close-on-exec entry (execve).
     public func closeOnExec() {
-        for i in entries.indices where entries[i]?.closeOnExec == true { entries[i] = nil }
+        for i in entries.indices where entries[i]?.closeOnExec == true { closed(entries[i]?.file); entries[i] = nil }
     }
 
     /// The open fds in ascending order.
@@ -193,5 +206,8 @@ public final class FDTable {
         entries.indices.compactMap { entries[$0] == nil ? nil : Int32($0) }
     }
 
-    public func removeAll() { entries.removeAll() }
+    public func removeAll() {
+        for e in entries { closed(e?.file) }
+        entries.removeAll()
+    }
 }

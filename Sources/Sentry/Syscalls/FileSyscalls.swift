@@ -13,6 +13,7 @@ public func installFileSyscalls(into table: inout SyscallTable) {
     installFcntlSyscalls(into: &table)
     installXattrSyscalls(into: &table)
     installFile2Syscalls(into: &table)
+    installLockSyscalls(into: &table)
 }
 
 /// The reusable buffer for read/write data: a single read or write moves at most this much

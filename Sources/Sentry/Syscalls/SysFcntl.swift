@@ -13,7 +13,7 @@ func installFcntlSyscalls(into t: inout SyscallTable) {
 /// Status flags F_SETFL may change (the rest of the argument is ignored, as Linux does).
 private let settableStatusFlags: Int32 = OpenFlags.O_APPEND | OpenFlags.O_NONBLOCK | OpenFlags.FASYNC | OpenFlags.O_DIRECT | OpenFlags.O_NOATIME
 
-/// fcntl(2): dup, fd flags, status flags; record locks are accepted but not enforced yet.
+/// fcntl(2): dup, fd flags, status flags, record locks (SysLock.swift), seals.
 func sysFcntl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
         let fd = a.int(0)
@@ -34,19 +34,8 @@ func sysFcntl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             if file.isPath { throw .badFileDescriptor }
             file.statusFlags = (file.statusFlags & ~settableStatusFlags) | (a.int(2) & settableStatusFlags)
             return .zero
-        case Fcntl.F_GETLK, Fcntl.F_OFD_GETLK:
-            // No lock is ever held by another process yet: report F_UNLCK.
-            var lock = try task.copyInBytes(a[2], count: 32)
-            lock[0] = UInt8(Fcntl.F_UNLCK); lock[1] = 0
-            try task.copyOut(a[2], lock)
-            return .zero
-        case Fcntl.F_SETLK, Fcntl.F_SETLKW, Fcntl.F_OFD_SETLK, Fcntl.F_OFD_SETLKW:
-            let lock = try task.copyInBytes(a[2], count: 32)
-            let type = Int16(lock[0]) | Int16(lock[1]) << 8
-            if type != Fcntl.F_RDLCK && type != Fcntl.F_WRLCK && type != Fcntl.F_UNLCK { throw .invalidArgument }
-            if type == Fcntl.F_RDLCK && !file.canRead { throw .badFileDescriptor }
-            if type == Fcntl.F_WRLCK && !file.canWrite { throw .badFileDescriptor }
-            return .zero
+        case Fcntl.F_GETLK, Fcntl.F_OFD_GETLK, Fcntl.F_SETLK, Fcntl.F_SETLKW, Fcntl.F_OFD_SETLK, Fcntl.F_OFD_SETLKW:
+            return try fcntlLock(task, file, a.int(1), a[2])
         case Fcntl.F_GETPIPE_SZ, Fcntl.F_SETPIPE_SZ:
             return pipeSizeFcntl(task, file, command: a.int(1), argument: a[2])
         case 1033, 1034:  // F_ADD_SEALS, F_GET_SEALS: the seals of the host memfd (tmpfs files)

@@ -9,6 +9,7 @@ func installOpenSyscalls(into t: inout SyscallTable) {
     t.register(SyscallNumber.open, sysOpen)
     t.register(SyscallNumber.openat, sysOpenat)
     t.register(SyscallNumber.creat, sysCreat)
+    t.register(SyscallNumber.openat2, sysOpenat2)
     t.register(SyscallNumber.close, sysClose)
     t.register(SyscallNumber.dup, sysDup)
     t.register(SyscallNumber.dup2, sysDup2)
@@ -67,6 +68,66 @@ private func openTemporary(_ task: Task, _ base: Dentry?, _ path: [UInt8], _ fla
     // Unnamed: /proc/PID/fd shows "/DIR/#INO (deleted)", as for Linux's tmpfile dentries.
     let d = Dentry(name: Array("#\(ino) (deleted)".utf8), parent: dir, inode: node)
     return try node.open(d, OpenRequest(flags: flags & ~(O_TMPFILE_BIT | OpenFlags.O_DIRECTORY), mode: mode, creds: task.creds, task: task))
+}
+
+/// The open flags Linux knows (VALID_OPEN_FLAGS): anything else in open_how.flags is EINVAL.
+private let validOpenFlags: Int32 = 0o3 | OpenFlags.O_CREAT | O_EXCL | O_NOCTTY | OpenFlags.O_TRUNC | OpenFlags.O_APPEND |
+    OpenFlags.O_NONBLOCK | O_DSYNC | O_ASYNC_ | O_DIRECT_ | O_LARGEFILE_ | OpenFlags.O_DIRECTORY | O_NOFOLLOW |
+    O_NOATIME_ | OpenFlags.O_CLOEXEC | openPathFlag | O_TMPFILE_BIT | O_SYNC
+
+/// openat2(2): open_how {flags, mode, resolve} with its size rules (EINVAL below 24 bytes,
+/// E2BIG past a page or for non-zero bytes past the known struct), strict flag checks, and the
+/// RESOLVE_* walk restrictions.
+func sysOpenat2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let size = a.size(3)
+        if size < 24 { throw .invalidArgument }
+        if size > 4096 { throw .argListTooLong }
+        let how = try task.copyInBytes(a[2], count: size)
+        if how[24...].contains(where: { $0 != 0 }) { throw .argListTooLong }
+        func u64(_ o: Int) -> UInt64 { var v: UInt64 = 0; for k in 0..<8 { v |= UInt64(how[o + k]) << (8 * UInt64(k)) }; return v }
+        let rawFlags = u64(0), mode = u64(8), resolve = u64(16)
+        if rawFlags > UInt64(UInt32.max) { throw .invalidArgument }
+        let flags = Int32(bitPattern: UInt32(rawFlags))
+        if flags & ~validOpenFlags != 0 { throw .invalidArgument }
+        if resolve & ~Resolve.all != 0 { throw .invalidArgument }
+        let creating = flags & OpenFlags.O_CREAT != 0 || flags & O_TMPFILE_BIT == O_TMPFILE_BIT
+        if mode & ~0o7777 != 0 || (mode != 0 && !creating) { throw .invalidArgument }
+        if resolve & Resolve.beneath != 0 && resolve & Resolve.inRoot != 0 { throw .invalidArgument }
+        if flags & openPathFlag != 0 && flags & ~(openPathFlag | OpenFlags.O_DIRECTORY | O_NOFOLLOW | OpenFlags.O_CLOEXEC) != 0 { throw .invalidArgument }
+        if resolve & Resolve.cached != 0 && (creating || flags & OpenFlags.O_TRUNC != 0) { throw .resourceTemporarilyUnavailable }
+        let path = try task.copyInString(a[1])
+        var ctx = task.walkContext
+        var base: Dentry?
+        if resolve & (Resolve.beneath | Resolve.inRoot) != 0 {
+            // The scope is dirfd even for absolute paths.
+            let scope: Dentry
+            if a.int(0) == AtFlags.AT_FDCWD { scope = task.fs.cwd }
+            else {
+                guard let d = try task.fdTable.get(a.int(0)).dentry else { throw .notDirectory }
+                scope = d
+            }
+            guard scope.isDirectory else { throw .notDirectory }
+            if resolve & Resolve.inRoot != 0 {
+                ctx = WalkContext(fs: FSContext(root: scope, cwd: scope, umask: task.fs.umask), creds: task.creds, task: task)
+            } else {
+                if path.first == 0x2F { throw .improperLink }
+                ctx.beneath = scope
+            }
+            base = scope
+        } else {
+            base = try task.atBase(a.int(0), path)
+        }
+        ctx.resolve = resolve
+        let file: FileDescription
+        if flags & O_TMPFILE_BIT == O_TMPFILE_BIT {
+            file = try openTemporary(task, base, path, flags, UInt32(mode))
+        } else {
+            file = try task.vfs.open(ctx, at: base, path, flags: flags, mode: UInt32(mode))
+        }
+        let fd = try task.fdTable.allocate(file, closeOnExec: flags & OpenFlags.O_CLOEXEC != 0, limit: task.fdLimit)
+        return .ok(Int(fd))
+    }
 }
 
 /// open(2).

@@ -5,7 +5,22 @@ public struct WalkContext {
     public let fs: FSContext
     public let creds: Credentials
     public unowned(unsafe) let task: Task?
+    /// openat2's RESOLVE_* flags (0 for every other walk).
+    public var resolve: UInt64 = 0
+    /// RESOLVE_BENEATH: the directory the walk may not leave.
+    public var beneath: Dentry?
     public init(fs: FSContext, creds: Credentials, task: Task?) { self.fs = fs; self.creds = creds; self.task = task }
+}
+
+/// openat2(2)'s resolve flags.
+public enum Resolve {
+    public static let noXdev: UInt64 = 0x01
+    public static let noMagicLinks: UInt64 = 0x02
+    public static let noSymlinks: UInt64 = 0x04
+    public static let beneath: UInt64 = 0x08
+    public static let inRoot: UInt64 = 0x10
+    public static let cached: UInt64 = 0x20
+    public static let all: UInt64 = 0x3F
 }
 
 /// A path split into components, and whether it ended with a slash.
@@ -78,14 +93,25 @@ extension VFS {
             guard let dirInode = current.inode, dirInode.fileType == FileType.directory else { throw .notDirectory }
             try dirInode.checkAccess(ctx.creds, .execute)
             if name == dot { continue }
-            if name == dotdot { current = parentOf(current, root: ctx.fs.root); continue }
+            if name == dotdot {
+                if ctx.resolve != 0 {
+                    if let b = ctx.beneath, current === b { throw .improperLink }
+                    if ctx.resolve & Resolve.noXdev != 0, current.parent == nil, current !== ctx.fs.root { throw .improperLink }
+                }
+                current = parentOf(current, root: ctx.fs.root)
+                continue
+            }
             let child = try child(of: current, name, upcoming: pending)
             guard let inode = child.inode else { throw .noSuchFileOrDirectory }
+            if ctx.resolve & Resolve.noXdev != 0, child.parent == nil, child.covered != nil { throw .improperLink }
             let isLast = pending.isEmpty
             if inode.fileType == FileType.symlink && (!isLast || followFinal) {
                 links += 1
                 if links > VFS.maxSymlinks { throw .tooManySymbolicLinkLevels }
+                if ctx.resolve & Resolve.noSymlinks != 0 { throw .tooManySymbolicLinkLevels }
                 if let magic = inode as? FDLink {
+                    if ctx.resolve & Resolve.noMagicLinks != 0 { throw .tooManySymbolicLinkLevels }
+                    if ctx.resolve & (Resolve.beneath | Resolve.inRoot) != 0 { throw .improperLink }
                     // A /proc/PID/fd link leads to the open file, not to its path's text.
                     if let d = magic.file.dentry { current = d }
                     else { current = Dentry(name: try magic.readlink(ctx.task), parent: nil, inode: OpenFileInode(magic.file)) }
@@ -94,7 +120,10 @@ extension VFS {
                 let target = try inode.readlink(ctx.task)
                 if target.isEmpty { throw .noSuchFileOrDirectory }
                 let split = try SplitPath(target)
-                if split.absolute { current = ctx.fs.root }
+                if split.absolute {
+                    if ctx.beneath != nil { throw .improperLink }
+                    current = ctx.fs.root
+                }
                 pending.append(contentsOf: split.components.reversed())
                 continue
             }
