@@ -16,6 +16,15 @@ enum SysProcess {
         t.register(SyscallNumber.tgkill, tgkill)
         t.register(SyscallNumber.tkill, tkill)
         t.register(SyscallNumber.unshare, unshare)
+        // Scheduling calls only reach tasks of the caller's own nested PID namespace (all of
+        // them sandbox tasks), and the host's answers already reflect the sandbox's cpuset.
+        for nr in [SyscallNumber.sched_getaffinity, SyscallNumber.sched_setaffinity, SyscallNumber.sched_getscheduler,
+                   SyscallNumber.sched_setscheduler, SyscallNumber.sched_getparam, SyscallNumber.sched_setparam,
+                   SyscallNumber.sched_get_priority_max, SyscallNumber.sched_get_priority_min,
+                   SyscallNumber.sched_rr_get_interval, SyscallNumber.getpriority, SyscallNumber.setpriority,
+                   SyscallNumber.sched_getattr, SyscallNumber.sched_setattr] {
+            t.register(nr) { _, _ in .native }
+        }
         t.register(SyscallNumber.setns, setns)
         t.register(SyscallNumber.rt_sigqueueinfo, rtSigqueueinfo)
         t.register(SyscallNumber.rt_tgsigqueueinfo, rtTgsigqueueinfo)
@@ -224,8 +233,12 @@ extension Kernel {
         }
         c.keepCapabilities = false
         task.creds = c
-        // execve unshares the fd table and drops close-on-exec fds.
-        task.fdTable = task.fdTable.copy()
+        // execve unshares the fd table when another process shares it (CLONE_FILES without
+        // CLONE_THREAD); otherwise the table, and the record locks it owns, carry over.
+        let table = task.fdTable
+        if tasks.values.contains(where: { $0.fdTable === table && $0.group !== task.group }) {
+            task.fdTable = table.copy()
+        }
         task.fdTable.closeOnExec()
         let g = task.group
         for i in g.signalActions.indices where g.signalActions[i].handler > 1 { g.signalActions[i] = SignalAction() }
