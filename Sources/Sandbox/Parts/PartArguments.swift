@@ -48,6 +48,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var rootfsReadonly = false
     /// "UID:GID" the program runs as inside the sandbox.
     public var user: String?
+    /// The sandbox's memory limit, which sysinfo and /proc/meminfo report as the total.
+    public var memoryLimit: UInt64?
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
     }
@@ -57,6 +59,7 @@ public struct SentryArguments: Equatable, Sendable {
         if strace { a.append("--strace") }
         if rootfsReadonly { a.append("--rootfs-readonly") }
         if let u = user { a += ["--user", u] }
+        if let m = memoryLimit { a += ["--memory-limit", String(m)] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
         for e in env { a += ["--env", e] }
         return a + ["--"] + argv
@@ -73,6 +76,7 @@ public struct SentryArguments: Equatable, Sendable {
             case "--strace": out.strace = true
             case "--rootfs-readonly": out.rootfsReadonly = true
             case "--user": guard let v = value() else { return nil }; out.user = v
+            case "--memory-limit": guard let v = value(), let m = UInt64(v) else { return nil }; out.memoryLimit = m
             case "--terminal": guard let v = value(), let t = decode(v) else { return nil }; out.terminal = t
             case "--env": guard let v = value() else { return nil }; out.env.append(v)
             case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out
