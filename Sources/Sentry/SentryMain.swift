@@ -32,6 +32,8 @@ public struct SentryConfig {
     public var rootfsReadonly = false
     /// The program's uid and gid inside the sandbox (root when nil).
     public var user: (uid: UInt32, gid: UInt32)?
+    /// Volumes: Gofer tree i+1 mounted at `volumes[i].guest`.
+    public var volumes: [(guest: String, readOnly: Bool)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD
