@@ -39,5 +39,17 @@ if [ -x Syscalls/run ]; then
     if [ "$suite_rc" != 0 ] && [ "$sf" = 0 ]; then failed=$((failed + 1)); fi
 fi
 
+# A short libFuzzer run of the Gofer protocol decoder: a crash or a leak fails the run.
+if [ -x Fuzz/run.sh ]; then
+    echo "== Fuzz/run.sh 20"
+    if Fuzz/run.sh 20 > "$log" 2>&1; then
+        passed=$((passed + 1))
+        tail -2 "$log"
+    else
+        failed=$((failed + 1)); fuzz_rc=1
+        tail -30 "$log"
+    fi
+fi
+
 echo "total: $passed passed, $failed failed"
-[ "$swift_rc" = 0 ] && [ "$suite_rc" = 0 ]
+[ "$swift_rc" = 0 ] && [ "$suite_rc" = 0 ] && [ "${fuzz_rc:-0}" = 0 ]

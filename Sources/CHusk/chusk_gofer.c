@@ -165,3 +165,17 @@ int chusk_gofer_mount(const char *source, const char *target, const char *fstype
                       const char *data) {
     return mount(source, target, fstype, flags, data) < 0 ? -errno : 0;
 }
+
+int chusk_gofer_clone_tree(int dirfd, uint64_t attr_set) {
+    int tree = (int)syscall(SYS_open_tree, dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree < 0) return -errno;
+    struct mount_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.attr_set = attr_set;
+    if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+        int e = errno;
+        close(tree);
+        return -e;
+    }
+    return tree;
+}

@@ -21,6 +21,15 @@ public func goferMain(socketFD: Int32, root: String, readOnly: Bool) -> Int32 {
     return server.serve()
 }
 
+/// Serves several trees over `socketFD`: `roots[0]` is the root view, the others volumes
+/// (each an O_PATH directory fd the caller opened before confining the process; kept open).
+public func goferMain(socketFD: Int32, roots: [GoferRoot]) -> Int32 {
+    _ = umask(0)
+    raiseFileLimit()
+    let server = GoferServer(socketFD: socketFD, roots: roots)
+    return server.serve()
+}
+
 /// Handles are fds: allow as many as the hard limit does.
 private func raiseFileLimit() {
     var rl = rlimit()

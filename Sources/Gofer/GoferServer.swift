@@ -6,10 +6,17 @@ import Glibc
 import GoferProtocol
 import SystemPackage
 
+/// One tree the Gofer serves: an O_PATH fd of its top directory, and whether it may change.
+public struct GoferRoot: Sendable {
+    public var fd: Int32
+    public var readOnly: Bool
+    public init(fd: Int32, readOnly: Bool) { self.fd = fd; self.readOnly = readOnly }
+}
+
 final class GoferServer {
     let socketFD: Int32
-    let rootFD: Int32
-    let readOnly: Bool
+    /// Root 0 is the root view; the others are volumes. Nodes never leave their root's tree.
+    let roots: [GoferRoot]
     var nodes = NodeTable()
     private var writer = WireWriter(reservingCapacity: GoferWire.maxMessageSize)
     private let recvBuffer: UnsafeMutableRawBufferPointer
@@ -18,10 +25,13 @@ final class GoferServer {
     /// Set when the peer is gone or the socket broke.
     private var broken = false
 
-    init(socketFD: Int32, rootFD: Int32, readOnly: Bool) {
+    convenience init(socketFD: Int32, rootFD: Int32, readOnly: Bool) {
+        self.init(socketFD: socketFD, roots: [GoferRoot(fd: rootFD, readOnly: readOnly)])
+    }
+
+    init(socketFD: Int32, roots: [GoferRoot]) {
         self.socketFD = socketFD
-        self.rootFD = rootFD
-        self.readOnly = readOnly
+        self.roots = roots
         recvBuffer = .allocate(byteCount: GoferWire.maxMessageSize, alignment: 16)
         direntBuffer = .allocate(byteCount: 32 * 1024, alignment: 16)
     }
@@ -124,8 +134,14 @@ final class GoferServer {
         return r
     }
 
-    func writable() throws(Errno) {
-        if readOnly { throw Errno(rawValue: EROFS) }
+    /// EROFS unless the node's tree is writable.
+    func writable(_ r: NodeRecord) throws(Errno) {
+        if Int(r.root) >= roots.count || roots[Int(r.root)].readOnly { throw Errno(rawValue: EROFS) }
+    }
+
+    /// EXDEV when two nodes lie in different trees (link, rename).
+    func sameRoot(_ a: NodeRecord, _ b: NodeRecord) throws(Errno) {
+        if a.root != b.root { throw Errno(rawValue: EXDEV) }
     }
 
     func ensureRoom() throws(Errno) {
@@ -133,12 +149,12 @@ final class GoferServer {
     }
 
     /// Records a fresh O_PATH fd for `name` below `parent` and returns its node.
-    func adopt(pathFD: Int32, parent: GoferHandle, name: [UInt8]) throws(Errno) -> GoferNode {
+    func adopt(pathFD: Int32, parent: GoferHandle, name: [UInt8], root: UInt32? = nil) throws(Errno) -> GoferNode {
         let st: stat
         do throws(Errno) { st = try hostFstat(pathFD) } catch { hostClose(pathFD); throw error }
         let a = GoferAttr(st)
         let h = nodes.insert(fd: pathFD, parent: parent, name: name, dev: a.dev, ino: a.ino,
-                             type: a.mode & FileType.mask)
+                             type: a.mode & FileType.mask, root: root ?? nodes[parent]?.root ?? 0)
         return GoferNode(handle: h, attr: a)
     }
 }

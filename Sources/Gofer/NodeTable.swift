@@ -11,6 +11,7 @@ struct NodeRecord {
     var dev: UInt64
     var ino: UInt64
     var type: UInt32       // S_IFMT bits
+    var root: UInt32       // the tree (attach root) it belongs to
     var refs: Int          // 1 while the client holds it + one per child record
     var clientHeld: Bool
 }
@@ -26,12 +27,12 @@ struct NodeTable {
 
     /// Adds a client-held record; takes a reference on the parent.
     mutating func insert(fd: Int32, parent: GoferHandle, name: [UInt8], dev: UInt64, ino: UInt64,
-                         type: UInt32) -> GoferHandle {
+                         type: UInt32, root: UInt32) -> GoferHandle {
         let h = next
         next &+= 1
         if next == 0 { next = 1 }
         records[h] = NodeRecord(fd: fd, parent: parent, name: name, dev: dev, ino: ino, type: type,
-                                refs: 1, clientHeld: true)
+                                root: root, refs: 1, clientHeld: true)
         if parent != 0 { records[parent]?.refs += 1 }
         return h
     }

@@ -27,10 +27,11 @@ private let createFlagsPassed: Int32 = O_ACCMODE | O_APPEND | O_NONBLOCK | O_SYN
 extension GoferServer {
     func serve(_ req: GoferRequest, fd out: inout Int32) throws(Errno) -> GoferReply {
         switch req {
-        case .attach:
+        case let .attach(root):
             try ensureRoom()
-            let pfd = try hostOpenAt(rootFD, dot, oPath | oDirectory | oCloexec)
-            return .attach(try adopt(pathFD: pfd, parent: 0, name: empty))
+            guard Int(root) < roots.count else { throw Errno(rawValue: ENOENT) }
+            let pfd = try hostOpenAt(roots[Int(root)].fd, dot, oPath | oDirectory | oCloexec)
+            return .attach(try adopt(pathFD: pfd, parent: 0, name: empty, root: root))
 
         case let .walk(dir, names):
             var cur = dir
@@ -58,13 +59,13 @@ extension GoferServer {
             guard flags & ~openFlagsAllowed == 0, flags & O_ACCMODE != O_ACCMODE else {
                 throw Errno(rawValue: EINVAL)
             }
-            if readOnly && (flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0) { throw Errno(rawValue: EROFS) }
+            if flags & O_ACCMODE != O_RDONLY || flags & O_TRUNC != 0 { try writable(r) }
             out = try reopen(r, flags: flags)
             return .open
 
         case let .create(dir, name, flags, mode, uid, gid):
-            try writable()
             let d = try directory(dir)
+            try writable(d)
             try ensureRoom()
             guard flags & O_ACCMODE != O_ACCMODE else { throw Errno(rawValue: EINVAL) }
             let f = (flags & createFlagsPassed) | O_CREAT | O_EXCL | oNoFollow | O_NOCTTY | oCloexec
@@ -83,15 +84,15 @@ extension GoferServer {
             }
 
         case let .mkdir(dir, name, mode, uid, gid):
-            try writable()
             let d = try directory(dir)
+            try writable(d)
             try ensureRoom()
             _ = try retry { withCString(name) { mkdirat(d.fd, $0, mode & 0o7777) } }
             return .mkdir(try made(in: dir, d, name, uid: uid, gid: gid))
 
         case let .mknod(dir, name, mode, uid, gid):
-            try writable()
             let d = try directory(dir)
+            try writable(d)
             try ensureRoom()
             var type = mode & FileType.mask
             if type == 0 { type = FileType.reg }
@@ -100,16 +101,17 @@ extension GoferServer {
             return .mknod(try made(in: dir, d, name, uid: uid, gid: gid))
 
         case let .symlink(dir, name, target, uid, gid):
-            try writable()
             let d = try directory(dir)
+            try writable(d)
             try ensureRoom()
             _ = try retry { withCString(target) { t in withCString(name) { symlinkat(t, d.fd, $0) } } }
             return .symlink(try made(in: dir, d, name, uid: uid, gid: gid))
 
         case let .link(dir, name, target):
-            try writable()
             let d = try directory(dir)
             let t = try record(target)
+            try writable(d)
+            try sameRoot(d, t)
             if t.type == FileType.dir { throw Errno(rawValue: EPERM) }
             let r = withCString(empty) { e in withCString(name) { linkat(t.fd, e, d.fd, $0, atEmptyPath) } }
             if r < 0 {
@@ -123,15 +125,16 @@ extension GoferServer {
             return .link
 
         case let .unlink(dir, name, flags):
-            try writable()
             let d = try directory(dir)
+            try writable(d)
             guard flags & ~atRemoveDir == 0 else { throw Errno(rawValue: EINVAL) }
             _ = try retry { withCString(name) { unlinkat(d.fd, $0, flags) } }
             return .unlink
 
         case let .rename(oldDir, oldName, newDir, newName, flags):
-            try writable()
             let o = try directory(oldDir), n = try directory(newDir)
+            try writable(o)
+            try sameRoot(o, n)
             guard flags & ~UInt32(3) == 0 else { throw Errno(rawValue: EINVAL) }  // NOREPLACE | EXCHANGE
             let movedOld = nodes.matching(dirDev: o.dev, dirIno: o.ino, name: oldName)
             let movedNew = flags & 2 != 0 ? nodes.matching(dirDev: n.dev, dirIno: n.ino, name: newName) : []
@@ -168,8 +171,9 @@ extension GoferServer {
             return .stat(GoferAttr(try hostFstat(r.fd)))
 
         case let .setattr(h, a):
-            try writable()
-            try setattr(try record(h), a)
+            let r = try record(h)
+            try writable(r)
+            try setattr(r, a)
             return .setattr
 
         case let .statfs(h):

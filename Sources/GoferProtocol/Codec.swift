@@ -87,8 +87,8 @@ extension GoferRequest {
     public func encode(id: UInt32, into w: inout WireWriter) {
         let start = beginMessage(&w, type: type.rawValue, id: id)
         switch self {
-        case .attach:
-            break
+        case let .attach(root):
+            w.u32(root)
         case let .walk(dir, names):
             w.u64(dir)
             w.u16(UInt16(truncatingIfNeeded: names.count))
@@ -130,7 +130,7 @@ extension GoferRequest {
         let req: GoferRequest
         switch t {
         case .attach:
-            req = .attach
+            req = .attach(root: try r.u32())
         case .walk:
             let dir = try r.u64()
             let n = Int(try r.u16())

@@ -21,8 +21,9 @@ public final class GoferClient {
 
     // MARK: Operations
 
-    public func attach() throws(Errno) -> (GoferHandle, GoferAttr) {
-        let (reply, fd) = try call(.attach)
+    /// The root of tree `root` (0: the root view; 1...: the volumes).
+    public func attach(root: UInt32 = 0) throws(Errno) -> (GoferHandle, GoferAttr) {
+        let (reply, fd) = try call(.attach(root: root))
         guard case let .attach(n) = reply else { throw unexpected(fd) }
         try noFD(fd)
         return (n.handle, n.attr)

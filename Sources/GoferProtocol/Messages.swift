@@ -123,7 +123,9 @@ public enum GoferMessageType: UInt16, Sendable, CaseIterable {
 }
 
 public enum GoferRequest: Sendable, Equatable {
-    case attach
+    /// The root of one of the trees the Gofer serves: 0 is the root view, 1... the volumes in
+    /// the order they were given. ENOENT for a root that does not exist.
+    case attach(root: UInt32)
     /// Walk names one by one below `dir`; the reply holds one node per name walked and stops
     /// at the first name that fails (an error reply when the first one does).
     case walk(dir: GoferHandle, names: [[UInt8]])

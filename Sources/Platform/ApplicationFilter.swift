@@ -145,16 +145,6 @@ public enum ApplicationFilter {
             }
             if rc < 0 { throw Errno(rawValue: -rc) }
         }
-        let fd = Int32(truncatingIfNeeded: chusk_memfd_create("husk-filter", 1 /* MFD_CLOEXEC */))
-        if fd < 0 { throw Errno(rawValue: -fd) }
-        defer { close(fd) }
-        rc = seccomp_export_bpf(ctx, fd)
-        if rc < 0 { throw Errno(rawValue: -rc) }
-        let size = Int(lseek(fd, 0, SEEK_END))
-        guard size > 0, size % 8 == 0, size / 8 <= 4096 else { throw Errno.invalidArgument }
-        var program = [UInt8](repeating: 0, count: size)
-        let got = program.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
-        guard got == size else { throw Errno.ioError }
-        return program
+        return try SeccompProgram.export(ctx, name: "husk-filter")
     }
 }

@@ -15,6 +15,8 @@ public struct RunOptions: Sendable {
     public var user: (uid: UInt32, gid: UInt32)?
     /// `--timeout`: the sandbox is killed once this many milliseconds have passed (exit 124).
     public var timeoutMillis: UInt64?
+    /// `-v HOST:GUEST[:ro|:rw]`, in the order given.
+    public var volumes: [VolumeSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits
@@ -40,6 +42,36 @@ extension RunOptions {
         if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
         if ms % 1000 == 0 { return "\(ms / 1000)s" }
         return "\(ms)ms"
+    }
+}
+
+/// One `-v/--volume HOST:GUEST[:ro|:rw]`: host directory HOST shown at GUEST (read-write
+/// unless `:ro`). The Gofer serves it as its own tree; the Sentry mounts it at GUEST.
+public struct VolumeSpec: Equatable, Sendable {
+    public var host: String
+    public var guest: String
+    public var readOnly: Bool
+    public init(host: String, guest: String, readOnly: Bool) {
+        self.host = host; self.guest = guest; self.readOnly = readOnly
+    }
+
+    /// Parses "HOST:GUEST", "HOST:GUEST:ro" or "HOST:GUEST:rw". Both paths absolute; GUEST not
+    /// "/" and without "." or ".." components.
+    public static func parse(_ s: String) -> VolumeSpec? {
+        var parts = s.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        var readOnly = false
+        if parts.count == 3 {
+            switch parts[2] {
+            case "ro": readOnly = true
+            case "rw": readOnly = false
+            default: return nil
+            }
+            parts.removeLast()
+        }
+        guard parts.count == 2, parts[0].hasPrefix("/"), parts[1].hasPrefix("/") else { return nil }
+        let names = parts[1].split(separator: "/")
+        guard !names.isEmpty, !names.contains(where: { $0 == "." || $0 == ".." }) else { return nil }
+        return VolumeSpec(host: parts[0], guest: "/" + names.joined(separator: "/"), readOnly: readOnly)
     }
 }
 

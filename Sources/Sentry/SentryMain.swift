@@ -34,6 +34,8 @@ public struct SentryConfig {
     public var user: (uid: UInt32, gid: UInt32)?
     /// The sandbox's memory limit (--memory): sysinfo and /proc/meminfo report it as the total.
     public var memoryLimit: UInt64?
+    /// Volumes: Gofer tree i+1 mounted at `volumes[i].guest`.
+    public var volumes: [(guest: String, readOnly: Bool)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD

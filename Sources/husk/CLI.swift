@@ -59,6 +59,10 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Run the program as this user and group inside the sandbox (default 0:0, root of the sandbox).", valueName: "UID:GID"))
     var user: String?
 
+    @Option(name: [.customShort("v"), .customLong("volume")],
+            help: ArgumentHelp("Show host directory HOST at GUEST inside (read-write unless :ro; repeatable).", valueName: "HOST:GUEST[:ro|:rw]"))
+    var volume: [String] = []
+
     @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g).", valueName: "SIZE"))
     var memory: String?
 
@@ -109,6 +113,10 @@ struct Run: ParsableCommand {
         if let t = timeout, RunOptions.parseDuration(t) == nil { throw ValidationError("--timeout \(t): expected a duration such as 10s, 500ms, 2m") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
         if let u = user, Run.parseUser(u) == nil { throw ValidationError("--user \(u): expected UID:GID (numbers)") }
+        for v in volume {
+            guard let spec = VolumeSpec.parse(v) else { throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw] (absolute paths)") }
+            if !HostFS.isDirectory(spec.host) { throw ValidationError("-v \(v): \(spec.host): no such directory") }
+        }
         for e in env where e.isEmpty || e.hasPrefix("=") { throw ValidationError("-e \(e): expected K=V") }
     }
 
@@ -124,6 +132,11 @@ struct Run: ParsableCommand {
                                                 cpusetCpus: cpusetCpus, deviceRates: try deviceRates()))
         o.rootfsReadonly = rootfsReadonly
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
+        for v in volume {
+            guard var spec = VolumeSpec.parse(v) else { throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw]") }
+            do { spec.host = try HostFS.realpath(spec.host) } catch { throw ValidationError("-v \(v): \(error)") }
+            o.volumes.append(spec)
+        }
         return o
     }
 

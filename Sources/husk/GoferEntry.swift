@@ -1,15 +1,17 @@
+import CHusk
 import Glibc
 import Gofer
 import Sandbox
 
-/// `husk gofer [--rootfs DIR]`: in fresh namespaces, build the root view, pivot into it,
+/// `husk gofer [--rootfs DIR] [--volume-ro|--volume-rw HOST]...`: in fresh namespaces, build the root view, pivot into it,
 /// drop capabilities and load its seccomp filter,
-/// tell husk run (one byte on fd 4), then serve the root read-only on fd 3.
+/// tell husk run (one byte on fd 4), then serve the root read-only and the volumes on fd 3.
 func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     guard let g = GoferArguments.parse(args) else { return usage("gofer") }
     signal(SIGPIPE, SIG_IGN)
+    var volumeFDs: [Int32] = []
     do throws(HuskError) {
-        try GoferJail.enter(rootfs: g.rootfs)
+        volumeFDs = try GoferJail.enter(rootfs: g.rootfs, volumes: g.volumes)
         try GoferConfinement.lockdown(writable: g.writable)
     } catch {
         huskWarn("gofer: \(error.message)")
@@ -18,5 +20,9 @@ func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     var one: UInt8 = 1
     _ = write(PartFD.goferReady, &one, 1)
     close(PartFD.goferReady)
-    return goferMain(socketFD: PartFD.goferSocket, root: "/", readOnly: !g.writable)
+    let rootFD = open("/", Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
+    if rootFD < 0 { return 1 }
+    var roots = [GoferRoot(fd: rootFD, readOnly: true)]
+    for (fd, v) in zip(volumeFDs, g.volumes) { roots.append(GoferRoot(fd: fd, readOnly: v.readOnly)) }
+    return goferMain(socketFD: PartFD.goferSocket, roots: roots)
 }

@@ -37,9 +37,10 @@ int main(int argc, char **argv) {
     putenv(pidbuf);
     pid_t pid;
     char *args[] = { "/bin/echo", "spawned", NULL };
-    CHECKN("posix_spawn", posix_spawn(&pid, "/bin/echo", NULL, NULL, args, environ) == 0 ? 0 : -1);
+    int spawned = posix_spawn(&pid, "/bin/echo", NULL, NULL, args, environ);
     int st;
-    waitpid(pid, &st, 0);
+    waitpid(pid, &st, 0);      /* the child's line comes first, then ours */
+    CHECKN("posix_spawn", spawned == 0 ? 0 : -1);
     SHOW("spawned status", "%d", WEXITSTATUS(st));
     leader = getpid();
     pthread_t t[3];

@@ -12,6 +12,8 @@ final class ServerThread: @unchecked Sendable {
     let root: String
     let readOnly: Bool
     let view: RootView?
+    /// Trees 1... (path, read-only) beside the root `root` (tree 0).
+    var volumes: [(String, Bool)] = []
     var result: Int32 = -99
     init(sock: Int32, root: String, readOnly: Bool, view: RootView?) {
         self.sock = sock; self.root = root; self.readOnly = readOnly; self.view = view
@@ -33,6 +35,17 @@ func serverThreadMain(_ arg: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointe
         }
         do { try view.build(at: box.root) } catch { box.result = -3; return nil }
     }
+    if !box.volumes.isEmpty {
+        var roots: [GoferRoot] = []
+        for (path, ro) in [(box.root, box.readOnly)] + box.volumes {
+            let fd = open(path, Int32(CHUSK_O_PATH | CHUSK_O_DIRECTORY | CHUSK_O_CLOEXEC))
+            guard fd >= 0 else { box.result = -4; return nil }
+            roots.append(GoferRoot(fd: fd, readOnly: ro))
+        }
+        defer { for r in roots { _ = close(r.fd) } }
+        box.result = goferMain(socketFD: box.sock, roots: roots)
+        return nil
+    }
     box.result = goferMain(socketFD: box.sock, root: box.root, readOnly: box.readOnly)
     return nil
 }
@@ -49,7 +62,7 @@ final class Fixture {
     var thread = pthread_t()
     var stopped = false
 
-    init(root: String, readOnly: Bool = false, view: RootView? = nil) throws {
+    init(root: String, readOnly: Bool = false, view: RootView? = nil, volumes: [(String, Bool)] = []) throws {
         var fds: [Int32] = [-1, -1]
         let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         guard socketpair(AF_UNIX, type, 0, &fds) == 0 else { throw TestFailure("socketpair") }
@@ -57,6 +70,7 @@ final class Fixture {
         var tv = timeval(tv_sec: 20, tv_usec: 0)  // a hung server fails the test instead of hanging it
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         server = ServerThread(sock: fds[1], root: root, readOnly: readOnly, view: view)
+        server.volumes = volumes
         client = GoferClient(socketFD: fd)
         let arg = Unmanaged.passRetained(server).toOpaque()
         guard pthread_create(&thread, nil, serverThreadMain, arg) == 0 else { throw TestFailure("pthread_create") }

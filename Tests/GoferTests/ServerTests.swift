@@ -302,3 +302,37 @@ func makedev(_ major: UInt64, _ minor: UInt64) -> dev_t {
         #expect(fx.stop() == 0)
     }
 }
+
+@Suite(.serialized) struct MultiRootTests {
+    @Test("attach selects a tree; read-only is per tree; nothing crosses trees")
+    func rootsAreSeparate() throws {
+        let root = try makeTree("roots0"), rw = try makeTempDir("roots1"), ro = try makeTempDir("roots2")
+        defer { removeTree(root); removeTree(rw); removeTree(ro) }
+        try writeFile(ro + "/f", b("ro\n"))
+        let fx = try Fixture(root: root, readOnly: true, volumes: [(rw, false), (ro, true)])
+        let (r0, _) = try fx.client.attach(root: 0)
+        let (r1, a1) = try fx.client.attach(root: 1)
+        let (r2, _) = try fx.client.attach(root: 2)
+        #expect(a1.ino == UInt64(lstatOf(rw)?.st_ino ?? 0))
+        #expect(errnoOf { _ = try fx.client.attach(root: 3) } == ENOENT)
+        // Writes: only tree 1.
+        let (h, _, fd) = try fx.client.create(r1, b("new"), flags: O_RDWR, mode: 0o644, uid: 0, gid: 0)
+        _ = close(fd)
+        #expect(lstatOf(rw + "/new") != nil)
+        #expect(errnoOf { _ = try fx.client.mkdir(r0, b("x"), mode: 0o755, uid: 0, gid: 0) } == EROFS)
+        #expect(errnoOf { _ = try fx.client.mkdir(r2, b("x"), mode: 0o755, uid: 0, gid: 0) } == EROFS)
+        let f2 = try fx.client.walk(r2, [b("f")])
+        #expect(errnoOf { _ = try fx.client.open(f2[0].0, flags: O_WRONLY) } == EROFS)
+        #expect(errnoOf { _ = try fx.client.open(f2[0].0, flags: O_RDONLY | O_TRUNC) } == EROFS)
+        // Links and renames never cross trees.
+        #expect(errnoOf { try fx.client.link(r1, b("l"), target: f2[0].0) } == EXDEV)
+        #expect(errnoOf { try fx.client.rename(r1, b("new"), r2, b("moved")) } == EXDEV)
+        // Nodes walked below tree 1 stay writable; ".." is refused by the decoder.
+        let (dh, _) = try fx.client.mkdir(r1, b("d"), mode: 0o755, uid: 0, gid: 0)
+        _ = try fx.client.mkdir(dh, b("e"), mode: 0o755, uid: 0, gid: 0)
+        #expect(lstatOf(rw + "/d/e") != nil)
+        #expect(errnoOf { _ = try fx.client.walk(r1, [b("..")]) } == EINVAL)
+        fx.client.close(h)
+        #expect(fx.stop() == 0)
+    }
+}

@@ -88,7 +88,7 @@ extension PlatformTests { @Suite struct StubTaskTests {
         #expect(img2.stubBase & 0xfff == 0 && img2.vdsoBase != 0)
         #expect(listFDs(tid) == [TaskHostFD.control, TaskHostFD.stub])
         #expect(try p.injectSyscall(tid, 39, []) == 1)
-        #expect(readFile("/proc/\(tid)/cmdline") == "husk\0")
+        #expect(readFile("/proc/\(tid)/cmdline") == "husk-stub\0")
 
         // Entry registers: start at the gadget with rax = 0, so the task executes read(0, 0, 0),
         // a served call; the seccomp stop shows it with zeroed arguments.

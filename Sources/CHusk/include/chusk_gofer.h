@@ -78,5 +78,9 @@ int chusk_gofer_mount(const char *source, const char *target, const char *fstype
 
 /// mount_setattr(AT_FDCWD, path, AT_RECURSIVE, {attr_set}); 0 or -errno.
 int chusk_gofer_mount_setattr_recursive(const char *path, uint64_t attr_set);
+/// A detached, non-recursive bind of the mount holding directory `dirfd` at that directory
+/// (open_tree OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC) with MOUNT_ATTR_* `attr_set` applied: the
+/// fd of its top directory, or -errno.
+int chusk_gofer_clone_tree(int dirfd, uint64_t attr_set);
 
 #endif

@@ -11,7 +11,23 @@ public enum GoferJail {
     static let staging = "/tmp"
 
     public static func enter(rootfs: String?) throws(HuskError) {
+        _ = try enter(rootfs: rootfs, volumes: [])
+    }
+
+    /// The same, and each volume's host directory as a detached bind mount (read-only for :ro;
+    /// nosuid, nodev), made before pivot_root: returns their O_PATH fds, in order.
+    public static func enter(rootfs: String?, volumes: [VolumeSpec]) throws(HuskError) -> [Int32] {
         try Mount.makeAllPrivate()
+        var fds: [Int32] = []
+        for v in volumes {
+            let dir = open(v.host, Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
+            if dir < 0 { throw HuskError("volume \(v.host)", Errno(rawValue: errno)) }
+            let attrs = UInt64(CHUSK_MOUNT_ATTR_NOSUID | CHUSK_MOUNT_ATTR_NODEV) | (v.readOnly ? UInt64(CHUSK_MOUNT_ATTR_RDONLY) : 0)
+            let tree = chusk_gofer_clone_tree(dir, attrs)
+            close(dir)
+            if tree < 0 { throw HuskError("volume \(v.host)", Errno(rawValue: -tree)) }
+            fds.append(tree)
+        }
         if let rootfs {
             // Bind the rootfs, through an fd opened first (it may live below the staging
             // directory, or be / itself), onto the staging directory: read-only, nosuid, nodev.
@@ -25,5 +41,6 @@ public enum GoferJail {
             do throws(Errno) { try RootView.default.build(at: staging) } catch { throw HuskError("root view", error) }
             try Mount.pivot(into: staging)
         }
+        return fds
     }
 }

@@ -19,11 +19,19 @@ public enum PartFD {
 
 public struct GoferArguments: Equatable, Sendable {
     public var rootfs: String?
-    public init(rootfs: String? = nil) { self.rootfs = rootfs }
-    public var arguments: [String] { ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) }
+    /// The volumes' host directories (guest paths are the Sentry's business), in order: tree i+1.
+    public var volumes: [VolumeSpec] = []
+    public init(rootfs: String? = nil, volumes: [VolumeSpec] = []) {
+        self.rootfs = rootfs
+        self.volumes = volumes.map { VolumeSpec(host: $0.host, guest: "", readOnly: $0.readOnly) }
+    }
+    public var arguments: [String] {
+        ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? [])
+            + volumes.flatMap { [$0.readOnly ? "--volume-ro" : "--volume-rw", $0.host] }
+    }
     /// Whether any part of the view is writable (read-write volumes): the Gofer then keeps the
-    /// capabilities and syscalls writing needs. Nothing is writable yet.
-    public var writable: Bool { false }
+    /// capabilities and syscalls writing needs.
+    public var writable: Bool { volumes.contains { !$0.readOnly } }
     /// Parses what follows `husk gofer`.
     public static func parse(_ args: ArraySlice<String>) -> GoferArguments? {
         var out = GoferArguments()
@@ -31,6 +39,9 @@ public struct GoferArguments: Equatable, Sendable {
         while let a = it.next() {
             switch a {
             case "--rootfs": guard let v = it.next() else { return nil }; out.rootfs = v
+            case "--volume-ro", "--volume-rw":
+                guard let v = it.next(), v.hasPrefix("/") else { return nil }
+                out.volumes.append(VolumeSpec(host: v, guest: "", readOnly: a == "--volume-ro"))
             default: return nil
             }
         }
@@ -50,6 +61,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var user: String?
     /// The sandbox's memory limit, which sysinfo and /proc/meminfo report as the total.
     public var memoryLimit: UInt64?
+    /// The volumes' guest paths, in order (tree i+1 of the Gofer).
+    public var volumes: [VolumeSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
     }
@@ -60,6 +73,7 @@ public struct SentryArguments: Equatable, Sendable {
         if rootfsReadonly { a.append("--rootfs-readonly") }
         if let u = user { a += ["--user", u] }
         if let m = memoryLimit { a += ["--memory-limit", String(m)] }
+        for v in volumes { a += [v.readOnly ? "--volume-ro" : "--volume-rw", v.guest] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
         for e in env { a += ["--env", e] }
         return a + ["--"] + argv
@@ -77,6 +91,9 @@ public struct SentryArguments: Equatable, Sendable {
             case "--rootfs-readonly": out.rootfsReadonly = true
             case "--user": guard let v = value() else { return nil }; out.user = v
             case "--memory-limit": guard let v = value(), let m = UInt64(v) else { return nil }; out.memoryLimit = m
+            case "--volume-ro", "--volume-rw":
+                guard let v = value(), v.hasPrefix("/") else { return nil }
+                out.volumes.append(VolumeSpec(host: "", guest: v, readOnly: a == "--volume-ro"))
             case "--terminal": guard let v = value(), let t = decode(v) else { return nil }; out.terminal = t
             case "--env": guard let v = value() else { return nil }; out.env.append(v)
             case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out

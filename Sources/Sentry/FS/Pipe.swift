@@ -33,6 +33,12 @@ public final class Pipe {
     /// Open descriptions that can read / write (an O_RDWR FIFO open counts in both).
     public fileprivate(set) var readers = 0
     public fileprivate(set) var writers = 0
+    /// Opens of each side so far (Linux's r_counter/w_counter): a FIFO opener parked for its
+    /// partner wakes when the other counter moved, even if that opener is gone again.
+    public fileprivate(set) var readerOpens: UInt64 = 0
+    public fileprivate(set) var writerOpens: UInt64 = 0
+    /// What a new open of either side notifies (no poll bit: only parked FIFO opens wait for it).
+    public static let openEvent: EventMask = 0x4000_0000
     /// Readiness changes of either end.
     public let queue = WaitQueue()
     /// The pipefs inode number (fstat, /proc/PID/fd).
@@ -240,9 +246,13 @@ public final class PipeFile: FileDescription {
     public init(pipe: Pipe, accessMode: Int32, statusFlags: Int32) {
         self.pipe = pipe
         super.init(accessMode: accessMode, statusFlags: statusFlags)
-        if canRead { pipe.readers += 1 }
-        if canWrite { pipe.writers += 1 }
+        if canRead { pipe.readers += 1; pipe.readerOpens &+= 1 }
+        if canWrite { pipe.writers += 1; pipe.writerOpens &+= 1 }
+        pipe.queue.notify(Pipe.openEvent)
     }
+
+    /// The FIFO this description was opened through (nil for pipe(2) ends).
+    public var fifo: Dentry?
 
     deinit {
         if canRead {
@@ -277,6 +287,7 @@ public final class PipeFile: FileDescription {
     override public func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
 
     override public func stat() throws(Errno) -> FileStat {
+        if let f = fifo, let node = f.inode { return try node.stat() }
         var s = FileStat()
         s.mode = FileMode.S_IFIFO | 0o600
         s.ino = pipe.ino
@@ -298,5 +309,6 @@ public final class PipeFile: FileDescription {
         } catch { return .error(error) }
     }
 
-    override public var path: [UInt8]? { Array("pipe:[\(pipe.ino)]".utf8) }
+    override public var path: [UInt8]? { fifo.map { VFS.absolutePath($0) } ?? Array("pipe:[\(pipe.ino)]".utf8) }
+    override public var dentry: Dentry? { fifo }
 }

@@ -64,9 +64,11 @@ public final class TmpSpecial: TmpInode {
         if fileType == FileType.fifo, let opener = fifoOpener { return try opener(self, dentry, request) }
         throw .noSuchAddressOrDevice
     }
-    /// Set by the pipe implementation: opens a FIFO node with Linux's blocking rules.
-    nonisolated(unsafe) public static var fifoOpenerHook: ((Inode, Dentry, OpenRequest) throws(Errno) -> FileDescription)?
+    /// Opens a FIFO node with Linux's blocking rules (Fifo.swift); replaceable in tests.
+    nonisolated(unsafe) public static var fifoOpenerHook: ((Inode, Dentry, OpenRequest) throws(Errno) -> FileDescription)? = Fifo.open
     var fifoOpener: ((Inode, Dentry, OpenRequest) throws(Errno) -> FileDescription)? { TmpSpecial.fifoOpenerHook }
+    /// The pipe every open of this FIFO shares while any is open (freed with the last one).
+    weak var fifoPipe: Pipe?
 }
 
 public final class TmpDirectory: TmpInode {

@@ -13,6 +13,11 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly) } catch {
         return bootFailure("cannot attach the root view: \(error)")
     }
+    for (i, v) in config.volumes.enumerated() {
+        do { try vfs.mountVolume(gofer, root: UInt32(i + 1), at: v.guest, writable: !v.readOnly) } catch {
+            return bootFailure("cannot mount the volume at \(v.guest): \(error)")
+        }
+    }
     let platform: PtracePlatform
     do { platform = try PtracePlatform() } catch {
         return bootFailure("cannot start the ptrace platform: \(error)")

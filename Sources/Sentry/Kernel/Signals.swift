@@ -69,6 +69,7 @@ extension Kernel {
         parked.waiter.cancel()
         task.parked = nil
         task.waitSet?.clear()
+        task.progress.pendingOpen = nil  // a parked FIFO open lets go of its half
         if task.progress.transferred > 0 {
             // A blocking pipe write that moved some bytes returns their count, never EINTR or
             // a restart (which would write them twice).

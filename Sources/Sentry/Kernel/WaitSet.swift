@@ -12,6 +12,9 @@ struct SyscallProgress {
     var transferred = 0
     /// The CLOCK_MONOTONIC deadline of a timed wait; nil waits forever.
     var deadline: UInt64?
+    /// State a parked call keeps across its retries (a FIFO open waiting for its partner holds
+    /// its half-open description here); dropped with the call.
+    var pendingOpen: AnyObject?
 }
 
 /// A task's private wait queue that forwards the notifications of several file queues and
@@ -63,7 +66,7 @@ extension Task {
 
     /// Called by the Kernel when the task enters a new syscall (not on a retry).
     func beginSyscall() {
-        if progress.started || progress.transferred != 0 { progress = SyscallProgress() }
+        if progress.started || progress.transferred != 0 || progress.pendingOpen != nil { progress = SyscallProgress() }
         waitSet?.clear()
     }
 }

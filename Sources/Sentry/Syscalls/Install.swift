@@ -8,5 +8,6 @@ func installAllSyscalls(into t: inout SyscallTable) {
     SysTimer.install(into: &t)
     installFileSyscalls(into: &t)
     installPipeSyscalls(into: &t)
+    installSpliceSyscalls(into: &t)
     installPollSyscalls(into: &t)
 }

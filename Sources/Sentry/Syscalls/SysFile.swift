@@ -39,7 +39,7 @@ private let O_TMPFILE_BIT: Int32 = 0o20000000
 
 /// Opens (dirfd, path) and installs the description at the lowest free fd.
 func doOpen(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ mode: UInt32) -> SyscallReturn {
-    serve { () throws(Errno) in
+    serveOpen(task) { () throws(Errno) in
         let path = try task.copyInString(pathAddress)
         let base = try task.atBase(dirfd, path)
         let file: FileDescription
@@ -50,6 +50,17 @@ func doOpen(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32,
         }
         let fd = try task.fdTable.allocate(file, closeOnExec: flags & OpenFlags.O_CLOEXEC != 0, limit: task.fdLimit)
         return .ok(Int(fd))
+    }
+}
+
+/// `serve` for the open calls: a FIFO open that must wait for its partner parks on the pipe.
+private func serveOpen(_ task: Task, _ body: () throws(Errno) -> SyscallReturn) -> SyscallReturn {
+    do { return try body() } catch {
+        if error == Fifo.mustWait {
+            if let w = Fifo.pendingWait(task) { return .block(w.pipe.queue, Pipe.openEvent) }
+            return .error(.interrupted)
+        }
+        return .error(error)
     }
 }
 
@@ -79,7 +90,7 @@ private let validOpenFlags: Int32 = 0o3 | OpenFlags.O_CREAT | O_EXCL | O_NOCTTY 
 /// E2BIG past a page or for non-zero bytes past the known struct), strict flag checks, and the
 /// RESOLVE_* walk restrictions.
 func sysOpenat2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    serve { () throws(Errno) in
+    serveOpen(task) { () throws(Errno) in
         let size = a.size(3)
         if size < 24 { throw .invalidArgument }
         if size > 4096 { throw .argListTooLong }

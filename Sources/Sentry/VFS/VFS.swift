@@ -1,4 +1,5 @@
 import Glibc
+import GoferProtocol
 import SystemPackage
 
 /// The virtual filesystem: the mount tree, the path walk and open(2). Filesystems plug in as
@@ -67,6 +68,14 @@ public final class VFS {
         point.mountTop.mounted = top
     }
 
+    /// Mounts a volume (Gofer tree `root`) at absolute `guest`, making missing directories in
+    /// the writable root.
+    public func mountVolume(_ client: GoferClient, root: UInt32, at guest: String, writable: Bool) throws(Errno) {
+        let top = try VolumeInode.attach(client, root: root, writable: writable)
+        try mount(top, at: Array(guest.utf8))
+        mountTable.append(("none", guest, "9p", (writable ? "rw" : "ro") + ",nosuid,nodev,relatime"))
+    }
+
     // MARK: The contract of VFSContract.swift
 
     /// Resolves a path (see `walk`); `base` nil means the cwd.
@@ -103,17 +112,30 @@ public final class VFS {
         let noFollow = flags & O_NOFOLLOW != 0
         var dentry: Dentry
         if flags & O_CREAT != 0 && !isPath {
-            let (parent, name, trailing) = try walkParent(ctx, from: base, path)
+            var (parent, name, trailing) = try walkParent(ctx, from: base, path)
             if name.isEmpty || name == [0x2E] || name == [0x2E, 0x2E] { throw .isDirectory }
             var existing: Dentry? = try child(of: parent, name, upcoming: [])
             if existing?.isNegative == true { existing = nil }
+            // A final symlink is followed, and a dangling one creates its target (as Linux does).
+            var hops = 0
+            while let e = existing, e.isSymlink {
+                if flags & O_EXCL != 0 { throw .fileExists }
+                if noFollow { throw .tooManySymbolicLinkLevels }
+                hops += 1
+                if hops > 40 { throw .tooManySymbolicLinkLevels }
+                let target = try e.inode!.readlink(ctx.task)
+                if target.isEmpty { throw .noSuchFileOrDirectory }
+                (parent, name, trailing) = try walkParent(ctx, from: parent, target)
+                if name.isEmpty || name == [0x2E] || name == [0x2E, 0x2E] {
+                    existing = try walk(ctx, from: parent, target, followFinal: true)
+                    break
+                }
+                existing = try child(of: parent, name, upcoming: [])
+                if existing?.isNegative == true { existing = nil }
+            }
             if let e = existing {
                 if flags & O_EXCL != 0 { throw .fileExists }
                 dentry = e
-                if e.isSymlink {
-                    if noFollow { throw .tooManySymbolicLinkLevels }
-                    dentry = try walk(ctx, from: base, path, followFinal: true)
-                }
             } else {
                 if trailing { throw .isDirectory }
                 let dirInode = parent.inode!

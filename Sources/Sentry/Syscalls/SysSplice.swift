@@ -1,0 +1,141 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// splice(2) and tee(2): moving bytes between a pipe and a file or another pipe without a trip
+// through the task's memory (here through the Sentry's scratch buffer). vmsplice is not served
+// (ENOSYS).
+
+func installSpliceSyscalls(into t: inout SyscallTable) {
+    t.register(SyscallNumber.splice, sysSplice)
+    t.register(SyscallNumber.tee, sysTee)
+}
+
+/// SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT.
+private let spliceFlagsAll: UInt32 = 0xF
+private let spliceNonBlock: UInt32 = 2
+
+/// EPIPE with SIGPIPE to the calling thread, as a write to a pipe without readers.
+private func brokenPipe(_ task: Task) -> SyscallReturn {
+    try? task.platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: SIGPIPE)
+    return .error(.brokenPipe)
+}
+
+/// splice(2): one side must be a pipe. Pipe offsets are ESPIPE; an O_APPEND output is EINVAL;
+/// the same pipe on both sides is EINVAL. Blocks like a pipe read or write unless
+/// SPLICE_F_NONBLOCK or the pipe's own O_NONBLOCK.
+func sysSplice(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let length = a[4]
+    if length == 0 { return .zero }
+    let flags = a.uint(5)
+    if flags & ~spliceFlagsAll != 0 { return .error(.invalidArgument) }
+    guard let input = task.fdTable[a.int(0)]?.file, let out = task.fdTable[a.int(2)]?.file else { return .error(.badFileDescriptor) }
+    if !input.canRead || !out.canWrite { return .error(.badFileDescriptor) }
+    let inPipe = input as? PipeFile, outPipe = out as? PipeFile
+    let want = Int(min(length, UInt64(IOScratch.size)))
+
+    switch (inPipe, outPipe) {
+    case let (ip?, op?):
+        if a[1] != 0 || a[3] != 0 { return .error(.illegalSeek) }
+        if ip.pipe === op.pipe { return .error(.invalidArgument) }
+        let nonBlocking = flags & spliceNonBlock != 0 || ip.isNonBlocking || op.isNonBlocking
+        if ip.pipe.count == 0 {
+            if ip.pipe.writers == 0 { return .zero }
+            return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(ip.pipe.queue, PollEvents.input)
+        }
+        if op.pipe.readers == 0 { return brokenPipe(task) }
+        let n = min(want, ip.pipe.count, op.pipe.acceptable(length: min(want, ip.pipe.count)))
+        if n == 0 { return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output) }
+        let buf = IOScratch.slice(UInt64(n))
+        let got = ip.pipe.peek(into: buf)
+        op.pipe.append(UnsafeRawBufferPointer(rebasing: buf[0..<got]), packet: op.isPacketized)
+        ip.pipe.consume(got)
+        return .ok(got)
+
+    case let (ip?, nil):
+        // Pipe to file.
+        if a[1] != 0 { return .error(.illegalSeek) }
+        if out.statusFlags & O_APPEND != 0 { return .error(.invalidArgument) }
+        var offset: Int64? = nil
+        if a[3] != 0 {
+            do { offset = try task.copyInValue(a[3], as: Int64.self) } catch { return .error(error) }
+            if offset! < 0 { return .error(.invalidArgument) }
+        }
+        if ip.pipe.count == 0 {
+            if ip.pipe.writers == 0 { return .zero }
+            let nonBlocking = flags & spliceNonBlock != 0 || ip.isNonBlocking
+            return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(ip.pipe.queue, PollEvents.input)
+        }
+        let buf = IOScratch.slice(UInt64(min(want, ip.pipe.count)))
+        let got = ip.pipe.peek(into: buf)
+        let data = UnsafeRawBufferPointer(rebasing: buf[0..<got])
+        let written: Int
+        do {
+            if let offset { written = try out.pwrite(task, data, at: offset) } else { written = try out.write(task, data) }
+        } catch {
+            if error == .illegalSeek { return .error(.invalidArgument) }
+            return blockOrFail(out, error, PollEvents.output)
+        }
+        ip.pipe.consume(written)
+        if let offset {
+            do { try task.copyOutValue(a[3], offset + Int64(written)) } catch { return .error(error) }
+        }
+        return .ok(written)
+
+    case let (nil, op?):
+        // File to pipe.
+        if a[3] != 0 { return .error(.illegalSeek) }
+        var offset: Int64? = nil
+        if a[1] != 0 {
+            do { offset = try task.copyInValue(a[1], as: Int64.self) } catch { return .error(error) }
+            if offset! < 0 { return .error(.invalidArgument) }
+        }
+        if op.pipe.readers == 0 { return brokenPipe(task) }
+        let room = op.pipe.acceptable(length: want)
+        if room == 0 {
+            let nonBlocking = flags & spliceNonBlock != 0 || op.isNonBlocking
+            return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output)
+        }
+        let buf = IOScratch.slice(UInt64(room))
+        let got: Int
+        do {
+            if let offset { got = try input.pread(task, buf, at: offset) } else { got = try input.read(task, buf) }
+        } catch {
+            if error == .illegalSeek { return .error(.invalidArgument) }
+            return blockOrFail(input, error, PollEvents.input)
+        }
+        if got == 0 { return .zero }
+        op.pipe.append(UnsafeRawBufferPointer(rebasing: buf[0..<got]), packet: op.isPacketized)
+        if let offset {
+            do { try task.copyOutValue(a[1], offset + Int64(got)) } catch { return .error(error) }
+        }
+        return .ok(got)
+
+    case (nil, nil):
+        return .error(.invalidArgument)
+    }
+}
+
+/// tee(2): copies up to `len` bytes from one pipe to another without consuming them.
+func sysTee(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let length = a[2]
+    if length == 0 { return .zero }
+    let flags = a.uint(3)
+    if flags & ~spliceFlagsAll != 0 { return .error(.invalidArgument) }
+    guard let input = task.fdTable[a.int(0)]?.file, let out = task.fdTable[a.int(1)]?.file else { return .error(.badFileDescriptor) }
+    if !input.canRead || !out.canWrite { return .error(.badFileDescriptor) }
+    guard let ip = input as? PipeFile, let op = out as? PipeFile, ip.pipe !== op.pipe else { return .error(.invalidArgument) }
+    let nonBlocking = flags & spliceNonBlock != 0 || ip.isNonBlocking || op.isNonBlocking
+    if ip.pipe.count == 0 {
+        if ip.pipe.writers == 0 { return .zero }
+        return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(ip.pipe.queue, PollEvents.input)
+    }
+    if op.pipe.readers == 0 { return brokenPipe(task) }
+    let want = Int(min(length, UInt64(IOScratch.size)))
+    let n = min(want, ip.pipe.count, op.pipe.acceptable(length: min(want, ip.pipe.count)))
+    if n == 0 { return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output) }
+    let buf = IOScratch.slice(UInt64(n))
+    let got = ip.pipe.peek(into: buf)
+    op.pipe.append(UnsafeRawBufferPointer(rebasing: buf[0..<got]), packet: op.isPacketized)
+    return .ok(got)
+}
