@@ -14,6 +14,11 @@ public enum SandboxRun {
     }
 
     static func runOrThrow(_ o: RunOptions) throws(HuskError) -> Int32 {
+        // Namespaces, mounts, the Gofer's read access and the cgroups need root on the host
+        // (docs/security.md "What needs root"); a user-namespace (rootless) mode is not built yet.
+        if geteuid() != 0 {
+            throw HuskError("husk run needs root (namespaces, mounts and cgroups); rootless mode is not available yet, see docs/security.md")
+        }
         let exe = try SelfExecutable.open()
         _ = chusk_ignore_signal(SIGPIPE)
         let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
