@@ -60,6 +60,7 @@ struct Parts {
             cloneFlags: Namespaces.gofer, setsid: true)
         var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
         sentryArgs.rootfsReadonly = o.rootfsReadonly
+        sentryArgs.memoryLimit = o.limits.memoryBytes
         sentryArgs.volumes = o.volumes.map { VolumeSpec(host: "", guest: $0.guest, readOnly: $0.readOnly) }
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
         sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
@@ -93,8 +94,20 @@ struct Parts {
         stillOpen = []
         var relay = StdioRelay(stdinW: stdinP.write, stdoutR: stdoutP.read, stderrR: stderrP.read, statusR: statusP.read,
                                sentryPid: sentry!.pid, sentryPidFD: sentryPidFD, signalFD: signalFD)
+        if let t = o.timeoutMillis { relay.deadlineMillis = monotonicMillis() + t }
+        relay.goferPid = gofer!.pid
+        relay.goferPidFD = chusk_pidfd_open(gofer!.pid)
+        defer { if relay.goferPidFD >= 0 { close(relay.goferPidFD) } }
         relay.run()
         finish()
+        if relay.timedOut {
+            huskWarn("timed out after \(RunOptions.describeDuration(o.timeoutMillis ?? 0))")
+            return HuskExitStatus.timedOut
+        }
+        if relay.goferCrashed {
+            huskWarn("gofer died: " + describe(waitStatus: relay.goferWaitStatus ?? 0) + "; the sandbox was ended")
+            return HuskExitStatus.internalError
+        }
         if relay.status.count >= 4 {
             let st = relay.status.prefix(4).enumerated().reduce(Int32(0)) { $0 | Int32($1.element) << (8 * $1.offset) }
             return shellStatus(waitStatus: st)

@@ -13,11 +13,35 @@ public struct RunOptions: Sendable {
     public var rootfsReadonly = false
     /// `--user UID:GID`: the program's ids inside the sandbox (root when nil).
     public var user: (uid: UInt32, gid: UInt32)?
+    /// `--timeout`: the sandbox is killed once this many milliseconds have passed (exit 124).
+    public var timeoutMillis: UInt64?
     /// `-v HOST:GUEST[:ro|:rw]`, in the order given.
     public var volumes: [VolumeSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits
+    }
+}
+
+extension RunOptions {
+    /// "10s", "500ms", "2m", "1h", "1.5s", "30" (seconds, as timeout(1)): milliseconds, nil if bad or 0.
+    public static func parseDuration(_ text: String) -> UInt64? {
+        var s = Substring(text)
+        var unit: Double = 1000
+        for (suffix, ms) in [("ms", 1.0), ("s", 1000.0), ("m", 60_000.0), ("h", 3_600_000.0), ("d", 86_400_000.0)] where s.hasSuffix(suffix) {
+            s = s.dropLast(suffix.count); unit = ms; break
+        }
+        guard let v = Double(s), v.isFinite, v > 0, s.first != "+" else { return nil }
+        let ms = (v * unit).rounded(.up)
+        return ms >= 1 && ms < 1e15 ? UInt64(ms) : nil
+    }
+
+    /// How `husk: timed out after …` names a duration.
+    public static func describeDuration(_ ms: UInt64) -> String {
+        if ms % 3_600_000 == 0 { return "\(ms / 3_600_000)h" }
+        if ms % 60_000 == 0 { return "\(ms / 60_000)m" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        return "\(ms)ms"
     }
 }
 

@@ -19,6 +19,14 @@ struct StdioRelay {
     private var pendingOff = 0
     private(set) var status: [UInt8] = []
     private(set) var sentryWaitStatus: Int32? = nil
+    /// --timeout: the monotonic time (ms) at which the Sentry is killed; set once it was.
+    var deadlineMillis: UInt64? = nil
+    private(set) var timedOut = false
+    /// The Gofer: its death before the program's status ends the sandbox (files would hang).
+    var goferPid: pid_t = -1
+    var goferPidFD: Int32 = -1
+    private(set) var goferWaitStatus: Int32? = nil
+    private(set) var goferCrashed = false
 
     init(stdinW: Int32, stdoutR: Int32, stderrR: Int32, statusR: Int32, sentryPid: pid_t, sentryPidFD: Int32, signalFD: Int32) {
         self.stdinW = stdinW; self.stdoutR = stdoutR; self.stderrR = stderrR; self.statusR = statusR
@@ -39,8 +47,20 @@ struct StdioRelay {
             if stderrR >= 0 { add(stderrR, POLLIN) }
             if statusR >= 0 { add(statusR, POLLIN) }
             if sentryWaitStatus == nil { add(sentryPidFD, POLLIN) }
+            if goferPidFD >= 0 && goferWaitStatus == nil { add(goferPidFD, POLLIN) }
             add(signalFD, POLLIN)
-            let n = poll(&fds, nfds_t(fds.count), -1)
+            var wait: Int32 = -1
+            if let d = deadlineMillis, !timedOut, sentryWaitStatus == nil, status.count < 4 {
+                let now = monotonicMillis()
+                if now >= d {
+                    // Killing the Sentry ends its PID namespace (every task); the monitor removes the rest.
+                    timedOut = true
+                    _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL)
+                    continue
+                }
+                wait = Int32(min(d - now, 60_000))
+            }
+            let n = poll(&fds, nfds_t(fds.count), wait)
             if n < 0 { if errno == EINTR { continue }; break }
             for p in fds where p.revents != 0 {
                 switch p.fd {
@@ -50,6 +70,7 @@ struct StdioRelay {
                 case stderrR: stderrR = relay(stderrR, to: 2, &buf)
                 case statusR: readStatus(&buf)
                 case sentryPidFD: reapSentry()
+                case goferPidFD: reapGofer()
                 case signalFD:
                     while true {
                         let sig = chusk_signalfd_read(signalFD)
@@ -100,6 +121,18 @@ struct StdioRelay {
         close(statusR); statusR = -1
     }
 
+    /// A Gofer gone before the program's status came is a crash: the Sentry goes with it.
+    private mutating func reapGofer() {
+        var st: Int32 = 0
+        let r = waitpid(goferPid, &st, WNOHANG)
+        guard r == goferPid || (r < 0 && errno == ECHILD) else { return }
+        goferWaitStatus = r == goferPid ? st : 0x7f00
+        if status.count < 4 && sentryWaitStatus == nil && !timedOut {
+            goferCrashed = true
+            _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL)
+        }
+    }
+
     private mutating func reapSentry() {
         var st: Int32 = 0
         let r = waitpid(sentryPid, &st, WNOHANG)
@@ -108,6 +141,13 @@ struct StdioRelay {
             if stdinW >= 0 { closeStdin() }
         }
     }
+}
+
+/// CLOCK_MONOTONIC in milliseconds.
+func monotonicMillis() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
 }
 
 /// write(2) until done; waits out EAGAIN on a non-blocking fd. False on any other error.

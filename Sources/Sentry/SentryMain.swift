@@ -32,6 +32,8 @@ public struct SentryConfig {
     public var rootfsReadonly = false
     /// The program's uid and gid inside the sandbox (root when nil).
     public var user: (uid: UInt32, gid: UInt32)?
+    /// The sandbox's memory limit (--memory): sysinfo and /proc/meminfo report it as the total.
+    public var memoryLimit: UInt64?
     /// Volumes: Gofer tree i+1 mounted at `volumes[i].guest`.
     public var volumes: [(guest: String, readOnly: Bool)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
@@ -60,4 +62,12 @@ public enum HuskExitStatus {
     public static let cannotExecute: Int32 = 126
     /// The program was not found.
     public static let notFound: Int32 = 127
+    /// --timeout elapsed and the sandbox was killed (as timeout(1)).
+    public static let timedOut: Int32 = 124
+}
+
+/// Limits of the sandbox that the Sentry reports inside (set once at boot, read by handlers).
+public enum SandboxLimits {
+    /// Bytes of memory the sandbox may use (nil: the host's).
+    nonisolated(unsafe) public static var memoryBytes: UInt64?
 }

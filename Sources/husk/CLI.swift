@@ -18,6 +18,7 @@ struct Husk: ParsableCommand {
           husk run --rootfs ./alpine -- /bin/sh -c 'ls /'
           husk run -e GREETING=hi --cwd /tmp -- /bin/sh -c 'echo $GREETING; pwd'
           husk run --memory 256m --pids 64 -- /usr/bin/python3 script.py
+          husk run --cpus 0.5 --cpuset-cpus 0 --timeout 2m -- make -j2
         """,
         subcommands: [Run.self])
 }
@@ -28,7 +29,8 @@ struct Run: ParsableCommand {
         discussion: """
         The exit status is the program's (128+N when a signal N killed it); 125 means husk \
         itself failed (a bad flag, a missing --rootfs, sandbox setup), 126 that the program \
-        cannot be executed and 127 that it was not found.
+        cannot be executed, 127 that it was not found and 124 that --timeout elapsed (the \
+        sandbox is killed, as timeout(1) does).
 
         The program's environment is PATH, HOME=/root and the host's TERM, plus each -e. \
         Its stdin, stdout and stderr are relayed from and to husk's own. Ctrl-C, SIGTERM \
@@ -67,6 +69,27 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Maximum number of processes and threads in the sandbox.", valueName: "N"))
     var pids: Int?
 
+    @Option(help: ArgumentHelp("CPU time of the whole sandbox, in CPUs (0.5: half of one CPU).", valueName: "N"))
+    var cpus: String?
+
+    @Option(help: ArgumentHelp("Relative CPU weight of the sandbox (cgroup v1 cpu.shares, default 1024).", valueName: "N"))
+    var cpuShares: UInt64?
+
+    @Option(help: ArgumentHelp("The CPUs the sandbox may run on (e.g. 0 or 0-2,4).", valueName: "LIST"))
+    var cpusetCpus: String?
+
+    @Option(help: ArgumentHelp("Limit reads from a block device (path or MAJOR:MINOR) to RATE bytes per second.", valueName: "DEV:RATE"))
+    var deviceReadBps: [String] = []
+    @Option(help: ArgumentHelp("Limit writes to a block device to RATE bytes per second.", valueName: "DEV:RATE"))
+    var deviceWriteBps: [String] = []
+    @Option(help: ArgumentHelp("Limit reads from a block device to RATE operations per second.", valueName: "DEV:RATE"))
+    var deviceReadIops: [String] = []
+    @Option(help: ArgumentHelp("Limit writes to a block device to RATE operations per second.", valueName: "DEV:RATE"))
+    var deviceWriteIops: [String] = []
+
+    @Option(help: ArgumentHelp("Kill the sandbox after DURATION (10s, 500ms, 2m, 1h; plain seconds) and exit with 124.", valueName: "DURATION"))
+    var timeout: String?
+
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The program and its arguments (after --).", valueName: "PROGRAM ARGS"))
     var command: [String] = []
 
@@ -83,6 +106,11 @@ struct Run: ParsableCommand {
         if let r = rootfs, !HostFS.isDirectory(r) { throw ValidationError("--rootfs \(r): no such directory") }
         if let m = memory, CgroupLimits.parseSize(m) == nil { throw ValidationError("--memory \(m): not a size (e.g. 512m, 2g)") }
         if let p = pids, p <= 0 { throw ValidationError("--pids \(p): must be positive") }
+        if let c = cpus, CgroupLimits.parseCpus(c) == nil { throw ValidationError("--cpus \(c): expected a positive number of CPUs (at least 0.01)") }
+        if let s = cpuShares, s < 2 || s > 262_144 { throw ValidationError("--cpu-shares \(s): must be within 2...262144") }
+        if let l = cpusetCpus, !CgroupLimits.isCpuList(l) { throw ValidationError("--cpuset-cpus \(l): expected a CPU list such as 0-2,4") }
+        _ = try deviceRates()
+        if let t = timeout, RunOptions.parseDuration(t) == nil { throw ValidationError("--timeout \(t): expected a duration such as 10s, 500ms, 2m") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
         if let u = user, Run.parseUser(u) == nil { throw ValidationError("--user \(u): expected UID:GID (numbers)") }
         for v in volume {
@@ -99,8 +127,11 @@ struct Run: ParsableCommand {
         }
         var o = RunOptions(argv: program, env: ProgramEnvironment.build(overrides: env, host: ProgramEnvironment.host()),
                            cwd: cwd, rootfs: root, strace: strace,
-                           limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids))
+                           limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids,
+                                                cpus: cpus.flatMap(CgroupLimits.parseCpus), cpuShares: cpuShares,
+                                                cpusetCpus: cpusetCpus, deviceRates: try deviceRates()))
         o.rootfsReadonly = rootfsReadonly
+        o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
         for v in volume {
             guard var spec = VolumeSpec.parse(v) else { throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw]") }
             do { spec.host = try HostFS.realpath(spec.host) } catch { throw ValidationError("-v \(v): \(error)") }
@@ -113,6 +144,20 @@ struct Run: ParsableCommand {
         var o = try options()
         o.user = user.flatMap(Run.parseUser)
         throw ExitCode(SandboxRun.run(o))
+    }
+
+    func deviceRates() throws -> [DeviceRate] {
+        var out: [DeviceRate] = []
+        for (kind, values) in [(DeviceRate.Kind.readBps, deviceReadBps), (.writeBps, deviceWriteBps),
+                               (.readIops, deviceReadIops), (.writeIops, deviceWriteIops)] {
+            for v in values {
+                switch DeviceRate.parse(v, kind: kind) {
+                case .success(let r): out.append(r)
+                case .failure(let e): throw ValidationError(e.message)
+                }
+            }
+        }
+        return out
     }
 
     /// "UID:GID" with decimal ids below 2^32-1 (which means "unchanged" to setresuid).

@@ -1,5 +1,6 @@
-// Teardown: SIGKILL of husk run mid-run ends every process of the sandbox and removes its
-// cgroups; 20 sandboxes started at once and killed leave nothing behind.
+// Teardown: SIGKILL of husk run mid-run, or a crash (SIGKILL) of the Sentry or the Gofer, ends
+// every process of the sandbox and removes its cgroups, with no host mount left behind; 20
+// sandboxes started at once and killed leave nothing behind.
 import Foundation
 import Glibc
 import Testing
@@ -71,6 +72,33 @@ struct TeardownTests {
         _ = run.wait(timeout: 10)
         #expect(waitFor(10) { parts.leftovers().isEmpty }, "left behind: \(parts.leftovers())")
     }
+
+    /// The host's mount table (the parts mount only in their own mount namespaces).
+    static func hostMounts() -> Set<String> {
+        Set(((try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init))
+    }
+
+    /// Kills one part of a running sandbox; the rest must go, husk run must say so in one line.
+    func crash(_ part: (SandboxParts) -> pid_t, _ name: String) throws {
+        let mountsBefore = Self.hostMounts()
+        let all = try start(1)
+        let (run, parts) = all[0]
+        #expect(parts.complete, "sandbox seen: \(parts)")
+        kill(part(parts), SIGKILL)
+        let r = run.wait(timeout: 15)
+        #expect(!r.timedOut && r.status == 125, "\(r)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].hasPrefix("husk: \(name) died: killed by signal 9"), "\(r)")
+        #expect(waitFor(10) { parts.leftovers().isEmpty }, "left behind: \(parts.leftovers())")
+        let added = Self.hostMounts().subtracting(mountsBefore)
+        #expect(added.isEmpty, "host mounts left: \(added)")
+    }
+
+    @Test("a crash of the Sentry (SIGKILL) ends the tasks, Gofer and monitor, removes the cgroups")
+    func sentryCrash() throws { try crash({ $0.sentry }, "sentry") }
+
+    @Test("a crash of the Gofer (SIGKILL) ends the Sentry, the tasks and the monitor, removes the cgroups")
+    func goferCrash() throws { try crash({ $0.gofer }, "gofer") }
 
     @Test("20 sandboxes started at once and killed leave no process and no cgroup")
     func twentySandboxes() throws {

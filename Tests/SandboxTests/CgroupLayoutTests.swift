@@ -65,7 +65,7 @@ struct CgroupLayoutTests {
                                      v2Available: ["cpuset", "cpu", "io", "memory", "pids"], id: "y")
         #expect(plan.count == 1)
         #expect(plan.first?.version == .v2)
-        #expect(plan.first?.controllers == ["memory", "pids", "cpu", "cpuset"])
+        #expect(plan.first?.controllers == ["memory", "pids", "cpu", "cpuset", "io"])
         #expect(plan.first?.sandboxDirectory == "/sys/fs/cgroup/user.slice/app.scope/husk/y")
     }
 

@@ -99,6 +99,15 @@ public enum CgroupLayout {
         return base + rel
     }
 
+    /// The unified hierarchy's name of a v1 controller: blkio became io, cpuacct's figures are cpu's.
+    public static func v2Name(_ c: String) -> String {
+        switch c {
+        case "blkio": return "io"
+        case "cpuacct": return "cpu"
+        default: return c
+        }
+    }
+
     /// Places the sandbox: v2 for the controllers the unified hierarchy offers in husk run's
     /// own cgroup (`v2Available`, read from its cgroup.controllers), v1 for the rest.
     public static func plan(membership: [CgroupMembership], mounts: [CgroupHierarchy], v2Available: [String],
@@ -108,10 +117,11 @@ public enum CgroupLayout {
         if let v2 = mounts.first(where: { $0.version == .v2 }),
            let line = membership.first(where: { $0.hierarchyID == 0 && $0.controllers.isEmpty }),
            let dir = directory(of: line.path, mountPoint: v2.mountPoint, mountRoot: v2.mountRoot) {
-            let use = remaining.filter { v2Available.contains($0) }
+            var use: [String] = []
+            for c in remaining where v2Available.contains(v2Name(c)) && !use.contains(v2Name(c)) { use.append(v2Name(c)) }
             if !use.isEmpty {
                 out.append(CgroupPlacement(version: .v2, controllers: use, ownDirectory: dir, id: id))
-                remaining.removeAll { use.contains($0) }
+                remaining.removeAll { use.contains(v2Name($0)) }
             }
         }
         for c in remaining {

@@ -1,11 +1,97 @@
+import Glibc
 import SystemPackage
 
-/// Resource limits of a sandbox (issue 6 adds cpu, cpuset and io).
+/// One `--device-{read,write}-{bps,iops} DEV:RATE`: a block device's major:minor and its limit.
+public struct DeviceRate: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable, CaseIterable {
+        case readBps, writeBps, readIops, writeIops
+        /// v1 blkio.throttle file.
+        var v1File: String {
+            switch self {
+            case .readBps: return "blkio.throttle.read_bps_device"
+            case .writeBps: return "blkio.throttle.write_bps_device"
+            case .readIops: return "blkio.throttle.read_iops_device"
+            case .writeIops: return "blkio.throttle.write_iops_device"
+            }
+        }
+        /// v2 io.max key.
+        var v2Key: String {
+            switch self {
+            case .readBps: return "rbps"
+            case .writeBps: return "wbps"
+            case .readIops: return "riops"
+            case .writeIops: return "wiops"
+            }
+        }
+        public var flag: String {
+            switch self {
+            case .readBps: return "--device-read-bps"
+            case .writeBps: return "--device-write-bps"
+            case .readIops: return "--device-read-iops"
+            case .writeIops: return "--device-write-iops"
+            }
+        }
+    }
+    public var kind: Kind
+    public var major: UInt32
+    public var minor: UInt32
+    public var rate: UInt64
+    public init(kind: Kind, major: UInt32, minor: UInt32, rate: UInt64) {
+        self.kind = kind; self.major = major; self.minor = minor; self.rate = rate
+    }
+    public var device: String { "\(major):\(minor)" }
+
+    /// "DEV:RATE" where DEV is a block device path (/dev/vda) or MAJOR:MINOR and RATE a size
+    /// (bps: 1m, 512k...) or a count (iops). nil with the reason on a bad value.
+    public static func parse(_ text: String, kind: Kind) -> Result<DeviceRate, HuskError> {
+        guard let colon = text.lastIndex(of: ":") else { return .failure(HuskError("\(kind.flag) \(text): expected DEVICE:RATE")) }
+        let dev = String(text[..<colon]), rateText = String(text[text.index(after: colon)...])
+        let rate: UInt64?
+        switch kind {
+        case .readBps, .writeBps: rate = CgroupLimits.parseSize(rateText)
+        case .readIops, .writeIops: rate = UInt64(rateText).flatMap { $0 > 0 ? $0 : nil }
+        }
+        guard let r = rate else { return .failure(HuskError("\(kind.flag) \(text): \(rateText) is not a positive rate")) }
+        if !dev.hasPrefix("/") {
+            let mm = dev.split(separator: ":", omittingEmptySubsequences: false)
+            guard mm.count == 2, let ma = UInt32(mm[0]), let mi = UInt32(mm[1]) else {
+                return .failure(HuskError("\(kind.flag) \(text): \(dev) is neither a device path nor MAJOR:MINOR"))
+            }
+            return .success(DeviceRate(kind: kind, major: ma, minor: mi, rate: r))
+        }
+        var st = stat()
+        guard stat(dev, &st) == 0 else { return .failure(HuskError("\(kind.flag) \(dev)", Errno(rawValue: errno))) }
+        guard st.st_mode & S_IFMT == S_IFBLK else { return .failure(HuskError("\(kind.flag) \(dev): not a block device")) }
+        let d = UInt64(st.st_rdev)
+        let major = UInt32(truncatingIfNeeded: ((d >> 8) & 0xfff) | ((d >> 32) & ~UInt64(0xfff)))
+        let minor = UInt32(truncatingIfNeeded: (d & 0xff) | ((d >> 12) & ~UInt64(0xff)))
+        return .success(DeviceRate(kind: kind, major: major, minor: minor, rate: r))
+    }
+}
+
+/// Resource limits of a sandbox: memory, pids, cpu bandwidth and weight, cpuset, block I/O.
 public struct CgroupLimits: Sendable, Equatable {
     public var memoryBytes: UInt64?
     public var pids: Int?
-    public init(memoryBytes: UInt64? = nil, pids: Int? = nil) { self.memoryBytes = memoryBytes; self.pids = pids }
-    public var isEmpty: Bool { memoryBytes == nil && pids == nil }
+    /// --cpus N: N CPUs' worth of time per period (quota = N * period).
+    public var cpus: Double?
+    /// --cpu-shares N: v1 cpu.shares (2...262144, 1024 by default); v2 cpu.weight converted.
+    public var cpuShares: UInt64?
+    /// --cpuset-cpus LIST: the CPUs the sandbox may run on ("0-2,4").
+    public var cpusetCpus: String?
+    /// --device-*-bps/iops.
+    public var deviceRates: [DeviceRate] = []
+    /// The cfs period husk uses with --cpus (the kernel's default, 100 ms).
+    public static let cpuPeriodMicros: UInt64 = 100_000
+
+    public init(memoryBytes: UInt64? = nil, pids: Int? = nil, cpus: Double? = nil, cpuShares: UInt64? = nil,
+                cpusetCpus: String? = nil, deviceRates: [DeviceRate] = []) {
+        self.memoryBytes = memoryBytes; self.pids = pids; self.cpus = cpus; self.cpuShares = cpuShares
+        self.cpusetCpus = cpusetCpus; self.deviceRates = deviceRates
+    }
+    public var isEmpty: Bool {
+        memoryBytes == nil && pids == nil && cpus == nil && cpuShares == nil && cpusetCpus == nil && deviceRates.isEmpty
+    }
 
     /// "512m", "1g", "64k", "1048576", "2GiB": bytes (binary units, like docker).
     public static func parseSize(_ text: String) -> UInt64? {
@@ -25,28 +111,83 @@ public struct CgroupLimits: Sendable, Equatable {
         return overflow ? nil : r
     }
 
-    /// The cgroupfs files and values that carry these limits for one placement.
+    /// "0.5", "2": a positive number of CPUs whose quota is at least 1 ms per period.
+    public static func parseCpus(_ text: String) -> Double? {
+        guard let v = Double(text), v.isFinite, v > 0, v <= 4096,
+              UInt64(v * Double(cpuPeriodMicros)) >= 1000 else { return nil }
+        return v
+    }
+
+    /// A cpuset list: "0", "0-3", "0,2-3".
+    public static func isCpuList(_ text: String) -> Bool {
+        guard !text.isEmpty else { return false }
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let r = part.split(separator: "-", omittingEmptySubsequences: false)
+            guard r.count == 1 || r.count == 2, let lo = UInt32(r[0]) else { return false }
+            if r.count == 2 { guard let hi = UInt32(r[1]), hi >= lo else { return false } }
+        }
+        return true
+    }
+
+    /// cpu.shares to cpu.weight (1...10000) the way runc and systemd convert them.
+    public static func weight(fromShares s: UInt64) -> UInt64 {
+        let shares = min(max(s, 2), 262_144)
+        return 1 + ((shares - 2) * 9999) / 262_142
+    }
+
+    /// The cgroupfs files and values that carry these limits for one placement, in write order.
     public func files(for p: CgroupPlacement) -> [(file: String, value: String)] {
         var out: [(String, String)] = []
+        let v2 = p.version == .v2
         if let m = memoryBytes, p.controllers.contains("memory") {
-            out.append((p.version == .v2 ? "memory.max" : "memory.limit_in_bytes", String(m)))
+            out.append((v2 ? "memory.max" : "memory.limit_in_bytes", String(m)))
         }
         if let n = pids, p.controllers.contains("pids") { out.append(("pids.max", String(n))) }
+        if p.controllers.contains("cpu") {
+            if let c = cpus {
+                let quota = UInt64(c * Double(Self.cpuPeriodMicros))
+                if v2 { out.append(("cpu.max", "\(quota) \(Self.cpuPeriodMicros)")) }
+                else { out += [("cpu.cfs_period_us", String(Self.cpuPeriodMicros)), ("cpu.cfs_quota_us", String(quota))] }
+            }
+            if let s = cpuShares {
+                out.append(v2 ? ("cpu.weight", String(Self.weight(fromShares: s))) : ("cpu.shares", String(s)))
+            }
+        }
+        if let list = cpusetCpus, p.controllers.contains("cpuset") { out.append(("cpuset.cpus", list)) }
+        if !deviceRates.isEmpty && p.controllers.contains(v2 ? "io" : "blkio") {
+            if v2 {
+                // One io.max line per device with every key given for it.
+                var order: [String] = []
+                var keys: [String: [String]] = [:]
+                for r in deviceRates {
+                    if keys[r.device] == nil { order.append(r.device); keys[r.device] = [] }
+                    keys[r.device]!.append("\(r.kind.v2Key)=\(r.rate)")
+                }
+                for d in order { out.append(("io.max", ([d] + keys[d]!).joined(separator: " "))) }
+            } else {
+                for r in deviceRates { out.append((r.kind.v1File, "\(r.device) \(r.rate)")) }
+            }
+        }
         return out
     }
 
     /// Writes the limits into the sandbox directories; a limit no placement can carry is an error.
     public func write(to placements: [CgroupPlacement]) throws(HuskError) {
-        if memoryBytes != nil && !placements.contains(where: { $0.controllers.contains("memory") }) {
-            throw HuskError("--memory: no memory cgroup controller available")
+        func need(_ given: Bool, _ flag: String, _ controllers: [String]) throws(HuskError) {
+            if given && !placements.contains(where: { p in controllers.contains(where: { p.controllers.contains($0) }) }) {
+                throw HuskError("\(flag): no \(controllers[0]) cgroup controller available")
+            }
         }
-        if pids != nil && !placements.contains(where: { $0.controllers.contains("pids") }) {
-            throw HuskError("--pids: no pids cgroup controller available")
-        }
+        try need(memoryBytes != nil, "--memory", ["memory"])
+        try need(pids != nil, "--pids", ["pids"])
+        try need(cpus != nil, "--cpus", ["cpu"])
+        try need(cpuShares != nil, "--cpu-shares", ["cpu"])
+        try need(cpusetCpus != nil, "--cpuset-cpus", ["cpuset"])
+        try need(!deviceRates.isEmpty, deviceRates.first?.kind.flag ?? "", ["blkio", "io"])
         for p in placements {
             for (file, value) in files(for: p) {
                 let path = p.sandboxDirectory + "/" + file
-                do { try HostFS.write(path, value) } catch { throw HuskError("cgroup \(path)", error) }
+                do { try HostFS.write(path, value) } catch { throw HuskError("cgroup \(path) (\(value))", error) }
             }
         }
     }

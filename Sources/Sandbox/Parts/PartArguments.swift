@@ -59,6 +59,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var rootfsReadonly = false
     /// "UID:GID" the program runs as inside the sandbox.
     public var user: String?
+    /// The sandbox's memory limit, which sysinfo and /proc/meminfo report as the total.
+    public var memoryLimit: UInt64?
     /// The volumes' guest paths, in order (tree i+1 of the Gofer).
     public var volumes: [VolumeSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
@@ -70,6 +72,7 @@ public struct SentryArguments: Equatable, Sendable {
         if strace { a.append("--strace") }
         if rootfsReadonly { a.append("--rootfs-readonly") }
         if let u = user { a += ["--user", u] }
+        if let m = memoryLimit { a += ["--memory-limit", String(m)] }
         for v in volumes { a += [v.readOnly ? "--volume-ro" : "--volume-rw", v.guest] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
         for e in env { a += ["--env", e] }
@@ -87,6 +90,7 @@ public struct SentryArguments: Equatable, Sendable {
             case "--strace": out.strace = true
             case "--rootfs-readonly": out.rootfsReadonly = true
             case "--user": guard let v = value() else { return nil }; out.user = v
+            case "--memory-limit": guard let v = value(), let m = UInt64(v) else { return nil }; out.memoryLimit = m
             case "--volume-ro", "--volume-rw":
                 guard let v = value(), v.hasPrefix("/") else { return nil }
                 out.volumes.append(VolumeSpec(host: "", guest: v, readOnly: a == "--volume-ro"))

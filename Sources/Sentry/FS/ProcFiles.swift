@@ -81,8 +81,24 @@ enum ProcGlobal {
         return Array(out.utf8)
     }
 
-    /// The host's meminfo (the Sentry is given no memory limit of its own to report).
-    static func meminfo() -> [UInt8] { HostProcFile.read("/proc/meminfo") ?? [] }
+    /// The host's meminfo; with a memory limit, MemTotal is the limit and MemFree/MemAvailable no more.
+    static func meminfo() -> [UInt8] {
+        let host = HostProcFile.read("/proc/meminfo") ?? []
+        guard let limit = SandboxLimits.memoryBytes else { return host }
+        let kb = limit / 1024
+        var out = ""
+        for line in String(decoding: host, as: UTF8.self).split(separator: "\n") {
+            let key = line.prefix { $0 != ":" }
+            if key == "MemTotal" || key == "MemFree" || key == "MemAvailable",
+               let v = UInt64(line.dropFirst(key.count + 1).filter { $0.isNumber }) {
+                let shown = key == "MemTotal" ? kb : min(v, kb)
+                let num = String(shown)
+                let name = key + ":"
+                out += name + String(repeating: " ", count: max(1, 24 - name.count - num.count)) + num + " kB\n"
+            } else { out += line + "\n" }
+        }
+        return Array(out.utf8)
+    }
 
     /// The host's /proc/stat with per-CPU lines limited to the reader's CPUs, and the process
     /// counts of the sandbox.

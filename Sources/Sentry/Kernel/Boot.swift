@@ -7,6 +7,7 @@ import SystemPackage
 /// Runs the Sentry kernel until the program's PID 1 exits; writes its wait status to
 /// `config.statusFD` and returns the Sentry's own exit status (0 once a status was reported).
 public func sentryMain(_ config: SentryConfig) -> Int32 {
+    SandboxLimits.memoryBytes = config.memoryLimit
     let gofer = GoferClient(socketFD: config.goferSocketFD)
     let vfs: VFS
     do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly) } catch {

@@ -66,6 +66,10 @@ extension Kernel {
         let hasHandler = action.handler > 1
         let ignored = action.handler == 1 || (action.handler == 0 && (SignalDefault.of(sig) == .ignore || SignalDefault.of(sig) == .continue))
         if ignored && sig != Signal.SIGKILL { return }
+        let temporaryMask = task.progress.temporaryMask
+        if let m = temporaryMask, sig != Signal.SIGKILL && sig != Signal.SIGSTOP, m & (UInt64(1) << UInt64(sig - 1)) != 0 {
+            return   // blocked while this call waits: it stays pending and the call goes on
+        }
         parked.waiter.cancel()
         task.parked = nil
         task.waitSet?.clear()
@@ -79,6 +83,7 @@ extension Kernel {
             try? platform.complete(task.hostTID, .skip(n))
             return
         }
+        if let m = temporaryMask, hasHandler, deliverUnderMask(task, parked.args, mask: m) { return }
         let nr = parked.args.number
         let restart: Bool
         if hasHandler {
@@ -93,11 +98,31 @@ extension Kernel {
         } catch {}
     }
 
-    /// Whether the thread blocks `sig`, from the host's view of its mask (rt_sigprocmask runs natively).
+    /// Ends a parked mask-swapping call (ppoll, pselect6, epoll_pwait) by turning it into a
+    /// native rt_sigsuspend with the call's mask: the host delivers the pending signal under that
+    /// mask, restores the caller's mask after the handler and returns EINTR, which is what the
+    /// call itself returns after a handler. The mask goes through the Sentry's scratch page.
+    private func deliverUnderMask(_ task: Task, _ args: SyscallArguments, mask: UInt64) -> Bool {
+        guard let scratch = try? platform.scratchAddress(task.hostTID) else { return false }
+        let written: Bool = withUnsafeBytes(of: mask.littleEndian) { b in
+            (try? platform.writeMemory(task.hostTID, at: scratch, from: b)) != nil
+        }
+        guard written else { return false }
+        var regs = args.regs
+        regs.nr = SyscallNumber.rt_sigsuspend
+        regs.args = (scratch, 8, 0, 0, 0, 0)
+        strace?.exit(task, args, Errno.interrupted.syscallResult)
+        return (try? platform.complete(task.hostTID, .rewrite(regs))) != nil
+    }
+
+    /// Whether the thread blocks `sig`: the mask a parked ppoll/pselect6/epoll_pwait waits with,
+    /// else the host's view of its mask (rt_sigprocmask runs natively).
     func blocks(_ task: Task, _ sig: Int32) -> Bool {
-        guard sig != Signal.SIGKILL && sig != Signal.SIGSTOP,
-              let mask = HostProc.hexField(task.hostTID, "SigBlk:") else { return false }
-        return mask & (UInt64(1) << UInt64(sig - 1)) != 0
+        guard sig != Signal.SIGKILL && sig != Signal.SIGSTOP else { return false }
+        let bit = UInt64(1) << UInt64(sig - 1)
+        if task.parked != nil, let m = task.progress.temporaryMask { return m & bit != 0 }
+        guard let mask = HostProc.hexField(task.hostTID, "SigBlk:") else { return false }
+        return mask & bit != 0
     }
 
     /// The process group of a thread group, in the program's pid numbers.

@@ -15,6 +15,8 @@ struct SyscallProgress {
     /// State a parked call keeps across its retries (a FIFO open waiting for its partner holds
     /// its half-open description here); dropped with the call.
     var pendingOpen: AnyObject?
+    /// The signal mask ppoll, pselect6 and epoll_pwait wait with (their sigmask argument).
+    var temporaryMask: UInt64?
 }
 
 /// A task's private wait queue that forwards the notifications of several file queues and
@@ -66,7 +68,9 @@ extension Task {
 
     /// Called by the Kernel when the task enters a new syscall (not on a retry).
     func beginSyscall() {
-        if progress.started || progress.transferred != 0 || progress.pendingOpen != nil { progress = SyscallProgress() }
+        if progress.started || progress.transferred != 0 || progress.pendingOpen != nil || progress.temporaryMask != nil {
+            progress = SyscallProgress()
+        }
         waitSet?.clear()
     }
 }

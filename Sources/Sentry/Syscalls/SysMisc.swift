@@ -131,7 +131,7 @@ enum SysMisc {
         return nil
     }
 
-    /// sysinfo(2): the host's memory figures, the sandbox's process count.
+    /// sysinfo(2): the host's memory figures capped by the sandbox's limit, the sandbox's process count.
     static func sysinfo(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         var host = CHusk.sysinfo()
         _ = withUnsafeMutablePointer(to: &host) { chusk_host_sysinfo($0) }
@@ -143,6 +143,10 @@ enum SysMisc {
         s.totalswap = UInt64(host.totalswap); s.freeswap = UInt64(host.freeswap)
         s.procs = UInt16(clamping: t.kernel.tasks.count)
         s.mem_unit = host.mem_unit
+        if let limit = SandboxLimits.memoryBytes {
+            let units = limit / UInt64(max(host.mem_unit, 1))
+            s.totalram = min(s.totalram, units); s.freeram = min(s.freeram, units)
+        }
         do { try t.copyOutStruct(a[0], s) } catch { return .error(error) }
         return .zero
     }

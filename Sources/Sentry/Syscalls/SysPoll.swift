@@ -9,10 +9,11 @@ import SystemPackage
 // on the task's WaitSet (all the files' queues plus a deadline) and re-runs when one fires.
 // The deadline is fixed on the first run (task.progress) so retries keep the original timeout.
 //
-// Signal masks (ppoll, pselect6, epoll_pwait/2): the mask is validated and copied in, but the
-// temporary mask is NOT applied while the task is parked. HOOK(signals): the signal layer must
-// rewrite such a parked call into a native rt_sigsuspend with that mask (DESIGN.md), and turn
-// an interruption into EINTR (these calls never restart after a handler).
+// Signal masks (ppoll, pselect6, epoll_pwait/2): the mask is copied in and kept in
+// task.progress.temporaryMask while the call waits. The signal layer (Kernel/Signals.swift)
+// decides with it whether a signal interrupts the call, and delivers one that does through a
+// native rt_sigsuspend with that mask, so the handler runs under it and the caller's own mask
+// comes back afterwards, as Linux does.
 
 func installPollSyscalls(into t: inout SyscallTable) {
     t.register(SyscallNumber.poll, sysPoll)
@@ -70,12 +71,14 @@ private func copyInTimeout(_ task: Task, _ address: UInt64) throws(Errno) -> UIn
 }
 
 /// The sigmask argument of ppoll/pselect6/epoll_pwait: size must be 8; the mask is copied in
-/// (EFAULT) and returned. HOOK(signals): apply it while the call waits.
+/// (EFAULT), kept for the signal layer while the call waits, and returned.
 @discardableResult
 private func copyInSigmask(_ task: Task, _ address: UInt64, size: Int) throws(Errno) -> UInt64? {
     if address == 0 { return nil }
     if size != 8 { throw .invalidArgument }
-    return try task.copyInValue(address, as: UInt64.self)
+    let mask = try task.copyInValue(address, as: UInt64.self)
+    task.progress.temporaryMask = mask
+    return mask
 }
 
 // MARK: poll, ppoll
