@@ -127,7 +127,11 @@ struct StdioRelay {
         let r = waitpid(goferPid, &st, WNOHANG)
         guard r == goferPid || (r < 0 && errno == ECHILD) else { return }
         goferWaitStatus = r == goferPid ? st : 0x7f00
-        if status.count < 4 && sentryWaitStatus == nil && !timedOut {
+        // Not a crash: the Sentry went first (the monitor then kills the Gofer; it is a zombie
+        // by then), or the Gofer ended cleanly on the Sentry's closed socket.
+        if sentryWaitStatus == nil { reapSentry() }
+        let clean = r == goferPid && chusk_wifexited(st) != 0 && chusk_wexitstatus(st) == 0
+        if status.count < 4 && sentryWaitStatus == nil && !timedOut && !clean {
             goferCrashed = true
             _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL)
         }
