@@ -409,6 +409,11 @@ enum ProcSys {
             ("pipe-max-size", fixed("1048576")),
             ("nr_open", fixed("1048576")),
             ("file-max", host("/proc/sys/fs/file-max", "9223372036854775807")),
+            ("inotify", dir([
+                ("max_queued_events", fixed("\(InotifyFile.maxQueuedEvents)")),
+                ("max_user_instances", fixed("128")),
+                ("max_user_watches", fixed("\(InotifyFile.maxWatches)")),
+            ])),
         ])
         return dir([("kernel", kernel), ("vm", vm), ("fs", fs)])
     }

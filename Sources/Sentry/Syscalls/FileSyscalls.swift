@@ -14,6 +14,7 @@ public func installFileSyscalls(into table: inout SyscallTable) {
     installXattrSyscalls(into: &table)
     installFile2Syscalls(into: &table)
     installLockSyscalls(into: &table)
+    installInotifySyscalls(into: &table)
 }
 
 /// The reusable buffer for read/write data: a single read or write moves at most this much

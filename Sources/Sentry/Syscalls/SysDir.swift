@@ -24,6 +24,7 @@ func sysGetdents64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             dir.offset = saved  // undo: the entries were not delivered
             throw error
         }
+        FSNotify.node(InotifyMask.access, dir.node)
         return .ok(n)
     }
 }

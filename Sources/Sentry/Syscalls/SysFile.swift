@@ -195,8 +195,9 @@ func doMkdir(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32
         let dir = parent.inode!
         if dir.readOnly { throw .readOnlyFileSystem }
         try dir.checkAccess(task.creds, [.write, .execute])
-        _ = try dir.mkdir(name, mode: mode & 0o7777 & ~task.fs.umask, creds: task.creds)
+        let node = try dir.mkdir(name, mode: mode & 0o7777 & ~task.fs.umask, creds: task.creds)
         parent.forget(name)
+        FSNotify.created(parent, name, node)
         return .zero
     }
 }
@@ -222,6 +223,7 @@ func doUnlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, directory: Bo
         try stickyCheck(task, dir, inode)
         try dir.unlink(name, directory: directory)
         parent.forget(name)
+        FSNotify.removed(parent, name, inode, directory: directory)
         return .zero
     }
 }
@@ -257,8 +259,12 @@ func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd:
         try od.checkAccess(task.creds, [.write, .execute])
         try nd.checkAccess(task.creds, [.write, .execute])
         try stickyCheck(task, od, oldInode)
+        let target = FSNotify.watchCount > 0 ? (try? task.vfs.child(of: np, nn, upcoming: []))?.inode : nil
         try od.rename(on, to: nd, nn, flags: flags)
         op.forget(on); np.forget(nn)
+        if FSNotify.watchCount > 0 && target !== oldInode {
+            FSNotify.moved(from: op, on, to: np, nn, source: oldInode, target: target, exchange: flags & RenameFlags.RENAME_EXCHANGE != 0)
+        }
         return .zero
     }
 }
@@ -274,8 +280,9 @@ func doSymlink(_ task: Task, _ targetAddress: UInt64, _ dirfd: Int32, _ pathAddr
         let dir = parent.inode!
         if dir.readOnly { throw .readOnlyFileSystem }
         try dir.checkAccess(task.creds, [.write, .execute])
-        _ = try dir.symlink(name, target: target, creds: task.creds)
+        let node = try dir.symlink(name, target: target, creds: task.creds)
         parent.forget(name)
+        FSNotify.created(parent, name, node)
         return .zero
     }
 }
@@ -298,6 +305,7 @@ func doLink(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: I
         try dir.checkAccess(task.creds, [.write, .execute])
         try dir.link(name, to: old)
         parent.forget(name)
+        FSNotify.created(parent, name, old, link: true)
         return .zero
     }
 }
@@ -314,6 +322,7 @@ func sysTruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         try inode.checkAccess(task.creds, .write)
         var c = AttributeChange(); c.size = a.long(1)
         try inode.setAttributes(c)
+        FSNotify.node(InotifyMask.modify, d)
         return .zero
     }
 }
@@ -324,6 +333,7 @@ func sysFtruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         let file = try task.fdTable.get(a.int(0))
         if a.long(1) < 0 || !file.canWrite { throw .invalidArgument }
         try file.truncate(a.long(1))
+        if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
         return .zero
     }
 }

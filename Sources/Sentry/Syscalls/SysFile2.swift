@@ -39,8 +39,9 @@ func doMknod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32
         let perm = mode & 0o7777 & ~task.fs.umask
         // The kernel's dev_t encoding (new_decode_dev) to the 8-bit-minor form FileStat keeps.
         let major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00)
-        _ = try dir.mknod(name, mode: (type == 0 ? FileType.regular : type) | perm, rdev: (major << 8) | minor, creds: task.creds)
+        let node = try dir.mknod(name, mode: (type == 0 ? FileType.regular : type) | perm, rdev: (major << 8) | minor, creds: task.creds)
         parent.forget(name)
+        FSNotify.created(parent, name, node)
         return .zero
     }
 }
@@ -98,6 +99,7 @@ func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         guard let regular = file as? TmpRegularFile else { throw .notSupportedOnSocket }
         if chusk_vfs_fallocate(regular.file.fd, mode, offset, length) != 0 { throw Errno(rawValue: errno) }
         regular.file.touch()
+        if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
         return .zero
     }
 }

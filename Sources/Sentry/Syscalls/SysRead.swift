@@ -31,6 +31,7 @@ private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64
     do {
         if let offset { n = try file.pread(task, buf, at: offset) } else { n = try file.read(task, buf) }
     } catch { return blockOrFail(file, error, PollEvents.input) }
+    if n > 0, let d = file.dentry, FSNotify.watchCount > 0 { FSNotify.node(InotifyMask.access, d) }
     return serve { () throws(Errno) in
         var done = 0
         for (base, len) in targets where done < n {
@@ -63,10 +64,12 @@ private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt6
         }
     } catch { return .error(error) }
     let data = UnsafeRawBufferPointer(rebasing: IOScratch.buffer[0..<filled])
+    let n: Int
     do {
-        if let offset { return .ok(try file.pwrite(task, data, at: offset)) }
-        return .ok(try file.write(task, data))
+        if let offset { n = try file.pwrite(task, data, at: offset) } else { n = try file.write(task, data) }
     } catch { return blockOrFail(file, error, PollEvents.output) }
+    if n > 0, let d = file.dentry, FSNotify.watchCount > 0 { FSNotify.node(InotifyMask.modify, d) }
+    return .ok(n)
 }
 
 /// Reads an iovec array (at most UIO_MAXIOV entries; the total must fit in ssize_t).

@@ -170,20 +170,22 @@ func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt
 }
 
 /// Applies a change after the read-only and ownership checks chmod/chown/utimensat share.
-private func changeAttributes(_ task: Task, _ inode: Inode, _ change: AttributeChange, ownerOnly: Bool) throws(Errno) {
+private func changeAttributes(_ task: Task, _ dentry: Dentry, _ change: AttributeChange, ownerOnly: Bool) throws(Errno) {
+    let inode = dentry.inode!
     if inode.readOnly { throw .readOnlyFileSystem }
     let owner = try inode.stat().uid
     if ownerOnly && !task.creds.isRoot && task.creds.fsuid != owner { throw .notPermitted }
     try inode.setAttributes(change)
+    FSNotify.changed(dentry, change)
 }
 
 /// chmod(2)/fchmodat(2).
 func doChmod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
         let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
-        guard let inode = d?.inode else { throw .noSuchFileOrDirectory }
+        guard let d, d.inode != nil else { throw .noSuchFileOrDirectory }
         var c = AttributeChange(); c.mode = mode & 0o7777
-        try changeAttributes(task, inode, c, ownerOnly: true)
+        try changeAttributes(task, d, c, ownerOnly: true)
         return .zero
     }
 }
@@ -193,15 +195,16 @@ func sysFchmod(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
         let file = try task.fdTable.get(a.int(0))
         if file.isPath { throw .badFileDescriptor }
-        guard let inode = file.dentry?.inode else { return .zero }  // pipes: accepted, nothing kept
+        guard let d = file.dentry, d.inode != nil else { return .zero }  // pipes: accepted, nothing kept
         var c = AttributeChange(); c.mode = a.uint(1) & 0o7777
-        try changeAttributes(task, inode, c, ownerOnly: true)
+        try changeAttributes(task, d, c, ownerOnly: true)
         return .zero
     }
 }
 
 /// chown policy: root changes anything; an owner may only set the group to one of its groups.
-private func chownChange(_ task: Task, _ inode: Inode, _ uid: UInt32, _ gid: UInt32) throws(Errno) {
+private func chownChange(_ task: Task, _ dentry: Dentry, _ uid: UInt32, _ gid: UInt32) throws(Errno) {
+    let inode = dentry.inode!
     if inode.readOnly { throw .readOnlyFileSystem }
     var c = AttributeChange()
     if uid != UInt32.max { c.uid = uid }
@@ -213,6 +216,7 @@ private func chownChange(_ task: Task, _ inode: Inode, _ uid: UInt32, _ gid: UIn
         if let g = c.gid, g != s.gid && !task.creds.inGroup(g) { throw .notPermitted }
     }
     try inode.setAttributes(c)
+    FSNotify.changed(dentry, c)
 }
 
 /// chown(2), lchown(2), fchownat(2).
@@ -220,8 +224,8 @@ func doChown(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ uid: UInt32,
     serve { () throws(Errno) in
         if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
         let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
-        guard let inode = d?.inode else { throw .noSuchFileOrDirectory }
-        try chownChange(task, inode, uid, gid)
+        guard let d, d.inode != nil else { throw .noSuchFileOrDirectory }
+        try chownChange(task, d, uid, gid)
         return .zero
     }
 }
@@ -231,8 +235,8 @@ func sysFchown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
         let file = try task.fdTable.get(a.int(0))
         if file.isPath { throw .badFileDescriptor }
-        guard let inode = file.dentry?.inode else { return .zero }
-        try chownChange(task, inode, a.uint(1), a.uint(2))
+        guard let d = file.dentry, d.inode != nil else { return .zero }
+        try chownChange(task, d, a.uint(1), a.uint(2))
         return .zero
     }
 }
@@ -263,16 +267,17 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 /// The common part of utimensat, utimes, futimesat and utime: `pathAddress` 0 names the fd.
 /// Explicit times need ownership; "now" needs ownership or write access.
 func setTimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ times: [Sentry.Timespec?], explicit: Bool) throws(Errno) -> SyscallReturn {
-        let inode: Inode
+        let dentry: Dentry
         if pathAddress == 0 {
             let file = try task.fdTable.get(dirfd)
-            guard let i = file.dentry?.inode else { return .zero }
-            inode = i
+            guard let d = file.dentry, d.inode != nil else { return .zero }
+            dentry = d
         } else {
             let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
-            guard let i = d?.inode else { throw .noSuchFileOrDirectory }
-            inode = i
+            guard let d, d.inode != nil else { throw .noSuchFileOrDirectory }
+            dentry = d
         }
+        let inode = dentry.inode!
         if times[0] == nil && times[1] == nil { return .zero }
         if inode.readOnly { throw .readOnlyFileSystem }
         let s = try inode.stat()
@@ -282,5 +287,6 @@ func setTimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int3
         }
         var c = AttributeChange(); c.atime = times[0]; c.mtime = times[1]
         try inode.setAttributes(c)
+        FSNotify.changed(dentry, c)
         return .zero
 }

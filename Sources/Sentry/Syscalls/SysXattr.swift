@@ -133,6 +133,7 @@ func doSetxattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress: UI
         try xattrPermission(task, inode, ns, write: true)
         if ns == .system { throw .notSupportedOnSocket }
         try inode.setxattr(name, value, flags: flags)
+        FSNotify.inodeOnly(InotifyMask.attrib, inode)
         return .zero
     }
 }
@@ -148,6 +149,7 @@ func doRemovexattr(_ task: Task, _ target: Result<Inode?, Errno>, _ nameAddress:
         try xattrPermission(task, inode, ns, write: true)
         if ns == .system { throw isACLName(name) ? .noData : .notSupportedOnSocket }
         try inode.removexattr(name)
+        FSNotify.inodeOnly(InotifyMask.attrib, inode)
         return .zero
     }
 }

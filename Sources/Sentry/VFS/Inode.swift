@@ -54,6 +54,13 @@ public struct OpenRequest {
 open class Inode {
     public init() {}
 
+    /// The inotify watches on this node (VFS/FSNotify.swift); empty costs nothing.
+    public internal(set) var watches: [InotifyWatch] = []
+    /// Open files of this node (VFSFile): IN_DELETE_SELF waits for the last close.
+    public internal(set) var openFiles: Int32 = 0
+    /// The node lost its last name while open: IN_DELETE_SELF comes at the last close.
+    var deletePending = false
+
     /// stat(2) of the node.
     open func stat() throws(Errno) -> FileStat { throw .ioError }
 

@@ -143,8 +143,11 @@ public final class VFS {
                 let node = try dirInode.create(name, mode: mode & 0o7777 & ~ctx.fs.umask, creds: ctx.creds)
                 parent.forget(name)
                 dentry = parent.remember(Dentry(name: name, parent: parent, inode: node))
+                FSNotify.created(parent, name, node)
                 // A new file is opened without further permission checks (POSIX).
-                return try node.open(dentry, OpenRequest(flags: flags & ~O_TRUNC, mode: mode, creds: ctx.creds, task: ctx.task))
+                let file = try node.open(dentry, OpenRequest(flags: flags & ~O_TRUNC, mode: mode, creds: ctx.creds, task: ctx.task))
+                FSNotify.node(InotifyMask.open, dentry)
+                return file
             }
         } else {
             dentry = try walk(ctx, from: base, path, followFinal: !noFollow)
@@ -172,10 +175,15 @@ public final class VFS {
         if wantsWrite { want.insert(.write) }
         try inode.checkAccess(ctx.creds, want)
         if wantsWrite && inode.readOnly && (type == FileType.regular || type == FileType.directory) { throw .readOnlyFileSystem }
-        if flags & O_TRUNC != 0 && type == FileType.regular {
+        let truncate = flags & O_TRUNC != 0 && type == FileType.regular
+        if truncate {
             var change = AttributeChange(); change.size = 0
             try inode.setAttributes(change)
         }
-        return try inode.open(dentry, OpenRequest(flags: flags, mode: mode, creds: ctx.creds, task: ctx.task))
+        let file = try inode.open(dentry, OpenRequest(flags: flags, mode: mode, creds: ctx.creds, task: ctx.task))
+        // vfs_open's IN_OPEN, then handle_truncate's IN_MODIFY.
+        FSNotify.node(InotifyMask.open, dentry)
+        if truncate { FSNotify.node(InotifyMask.modify, dentry) }
+        return file
     }
 }

@@ -14,6 +14,17 @@ open class VFSFile: FileDescription {
         // F_GETFL shows O_LARGEFILE on 64-bit opens; creation flags are not kept.
         let status = flags & (O_APPEND | O_NONBLOCK | O_DSYNC | O_DIRECT_ | O_NOATIME_ | O_SYNC | O_ASYNC_) | O_LARGEFILE_
         super.init(accessMode: acc, statusFlags: status)
+        dentry.inode?.openFiles += 1
+    }
+
+    deinit {
+        guard let inode = node.inode else { return }
+        inode.openFiles -= 1
+        // fsnotify_close at the last reference (O_PATH files make no events).
+        if !inode.watches.isEmpty || node.parent?.inode?.watches.isEmpty == false || inode.deletePending {
+            if !isPath { FSNotify.closed(node, wrote: canWrite) }
+            else if inode.deletePending && inode.openFiles == 0 { FSNotify.deleted(inode) }
+        }
     }
 
     public var inode: Inode { node.inode! }
