@@ -131,7 +131,7 @@ struct StdioRelay {
         // by then), or the Gofer ended cleanly on the Sentry's closed socket.
         if sentryWaitStatus == nil { reapSentry() }
         let clean = r == goferPid && chusk_wifexited(st) != 0 && chusk_wexitstatus(st) == 0
-        if status.count < 4 && sentryWaitStatus == nil && !timedOut && !clean {
+        if sentryWaitStatus == nil && !timedOut && !clean {
             goferCrashed = true
             _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL)
         }

@@ -84,6 +84,14 @@ struct TeardownTests {
         let all = try start(1)
         let (run, parts) = all[0]
         #expect(parts.complete, "sandbox seen: \(parts)")
+        // Once the program runs (its host argv shows sleep), the Sentry is idle: the crash is
+        // not seen first as a failed file request of the program's exec.
+        let running = waitFor(20) {
+            let table = ProcessTable()
+            return parts.tasks.contains { table.argv[$0]?.first == "/bin/sleep" }
+                || table.descendants(of: parts.sentry).contains { table.argv[$0]?.first == "/bin/sleep" }
+        }
+        #expect(running, "the program runs")
         kill(part(parts), SIGKILL)
         let r = run.wait(timeout: 15)
         #expect(!r.timedOut && r.status == 125, "\(r)")

@@ -2,7 +2,8 @@ import CHusk
 import Glibc
 
 /// `husk monitor`: in its own session, outside the sandbox's cgroup, it outlives husk run
-/// (like podman's conmon). When husk run dies or the Sentry or the Gofer exits, it kills everything left
+/// (like podman's conmon). When husk run dies or the Sentry exits (husk run kills the Sentry
+/// when the Gofer crashes, so that it alone tells which part died), it kills everything left
 /// in the sandbox (the Sentry and Gofer are the inits of their PID namespaces, so killing them
 /// takes their namespaces with them; the cgroup catches anything else), removes the cgroup
 /// directories and exits.
@@ -18,7 +19,6 @@ public func monitorMain(_ args: MonitorArguments) -> Int32 {
     if parentAlive {
         var fds = [pollfd(fd: watchFD, events: Int16(POLLIN), revents: 0)]
         if sentryFD >= 0 { fds.append(pollfd(fd: sentryFD, events: Int16(POLLIN), revents: 0)) }
-        if goferFD >= 0 { fds.append(pollfd(fd: goferFD, events: Int16(POLLIN), revents: 0)) }
         while true {
             let n = poll(&fds, nfds_t(fds.count), -1)
             if n > 0 { break }
