@@ -27,6 +27,7 @@ let package = Package(
             "LinuxABI", "CHusk", "Platform", "GoferProtocol",
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .executableTarget(
             name: "SentryHotPaths",

@@ -161,6 +161,10 @@ public protocol Platform: AnyObject {
     /// The task's thread id in its own (nested) PID namespace, which is what the program sees.
     func virtualTID(_ tid: HostTID) -> Int32?
 
+    /// At a signal-delivery stop, replaces the siginfo the handler will see (128 bytes), so a
+    /// signal the Sentry sent with tgkill shows its real sender (SI_USER, the sender's pid).
+    func setSignalInfo(_ tid: HostTID, _ info: UnsafeRawBufferPointer) throws(Errno)
+
     /// Sends a signal to a host thread (tgkill from the Sentry).
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
 }

@@ -140,6 +140,11 @@ public final class PtracePlatform: Platform {
         tasks[tid] = t
     }
 
+    public func setSignalInfo(_ tid: HostTID, _ info: UnsafeRawBufferPointer) throws(Errno) {
+        guard info.count >= 128, let base = info.baseAddress else { throw Errno.invalidArgument }
+        try Self.check(chusk_ptrace(0x4203 /* PTRACE_SETSIGINFO */, tid, 0, UInt(bitPattern: base)))
+    }
+
     public func holdGroupStop(_ tid: HostTID) throws(Errno) {
         guard tasks[tid] != nil else { throw Errno.noSuchProcess }
         try ptraceResume(tid, Int(CHUSK_PTRACE_LISTEN))

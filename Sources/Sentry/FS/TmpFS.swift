@@ -6,21 +6,72 @@ import SystemPackage
 /// in memfds (so that mmap and the loader get a host fd).
 public final class TmpFS {
     public let root: TmpDirectory
+    public let limits: TmpFSLimits
     static let magic: Int64 = 0x0102_1994
 
-    public init(mode: UInt32 = 0o1777) {
-        root = TmpDirectory(mode: mode, uid: 0, gid: 0, parent: nil)
+    /// A tmpfs of at most `sizeBytes` of file pages and `inodes` inodes (Linux's defaults when
+    /// nil: half of RAM, and half of RAM's pages; RAM is the sandbox's memory limit if it has one).
+    public init(mode: UInt32 = 0o1777, sizeBytes: UInt64? = nil, inodes: UInt64? = nil) {
+        let ram = TmpFSLimits.ramBytes
+        let pages = (sizeBytes ?? ram / 2) / TmpFSLimits.pageSize
+        limits = TmpFSLimits(maxBlocks: pages, maxInodes: inodes ?? ram / TmpFSLimits.pageSize / 2)
+        limits.usedInodes = 1  // the root
+        root = TmpDirectory(mode: mode, uid: 0, gid: 0, parent: nil, limits: limits)
+    }
+}
+
+/// The size and inode accounting of one tmpfs mount (shmem_sb_info): pages of file data
+/// (charged after each write, fallocate and truncate from the memfd's allocation), and inodes
+/// (one per node plus one per extra hard link, as Linux's ispace).
+public final class TmpFSLimits {
+    static let pageSize: UInt64 = 4096
+    public let maxBlocks: UInt64
+    public let maxInodes: UInt64
+    public internal(set) var usedBlocks: UInt64 = 0
+    public internal(set) var usedInodes: UInt64 = 0
+
+    public init(maxBlocks: UInt64, maxInodes: UInt64) { self.maxBlocks = maxBlocks; self.maxInodes = maxInodes }
+
+    /// The sandbox's RAM: its memory limit, else the host's.
+    static var ramBytes: UInt64 {
+        if let limit = SandboxLimits.memoryBytes { return limit }
+        var info = CHusk.sysinfo()
+        guard withUnsafeMutablePointer(to: &info, { chusk_host_sysinfo($0) }) == 0 else { return 1 << 30 }
+        return UInt64(info.totalram) * UInt64(max(info.mem_unit, 1))
+    }
+
+    var freeBlocks: UInt64 { maxBlocks > usedBlocks ? maxBlocks - usedBlocks : 0 }
+
+    /// ENOSPC when every inode is in use.
+    func reserveInode() throws(Errno) {
+        if usedInodes >= maxInodes { throw .noSpace }
+        usedInodes += 1
+    }
+    func releaseInode() { if usedInodes > 0 { usedInodes -= 1 } }
+
+    func statistics() -> FSStatistics {
+        var s = FSStatistics(type: TmpFS.magic)
+        s.blocks = maxBlocks; s.bfree = freeBlocks; s.bavail = freeBlocks
+        s.files = maxInodes; s.ffree = maxInodes > usedInodes ? maxInodes - usedInodes : 0
+        return s
     }
 }
 
 /// Shared behaviour of tmpfs nodes: writable attributes.
 public class TmpInode: SyntheticInode {
-    init(mode: UInt32, uid: UInt32, gid: UInt32) {
+    /// The mount's accounting; nil for nodes outside a tmpfs mount (the overlay's upper layer,
+    /// memfd_create), which only the sandbox's memory limit bounds. A node given limits holds
+    /// one reserved inode until it is freed.
+    let limits: TmpFSLimits?
+    init(mode: UInt32, uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil) {
+        self.limits = limits
         super.init(mode: mode, dev: SyntheticDev.tmpfs)
         attributes.uid = uid; attributes.gid = gid
     }
+    deinit { limits?.releaseInode() }
     public override var readOnly: Bool { false }
     public override func statfs() throws(Errno) -> FSStatistics {
+        if let limits { return limits.statistics() }
         var s = FSStatistics(type: TmpFS.magic)
         s.blocks = 1 << 18; s.bfree = 1 << 18; s.bavail = 1 << 18; s.files = 1 << 20; s.ffree = 1 << 20
         return s
@@ -56,8 +107,8 @@ public class TmpInode: SyntheticInode {
 /// A FIFO, socket or device node of tmpfs (mknod): attributes only. Opening a FIFO needs the
 /// pipe type; a device node of the sandbox reaches no host device (ENXIO).
 public final class TmpSpecial: TmpInode {
-    init(mode: UInt32, rdev: UInt64, uid: UInt32, gid: UInt32) {
-        super.init(mode: mode, uid: uid, gid: gid)
+    init(mode: UInt32, rdev: UInt64, uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil) {
+        super.init(mode: mode, uid: uid, gid: gid, limits: limits)
         attributes.rdev = rdev
     }
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
@@ -76,9 +127,9 @@ public final class TmpDirectory: TmpInode {
     private var nodes: [[UInt8]: TmpInode] = [:]
     weak var parent: TmpDirectory?
 
-    init(mode: UInt32, uid: UInt32, gid: UInt32, parent: TmpDirectory?) {
+    init(mode: UInt32, uid: UInt32, gid: UInt32, parent: TmpDirectory?, limits: TmpFSLimits? = nil) {
         self.parent = parent
-        super.init(mode: FileType.directory | mode, uid: uid, gid: gid)
+        super.init(mode: FileType.directory | mode, uid: uid, gid: gid, limits: limits)
     }
 
     public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
@@ -112,13 +163,20 @@ public final class TmpDirectory: TmpInode {
     }
 
     public override func create(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
-        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid)
+        if nodes[name] != nil { throw .fileExists }
+        try limits?.reserveInode()
+        let f: TmpFile
+        do { f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, limits: limits) } catch {
+            limits?.releaseInode(); throw error
+        }
         try insert(name, f)
         return f
     }
 
     public override func mkdir(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
-        let d = TmpDirectory(mode: mode & 0o7777, uid: creds.fsuid, gid: creds.fsgid, parent: self)
+        if nodes[name] != nil { throw .fileExists }
+        try limits?.reserveInode()
+        let d = TmpDirectory(mode: mode & 0o7777, uid: creds.fsuid, gid: creds.fsgid, parent: self, limits: limits)
         try insert(name, d)
         attributes.nlink += 1
         return d
@@ -128,20 +186,28 @@ public final class TmpDirectory: TmpInode {
         if mode & FileType.mask == FileType.regular || mode & FileType.mask == 0 {
             return try create(name, mode: mode & 0o7777, creds: creds)
         }
-        let n = TmpSpecial(mode: mode, rdev: rdev, uid: creds.fsuid, gid: creds.fsgid)
+        if nodes[name] != nil { throw .fileExists }
+        try limits?.reserveInode()
+        let n = TmpSpecial(mode: mode, rdev: rdev, uid: creds.fsuid, gid: creds.fsgid, limits: limits)
         try insert(name, n)
         return n
     }
 
     public override func createTemporary(mode: UInt32, creds: Credentials, linkable: Bool) throws(Errno) -> Inode {
-        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid)
+        try limits?.reserveInode()
+        let f: TmpFile
+        do { f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, limits: limits) } catch {
+            limits?.releaseInode(); throw error
+        }
         f.attributes.nlink = 0
         f.temporaryLinkable = linkable
         return f
     }
 
     public override func symlink(_ name: [UInt8], target: [UInt8], creds: Credentials) throws(Errno) -> Inode {
-        let s = TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid)
+        if nodes[name] != nil { throw .fileExists }
+        try limits?.reserveInode()
+        let s = TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid, limits: limits)
         try insert(name, s)
         return s
     }
@@ -149,7 +215,11 @@ public final class TmpDirectory: TmpInode {
     public override func link(_ name: [UInt8], to inode: Inode) throws(Errno) {
         guard let t = inode as? TmpInode else { throw .improperLink }
         if t is TmpDirectory { throw .notPermitted }
-        try insert(name, t)
+        if nodes[name] != nil { throw .fileExists }
+        // An extra name costs an inode, as shmem_link reserves one.
+        let extra = t.attributes.nlink > 0 ? limits : nil
+        try extra?.reserveInode()
+        do { try insert(name, t) } catch { extra?.releaseInode(); throw error }
         t.attributes.nlink += 1
         t.temporaryLinkable = false
         t.attributes.ctime = Timespec.now()
@@ -162,6 +232,8 @@ public final class TmpDirectory: TmpInode {
             if !d.nodes.isEmpty { throw .directoryNotEmpty }
             attributes.nlink -= 1
         } else if directory { throw .notDirectory }
+        // A name beyond the last gives its inode back now; the last one when the node is freed.
+        if n.attributes.nlink > 1 && !(n is TmpDirectory) { limits?.releaseInode() }
         n.attributes.nlink -= 1
         remove(name)
     }
@@ -217,9 +289,9 @@ public final class TmpDirectory: TmpInode {
 
 public final class TmpSymlink: TmpInode {
     let target: [UInt8]
-    init(target: [UInt8], uid: UInt32, gid: UInt32) {
+    init(target: [UInt8], uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil) {
         self.target = target
-        super.init(mode: FileType.symlink | 0o777, uid: uid, gid: gid)
+        super.init(mode: FileType.symlink | 0o777, uid: uid, gid: gid, limits: limits)
         attributes.size = Int64(target.count)
     }
     public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] { target }
@@ -229,17 +301,18 @@ public final class TmpSymlink: TmpInode {
 public final class TmpFile: TmpInode {
     let fd: Int32
 
-    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32, sealable: Bool = false) throws(Errno) {
+    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32, sealable: Bool = false, limits: TmpFSLimits? = nil) throws(Errno) {
         // MFD_CLOEXEC, and MFD_ALLOW_SEALING for memfd_create's sealable files.
         let fd = chusk_vfs_memfd_create("husk-tmpfs", sealable ? 3 : 1)
         if fd < 0 { throw Errno(rawValue: errno) }
         self.fd = fd
         var host = Glibc.stat()
         hostIno = fstat(fd, &host) == 0 ? UInt64(host.st_ino) : 0
-        super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid)
+        super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid, limits: limits)
     }
 
     deinit {
+        if let limits { limits.usedBlocks -= min(charged, limits.usedBlocks) }
         if hostIno != 0 { TmpFile.opened[hostIno] = nil }
         Glibc.close(fd)
     }
@@ -266,7 +339,64 @@ public final class TmpFile: TmpInode {
     override func resize(_ size: Int64) throws(Errno) {
         if size < 0 { throw .invalidArgument }
         if ftruncate(fd, off_t(size)) != 0 { throw Errno(rawValue: errno) }
+        recharge()
         touch()
+    }
+
+    // MARK: Page accounting (with `limits`)
+
+    /// Pages of the memfd this file is charged for.
+    private(set) var charged: UInt64 = 0
+
+    /// Charges the pages the memfd holds now (after a write, fallocate or truncate).
+    func recharge() {
+        guard let limits else { return }
+        var host = Glibc.stat()
+        guard fstat(fd, &host) == 0 else { return }
+        let pages = (UInt64(max(host.st_blocks, 0)) * 512 + TmpFSLimits.pageSize - 1) / TmpFSLimits.pageSize
+        limits.usedBlocks = limits.usedBlocks - min(charged, limits.usedBlocks) + pages
+        charged = pages
+    }
+
+    /// How many of `count` bytes at `offset` a write may store: all when the free pages cover
+    /// the range; else the prefix whose new pages fit (pages already in the memfd cost
+    /// nothing), ENOSPC when not one byte does (shmem_write_begin's failure).
+    func writableCount(at offset: Int64, _ count: Int) throws(Errno) -> Int {
+        guard let limits, count > 0 else { return count }
+        let ps = Int64(TmpFSLimits.pageSize)
+        let first = offset / ps, last = (offset + Int64(count) - 1) / ps
+        var free = limits.freeBlocks
+        if UInt64(last - first + 1) <= free { return count }
+        var page = first
+        while page <= last {
+            let start = page * ps
+            let allocated = lseek(fd, off_t(start), 3 /* SEEK_DATA */) == off_t(start)
+            if !allocated {
+                if free == 0 { break }
+                free -= 1
+            }
+            page += 1
+        }
+        let end = min(offset + Int64(count), page * ps)
+        if end <= offset { throw .noSpace }
+        return Int(end - offset)
+    }
+
+    /// Stores bytes at `offset` within the mount's size limit (a short count or ENOSPC past it).
+    func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        let count = try writableCount(at: offset, buffer.count)
+        let n = try TmpRegularFile.retry { Glibc.pwrite(fd, buffer.baseAddress, count, off_t(offset)) }
+        recharge()
+        touch()
+        return n
+    }
+
+    /// fallocate's check (shmem_fallocate): ENOSPC when the range's pages exceed the free ones.
+    func checkFallocate(offset: Int64, length: Int64) throws(Errno) {
+        guard let limits else { return }
+        let ps = Int64(TmpFSLimits.pageSize)
+        let pages = UInt64((offset + length + ps - 1) / ps - offset / ps)
+        if pages > limits.freeBlocks { throw .noSpace }
     }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
@@ -298,9 +428,7 @@ public final class TmpRegularFile: VFSFile {
     public override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
         if !canWrite { throw .badFileDescriptor }
         if offset < 0 { throw .invalidArgument }
-        let n = try TmpRegularFile.retry { Glibc.pwrite(file.fd, buffer.baseAddress, buffer.count, off_t(offset)) }
-        file.touch()
-        return n
+        return try file.write(buffer, at: offset)
     }
 
     static func retry(_ op: () -> Int) throws(Errno) -> Int {

@@ -174,7 +174,8 @@ public final class Kernel {
         case .exited(let tid, let status):
             taskExited(tid, status: status)
         case .signalled(let tid, let signal):
-            guard tasks[tid] != nil else { early[tid, default: []].append(event); return }
+            guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
+            applySignalInfo(task, signal)
             do { try platform.resume(tid, signal: signal) } catch { taskVanished(tid) }
         case .groupStopped(let tid, _):
             // Stay stopped as Linux would (the real parent sees it through wait) until SIGCONT.

@@ -32,19 +32,38 @@ extension Kernel {
         SyscallNumber.msgrcv, SyscallNumber.msgsnd, SyscallNumber.io_getevents,
     ]
 
-    /// Sends a thread-directed signal and wakes the thread if it is parked.
-    public func sendSignal(_ sig: Int32, to task: Task) throws(Errno) {
+    /// Sends a thread-directed signal and wakes the thread if it is parked. `info` is what the
+    /// handler sees (tgkill alone would show SI_TKILL from pid 0, the Sentry being outside).
+    public func sendSignal(_ sig: Int32, to task: Task, info: SigInfo? = nil) throws(Errno) {
         try platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: sig)
+        if let info, task.pendingSignalInfo[sig] == nil { task.pendingSignalInfo[sig] = info }
         signalPending(sig, on: task)
+    }
+
+    /// The siginfo of a signal sent by a task of the sandbox with kill (SI_USER) or tgkill (SI_TKILL).
+    static func senderInfo(_ sig: Int32, code: Int32, from sender: Task) -> SigInfo {
+        var info = SigInfo(si_signo: sig, si_errno: 0, si_code: code)
+        info.si_pid = sender.group.pid
+        info.si_uid = sender.creds.uid
+        return info
+    }
+
+    /// At a signal-delivery stop: put the recorded siginfo in place.
+    func applySignalInfo(_ task: Task, _ sig: Int32) {
+        guard let info = task.pendingSignalInfo.removeValue(forKey: sig) else { return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
+        defer { buffer.deallocate() }
+        info.encode(into: buffer)
+        try? platform.setSignalInfo(task.hostTID, UnsafeRawBufferPointer(buffer))
     }
 
     /// Sends a process-directed signal to the thread Linux would pick: one that does not block
     /// it, preferring a parked one (which needs waking) and then the leader.
-    public func sendSignal(_ sig: Int32, toGroup group: ThreadGroup) throws(Errno) {
+    public func sendSignal(_ sig: Int32, toGroup group: ThreadGroup, info: SigInfo? = nil) throws(Errno) {
         guard !group.threads.isEmpty else { throw .noSuchProcess }
         let open = group.threads.filter { !blocks($0, sig) }
         let target = open.first { $0.parked != nil } ?? open.first { $0.hostTID == group.hostTGID } ?? open.first ?? group.threads[0]
-        try sendSignal(sig, to: target)
+        try sendSignal(sig, to: target, info: info)
     }
 
     /// Queues a signal with a siginfo the program supplied (si_code < 0, checked by the caller).

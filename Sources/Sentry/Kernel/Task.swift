@@ -1,4 +1,5 @@
 import Glibc
+import LinuxABI
 import Platform
 import SystemPackage
 
@@ -103,6 +104,8 @@ public final class Task {
     public var fdTable: FDTable
     public var fs: FSContext
     public var creds: Credentials
+    /// The siginfo of signals the Sentry sent with tgkill, applied at their delivery stop.
+    var pendingSignalInfo: [Int32: SigInfo] = [:]
     /// PR_SET_PDEATHSIG: the signal this task gets when its parent dies.
     public var parentDeathSignal: Int32 = 0
     /// clone flags seen at the seccomp stop, applied when the child appears.

@@ -231,7 +231,7 @@ func doUnlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, directory: Bo
 /// In a sticky directory only the owner of the entry or of the directory (or root) removes it.
 private func stickyCheck(_ task: Task, _ dir: Inode, _ victim: Inode) throws(Errno) {
     let d = try dir.stat()
-    guard d.mode & 0o1000 != 0, !task.creds.isRoot else { return }
+    guard d.mode & 0o1000 != 0, !task.creds.has(Capability.fowner) else { return }
     let v = try victim.stat()
     if task.creds.fsuid != d.uid && task.creds.fsuid != v.uid { throw .notPermitted }
 }
@@ -259,6 +259,8 @@ func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd:
         try od.checkAccess(task.creds, [.write, .execute])
         try nd.checkAccess(task.creds, [.write, .execute])
         try stickyCheck(task, od, oldInode)
+        // The replaced (or exchanged) entry must be removable by the caller too (may_delete).
+        if let t = try? task.vfs.child(of: np, nn, upcoming: []), let ti = t.inode { try stickyCheck(task, nd, ti) }
         let target = FSNotify.watchCount > 0 ? (try? task.vfs.child(of: np, nn, upcoming: []))?.inode : nil
         try od.rename(on, to: nd, nn, flags: flags)
         op.forget(on); np.forget(nn)

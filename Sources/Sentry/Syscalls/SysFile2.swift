@@ -97,7 +97,9 @@ func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         if mode & ~1 != 0 { throw .notSupportedOnSocket }
         if offset > Int64.max - length { throw .fileTooLarge }
         guard let regular = file as? TmpRegularFile else { throw .notSupportedOnSocket }
+        try regular.file.checkFallocate(offset: offset, length: length)
         if chusk_vfs_fallocate(regular.file.fd, mode, offset, length) != 0 { throw Errno(rawValue: errno) }
+        regular.file.recharge()
         regular.file.touch()
         if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
         return .zero

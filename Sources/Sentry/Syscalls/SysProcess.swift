@@ -148,8 +148,9 @@ enum SysProcess {
         if permitted.isEmpty { return .error(.notPermitted) }
         if sig == 0 { return .zero }
         var delivered = false
+        let info = Kernel.senderInfo(sig, code: SigCode.SI_USER, from: t)
         for g in permitted {
-            if (try? k.sendSignal(sig, toGroup: g)) != nil { delivered = true }
+            if (try? k.sendSignal(sig, toGroup: g, info: info)) != nil { delivered = true }
         }
         return delivered ? .zero : .error(.noSuchProcess)
     }
@@ -171,7 +172,7 @@ enum SysProcess {
         }
         guard t.kernel.mayKill(t, target.group) else { return .error(.notPermitted) }
         if sig == 0 { return .zero }
-        do { try t.kernel.sendSignal(sig, to: target) } catch { return .error(error) }
+        do { try t.kernel.sendSignal(sig, to: target, info: Kernel.senderInfo(sig, code: SigCode.SI_TKILL, from: t)) } catch { return .error(error) }
         return .zero
     }
 

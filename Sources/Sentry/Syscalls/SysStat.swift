@@ -173,8 +173,14 @@ func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt
 private func changeAttributes(_ task: Task, _ dentry: Dentry, _ change: AttributeChange, ownerOnly: Bool) throws(Errno) {
     let inode = dentry.inode!
     if inode.readOnly { throw .readOnlyFileSystem }
-    let owner = try inode.stat().uid
-    if ownerOnly && !task.creds.isRoot && task.creds.fsuid != owner { throw .notPermitted }
+    let s = try inode.stat()
+    if ownerOnly && !task.creds.has(Capability.fowner) && task.creds.fsuid != s.uid { throw .notPermitted }
+    var change = change
+    // setattr_prepare: the setgid bit goes unless the caller is in the file's group or has
+    // CAP_FSETID.
+    if let m = change.mode, m & 0o2000 != 0, !task.creds.inGroup(s.gid), !task.creds.has(Capability.fsetid) {
+        change.mode = m & ~0o2000
+    }
     try inode.setAttributes(change)
     FSNotify.changed(dentry, change)
 }
@@ -209,11 +215,21 @@ private func chownChange(_ task: Task, _ dentry: Dentry, _ uid: UInt32, _ gid: U
     var c = AttributeChange()
     if uid != UInt32.max { c.uid = uid }
     if gid != UInt32.max { c.gid = gid }
-    if !task.creds.isRoot {
-        let s = try inode.stat()
+    let s = try inode.stat()
+    if !task.creds.has(Capability.chown) {
         if let u = c.uid, u != s.uid { throw .notPermitted }
         if task.creds.fsuid != s.uid && (c.uid != nil || c.gid != nil) { throw .notPermitted }
         if let g = c.gid, g != s.gid && !task.creds.inGroup(g) { throw .notPermitted }
+    }
+    // chown_common: a non-directory loses setuid always, and setgid when group-executable or
+    // when the caller is neither in its group nor has CAP_FSETID (setattr_should_drop_sgid).
+    if s.mode & FileType.mask != FileType.directory && (c.uid != nil || c.gid != nil || s.mode & 0o6000 != 0) {
+        var mode = s.mode & 0o7777
+        mode &= ~0o4000
+        if mode & 0o2000 != 0 && (mode & 0o010 != 0 || (!task.creds.inGroup(s.gid) && !task.creds.has(Capability.fsetid))) {
+            mode &= ~0o2000
+        }
+        if mode != s.mode & 0o7777 { c.mode = mode }
     }
     try inode.setAttributes(c)
     FSNotify.changed(dentry, c)
@@ -250,6 +266,8 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         var times: [Sentry.Timespec?] = [Sentry.Timespec.now(), Sentry.Timespec.now()]
         var explicit = false
         if a[2] != 0 {
+            // Any times but (UTIME_NOW, UTIME_NOW) need ownership (EPERM), as explicit ones.
+            explicit = true
             let raw = try task.copyInBytes(a[2], count: 32)
             for i in 0..<2 {
                 let sec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)) }
@@ -257,8 +275,11 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
                 if nsec == utimeOmit { times[i] = nil }
                 else if nsec == utimeNow { times[i] = Sentry.Timespec.now() }
                 else if nsec < 0 || nsec >= 1_000_000_000 { throw .invalidArgument }
-                else { times[i] = Sentry.Timespec(sec: sec, nsec: nsec); explicit = true }
+                else { times[i] = Sentry.Timespec(sec: sec, nsec: nsec) }
             }
+            let now0 = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: Int64.self)) }
+            let now1 = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: 24, as: Int64.self)) }
+            if now0 == utimeNow && now1 == utimeNow { explicit = false }
         }
         return try setTimes(task, a.int(0), a[1], flags, times, explicit: explicit)
     }
@@ -281,7 +302,7 @@ func setTimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int3
         if times[0] == nil && times[1] == nil { return .zero }
         if inode.readOnly { throw .readOnlyFileSystem }
         let s = try inode.stat()
-        if !task.creds.isRoot && task.creds.fsuid != s.uid {
+        if !task.creds.has(Capability.fowner) && task.creds.fsuid != s.uid {
             if explicit { throw .notPermitted }
             if !task.creds.mayAccess(s, .write) { throw .permissionDenied }
         }

@@ -27,7 +27,8 @@ enum SysTimer {
         let group = t.group
         let timer = IntervalTimer(queue: kernel.timers) { [weak group, unowned kernel] _ in
             guard let group, !group.threads.isEmpty else { return }
-            try? kernel.sendSignal(Signal.SIGALRM, toGroup: group)
+            // ITIMER_REAL's SIGALRM comes from the kernel: SI_KERNEL, no sender.
+            try? kernel.sendSignal(Signal.SIGALRM, toGroup: group, info: SigInfo(si_signo: Signal.SIGALRM, si_errno: 0, si_code: SigCode.SI_KERNEL))
         }
         t.group.realTimer = timer
         return timer

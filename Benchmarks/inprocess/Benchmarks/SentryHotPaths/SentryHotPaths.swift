@@ -1,5 +1,5 @@
-// In-process benchmarks of the Sentry's hot paths: the path walk over an in-memory (tmpfs)
-// tree, the Gofer protocol codec, and the syscall dispatch table lookup. Each fixture is built
+// In-process benchmarks of the Sentry's hot paths: the pipe buffer copy, the path walk over an
+// in-memory (tmpfs) tree, the Gofer protocol codec, and the syscall dispatch table lookup. Each fixture is built
 // inside its benchmark closure before `startMeasurement()`, so only the loop is timed.
 
 import Benchmark
@@ -19,6 +19,34 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(2),
         maxIterations: .kilo(10)
     )
+
+    // MARK: Pipe copy
+
+    Benchmark("pipe: write 4 KiB then read 4 KiB") { benchmark in
+        let (r, w) = PipeFile.makePair(statusFlags: 0)
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        let data = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        data.initializeMemory(as: UInt8.self, repeating: 0x5a)
+        defer { out.deallocate(); data.deallocate() }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try? w.pipe.write(UnsafeRawBufferPointer(data)))
+            blackHole(try? r.pipe.read(into: out))
+        }
+    }
+
+    Benchmark("pipe: 64 KiB through in 1 KiB writes and one read") { benchmark in
+        let (r, w) = PipeFile.makePair(statusFlags: 0)
+        let out = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        let data = UnsafeMutableRawBufferPointer.allocate(byteCount: 1024, alignment: 16)
+        data.initializeMemory(as: UInt8.self, repeating: 0x5a)
+        defer { out.deallocate(); data.deallocate() }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<64 { blackHole(try? w.pipe.write(UnsafeRawBufferPointer(data))) }
+            blackHole(try? r.pipe.read(into: out))
+        }
+    }
 
     // MARK: Path walk
 
