@@ -5,8 +5,10 @@ import SystemPackage
 /// A failure of husk itself (not of the program): printed as one `husk: ...` line, exit 125.
 public struct HuskError: Error, CustomStringConvertible {
     public var message: String
+    /// The errno behind it, when there is one (to tell e.g. a refused cgroup mkdir apart).
+    public var errno: Errno?
     public init(_ message: String) { self.message = message }
-    public init(_ what: String, _ errno: Errno) { self.message = "\(what): \(errno.description)" }
+    public init(_ what: String, _ errno: Errno) { self.message = "\(what): \(errno.description)"; self.errno = errno }
     public var description: String { message }
 }
 

@@ -14,10 +14,11 @@ public enum SandboxRun {
     }
 
     static func runOrThrow(_ o: RunOptions) throws(HuskError) -> Int32 {
-        // Namespaces, mounts, the Gofer's read access and the cgroups need root on the host
-        // (docs/security.md "What needs root"); a user-namespace (rootless) mode is not built yet.
-        if geteuid() != 0 {
-            throw HuskError("husk run needs root (namespaces, mounts and cgroups); rootless mode is not available yet, see docs/security.md")
+        // Started by another user than root: rootless mode, each part in a user namespace of
+        // its own that maps that user to its root (docs/security.md "What needs root").
+        let rootless = geteuid() != 0
+        if o.noCgroup && !o.limits.isEmpty {
+            throw HuskError("--no-cgroup: resource limits (--memory, --pids, --cpus, ...) need a cgroup")
         }
         let exe = try SelfExecutable.open()
         _ = chusk_ignore_signal(SIGPIPE)
@@ -26,8 +27,21 @@ public enum SandboxRun {
         if signalFD < 0 { throw HuskError("signalfd", errnoFrom(signalFD)) }
 
         let id = newSandboxID()
-        let cgroups = try CgroupSet.create(CgroupSet.planForSelf(id: id))
+        let cgroups: CgroupSet
+        if o.noCgroup {
+            cgroups = CgroupSet(placements: [])
+        } else {
+            do throws(HuskError) { cgroups = try CgroupSet.create(CgroupSet.planForSelf(id: id)) } catch {
+                guard rootless, let e = error.errno, e == .permissionDenied || e == .notPermitted || e == .readOnlyFileSystem else { throw error }
+                let who = "no delegated cgroup for \(userName(geteuid()))"
+                if !o.limits.isEmpty {
+                    throw HuskError(who + ": resource limits need root or a delegated cgroup (run without --memory/--pids/--cpus/--cpu-shares/--cpuset-cpus/--device-*)")
+                }
+                throw HuskError(who + ": run with --no-cgroup to run without one (no resource limits)")
+            }
+        }
         var parts = Parts(cgroups: cgroups)
+        parts.userNamespace = rootless ? (geteuid(), getegid()) : nil
         do throws(HuskError) {
             try o.limits.write(to: cgroups.placements)
             return try parts.start(o, exe: exe, signalFD: signalFD)
@@ -35,6 +49,12 @@ public enum SandboxRun {
             parts.fail()
             throw error
         }
+    }
+
+    /// The user's name for messages, or the number.
+    static func userName(_ uid: uid_t) -> String {
+        if let pw = getpwuid(uid), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "uid \(uid)"
     }
 }
 
@@ -45,6 +65,8 @@ struct Parts {
     var sentry: PendingChild? = nil
     var released: [pid_t] = []
     var monitorPidFD: Int32 = -1
+    /// Rootless: the host uid and gid each part's user namespace maps to its root.
+    var userNamespace: (uid: uid_t, gid: gid_t)? = nil
 
     init(cgroups: CgroupSet) { self.cgroups = cgroups }
 
@@ -62,7 +84,8 @@ struct Parts {
 
         gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes).arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
-            cloneFlags: Namespaces.gofer, setsid: true)
+            cloneFlags: Namespaces.gofer | userFlag, setsid: true)
+        try mapRoot(gofer!.pid)
         var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
         sentryArgs.rootfsReadonly = o.rootfsReadonly
         sentryArgs.memoryLimit = o.limits.memoryBytes
@@ -71,7 +94,8 @@ struct Parts {
         sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)],
-            cloneFlags: Namespaces.sentry, unshareFlags: Namespaces.sentryLate, setsid: true)
+            cloneFlags: Namespaces.sentry | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
+        try mapRoot(sentry!.pid)
 
         // The monitor first: from the moment the parts may run, someone outlives us to clean up.
         let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories)
@@ -119,6 +143,21 @@ struct Parts {
         }
         huskWarn("sentry died: " + describe(waitStatus: relay.sentryWaitStatus ?? 0))
         return HuskExitStatus.internalError
+    }
+
+    /// CLONE_NEWUSER when rootless.
+    var userFlag: UInt { userNamespace == nil ? 0 : UInt(CHUSK_SB_CLONE_NEWUSER) }
+
+    /// Rootless: while the child waits for its release, maps its user namespace's root to our
+    /// uid and gid (setgroups denied first, as an unprivileged gid_map needs). One mapping of
+    /// one's own ids needs no newuidmap.
+    func mapRoot(_ pid: pid_t) throws(HuskError) {
+        guard let ids = userNamespace else { return }
+        for (file, text) in [("setgroups", "deny"), ("uid_map", "0 \(ids.uid) 1\n"), ("gid_map", "0 \(ids.gid) 1\n")] {
+            do throws(Errno) { try HostFS.write("/proc/\(pid)/\(file)", text) } catch {
+                throw HuskError("user namespace /proc/\(pid)/\(file)", error)
+            }
+        }
     }
 
     /// After the Sentry: the monitor kills the rest and removes the cgroup; wait for it so

@@ -17,6 +17,9 @@ public struct RunOptions: Sendable {
     public var timeoutMillis: UInt64?
     /// `-v HOST:GUEST[:ro|:rw]`, in the order given.
     public var volumes: [VolumeSpec] = []
+    /// `--no-cgroup`: run without a cgroup (no resource limits; the monitor ends the sandbox
+    /// through the parts' pidfds alone). What an unprivileged user without a delegated cgroup needs.
+    public var noCgroup = false
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits

@@ -35,6 +35,10 @@ struct Run: ParsableCommand {
         The program's environment is PATH, HOME=/root and the host's TERM, plus each -e. \
         Its stdin, stdout and stderr are relayed from and to husk's own. Ctrl-C, SIGTERM \
         and SIGHUP are forwarded to the sandbox.
+
+        Run by a user other than root, husk maps that user to the sandbox's root in a user \
+        namespace of each part; without a delegated cgroup it then needs --no-cgroup (and no \
+        resource limits).
         """)
 
     @Option(help: ArgumentHelp("Use DIR (read-only) as the root filesystem instead of the host's system directories.", valueName: "DIR"))
@@ -87,6 +91,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Limit writes to a block device to RATE operations per second.", valueName: "DEV:RATE"))
     var deviceWriteIops: [String] = []
 
+    @Flag(help: "Run without a cgroup (no resource limits): what a user without root or a delegated cgroup needs.")
+    var noCgroup = false
+
     @Option(help: ArgumentHelp("Kill the sandbox after DURATION (10s, 500ms, 2m, 1h; plain seconds) and exit with 124.", valueName: "DURATION"))
     var timeout: String?
 
@@ -131,6 +138,7 @@ struct Run: ParsableCommand {
                                                 cpus: cpus.flatMap(CgroupLimits.parseCpus), cpuShares: cpuShares,
                                                 cpusetCpus: cpusetCpus, deviceRates: try deviceRates()))
         o.rootfsReadonly = rootfsReadonly
+        o.noCgroup = noCgroup
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
         for v in volume {
             guard var spec = VolumeSpec.parse(v) else { throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw]") }
