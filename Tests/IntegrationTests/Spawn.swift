@@ -18,14 +18,24 @@ struct SpawnError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// The test process's children and the ptrace tests (PlatformTests, LoaderPtraceTests) must
+/// not overlap: those reap with waitpid(-1) and would take a spawned child's status. A spawned
+/// child holds a shared flock on this file; a ptrace test holds it exclusively.
+let childrenLockPath = "/tmp/husk-tests-children.lock"
+
 /// A started process whose stdout and stderr go to temporary files.
 final class Spawned {
     let pid: pid_t
     private let outPath: String
     private let errPath: String
+    private var lockFD: Int32 = -1
+
+    deinit { if lockFD >= 0 { close(lockFD) } }
 
     /// Starts `argv` with stdin from /dev/null. `env` nil inherits the test's environment.
     init(_ argv: [String], env: [String]? = nil) throws {
+        lockFD = open(childrenLockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+        if lockFD >= 0 { while flock(lockFD, LOCK_SH) != 0 && errno == EINTR {} }
         let dir = FileManager.default.temporaryDirectory.path
         let tag = UUID().uuidString
         outPath = "\(dir)/husk-it-\(tag).out"
@@ -84,6 +94,7 @@ final class Spawned {
         let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         unlink(outPath)
         unlink(errPath)
+        if lockFD >= 0 { close(lockFD); lockFD = -1 }
         return RunResult(status: status, stdout: out, stderr: err, timedOut: timedOut)
     }
 }

@@ -2,7 +2,7 @@ import Glibc
 import Testing
 @testable import Sandbox
 
-@Suite("monitor and CLI (real processes)", .serialized)
+@Suite("monitor and CLI (real processes)", .serialized, SharedChildren())
 struct MonitorAndCLITests {
     @Test("the monitor kills the sandbox's processes and removes its cgroup when husk run dies")
     func monitorCleansUp() throws {

@@ -3,7 +3,7 @@ import Glibc
 import Testing
 @testable import Sandbox
 
-@Suite("chusk_spawn")
+@Suite("chusk_spawn", SharedChildren())
 struct SpawnTests {
     func binary(_ path: String) throws -> SelfExecutable {
         let fd = open(path, Int32(CHUSK_SB_O_PATH) | O_CLOEXEC)

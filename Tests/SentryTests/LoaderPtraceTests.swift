@@ -38,7 +38,7 @@ final class PlatformAddressSpace: LoaderAddressSpace {
 }
 
 /// Ptrace tests reap with waitpid(-1): never in parallel with each other.
-@Suite(.serialized) struct LoaderPtraceTests {
+@Suite(.serialized, ExclusiveChildren()) struct LoaderPtraceTests {
     /// Loads `path` with `argv` into a fresh stub task and returns its wait status.
     func run(_ path: String, _ argv: [String], envp: [String] = []) throws -> Int32 {
         let p = try PtracePlatform()

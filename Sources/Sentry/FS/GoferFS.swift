@@ -2,41 +2,36 @@ import Glibc
 import GoferProtocol
 import SystemPackage
 
-/// A node of a Gofer mount (read-only for now): a Gofer handle and the attributes the walk
-/// returned. The attributes are kept: the root view does not change under the sandbox.
-public final class GoferInode: Inode {
+/// What every node served by the Gofer shares: its handle (closed with the node), the walk
+/// (several names in one message), readlink (cached: a link never changes) and readdir.
+/// Subclasses say how a walked child is made and what it caches.
+public class GoferNode: Inode {
     let server: GoferFileServer
     let handle: GoferHandle
-    let attr: GoferAttr
     private var linkTarget: [UInt8]?
-    /// One read-only host fd per regular file, shared by every open description (pread needs
-    /// no offset), opened at the first open and closed with the inode.
-    private var sharedFD: Int32 = -1
 
-    public init(server: GoferFileServer, handle: GoferHandle, attr: GoferAttr) {
-        self.server = server; self.handle = handle; self.attr = attr
+    init(server: GoferFileServer, handle: GoferHandle) {
+        self.server = server; self.handle = handle
     }
 
-    deinit {
-        if sharedFD >= 0 { Glibc.close(sharedFD) }
-        server.close(handle)
+    deinit { server.close(handle) }
+
+    /// The node for a child the Gofer walked to.
+    func child(_ handle: GoferHandle, _ attr: GoferAttr) -> GoferNode {
+        preconditionFailure("GoferNode.child must be overridden")
     }
 
-    public override func stat() throws(Errno) -> FileStat { attr.fileStat }
-    public override var fileType: UInt32 { attr.mode & FileType.mask }
     public override var cachesChildren: Bool { true }
-    public override var readOnly: Bool { true }
 
     public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         if fileType != FileType.directory { throw .notDirectory }
-        let r = try server.walk(handle, [name])
-        guard let (h, a) = r.first else { throw .noSuchFileOrDirectory }
-        return GoferInode(server: server, handle: h, attr: a)
+        guard let (h, a) = try server.walk(handle, [name]).first else { throw .noSuchFileOrDirectory }
+        return child(h, a)
     }
 
     public override func lookupChain(_ names: [[UInt8]]) throws(Errno) -> [Inode]? {
         if fileType != FileType.directory { throw .notDirectory }
-        return try server.walk(handle, names).map { GoferInode(server: server, handle: $0.0, attr: $0.1) }
+        return try server.walk(handle, names).map { child($0.0, $0.1) }
     }
 
     public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] {
@@ -51,6 +46,32 @@ public final class GoferInode: Inode {
         if fileType != FileType.directory { throw .notDirectory }
         return try server.getdents(handle).map { DirEntry(name: $0.name, ino: $0.ino, type: $0.type) }
     }
+}
+
+/// A node of the read-only root view: the attributes the walk returned are kept, since the
+/// root view does not change under the sandbox.
+public final class GoferInode: GoferNode {
+    let attr: GoferAttr
+    /// One read-only host fd per regular file, shared by every open description (pread needs
+    /// no offset), opened at the first open and closed with the inode.
+    private var sharedFD: Int32 = -1
+
+    public init(server: GoferFileServer, handle: GoferHandle, attr: GoferAttr) {
+        self.attr = attr
+        super.init(server: server, handle: handle)
+    }
+
+    deinit {
+        if sharedFD >= 0 { Glibc.close(sharedFD) }
+    }
+
+    override func child(_ handle: GoferHandle, _ attr: GoferAttr) -> GoferNode {
+        GoferInode(server: server, handle: handle, attr: attr)
+    }
+
+    public override func stat() throws(Errno) -> FileStat { attr.fileStat }
+    public override var fileType: UInt32 { attr.mode & FileType.mask }
+    public override var readOnly: Bool { true }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
         switch fileType {

@@ -9,18 +9,15 @@ import SystemPackage
 
 /// A node of a volume: a Gofer handle. Attributes are asked from the Gofer on every stat (the
 /// host may change them, and writes through other descriptions change the size).
-public final class VolumeInode: Inode {
+public final class VolumeInode: GoferNode {
     let client: GoferClient
-    let handle: GoferHandle
     let type: UInt32
     let writable: Bool
-    private var linkTarget: [UInt8]?
 
     init(client: GoferClient, handle: GoferHandle, attr: GoferAttr, writable: Bool) {
-        self.client = client; self.handle = handle; self.type = attr.fileType; self.writable = writable
+        self.client = client; self.type = attr.fileType; self.writable = writable
+        super.init(server: client, handle: handle)
     }
-
-    deinit { client.close(handle) }
 
     /// Attaches to Gofer tree `root` (1... for the volumes) and returns its top directory.
     public static func attach(_ client: GoferClient, root: UInt32, writable: Bool) throws(Errno) -> VolumeInode {
@@ -30,38 +27,13 @@ public final class VolumeInode: Inode {
         return node
     }
 
-    private func child(_ h: GoferHandle, _ a: GoferAttr) -> VolumeInode {
+    override func child(_ h: GoferHandle, _ a: GoferAttr) -> GoferNode {
         VolumeInode(client: client, handle: h, attr: a, writable: writable)
     }
 
     public override func stat() throws(Errno) -> FileStat { try client.stat(handle).fileStat }
     public override var fileType: UInt32 { type }
-    public override var cachesChildren: Bool { true }
     public override var readOnly: Bool { !writable }
-
-    public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
-        if type != FileType.directory { throw .notDirectory }
-        guard let (h, a) = try client.walk(handle, [name]).first else { throw .noSuchFileOrDirectory }
-        return child(h, a)
-    }
-
-    public override func lookupChain(_ names: [[UInt8]]) throws(Errno) -> [Inode]? {
-        if type != FileType.directory { throw .notDirectory }
-        return try client.walk(handle, names).map { child($0.0, $0.1) }
-    }
-
-    public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] {
-        if type != FileType.symlink { throw .invalidArgument }
-        if let t = linkTarget { return t }
-        let t = try client.readlink(handle)
-        linkTarget = t
-        return t
-    }
-
-    public override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
-        if type != FileType.directory { throw .notDirectory }
-        return try client.getdents(handle).map { DirEntry(name: $0.name, ino: $0.ino, type: $0.type) }
-    }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
         switch type {

@@ -8,6 +8,23 @@ func installFcntlSyscalls(into t: inout SyscallTable) {
     t.register(SyscallNumber.fcntl, sysFcntl)
     t.register(SyscallNumber.ioctl, sysIoctl)
     t.register(SyscallNumber.fadvise64, sysFadvise64)
+    t.register(SyscallNumber.close_range, sysCloseRange)
+}
+
+/// close_range(2): closes (or marks close-on-exec) the fds in [first, last] of the caller's table.
+func sysCloseRange(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let first = a.uint(0), last = a.uint(1), flags = a.uint(2)
+    let unshare: UInt32 = 1 << 1, cloexec: UInt32 = 1 << 2
+    if flags & ~(unshare | cloexec) != 0 || first > last { return .error(.invalidArgument) }
+    if flags & unshare != 0 { task.fdTable = task.fdTable.copy() }
+    for fd in task.fdTable.openFDs where UInt32(bitPattern: fd) >= first && UInt32(bitPattern: fd) <= last {
+        if flags & cloexec != 0 {
+            try? task.fdTable.setCloseOnExec(fd, true)
+        } else {
+            task.fdTable.remove(fd)
+        }
+    }
+    return .zero
 }
 
 /// Status flags F_SETFL may change (the rest of the argument is ignored, as Linux does).

@@ -22,7 +22,10 @@ enum SysProcess {
                    SyscallNumber.sched_setscheduler, SyscallNumber.sched_getparam, SyscallNumber.sched_setparam,
                    SyscallNumber.sched_get_priority_max, SyscallNumber.sched_get_priority_min,
                    SyscallNumber.sched_rr_get_interval, SyscallNumber.getpriority, SyscallNumber.setpriority,
-                   SyscallNumber.sched_getattr, SyscallNumber.sched_setattr] {
+                   SyscallNumber.sched_getattr, SyscallNumber.sched_setattr,
+                   // The caller's own CPU times, resource usage and NUMA policy.
+                   SyscallNumber.times, SyscallNumber.getrusage, SyscallNumber.getcpu,
+                   SyscallNumber.get_mempolicy, SyscallNumber.set_mempolicy, SyscallNumber.mbind] {
             t.register(nr) { _, _ in .native }
         }
         t.register(SyscallNumber.setns, setns)
