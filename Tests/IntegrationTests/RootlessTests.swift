@@ -24,7 +24,10 @@ struct RootlessUser {
         let path = String(cString: dir)
         chmod(path, 0o755)
         let husk = path + "/husk"
-        try FileManager.default.copyItem(atPath: built, toPath: husk)
+        // Copied by cp, not in this process: a thread of the test process forking while this
+        // process held the copy open for writing would make its exec fail with ETXTBSY.
+        let copy = try run(["/bin/cp", built, husk], timeout: 60)
+        guard copy.status == 0 else { throw SpawnError(description: "cp husk: \(copy)") }
         chmod(husk, 0o755)
         return RootlessUser(uid: uid, gid: gid, husk: husk)
     }
