@@ -165,6 +165,7 @@ enum ProcPid {
     /// a task stopped while the Sentry serves it running; other host states as they are.
     static func stateLetter(_ t: Task, reader: Task?, host: UInt8?) -> UInt8 {
         if let reader, reader.group === t.group { return UInt8(ascii: "R") }
+        if t.jobStopped { return UInt8(ascii: "T") }
         if t.parked != nil { return UInt8(ascii: "S") }
         guard let host else { return UInt8(ascii: "R") }
         if host == UInt8(ascii: "t") { return UInt8(ascii: "R") }

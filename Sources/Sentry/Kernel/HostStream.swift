@@ -33,6 +33,14 @@ final class HostStreamFile: FileDescription {
 
     override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
 
+    /// What /proc/PID/fd shows: the relayed pipe, or the terminal husk run sits on.
+    override var path: [UInt8]? {
+        if terminal != nil { return Array("/dev/pts/0".utf8) }
+        var st = Glibc.stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return Array("pipe:[\(st.st_ino)]".utf8)
+    }
+
     override func stat() throws(Errno) -> FileStat {
         var s = FileStat()
         if terminal != nil {

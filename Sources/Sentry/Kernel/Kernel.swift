@@ -156,6 +156,11 @@ public final class Kernel {
             }
         }
         switch event {
+        case .groupStopped(let tid, _): tasks[tid]?.jobStopped = true
+        case .syscall(let tid, _), .signalled(let tid, _), .exiting(let tid, _), .started(let tid): tasks[tid]?.jobStopped = false
+        default: break
+        }
+        switch event {
         case .syscall(let tid, let regs):
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
             dispatch(task, SyscallArguments(regs), retry: false)

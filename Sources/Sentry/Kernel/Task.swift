@@ -106,6 +106,8 @@ public final class Task {
     public var creds: Credentials
     /// The siginfo of signals the Sentry sent with tgkill, applied at their delivery stop.
     var pendingSignalInfo: [Int32: SigInfo] = [:]
+    /// In a group stop (SIGSTOP, SIGTSTP…) held by the Sentry until SIGCONT: /proc shows "T".
+    public internal(set) var jobStopped = false
     /// PR_SET_PDEATHSIG: the signal this task gets when its parent dies.
     public var parentDeathSignal: Int32 = 0
     /// clone flags seen at the seccomp stop, applied when the child appears.
