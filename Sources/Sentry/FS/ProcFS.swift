@@ -218,15 +218,31 @@ final class TaskDirectory: SyntheticInode {
     }
 }
 
-/// /proc/PID/fd: one link per open fd.
-final class FDDirectory: SyntheticInode {
+/// A directory with one entry per open fd of a process (/proc/PID/fd and fdinfo): the
+/// subclass says what an entry is and how it lists.
+class ProcessFDList: SyntheticInode {
     weak var group: ThreadGroup?
-    init(_ group: ThreadGroup) {
-        self.group = group
+    /// d_ino base and d_type of the entries.
+    let inoBase: UInt64
+    let entryType: UInt8
+    init(_ group: ThreadGroup, inoBase: UInt64, entryType: UInt8) {
+        self.group = group; self.inoBase = inoBase; self.entryType = entryType
         super.init(mode: FileType.directory | 0o500, dev: SyntheticDev.procfs)
     }
     var table: FDTable? { group?.threads.first?.fdTable }
     override var readOnly: Bool { false }
+
+    override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
+        (table?.openFDs ?? []).map { DirEntry(name: Array(String($0).utf8), ino: UInt64($0) + inoBase, type: entryType) }
+    }
+    override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        DirectoryFile(dentry, flags: request.flags)
+    }
+}
+
+/// /proc/PID/fd: one link per open fd.
+final class FDDirectory: ProcessFDList {
+    init(_ group: ThreadGroup) { super.init(group, inoBase: 0x10000, entryType: 10) }
 
     override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         guard let fd = parseFD(name), let file = table?[fd]?.file else { throw .noSuchFileOrDirectory }
@@ -234,26 +250,14 @@ final class FDDirectory: SyntheticInode {
         l.attributes.uid = attributes.uid; l.attributes.gid = attributes.gid
         return l
     }
-    override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
-        (table?.openFDs ?? []).map { DirEntry(name: Array(String($0).utf8), ino: UInt64($0) + 0x10000, type: 10) }
-    }
-    override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        DirectoryFile(dentry, flags: request.flags)
-    }
 }
 
 /// An fd number as /proc/PID/fd and fdinfo name it ("0" included).
 func parseFD(_ name: [UInt8]) -> Int32? { name == [0x30] ? 0 : parsePID(name) }
 
 /// /proc/PID/fdinfo: pos, flags, mnt_id, ino of each open fd.
-final class FDInfoDirectory: SyntheticInode {
-    weak var group: ThreadGroup?
-    init(_ group: ThreadGroup) {
-        self.group = group
-        super.init(mode: FileType.directory | 0o500, dev: SyntheticDev.procfs)
-    }
-    var table: FDTable? { group?.threads.first?.fdTable }
-    override var readOnly: Bool { false }
+final class FDInfoDirectory: ProcessFDList {
+    init(_ group: ThreadGroup) { super.init(group, inoBase: 0x20000, entryType: 8) }
 
     override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         guard let fd = parseFD(name), let entry = table?[fd] else { throw .noSuchFileOrDirectory }
@@ -264,12 +268,6 @@ final class FDInfoDirectory: SyntheticInode {
         let f = GeneratedFile(dev: SyntheticDev.procfs, mode: 0o444) { _ in Array(text.utf8) }
         f.attributes.uid = attributes.uid; f.attributes.gid = attributes.gid
         return f
-    }
-    override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
-        (table?.openFDs ?? []).map { DirEntry(name: Array(String($0).utf8), ino: UInt64($0) + 0x20000, type: 8) }
-    }
-    override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        DirectoryFile(dentry, flags: request.flags)
     }
 }
 

@@ -144,6 +144,10 @@ public final class Task {
         return [UInt8](buffer)
     }
 
+    /// The page copyInString reads through: the kernel is single-threaded, so one serves all
+    /// tasks, and a served path costs no allocation for it.
+    nonisolated(unsafe) static let stringScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 4096)
+
     /// Reads a NUL-terminated string of at most `maximum` bytes (without the NUL): ENAMETOOLONG
     /// past it, EFAULT on an unmapped page. Reads page by page so a string that ends just
     /// before an unmapped page is still read.
@@ -151,8 +155,7 @@ public final class Task {
         if address == 0 { throw .badAddress }
         var result: [UInt8] = []
         var addr = address
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 8)
-        defer { chunk.deallocate() }
+        let chunk = Task.stringScratch
         while result.count <= maximum {
             let toPageEnd = 4096 - Int(addr & 4095)
             let n = min(toPageEnd, maximum + 1 - result.count)
