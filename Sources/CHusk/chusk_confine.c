@@ -162,3 +162,7 @@ long chusk_confine_probe(const void *program, int count, const char *who, long n
     }
     return out;
 }
+
+int chusk_confine_not_dumpable(void) {
+    return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : -errno;
+}

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <grp.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -145,12 +147,29 @@ static void __attribute__((noreturn)) first_task_child(const struct chusk_first_
     uint64_t empty = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
 
+    // A mount namespace of its own without the Sentry's /proc, its root read-only: a native
+    // open that ever slipped past the filter would find an empty directory and nothing else.
+    if (s->hide_mounts) {
+        if (unshare(CLONE_NEWNS) != 0) child_fail(err_w, errno);
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) child_fail(err_w, errno);
+        if (umount2("/proc", MNT_DETACH) != 0 && errno != EINVAL && errno != ENOENT) child_fail(err_w, errno);
+        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+            child_fail(err_w, errno);
+    }
+
     // No capabilities: empty the bounding set (so an exec as uid 0 gains nothing), the
     // ambient set, then the permitted/effective/inheritable sets.
     for (int cap = 0; cap <= 63; cap++) {
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) child_fail(err_w, errno);
     }
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    // Another host uid than the Sentry's: a task can neither signal nor trace it.
+    if (s->task_gid >= 0) {
+        if (setgroups(0, NULL) != 0) child_fail(err_w, errno);
+        if (setresgid((gid_t)s->task_gid, (gid_t)s->task_gid, (gid_t)s->task_gid) != 0) child_fail(err_w, errno);
+    }
+    if (s->task_uid >= 0 && setresuid((uid_t)s->task_uid, (uid_t)s->task_uid, (uid_t)s->task_uid) != 0)
+        child_fail(err_w, errno);
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);

@@ -15,7 +15,7 @@ public enum FilterVerdict: Equatable, Sendable {
 }
 
 struct FilterCondition {
-    enum Op { case equal, maskedEqual(mask: UInt64) }
+    enum Op { case equal, maskedEqual(mask: UInt64), greaterEqual, less, lessEqual }
     let arg: Int
     let op: Op
     let value: UInt64
@@ -25,6 +25,9 @@ struct FilterCondition {
         switch op {
         case .equal: return a == value
         case .maskedEqual(let mask): return a & mask == value
+        case .greaterEqual: return a >= value
+        case .less: return a < value
+        case .lessEqual: return a <= value
         }
     }
 }
@@ -32,7 +35,8 @@ struct FilterCondition {
 struct FilterRule {
     let nr: Int
     let verdict: FilterVerdict
-    let condition: FilterCondition?
+    /// All must hold (AND); several rules for one call are alternatives (OR).
+    let conditions: [FilterCondition]
     let reason: StaticString
 }
 
@@ -46,22 +50,53 @@ public enum ApplicationFilter {
         (0x4000_0000, "CLONE_NEWNET"),
     ]
     // madvise advice values that only affect the caller's own anonymous memory.
-    static let madviseAdvice: [UInt64] = [0 /*NORMAL*/, 1 /*RANDOM*/, 2 /*SEQUENTIAL*/, 3 /*WILLNEED*/,
+    public static let madviseAdvice: [UInt64] = [0 /*NORMAL*/, 1 /*RANDOM*/, 2 /*SEQUENTIAL*/, 3 /*WILLNEED*/,
         4 /*DONTNEED*/, 8 /*FREE*/, 10 /*DONTFORK*/, 11 /*DOFORK*/, 14 /*HUGEPAGE*/, 15 /*NOHUGEPAGE*/,
         16 /*DONTDUMP*/, 17 /*DODUMP*/]
     // arch_prctl: ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS only.
     static let archPrctlCodes: [UInt64] = [0x1001, 0x1002, 0x1003, 0x1004]
 
+    // MAP_FIXED, MREMAP_FIXED.
+    static let MAP_FIXED: UInt64 = 0x10
+    public static let MREMAP_FIXED: UInt64 = 0x2
+    /// Ranges that start here or above, or start below `lowLimit` and are at most `lowLimit`
+    /// long (so they end below the stub: BPF cannot add), cannot touch the stub's pages.
+    /// Anything else stops at the Sentry, which checks the exact range (SysMM).
+    static let aboveStub = StubELF.guardEnd
+    static let lowLimit = StubELF.guardStart / 2
+
+    /// The range conditions under which a call on [arg addr, arg addr + arg len) runs natively.
+    static func awayFromStub(addr: Int, len: Int) -> [[FilterCondition]] {
+        [[FilterCondition(arg: addr, op: .greaterEqual, value: aboveStub)],
+         [FilterCondition(arg: addr, op: .less, value: lowLimit), FilterCondition(arg: len, op: .lessEqual, value: lowLimit)]]
+    }
+
     /// The allow list, one line per call with the reason it may run on the host.
     static let rules: [FilterRule] = {
-        func allow(_ nr: Int, _ reason: StaticString) -> FilterRule { FilterRule(nr: nr, verdict: .allow, condition: nil, reason: reason) }
+        func allow(_ nr: Int, _ reason: StaticString, _ conditions: [FilterCondition] = []) -> FilterRule {
+            FilterRule(nr: nr, verdict: .allow, conditions: conditions, reason: reason)
+        }
+        func allowAway(_ nr: Int, _ reason: StaticString, addr: Int = 0, len: Int = 1, also: [FilterCondition] = []) -> [FilterRule] {
+            awayFromStub(addr: addr, len: len).map { allow(nr, reason, also + $0) }
+        }
+        let anonymous = FilterCondition(arg: 3, op: .maskedEqual(mask: MAP_ANONYMOUS), value: MAP_ANONYMOUS)
         var r: [FilterRule] = [
-            FilterRule(nr: 9, verdict: .allow, condition: FilterCondition(arg: 3, op: .maskedEqual(mask: MAP_ANONYMOUS), value: MAP_ANONYMOUS),
-                       reason: "mmap: anonymous memory only; file mappings are served (fd installed, rewritten)"),
-            allow(11, "munmap: own address space"),
-            allow(10, "mprotect: own address space (read-only fds are installed for shared maps)"),
-            allow(12, "brk: own heap"),
-            allow(25, "mremap: own address space"),
+            allow(9, "mmap: anonymous, not MAP_FIXED (the kernel never replaces a mapping for it)",
+                  [FilterCondition(arg: 3, op: .maskedEqual(mask: MAP_ANONYMOUS | MAP_FIXED), value: MAP_ANONYMOUS)]),
+        ]
+        r += allowAway(9, "mmap: anonymous MAP_FIXED away from the stub; file mappings are served", also: [anonymous])
+        r += allowAway(11, "munmap: own address space, away from the stub")
+        r += allowAway(10, "mprotect: own address space, away from the stub (read-only fds are installed for shared maps)")
+        r += [
+            // mremap: the old range away from the stub, and the new one too when MREMAP_FIXED
+            // places it (otherwise the kernel only moves into free space).
+            allow(25, "mremap: old range above the stub, not MREMAP_FIXED",
+                  [FilterCondition(arg: 0, op: .greaterEqual, value: aboveStub), FilterCondition(arg: 3, op: .maskedEqual(mask: MREMAP_FIXED), value: 0)]),
+            // (Disjoint on arg 3: libseccomp 2.5.4 never finishes merging the overlapping form.)
+            allow(25, "mremap: old and new range above the stub",
+                  [FilterCondition(arg: 0, op: .greaterEqual, value: aboveStub), FilterCondition(arg: 3, op: .maskedEqual(mask: MREMAP_FIXED), value: MREMAP_FIXED),
+                   FilterCondition(arg: 4, op: .greaterEqual, value: aboveStub)]),
+            allow(12, "brk: own heap (it starts after the stub's image and never shrinks below that)"),
             allow(202, "futex: own memory words (moving it into the Sentry is a later option)"),
             allow(24, "sched_yield: no object"),
             allow(35, "nanosleep: own clock, interruptible by the Sentry's tgkill"),
@@ -92,26 +127,33 @@ public enum ApplicationFilter {
             allow(231, "exit_group: same"),
         ]
         for advice in madviseAdvice {
-            r.append(FilterRule(nr: 28, verdict: .allow, condition: FilterCondition(arg: 2, op: .equal, value: advice),
-                                reason: "madvise: advice on own anonymous memory"))
+            r += allowAway(28, "madvise: advice on own anonymous memory, away from the stub",
+                           also: [FilterCondition(arg: 2, op: .equal, value: advice)])
         }
         for code in archPrctlCodes {
-            r.append(FilterRule(nr: 158, verdict: .allow, condition: FilterCondition(arg: 0, op: .equal, value: code),
-                                reason: "arch_prctl: FS/GS base of the own thread"))
+            r.append(allow(158, "arch_prctl: FS/GS base of the own thread", [FilterCondition(arg: 0, op: .equal, value: code)]))
         }
         // clone/fork/vfork are traced (the Sentry checks, then runs them natively); the filter
         // refuses outright the flags that would escape tracing or create namespaces.
         for (flag, why) in cloneEscapeFlags {
-            r.append(FilterRule(nr: 56, verdict: .errno(EPERM), condition: FilterCondition(arg: 0, op: .maskedEqual(mask: flag), value: flag), reason: why))
+            r.append(FilterRule(nr: 56, verdict: .errno(EPERM), conditions: [FilterCondition(arg: 0, op: .maskedEqual(mask: flag), value: flag)], reason: why))
         }
         return r
     }()
+
+    /// Whether [address, address + length) touches the stub's pages (the exact check the
+    /// Sentry makes for the calls the filter's coarse range test sent to it).
+    public static func touchesStub(_ address: UInt64, _ length: UInt64) -> Bool {
+        guard length > 0 else { return false }
+        let (end, overflow) = address.addingReportingOverflow(length)
+        return overflow || (address < StubELF.guardEnd && end > StubELF.guardStart)
+    }
 
     /// What the filter does with a call (the same table the BPF program is built from).
     public static func verdict(nr: Int, args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) -> FilterVerdict {
         var allowed = false
         for rule in rules where rule.nr == nr {
-            if let c = rule.condition, !c.matches(args) { continue }
+            if !rule.conditions.allSatisfy({ $0.matches(args) }) { continue }
             if case .errno = rule.verdict { return rule.verdict }
             allowed = true
         }
@@ -132,17 +174,20 @@ public enum ApplicationFilter {
             case .trace: action = chusk_scmp_act_trace(0)
             case .errno(let e): action = chusk_scmp_act_errno(UInt16(e))
             }
-            if let c = rule.condition {
+            var cmps = rule.conditions.map { c -> scmp_arg_cmp in
                 var cmp = scmp_arg_cmp()
                 cmp.arg = UInt32(c.arg)
+                cmp.datum_a = c.value; cmp.datum_b = 0
                 switch c.op {
-                case .equal: cmp.op = SCMP_CMP_EQ; cmp.datum_a = c.value; cmp.datum_b = 0
+                case .equal: cmp.op = SCMP_CMP_EQ
                 case .maskedEqual(let mask): cmp.op = SCMP_CMP_MASKED_EQ; cmp.datum_a = mask; cmp.datum_b = c.value
+                case .greaterEqual: cmp.op = SCMP_CMP_GE
+                case .less: cmp.op = SCMP_CMP_LT
+                case .lessEqual: cmp.op = SCMP_CMP_LE
                 }
-                rc = seccomp_rule_add_array(ctx, action, Int32(rule.nr), 1, &cmp)
-            } else {
-                rc = seccomp_rule_add_array(ctx, action, Int32(rule.nr), 0, nil)
+                return cmp
             }
+            rc = cmps.withUnsafeMutableBufferPointer { seccomp_rule_add_array(ctx, action, Int32(rule.nr), UInt32($0.count), $0.baseAddress) }
             if rc < 0 { throw Errno(rawValue: -rc) }
         }
         return try SeccompProgram.export(ctx, name: "husk-filter")

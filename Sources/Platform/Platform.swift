@@ -3,6 +3,7 @@
 // Every method is called from the Sentry's one kernel thread (ptrace requests must come from
 // the thread that attached the tracee).
 
+import Glibc
 import SystemPackage
 
 /// A host thread id as the Sentry (one PID namespace up) sees it.
@@ -70,8 +71,40 @@ public struct FirstTaskSpec {
     public var fixedFDs: [(hostFD: Int32, targetFD: Int32)]
     /// The host fd of the stub executable to execveat(AT_EMPTY_PATH).
     public var stubFD: Int32
+    /// The task gets a mount namespace of its own in which the Sentry's /proc is detached and
+    /// the root is read-only (the Sentry's tasks; tests that trace a fixture leave it off).
+    public var hideMounts = false
+    /// Host ids to run the task under instead of the Sentry's (see `TaskHostIdentity`).
+    public var hostIDs: (uid: UInt32, gid: UInt32)? = nil
     public init(argv: [String], envp: [String], fixedFDs: [(hostFD: Int32, targetFD: Int32)], stubFD: Int32) {
         self.argv = argv; self.envp = envp; self.fixedFDs = fixedFDs; self.stubFD = stubFD
+    }
+}
+
+/// The host identity of the application tasks. Under a Sentry that is root of the initial user
+/// namespace they run as this uid and gid, which own nothing on the host, so that a task can
+/// neither signal nor trace the Sentry; the Sentry then keeps CAP_KILL and CAP_SYS_PTRACE over
+/// its own PID namespace. A rootless Sentry's user namespace maps one id only: its tasks share it.
+public enum TaskHostIdentity {
+    public static let uid: UInt32 = 2_147_483_646
+    public static let gid: UInt32 = 2_147_483_646
+
+    /// Whether the caller's user namespace maps both ids (read from /proc/self/{uid,gid}_map).
+    public static func isMapped() -> Bool {
+        func covers(_ path: String, _ id: UInt32) -> Bool {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { return false }
+            for line in buffer[..<n].split(separator: UInt8(ascii: "\n")) {
+                let f = line.split(separator: UInt8(ascii: " ")).compactMap { UInt64(String(decoding: $0, as: UTF8.self)) }
+                if f.count == 3 && UInt64(id) >= f[0] && UInt64(id) < f[0] + f[2] { return true }
+            }
+            return false
+        }
+        return covers("/proc/self/uid_map", uid) && covers("/proc/self/gid_map", gid)
     }
 }
 
@@ -143,6 +176,9 @@ public protocol Platform: AnyObject {
     /// (close-on-exec). The Sentry closes it later with `injectSyscall(close)`.
     func installFD(_ tid: HostTID, _ hostFD: Int32) throws(Errno) -> Int32
 
+    /// Closes an fd `installFD` put in the task (refuses the fds the Sentry keeps there).
+    func closeInstalledFD(_ tid: HostTID, _ fd: Int32) throws(Errno)
+
     /// Sets the full register file of a stopped task for a program entry (after exec).
     func setEntryRegisters(_ tid: HostTID, ip: UInt64, sp: UInt64) throws(Errno)
 
@@ -172,3 +208,4 @@ public protocol Platform: AnyObject {
 extension Platform {
     public func execStub(_ tid: HostTID) throws(Errno) -> HostTID { try execStub(tid, argv: []) }
 }
+

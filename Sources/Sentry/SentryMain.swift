@@ -26,8 +26,9 @@ public struct SentryConfig {
     public var workingDirectory: String
     /// Called once the first application task exists (so it does not inherit it) and before the
     /// kernel serves anything: the Sandbox loads the Sentry's own seccomp filter here. A failure
-    /// ends the sandbox (status 125) rather than running unconfined.
-    public var lockdown: (() -> Errno?)?
+    /// ends the sandbox (status 125) rather than running unconfined. The argument says whether
+    /// the tasks run under `TaskHostIdentity` (another host uid than the Sentry's).
+    public var lockdown: ((_ tasksUnderOwnIdentity: Bool) -> Errno?)?
     /// --rootfs-readonly: no writable overlay over the Gofer's root.
     public var rootfsReadonly = false
     /// The program's uid and gid inside the sandbox (root when nil).

@@ -29,6 +29,6 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.rootfsReadonly = s.rootfsReadonly
     c.memoryLimit = s.memoryLimit
     c.volumes = s.volumes.map { ($0.guest, $0.readOnly) }
-    c.lockdown = SentryConfinement.lockdown
+    c.lockdown = { SentryConfinement.lockdown(tasksUnderOwnIdentity: $0) }
     return sentryMain(c)
 }

@@ -21,7 +21,7 @@ struct SpawnError: Error, CustomStringConvertible {
 /// The test process's children and the ptrace tests (PlatformTests, LoaderPtraceTests) must
 /// not overlap: those reap with waitpid(-1) and would take a spawned child's status. A spawned
 /// child holds a shared flock on this file; a ptrace test holds it exclusively.
-let childrenLockPath = "/tmp/husk-tests-children.lock"
+let childrenLockPath = "/tmp/husk-tests-children-\(getpid()).lock"
 
 /// A started process whose stdout and stderr go to temporary files.
 final class Spawned {

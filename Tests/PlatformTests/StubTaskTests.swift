@@ -168,8 +168,10 @@ extension PlatformTests { @Suite struct StubTaskTests {
     @Test func stubELFLayout() {
         let b = StubELF.bytes()
         #expect(Array(b[0..<4]) == [0x7f, 0x45, 0x4c, 0x46])
-        #expect(b[16] == 3)                                   // ET_DYN
+        #expect(b[16] == 2)                                   // ET_EXEC: the filter knows its address
+        #expect(b[24..<32].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) } == StubELF.entryAddress)
         #expect(Array(b[0xe8..<0xeb]) == [0x0f, 0x05, 0xcc])  // syscall; int3
+        #expect(Array(b[0xf8..<0x100]) == [0, 0, 0, 0, 0, 0, 0, 0])  // execveat's "" and empty envp
     }
 }
 }

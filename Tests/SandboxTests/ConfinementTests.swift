@@ -47,7 +47,10 @@ struct ConfinementTests {
         #expect(!sentry.allows(nr: nr("kill"), args: [UInt64(bitPattern: -1), 9]), "kill(-1)")
         #expect(!sentry.allows(nr: nr("kill"), args: [UInt64(bitPattern: -42), 9]), "kill(-pgid)")
         #expect(sentry.allows(nr: nr("ptrace"), args: []))
-        #expect(SentryConfinement.keptCapabilities == 0)
+        #expect(SentryConfinement.keptCapabilitiesOverOtherUID == 1 << 5 | 1 << 19, "CAP_KILL and CAP_SYS_PTRACE only")
+        #expect(sentry.allows(nr: nr("kcmp"), args: [UInt64(getpid()), 42, 0, 3, 4]))
+        #expect(!sentry.allows(nr: nr("kcmp"), args: [42, UInt64(getpid()), 0, 3, 4]), "kcmp from another process")
+        #expect(!sentry.allows(nr: nr("kcmp"), args: [UInt64(getpid()), 42, 1 /* KCMP_VM */, 0, 0]), "kcmp of another kind")
     }
 
     @Test("the compiled Sentry filter refuses with EPERM and lets allowed calls run")

@@ -7,7 +7,7 @@ struct SharedChildren: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
     func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        let fd = open("/tmp/husk-tests-children.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
+        let fd = open("/tmp/husk-tests-children-\(getpid()).lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o666)
         if fd >= 0 { while flock(fd, LOCK_SH) != 0 && errno == EINTR {} }
         defer { if fd >= 0 { close(fd) } }
         try await function()

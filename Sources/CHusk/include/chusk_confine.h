@@ -33,4 +33,7 @@ int chusk_confine_seccomp_mode(void);
 /// -errno from its exit status; 4096 + signal number if the child was killed.
 long chusk_confine_probe(const void *program, int count, const char *who, long nr, long a0, long a1, long a2);
 
+/// prctl(PR_SET_DUMPABLE, 0): no process of the same uid may trace it or open its /proc files.
+int chusk_confine_not_dumpable(void);
+
 #endif

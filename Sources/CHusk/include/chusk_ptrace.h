@@ -78,6 +78,8 @@ struct chusk_first_task {
     char *const *envp;
     const void *filter;      // struct sock_filter[filter_len], the application filter
     unsigned short filter_len;
+    int hide_mounts;         // own mount namespace: /proc detached, / read-only
+    long task_uid, task_gid; // host ids to run under (-1: keep the parent's)
 };
 
 /// Clones the first task into a new PID namespace (its PID 1). The child confines itself,

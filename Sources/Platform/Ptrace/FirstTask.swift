@@ -27,7 +27,10 @@ extension PtracePlatform {
                         filterProgram.withUnsafeBytes { f in
                             var c = chusk_first_task(src_fds: s.baseAddress, dst_fds: d.baseAddress, nfds: Int32(fds.count),
                                                      exec_fd: execFD, argv: a.baseAddress, envp: e.baseAddress,
-                                                     filter: f.baseAddress, filter_len: UInt16(f.count / 8))
+                                                     filter: f.baseAddress, filter_len: UInt16(f.count / 8),
+                                                     hide_mounts: spec.hideMounts ? 1 : 0,
+                                                     task_uid: spec.hostIDs.map { Int($0.uid) } ?? -1,
+                                                     task_gid: spec.hostIDs.map { Int($0.gid) } ?? -1)
                             return chusk_spawn_first_task(&c, &syncFD, &errFD)
                         }
                     }

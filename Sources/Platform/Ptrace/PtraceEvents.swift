@@ -123,8 +123,8 @@ extension PtracePlatform {
     /// Reads the stub's facts at its exec stop: rip is the entry (no interpreter), rsp points
     /// at argc, argv, envp and auxv. Returns nil when the image is not the stub.
     func readStubImage(_ tid: HostTID, _ regs: user_regs_struct) -> StubImage? {
-        let base = regs.rip &- StubELF.entryOffset
-        guard base & 0xfff == 0 else { return nil }
+        let base = StubELF.base
+        guard regs.rip == StubELF.entryAddress else { return nil }
         var gadget: (UInt8, UInt8, UInt8) = (0, 0, 0)
         let ok: Bool = withUnsafeMutableBytes(of: &gadget) { buf in
             (try? readMemory(tid, at: base + StubELF.gadgetOffset, into: buf)) != nil

@@ -19,6 +19,11 @@ extension PtracePlatform {
 
     /// Runs one call; returns its raw result and the tid that reported its exit (differs
     /// only after a non-leader's successful exec).
+    ///
+    /// The program may have other threads running meanwhile, so every stop met on the way is
+    /// checked: only the injected call (its number, at the instruction we chose) may stop at
+    /// entry, seccomp and exit. Anything else — another syscall, another address, a fault — means
+    /// the stub or the task was tampered with: the task is killed and the Sentry carries on.
     func inject(_ tid: HostTID, _ nr: Int, _ a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64),
                 tgid: HostTID? = nil) throws(Errno) -> (result: Int64, tid: HostTID) {
         guard var t = tasks[tid] else { throw Errno.noSuchProcess }
@@ -26,32 +31,34 @@ extension PtracePlatform {
         case .running, .otherEvent: throw Errno.invalidArgument
         case .execEvent:
             // Still inside execve: its exit would overwrite rax. Run it to its exit stop first.
-            let r = try runToSyscallExit(tid, exec: false, tgid: nil)
-            _ = r
+            _ = try runToSyscallExit(tid, expect: (Int(Int64(bitPattern: t.regs.orig_rax)), t.regs.rip), exec: false, tgid: nil)
             try getRegs(tid, &t.regs)
             t.stop = .syscallExit
         default: break
         }
         var w = t.regs
         w.setArgs(a)
+        let expectedIP: UInt64
         if t.stop == .seccomp {
             w.orig_rax = UInt64(bitPattern: Int64(nr))
+            expectedIP = t.regs.rip
         } else {
             let gadget: UInt64
-            if let stub = t.stub { gadget = stub.stubBase + StubELF.gadgetOffset }
-            else if t.consumedNr != nil { gadget = t.regs.rip &- 2 }   // the task's own syscall instruction
+            if t.stub != nil { gadget = StubELF.gadgetAddress }
+            else if t.consumedNr != nil { gadget = t.regs.rip &- 2 }   // the task's own syscall instruction (tests' images)
             else { throw Errno.invalidArgument }
             w.rip = gadget
             w.rax = UInt64(bitPattern: Int64(nr))
             w.orig_rax = UInt64.max
+            expectedIP = gadget &+ 2
         }
         try setRegs(tid, w)
         let exit: (tid: HostTID, execed: HostTID?)
         do throws(Errno) {
-            exit = try runToSyscallExit(tid, exec: tgid != nil, tgid: tgid)
+            exit = try runToSyscallExit(tid, expect: (nr, expectedIP), exec: tgid != nil, tgid: tgid)
         } catch {
             // The task was killed (its .exiting/.exited is queued) or is no longer stopped.
-            if tasks[tid] != nil { tasks[tid]!.stop = .otherEvent }
+            if tasks[tid] != nil { tasks[tid]!.stop = .running }
             throw error
         }
         var after = user_regs_struct()
@@ -75,18 +82,41 @@ extension PtracePlatform {
         return (result, tid)
     }
 
-    /// Resumes with PTRACE_SYSCALL until a syscall-exit stop of this task. Signals arriving
-    /// meanwhile are suppressed and sent again (tkill) once the exit stop is reached.
-    func runToSyscallExit(_ tid: HostTID, exec: Bool, tgid: HostTID?) throws(Errno) -> (tid: HostTID, execed: HostTID?) {
+    /// Signals that mean the task faulted at the instruction we sent it to.
+    static let faultSignals: Set<Int32> = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS]
+    /// More stops than any honest injection meets (entry, seccomp, exit, a few deferred signals).
+    static let injectionStopLimit = 64
+
+    /// Kills a task whose injection met a stop it must not, and says so in one line. Returns
+    /// the error the injection fails with.
+    func abandonInjection(_ tid: HostTID, _ why: String) -> Errno {
+        let shown = virtualTID(tid).map { "\($0) (host \(tid))" } ?? "host \(tid)"
+        _ = chusk_syscall6(62 /* kill: the whole thread group */, Int(tid), Int(SIGKILL), 0, 0, 0, 0)
+        hostileReport("husk: sentry: killed task \(shown): \(why)")
+        if tasks[tid] != nil { tasks[tid]!.stop = .running }
+        return Errno.noSuchProcess
+    }
+
+    /// Resumes with PTRACE_SYSCALL until the injected call's exit stop. Signals arriving
+    /// meanwhile are suppressed and sent again (tkill) once the exit stop is reached; a fault,
+    /// another syscall or a stop at another address abandons the injection.
+    func runToSyscallExit(_ tid: HostTID, expect: (nr: Int, ip: UInt64), exec: Bool, tgid: HostTID?) throws(Errno) -> (tid: HostTID, execed: HostTID?) {
         var waitTID = tid
         var execed: HostTID? = nil
         var signals: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
         var nsig = 0
+        var stops = 0
         defer {
             let target = execed == nil ? tid : waitTID
             withUnsafeBytes(of: signals) { s in
                 for i in 0..<nsig { _ = chusk_syscall6(200 /* tkill */, Int(target), Int(s.load(fromByteOffset: i * 4, as: Int32.self)), 0, 0, 0, 0) }
             }
+        }
+        /// The stopped task is at the injected call: its number, right after our instruction.
+        func atInjectedCall(_ t: HostTID) -> Bool {
+            var regs = user_regs_struct()
+            guard (try? getRegs(t, &regs)) != nil else { return false }
+            return Int(Int64(bitPattern: regs.orig_rax)) == expect.nr && regs.rip == expect.ip
         }
         try ptraceResume(tid, CHUSK_PTRACE_SYSCALL)
         while true {
@@ -118,19 +148,34 @@ extension PtracePlatform {
                 handleStatus(waitTID, status)      // queues .exited
                 throw Errno.noSuchProcess
             }
+            stops += 1
+            if stops > Self.injectionStopLimit { throw abandonInjection(waitTID, "an injected syscall did not complete after \(stops) stops") }
             let sig = WaitStatus.stopSignal(status)
             let event = WaitStatus.event(status)
             switch event {
             case 0 where sig == SIGTRAP | 0x80:
-                if chusk_ptrace_syscall_op(waitTID) == Int(CHUSK_SYSCALL_INFO_EXIT) { return (waitTID, execed) }
+                let op = chusk_ptrace_syscall_op(waitTID)
+                if op == Int(CHUSK_SYSCALL_INFO_EXIT) && execed != nil { return (waitTID, execed) }
+                guard atInjectedCall(waitTID) else {
+                    throw abandonInjection(waitTID, "another syscall ran where an injected \(expect.nr) was expected (the stub was tampered with)")
+                }
+                if op == Int(CHUSK_SYSCALL_INFO_EXIT) { return (waitTID, execed) }
             case 0:
+                if Self.faultSignals.contains(sig) {
+                    throw abandonInjection(waitTID, "signal \(sig) at the injection gadget (the stub was tampered with)")
+                }
                 if nsig < 4 {
                     withUnsafeMutableBytes(of: &signals) { $0.storeBytes(of: sig, toByteOffset: nsig * 4, as: Int32.self) }
                     nsig += 1
                 }
-            case Int32(CHUSK_PTRACE_EVENT_SECCOMP), Int32(CHUSK_PTRACE_EVENT_STOP):
-                break
+            case Int32(CHUSK_PTRACE_EVENT_SECCOMP):
+                guard atInjectedCall(waitTID) else {
+                    throw abandonInjection(waitTID, "another syscall ran where an injected \(expect.nr) was expected (the stub was tampered with)")
+                }
+            case Int32(CHUSK_PTRACE_EVENT_STOP):
+                break   // a group stop of the thread group: the injection goes on
             case Int32(CHUSK_PTRACE_EVENT_EXEC):
+                guard exec else { throw abandonInjection(waitTID, "an exec during an injected \(expect.nr)") }
                 execed = HostTID(truncatingIfNeeded: (try? eventMessage(waitTID)) ?? UInt(tid))
             case Int32(CHUSK_PTRACE_EVENT_EXIT):
                 if waitTID != tid && exec {  // the old leader leaving during a non-leader's exec
@@ -140,7 +185,10 @@ extension PtracePlatform {
                 handleStatus(waitTID, status)      // queues .exiting; the task was killed
                 throw Errno.noSuchProcess
             default:
-                // A clone/fork event from an injected clone: report the child as usual.
+                // A clone, fork or vfork event: only an injected clone may create a task.
+                guard [56, 57, 58, 435].contains(expect.nr) else {
+                    throw abandonInjection(waitTID, "a new task during an injected \(expect.nr)")
+                }
                 let saved = tasks[waitTID]
                 handleStatus(waitTID, status)
                 tasks[waitTID] = saved
@@ -169,12 +217,29 @@ extension PtracePlatform {
             drainControl()
             throw error
         }
+        // The number comes back through scratch memory, which another thread of the program
+        // may rewrite: decide nothing on it until kcmp says the task's fd is our file.
         try readMemory(tid, at: scratch + 96, into: UnsafeMutableRawBufferPointer(start: b, count: 24))
         let len = b.load(fromByteOffset: 0, as: UInt64.self)
         let level = b.load(fromByteOffset: 8, as: Int32.self)
         let type = b.load(fromByteOffset: 12, as: Int32.self)
-        guard len == 20, level == SOL_SOCKET, type == 1 /* SCM_RIGHTS */ else { throw Errno.ioError }
-        return b.load(fromByteOffset: 16, as: Int32.self)
+        let fd = b.load(fromByteOffset: 16, as: Int32.self)
+        guard len == 20, level == SOL_SOCKET, type == 1 /* SCM_RIGHTS */, fd >= 0, fd < TaskHostFD.control,
+              sameFile(tid, fd, hostFD) else {
+            throw abandonInjection(tid, "the fd installed for it cannot be verified (its scratch memory was rewritten)")
+        }
+        return fd
+    }
+
+    /// kcmp(KCMP_FILE): the task's `fd` and the Sentry's `hostFD` are the same open file.
+    func sameFile(_ tid: HostTID, _ fd: Int32, _ hostFD: Int32) -> Bool {
+        chusk_syscall6(312 /* kcmp */, Int(getpid()), Int(tid), 0 /* KCMP_FILE */, Int(hostFD), Int(fd), 0) == 0
+    }
+
+    /// Closes an fd the Sentry installed in the task (never the ones it keeps there).
+    public func closeInstalledFD(_ tid: HostTID, _ fd: Int32) throws(Errno) {
+        guard fd >= 0, fd < TaskHostFD.control else { throw Errno.badFileDescriptor }
+        _ = try inject(tid, 3 /* close */, (UInt64(fd), 0, 0, 0, 0, 0))
     }
 
     /// One SOCK_SEQPACKET message of one byte carrying `fd` (SCM_RIGHTS).
@@ -225,29 +290,31 @@ extension PtracePlatform {
 
     public func execStub(_ tid: HostTID, argv: [[UInt8]]) throws(Errno) -> HostTID {
         let scratch = try scratchAddress(tid)
-        // Layout: envp = [NULL] @0, "" @8, argv pointers @16, then the strings. The argv only
-        // names the program for the host's ps; the Loader builds the real stack.
+        // Layout: argv pointers @0, then the strings. The argv only names the program for the
+        // host's ps (the Loader builds the real stack); the path ("") and envp (empty) are read
+        // from the stub's read-only page, which no thread of the program can rewrite meanwhile.
         let budget = StubELF.scratchSize - 4096
         var shown: [[UInt8]] = []
-        var used = 16
+        var used = 0
         for a in (argv.isEmpty ? [Array("husk-stub".utf8)] : argv) {
             let cost = 8 + a.count + 1
             if used + cost + 8 > budget || shown.count >= 256 { break }
             shown.append(a); used += cost
         }
-        var image = [UInt8](repeating: 0, count: 16 + (shown.count + 1) * 8)
+        var image = [UInt8](repeating: 0, count: (shown.count + 1) * 8)
         var strings: [UInt8] = []
         let stringsBase = scratch + UInt64(image.count)
         for (i, a) in shown.enumerated() {
             let ptr = stringsBase + UInt64(strings.count)
-            withUnsafeBytes(of: ptr.littleEndian) { image.replaceSubrange((16 + i * 8)..<(24 + i * 8), with: $0) }
+            withUnsafeBytes(of: ptr.littleEndian) { image.replaceSubrange((i * 8)..<(8 + i * 8), with: $0) }
             strings += a + [0]
         }
         image += strings
         let written: Result<Void, Errno> = image.withUnsafeBytes { p in Result { () throws(Errno) in try writeMemory(tid, at: scratch, from: p) } }
         try written.get()
         let tgid = HostTID(truncatingIfNeeded: ProcStatus.field(tid, "Tgid:")?.first ?? Int64(tid))
-        let (r, newTID) = try inject(tid, 322 /* execveat */, (UInt64(TaskHostFD.stub), scratch + 8, scratch + 16, scratch, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
+        let (r, newTID) = try inject(tid, 322 /* execveat */, (UInt64(TaskHostFD.stub), StubELF.zeroesAddress, scratch,
+                                                               StubELF.zeroesAddress, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
         if r < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -r)) }
         return newTID
     }

@@ -34,6 +34,13 @@ public final class PtracePlatform: Platform {
     var queue = EventQueue()
     /// Scratch for installFD's message (msghdr + iovec + control) on the Sentry side.
     let msgBuffer: UnsafeMutableRawPointer
+    /// Where the platform says, in one line, that it killed a task which tampered with the
+    /// Sentry's machinery (the Sentry's stderr, which is husk run's; tests replace it).
+    public var hostileReport: (String) -> Void = { line in
+        var s = line
+        s.append("\n")
+        s.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }
+    }
 
     static let options: UInt = UInt(CHUSK_PTRACE_O_TRACESYSGOOD | CHUSK_PTRACE_O_TRACESECCOMP |
         CHUSK_PTRACE_O_TRACECLONE | CHUSK_PTRACE_O_TRACEFORK | CHUSK_PTRACE_O_TRACEVFORK |

@@ -88,8 +88,11 @@ public enum GoferConfinement {
                  : Capability.dacReadSearch
     }
 
-    /// Drops capabilities and loads the filter; called by `husk gofer` once it is in its root.
+    /// Not dumpable (no task could trace it or open its /proc files even under its uid), drops
+    /// capabilities and loads the filter; called by `husk gofer` once it is in its root.
     public static func lockdown(writable: Bool) throws(HuskError) {
+        let d = chusk_confine_not_dumpable()
+        if d < 0 { throw HuskError("gofer dumpable flag", Errno(rawValue: -d)) }
         let program: [UInt8]
         do throws(Errno) { program = try filter(writable: writable).compile() } catch { throw HuskError("gofer seccomp filter", error) }
         do throws(Errno) { try Capability.restrict(to: keptCapabilities(writable: writable)) } catch { throw HuskError("gofer capabilities", error) }

@@ -28,6 +28,8 @@ public enum SentryConfinement {
             r("tgkill", "delivers a served signal to one task (or interrupts a parked one)"),
             r("rt_tgsigqueueinfo", "delivers a signal with the sender's siginfo to one task; tgid > 0 only", [positiveInt]),
             r("tkill", "re-raises held-back signals after an injection"),
+            r("kcmp", "checks that an fd installed in a task is the Sentry's file (KCMP_FILE, from itself only)",
+              [.equal(arg: 0, value: UInt64(getpid())), .equal(arg: 2, value: 0 /* KCMP_FILE */)]),
             r("kill", "process-directed signals to tasks; pid > 0 only (no process groups, no -1)", [positiveInt]),
             // fds: the Gofer socket, donated host files, stdio pipes, memfds.
             r("read", "host files donated by the Gofer, stdio pipes, signalfd, timerfd, /proc status files"),
@@ -88,10 +90,11 @@ public enum SentryConfinement {
         ]
     }())
 
-    /// Capabilities kept after lockdown: none. Its tasks are its own children (traced from
-    /// their first instruction, same uid, no capabilities), so ptrace, process_vm_* and signals
-    /// need no CAP_SYS_PTRACE/CAP_KILL; files come as fds from the Gofer.
-    public static let keptCapabilities: UInt64 = 0
+    /// Capabilities kept after lockdown when the tasks run under another host uid
+    /// (`TaskHostIdentity`): CAP_KILL to signal them and CAP_SYS_PTRACE for process_vm_* and
+    /// kcmp on them. Its PID namespace holds only itself and its tasks, so neither reaches
+    /// further. A rootless Sentry shares its one uid with its tasks and keeps nothing.
+    public static let keptCapabilitiesOverOtherUID: UInt64 = 1 << 5 /* CAP_KILL */ | 1 << 19 /* CAP_SYS_PTRACE */
 
     /// Compiled once at start-up, before the first task exists (compiling allocates and uses
     /// memfd_create/lseek, which stay allowed, but a failure should end the sandbox early).
@@ -101,11 +104,14 @@ public enum SentryConfinement {
         program = try filter.compile()
     }
 
-    /// SentryConfig.lockdown: drop every capability and the bounding set, then load the filter.
-    public static func lockdown() -> Errno? {
+    /// SentryConfig.lockdown: not dumpable (no task can open its /proc files or trace it, even
+    /// under the same uid), capabilities and the bounding set down to what its tasks' identity
+    /// needs, then the filter.
+    public static func lockdown(tasksUnderOwnIdentity: Bool) -> Errno? {
         do throws(Errno) {
             if program.isEmpty { try prepare() }
-            try Capability.restrict(to: keptCapabilities)
+            let d = chusk_confine_not_dumpable(); if d < 0 { throw Errno(rawValue: -d) }
+            try Capability.restrict(to: tasksUnderOwnIdentity ? keptCapabilitiesOverOtherUID : 0)
             try HostFilter.load(program, who: "sentry")
         } catch { return error }
         return nil

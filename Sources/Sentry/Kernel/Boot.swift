@@ -54,16 +54,21 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     }
 
     let task: Task
+    var tasksUnderOwnIdentity = false
     do {
         let stub = try makeStubMemfd()
         let shown = plan.argv.prefix(64).map { String(decoding: $0.prefix(4096), as: UTF8.self) }
-        let tid = try platform.startFirstTask(FirstTaskSpec(argv: shown, envp: [], fixedFDs: [], stubFD: stub))
+        var spec = FirstTaskSpec(argv: shown, envp: [], fixedFDs: [], stubFD: stub)
+        spec.hideMounts = true
+        if TaskHostIdentity.isMapped() { spec.hostIDs = (TaskHostIdentity.uid, TaskHostIdentity.gid) }
+        tasksUnderOwnIdentity = spec.hostIDs != nil
+        let tid = try platform.startFirstTask(spec)
         close(stub)
         task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds)
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }
-    if let lockdown = config.lockdown, let error = lockdown() {
+    if let lockdown = config.lockdown, let error = lockdown(tasksUnderOwnIdentity) {
         kernel.kill(task, signal: SIGKILL)
         return bootFailure("cannot confine the sentry: \(error)")
     }

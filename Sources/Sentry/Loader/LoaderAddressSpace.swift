@@ -54,7 +54,7 @@ final class TaskAddressSpace: LoaderAddressSpace {
 
     /// Closes the fds installed for mapping (the mappings keep their files).
     func finish() {
-        for fd in installed.values { _ = try? task.platform.injectSyscall(task.hostTID, SyscallNumber.close, [UInt64(fd)]) }
+        for fd in installed.values { try? task.platform.closeInstalledFD(task.hostTID, fd) }
         installed.removeAll()
     }
 }

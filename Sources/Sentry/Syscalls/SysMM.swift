@@ -1,16 +1,26 @@
 import LinuxABI
+import Platform
 import SystemPackage
 
-/// Memory-mapping handlers. Anonymous mappings never reach the Sentry (the application filter
-/// lets them run natively); a file mapping installs the file's host fd for one native mmap.
+/// Memory-mapping handlers. Most mapping calls never reach the Sentry: the application filter
+/// lets them run natively when their range is plainly away from the stub's pages. What it sends
+/// here is a file mapping (the file's host fd is installed for one native mmap) or a range the
+/// filter could not judge; such a range runs natively unless it touches the stub, which stays
+/// sealed: EPERM, as Linux answers for mseal'd memory.
 enum SysMM {
     static func install(into t: inout SyscallTable) {
         t.register(SyscallNumber.mmap, mmap)
+        t.register(SyscallNumber.munmap, munmap)
+        t.register(SyscallNumber.mprotect, mprotect)
+        t.register(SyscallNumber.madvise, madvise)
+        t.register(SyscallNumber.mremap, mremap)
     }
 
-    /// mmap(2) of a file.
+    /// mmap(2): anonymous memory natively; a file through an installed host fd.
     static func mmap(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let addr = a[0], length = a[1], prot = a.int(2), flags = a.int(3), fd = a.int(4), offset = a.long(5)
+        // Only MAP_FIXED replaces what is there; a hint or MAP_FIXED_NOREPLACE never does.
+        if flags & Mmap.MAP_FIXED != 0 && ApplicationFilter.touchesStub(addr, length) { return .error(.notPermitted) }
         if flags & Mmap.MAP_ANONYMOUS != 0 { return .native }
         if length == 0 || offset & 4095 != 0 { return .error(.invalidArgument) }
         do {
@@ -25,5 +35,31 @@ enum SysMM {
         } catch {
             return .error(error)
         }
+    }
+
+    /// munmap(2) of a range the filter could not judge.
+    static func munmap(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        ApplicationFilter.touchesStub(a[0], a[1]) ? .error(.notPermitted) : .native
+    }
+
+    /// mprotect(2) of a range the filter could not judge.
+    static func mprotect(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        ApplicationFilter.touchesStub(a[0], a[1]) ? .error(.notPermitted) : .native
+    }
+
+    /// madvise(2): the advice values that only touch the caller's own memory run natively away
+    /// from the stub; the others (KSM merging, MADV_REMOVE of shared files, hwpoison…) are not
+    /// offered: EINVAL, as a kernel built without them answers.
+    static func madvise(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        guard ApplicationFilter.madviseAdvice.contains(a[2]) else { return .error(.invalidArgument) }
+        return ApplicationFilter.touchesStub(a[0], a[1]) ? .error(.notPermitted) : .native
+    }
+
+    /// mremap(2) whose old range, or new range under MREMAP_FIXED, the filter could not judge.
+    static func mremap(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let oldAddress = a[0], oldSize = a[1], newSize = a[2], flags = a[3], newAddress = a[4]
+        if ApplicationFilter.touchesStub(oldAddress, max(oldSize, 1)) { return .error(.notPermitted) }
+        if flags & ApplicationFilter.MREMAP_FIXED != 0 && ApplicationFilter.touchesStub(newAddress, newSize) { return .error(.notPermitted) }
+        return .native
     }
 }
