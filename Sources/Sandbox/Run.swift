@@ -129,6 +129,10 @@ struct Parts {
         defer { if relay.goferPidFD >= 0 { close(relay.goferPidFD) } }
         relay.run()
         finish()
+        if let k = relay.forcedKill {
+            huskWarn(k.message)
+            return k.status
+        }
         if relay.timedOut {
             huskWarn("timed out after \(RunOptions.describeDuration(o.timeoutMillis ?? 0))")
             return HuskExitStatus.timedOut

@@ -5,6 +5,11 @@ import Glibc
 /// and the program's stdout/stderr pipes to its own, reads the Sentry's status report and
 /// forwards SIGINT/SIGTERM/SIGHUP to the Sentry. The Sentry uses its ends non-blocking, so a
 /// slow reader of husk run's stdout parks one task, never the kernel.
+///
+/// A forwarded SIGINT or SIGTERM is a request to stop: a second one while the sandbox still
+/// runs, or a sandbox still running `stopGraceMillis` after it, makes husk run kill the Sentry
+/// and the Gofer (each is init of its PID namespace, so every task dies; the monitor removes
+/// the cgroup). SIGHUP is only forwarded: a program may handle it and go on.
 struct StdioRelay {
     var stdinW: Int32
     var stdoutR: Int32
@@ -27,6 +32,13 @@ struct StdioRelay {
     var goferPidFD: Int32 = -1
     private(set) var goferWaitStatus: Int32? = nil
     private(set) var goferCrashed = false
+    /// How long the sandbox has to end after a forwarded SIGINT or SIGTERM.
+    static let stopGraceMillis: UInt64 = 5000
+    /// The first forwarded SIGINT or SIGTERM and the monotonic time (ms) its grace ends.
+    private var stopRequest: (signal: Int32, deadline: UInt64)? = nil
+    /// Set when husk run ended the sandbox itself after a forwarded signal: the one line it
+    /// prints and its exit status (128 + the signal that decided it).
+    private(set) var forcedKill: (message: String, status: Int32)? = nil
 
     init(stdinW: Int32, stdoutR: Int32, stderrR: Int32, statusR: Int32, sentryPid: pid_t, sentryPidFD: Int32, signalFD: Int32) {
         self.stdinW = stdinW; self.stdoutR = stdoutR; self.stderrR = stderrR; self.statusR = statusR
@@ -50,7 +62,7 @@ struct StdioRelay {
             if goferPidFD >= 0 && goferWaitStatus == nil { add(goferPidFD, POLLIN) }
             add(signalFD, POLLIN)
             var wait: Int32 = -1
-            if let d = deadlineMillis, !timedOut, sentryWaitStatus == nil, status.count < 4 {
+            if let d = deadlineMillis, !timedOut, sandboxRunning {
                 let now = monotonicMillis()
                 if now >= d {
                     // Killing the Sentry ends its PID namespace (every task); the monitor removes the rest.
@@ -59,6 +71,16 @@ struct StdioRelay {
                     continue
                 }
                 wait = Int32(min(d - now, 60_000))
+            }
+            if let stop = stopRequest, !timedOut, sandboxRunning {
+                let now = monotonicMillis()
+                if now >= stop.deadline {
+                    killSandbox("sandbox did not stop within \(Self.stopGraceMillis / 1000)s of \(signalName(stop.signal)); killed",
+                                signal: stop.signal)
+                    continue
+                }
+                let w = Int32(min(stop.deadline - now, 60_000))
+                wait = wait < 0 ? w : min(wait, w)
             }
             let n = poll(&fds, nfds_t(fds.count), wait)
             if n < 0 { if errno == EINTR { continue }; break }
@@ -75,12 +97,42 @@ struct StdioRelay {
                     while true {
                         let sig = chusk_signalfd_read(signalFD)
                         if sig <= 0 { break }
-                        if sentryWaitStatus == nil { kill(sentryPid, sig) }
+                        forward(sig)
                     }
                 default: break
                 }
             }
         }
+    }
+
+    /// Whether the sandbox may still be running: the Sentry has neither exited, nor reported
+    /// the program's status, nor been killed by husk run.
+    private var sandboxRunning: Bool { sentryWaitStatus == nil && status.count < 4 && forcedKill == nil }
+
+    /// A signal husk run received: forwarded to the Sentry; a second SIGINT/SIGTERM while the
+    /// first is pending ends the sandbox at once.
+    private mutating func forward(_ sig: Int32) {
+        guard sentryWaitStatus == nil, forcedKill == nil, !timedOut else { return }
+        if (sig == SIGINT || sig == SIGTERM) && status.count < 4 {
+            if let first = stopRequest {
+                let what = first.signal == sig ? "second \(signalName(sig))" : "\(signalName(sig)) after \(signalName(first.signal))"
+                killSandbox(what + "; killed", signal: sig)
+                return
+            }
+            stopRequest = (sig, monotonicMillis() + Self.stopGraceMillis)
+        }
+        kill(sentryPid, sig)
+    }
+
+    /// Ends the sandbox without waiting for the program: SIGKILL to the Sentry, then (once it
+    /// is gone, so it never reports the Gofer's end as an error) to the Gofer. Each is init of its
+    /// PID namespace, so every task dies with them; the monitor then removes the cgroup.
+    private mutating func killSandbox(_ message: String, signal: Int32) {
+        forcedKill = (message, 128 + signal)
+        _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL)
+        var p = pollfd(fd: sentryPidFD, events: Int16(POLLIN), revents: 0)
+        while poll(&p, 1, 1000) < 0 && errno == EINTR {}
+        if goferPidFD >= 0 { _ = chusk_pidfd_send_signal(goferPidFD, SIGKILL) } else if goferPid > 0 { kill(goferPid, SIGKILL) }
     }
 
     private mutating func readHostStdin(_ buf: inout [UInt8], _ revents: Int16) {
@@ -131,7 +183,7 @@ struct StdioRelay {
         // by then), or the Gofer ended cleanly on the Sentry's closed socket.
         if sentryWaitStatus == nil { reapSentry() }
         let clean = r == goferPid && chusk_wifexited(st) != 0 && chusk_wexitstatus(st) == 0
-        if sentryWaitStatus == nil && !timedOut && !clean {
+        if sentryWaitStatus == nil && !timedOut && forcedKill == nil && !clean {
             goferCrashed = true
             _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL)
         }
@@ -144,6 +196,16 @@ struct StdioRelay {
             sentryWaitStatus = r == sentryPid ? st : 0x7f00
             if stdinW >= 0 { closeStdin() }
         }
+    }
+}
+
+/// "SIGINT", "SIGTERM", "SIGHUP" (the signals husk run forwards), else "signal N".
+func signalName(_ sig: Int32) -> String {
+    switch sig {
+    case SIGINT: return "SIGINT"
+    case SIGTERM: return "SIGTERM"
+    case SIGHUP: return "SIGHUP"
+    default: return "signal \(sig)"
     }
 }
 

@@ -34,7 +34,8 @@ struct Run: ParsableCommand {
 
         The program's environment is PATH, HOME=/root and the host's TERM, plus each -e. \
         Its stdin, stdout and stderr are relayed from and to husk's own. Ctrl-C, SIGTERM \
-        and SIGHUP are forwarded to the sandbox.
+        and SIGHUP are forwarded to the sandbox. A second SIGINT or SIGTERM, or a sandbox \
+        still running 5 s after one, kills the sandbox at once (exit status 128+N).
 
         Run by a user other than root, husk maps that user to the sandbox's root in a user \
         namespace of each part; without a delegated cgroup it then needs --no-cgroup (and no \

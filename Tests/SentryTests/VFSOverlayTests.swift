@@ -1,5 +1,6 @@
 // The overlay root: a writable in-memory upper layer over a read-only Gofer lower.
 
+import CHusk
 import Glibc
 import LinuxABI
 @testable import Sentry
@@ -178,5 +179,56 @@ private func dirInode(_ fx: VFSFixture, _ path: String) throws -> Sentry.Inode {
         let fx = try VFSFixture { dir in try writeHostFile(dir + "/f", "x") }
         #expect(throws: Errno.readOnlyFileSystem) { try fx.open("/f", O_WRONLY) }
         #expect(try fx.lookup("/tmp").inode!.statfs().type == FilesystemMagic.TMPFS_MAGIC)
+    }
+
+    /// A memfd holding `bytes`.
+    private func memfd(_ bytes: [UInt8]) throws -> Int32 {
+        let fd = chusk_vfs_memfd_create("copy-test", 1 | MemfdFlags.MFD_ALLOW_SEALING)  // MFD_CLOEXEC
+        try #require(fd >= 0)
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        try #require(n == bytes.count)
+        return fd
+    }
+
+    private func contents(_ fd: Int32) -> [UInt8] {
+        var s = Glibc.stat()
+        _ = fstat(fd, &s)
+        var out = [UInt8](repeating: 0, count: Int(s.st_size))
+        let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        return Array(out[0..<max(n, 0)])
+    }
+
+    @Test func copyDataGoesInChunksAndKeepsEveryByte() throws {
+        // Several chunks and a partial last one.
+        let size = OverlayNode.copyChunk * 2 + 12345
+        let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 11) }
+        let src = try memfd(bytes), dst = try memfd([])
+        defer { close(src); close(dst) }
+        try OverlayNode.copyData(from: src, size: Int64(size), to: dst)
+        #expect(contents(dst) == bytes)
+        // A source shorter than the size it had (the lower file shrank): what it has.
+        let dst2 = try memfd([])
+        defer { close(dst2) }
+        try OverlayNode.copyData(from: src, size: Int64(size) + 100, to: dst2)
+        #expect(contents(dst2) == bytes)
+    }
+
+    @Test func copyDataFailuresAreErrnosForTheProgram() throws {
+        let src = try memfd(Array(repeating: 7, count: 8192)), dst = try memfd([])
+        defer { close(src); close(dst) }
+        // An unreadable source (a directory) and an unwritable target (read-only fd) are EIO,
+        // never the host's own errno (EISDIR, EBADF) or a trap.
+        let dir = Glibc.open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { close(dir) }
+        #expect(throws: Errno.ioError) { try OverlayNode.copyData(from: dir, size: 10, to: dst) }
+        let ro = Glibc.open("/proc/self/fd/\(dst)", O_RDONLY | O_CLOEXEC)
+        defer { close(ro) }
+        #expect(throws: Errno.ioError) { try OverlayNode.copyData(from: src, size: 8192, to: ro) }
+        // A target that cannot grow (F_SEAL_GROW): EPERM from the host becomes EIO.
+        let sealed = try memfd([])
+        defer { close(sealed) }
+        #expect(fcntl(sealed, Fcntl.F_ADD_SEALS, Fcntl.F_SEAL_GROW) == 0)
+        #expect(throws: Errno.ioError) { try OverlayNode.copyData(from: src, size: 8192, to: sealed) }
+        #expect(contents(dst).isEmpty)
     }
 }

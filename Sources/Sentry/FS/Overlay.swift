@@ -115,34 +115,55 @@ public final class OverlayNode: Inode {
         return u
     }
 
-    /// Copies `size` bytes of a lower regular file into `fd` (sendfile, pread/pwrite fallback).
+    /// Copies `size` bytes of a lower regular file into `fd`.
     static func copyData(from lower: Inode, size: Int64, to fd: Int32) throws(Errno) {
-        if size == 0 { return }
+        if size <= 0 { return }
         guard let src = try lower.dataFD() else { throw .ioError }
-        var offset: off_t = 0
-        while offset < size {
-            let n = sendfile(fd, src, &offset, Int(min(size - Int64(offset), 1 << 30)))
-            if n > 0 { continue }
-            if n == 0 { break }
-            if errno == EINTR { continue }
-            if errno == EINVAL || errno == ENOSYS { break }
-            throw Errno(rawValue: errno)
+        try copyData(from: src, size: size, to: fd)
+    }
+
+    /// Bytes copied per pread/pwrite.
+    static let copyChunk = 1 << 20
+    /// The one buffer every copy-up goes through (the Sentry serves one call at a time),
+    /// allocated at the first copy-up of file data.
+    nonisolated(unsafe) private static var copyBuffer: UnsafeMutableRawPointer?
+
+    /// Copies `size` bytes from `src` to `dst`, both at offset 0, with pread/pwrite in chunks of
+    /// `copyChunk`: the Sentry's seccomp filter admits pread64/pwrite64, not sendfile, splice or
+    /// copy_file_range (docs/security.md). Short reads and writes continue where they stopped,
+    /// EINTR retries. A source shorter than `size` (the lower file shrank) leaves a shorter copy,
+    /// as overlayfs does. A failure is an errno for the program's call, never a trap: ENOSPC,
+    /// EDQUOT, EFBIG and ENOMEM of the upper's memory as they are, anything else EIO.
+    static func copyData(from src: Int32, size: Int64, to dst: Int32) throws(Errno) {
+        if size <= 0 { return }
+        let buf: UnsafeMutableRawPointer
+        if let b = copyBuffer { buf = b } else {
+            buf = UnsafeMutableRawPointer.allocate(byteCount: copyChunk, alignment: 4096)
+            copyBuffer = buf
         }
-        if offset >= size { return }
-        // Fallback: through a buffer.
-        let buf = UnsafeMutableRawPointer.allocate(byteCount: 1 << 16, alignment: 16)
-        defer { buf.deallocate() }
+        var offset: Int64 = 0
         while offset < size {
-            let r = pread(src, buf, 1 << 16, offset)
-            if r < 0 { if errno == EINTR { continue }; throw Errno(rawValue: errno) }
+            let want = Int(min(size - offset, Int64(copyChunk)))
+            let r = pread(src, buf, want, off_t(offset))
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw errno == ENOMEM ? .noMemory : .ioError
+            }
             if r == 0 { break }
             var done = 0
             while done < r {
-                let w = pwrite(fd, buf + done, r - done, offset + off_t(done))
-                if w < 0 { if errno == EINTR { continue }; throw Errno(rawValue: errno) }
+                let w = pwrite(dst, buf + done, r - done, off_t(offset) + off_t(done))
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    switch errno {
+                    case ENOSPC, EDQUOT, EFBIG, ENOMEM: throw Errno(rawValue: errno)
+                    default: throw .ioError
+                    }
+                }
+                if w == 0 { throw .noSpace }
                 done += w
             }
-            offset += off_t(r)
+            offset += Int64(r)
         }
     }
 
