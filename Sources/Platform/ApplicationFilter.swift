@@ -15,7 +15,9 @@ public enum FilterVerdict: Equatable, Sendable {
 }
 
 struct FilterCondition {
-    enum Op { case equal, maskedEqual(mask: UInt64), greaterEqual, less, lessEqual }
+    // No less-than: libseccomp 2.5.4 compiles 64-bit LT/LE wrongly (munmap(0, 512 MiB) passed
+    // a `a0 < X && a1 <= X` rule). Below a power of two is a masked compare instead.
+    enum Op { case equal, maskedEqual(mask: UInt64), greaterEqual }
     let arg: Int
     let op: Op
     let value: UInt64
@@ -26,8 +28,6 @@ struct FilterCondition {
         case .equal: return a == value
         case .maskedEqual(let mask): return a & mask == value
         case .greaterEqual: return a >= value
-        case .less: return a < value
-        case .lessEqual: return a <= value
         }
     }
 }
@@ -59,16 +59,18 @@ public enum ApplicationFilter {
     // MAP_FIXED, MREMAP_FIXED.
     static let MAP_FIXED: UInt64 = 0x10
     public static let MREMAP_FIXED: UInt64 = 0x2
-    /// Ranges that start here or above, or start below `lowLimit` and are at most `lowLimit`
-    /// long (so they end below the stub: BPF cannot add), cannot touch the stub's pages.
-    /// Anything else stops at the Sentry, which checks the exact range (SysMM).
+    /// Ranges that start here or above, or start below `lowLimit` and are shorter than it (so
+    /// they end below the stub: BPF cannot add), cannot touch the stub's pages. Anything else
+    /// stops at the Sentry, which checks the exact range (SysMM).
     static let aboveStub = StubELF.guardEnd
     static let lowLimit = StubELF.guardStart / 2
+    static let belowLowLimit = FilterCondition.Op.maskedEqual(mask: ~(lowLimit - 1))
 
     /// The range conditions under which a call on [arg addr, arg addr + arg len) runs natively.
     static func awayFromStub(addr: Int, len: Int) -> [[FilterCondition]] {
-        [[FilterCondition(arg: addr, op: .greaterEqual, value: aboveStub)],
-         [FilterCondition(arg: addr, op: .less, value: lowLimit), FilterCondition(arg: len, op: .lessEqual, value: lowLimit)]]
+        precondition(lowLimit & (lowLimit - 1) == 0 && 2 * lowLimit <= StubELF.guardStart)
+        return [[FilterCondition(arg: addr, op: .greaterEqual, value: aboveStub)],
+                [FilterCondition(arg: addr, op: belowLowLimit, value: 0), FilterCondition(arg: len, op: belowLowLimit, value: 0)]]
     }
 
     /// The allow list, one line per call with the reason it may run on the host.
@@ -145,8 +147,10 @@ public enum ApplicationFilter {
     /// Sentry makes for the calls the filter's coarse range test sent to it).
     public static func touchesStub(_ address: UInt64, _ length: UInt64) -> Bool {
         guard length > 0 else { return false }
+        // A range that wraps is refused by the kernel before it changes anything; one that
+        // wraps from below the stub's end is still counted as touching it.
         let (end, overflow) = address.addingReportingOverflow(length)
-        return overflow || (address < StubELF.guardEnd && end > StubELF.guardStart)
+        return address < StubELF.guardEnd && (overflow || end > StubELF.guardStart)
     }
 
     /// What the filter does with a call (the same table the BPF program is built from).
@@ -182,8 +186,6 @@ public enum ApplicationFilter {
                 case .equal: cmp.op = SCMP_CMP_EQ
                 case .maskedEqual(let mask): cmp.op = SCMP_CMP_MASKED_EQ; cmp.datum_a = mask; cmp.datum_b = c.value
                 case .greaterEqual: cmp.op = SCMP_CMP_GE
-                case .less: cmp.op = SCMP_CMP_LT
-                case .lessEqual: cmp.op = SCMP_CMP_LE
                 }
                 return cmp
             }

@@ -76,6 +76,26 @@ struct EscapeSuiteTests {
         #expect(!r.stderr.contains("refused by its seccomp filter"), "no part of husk hit its own filter:\n\(r.stderr)")
     }
 
+    @Test("the stub: every mapping call aimed at its pages is refused (EPERM), its gadget faults on a write, and injections keep working, in fork children too")
+    func stubPagesAreSealed() throws {
+        let escape = try EscapeFixture.require()
+        let r = try Husk.run([escape, "stub"], timeout: 60)
+        #expect(r.stdout.hasPrefix("held stub: refused: mprotect(rwx) mprotect(none) munmap(code) munmap(scratch) munmap(0..512M) mprotect(below..over) mremap(move) mremap(onto) madvise(DONTFORK) madvise(DONTNEED) madvise(WIPEONFORK) mmap(anon FIXED) mmap(file FIXED) pkey_mprotect shmat(REMAP) brk(stub)"), "\(r)")
+        #expect(!r.stdout.contains("BROKEN") && r.status == 0, "\(r)")
+        #expect(!r.stderr.contains("killed task"), "no task was killed:\n\(r.stderr)")
+    }
+
+    @Test("a thread rewriting the scratch page during fd installations gets its task killed in one line; the Sentry goes on serving execs and file mmaps")
+    func scratchRaceKillsOnlyTheRacer() throws {
+        let escape = try EscapeFixture.require()
+        let r = try Husk.run([escape, "scratch-race"], timeout: 120)
+        #expect(r.stdout.hasPrefix("held scratch-race:") && r.status == 0, "\(r)")
+        let kills = r.stderr.split(separator: "\n").filter { $0.hasPrefix("husk: sentry: killed task") }
+        #expect(kills.allSatisfy { $0.hasSuffix("the fd installed for it cannot be verified (its scratch memory was rewritten)") }, "\(r.stderr)")
+        #expect(kills.count <= 3, "at most one line per racing child:\n\(r.stderr)")
+        #expect(!r.stderr.contains("refused by its seccomp filter"), "\(r.stderr)")
+    }
+
     @Test("fork bomb under --pids 64: fork fails, the host stays responsive, one-line report")
     func forkBomb() throws {
         let escape = try EscapeFixture.require()

@@ -1,6 +1,7 @@
 // The escape suite's program, run inside `husk run`. Each case prints one line:
 //   "held <case>: <what happened>"   or   "BROKEN <case>: <what happened>"
-// Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB
+// Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB | escape stub
+//        | escape scratch-race
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -260,6 +262,128 @@ static void devices(void) {
     if (!bad) HELD("devices", "absent: %s; mknod(b 8:0): %s, open: %s", list, m == 0 ? "ok" : strerror(me), fd >= 0 ? "no data" : strerror(errno));
 }
 
+// The stub Husk maps in every task (its `syscall` gadget and scratch page), at a fixed address.
+#define STUB ((char *)0x10000000)
+#define STUB_LEN 0x11000
+
+static int mapping_refused(const char *what, long r, int *bad, char *list, size_t cap) {
+    int refused = r == -1;
+    if (!refused) { BROKE("stub", "%s succeeded", what); (*bad)++; }
+    else { strncat(list, what, cap - strlen(list) - 1); strncat(list, " ", cap - strlen(list) - 1); }
+    return refused;
+}
+
+static int file_mmap_works(void) {
+    int fd = open("/etc/hostname", O_RDONLY);
+    if (fd < 0) return 0;
+    char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return 0;
+    int ok = p[0] != 0;
+    munmap(p, 4096);
+    return ok;
+}
+
+static int stub(void) {
+    // Every call that changes mappings, aimed at the stub's pages, must fail; a file mmap (which
+    // injects through the stub) and a fork child's file mmap and exec must work afterwards.
+    int bad = 0;
+    char list[1024] = "";
+    size_t cap = sizeof list;
+    mapping_refused("mprotect(rwx)", mprotect(STUB, 4096, PROT_READ | PROT_WRITE | PROT_EXEC), &bad, list, cap);
+    mapping_refused("mprotect(none)", mprotect(STUB + 0x1000, 4096, PROT_NONE), &bad, list, cap);
+    mapping_refused("munmap(code)", munmap(STUB, 4096), &bad, list, cap);
+    mapping_refused("munmap(scratch)", munmap(STUB + 0x1000, 0x10000), &bad, list, cap);
+    mapping_refused("munmap(0..512M)", munmap(NULL, 0x20000000), &bad, list, cap);
+    mapping_refused("mprotect(below..over)", mprotect(STUB - 0x100000, 0x200000, PROT_READ), &bad, list, cap);
+    mapping_refused("mremap(move)", (long)mremap(STUB, 4096, 8192, MREMAP_MAYMOVE), &bad, list, cap);
+    char *own = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    mapping_refused("mremap(onto)", (long)mremap(own, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED, STUB), &bad, list, cap);
+    mapping_refused("madvise(DONTFORK)", madvise(STUB, 4096, MADV_DONTFORK), &bad, list, cap);
+    mapping_refused("madvise(DONTNEED)", madvise(STUB + 0x1000, 4096, MADV_DONTNEED), &bad, list, cap);
+    mapping_refused("madvise(WIPEONFORK)", madvise(STUB + 0x1000, 4096, 18 /* MADV_WIPEONFORK */), &bad, list, cap);
+    mapping_refused("mmap(anon FIXED)", (long)mmap(STUB, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), &bad, list, cap);
+    int fd = open("/etc/hostname", O_RDONLY);
+    mapping_refused("mmap(file FIXED)", (long)mmap(STUB, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, 0), &bad, list, cap);
+    close(fd);
+    mapping_refused("pkey_mprotect", syscall(SYS_pkey_mprotect, STUB, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, 0), &bad, list, cap);
+    int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+    mapping_refused("shmat(REMAP)", shm >= 0 ? (long)shmat(shm, STUB, SHM_REMAP) : -1, &bad, list, cap);
+    mapping_refused("brk(stub)", syscall(SYS_brk, STUB) == (long)STUB ? 0 : -1, &bad, list, cap);
+    // Writing the gadget directly faults: the code page stays read-only.
+    pid_t w = fork();
+    if (w == 0) { *(volatile char *)(STUB + 0xe8) = (char)0xcc; _exit(0); }
+    int st = 0;
+    waitpid(w, &st, 0);
+    if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGSEGV) { BROKE("stub", "a write to the gadget did not fault (status %#x)", st); bad++; }
+    // The gadget is intact; ranges away from the stub still work, low and high.
+    const unsigned char *g = (const unsigned char *)STUB + 0xe8;
+    if (g[0] != 0x0f || g[1] != 0x05) { BROKE("stub", "gadget changed: %02x %02x", g[0], g[1]); bad++; }
+    char *low = mmap((char *)0x200000, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (low != (char *)0x200000 || mprotect(low, 4096, PROT_READ) || madvise(low, 8192, MADV_DONTNEED) || munmap(low, 8192)) {
+        BROKE("stub", "a low MAP_FIXED range away from the stub failed: %s", strerror(errno)); bad++;
+    }
+    char *high = mmap(STUB + STUB_LEN, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (high == MAP_FAILED || munmap(high, 4096)) { BROKE("stub", "the page right above the stub failed: %s", strerror(errno)); bad++; }
+    if (!file_mmap_works()) { BROKE("stub", "a file mmap failed afterwards"); bad++; }
+    pid_t c = fork();
+    if (c == 0) {
+        if (!file_mmap_works()) _exit(3);
+        execl("/bin/true", "true", (char *)NULL);
+        _exit(4);
+    }
+    waitpid(c, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) { BROKE("stub", "a fork child's file mmap and exec failed (status %#x)", st); bad++; }
+    if (!bad) HELD("stub", "refused: %sa gadget write faults; low/high ranges, file mmap, fork + exec work", list);
+    return bad;
+}
+
+static volatile int hammering = 1;
+static void *hammer_scratch(void *arg) {
+    // Rewrite the scratch page where the Sentry's fd installation reads the received fd number
+    // (and its msghdr), so that it would act on a forged number.
+    volatile int *scratch = (volatile int *)(STUB + 0x1000);
+    int forged = *(int *)arg;
+    while (hammering) {
+        scratch[112 / 4] = forged;      // cmsg data: the fd number
+        scratch[32 / 4] = 0x1000;       // msg_control's low half
+    }
+    return NULL;
+}
+
+static int scratch_race(void) {
+    // A child races file mmaps against a thread forging the scratch page; whatever happens to
+    // the child (it may be killed), the Sentry must carry on: execs and file mmaps still work.
+    int outcome[3] = {0, 0, 0};
+    for (int forged = 1000; forged <= 1002; forged++) {
+        pid_t c = fork();
+        if (c == 0) {
+            int arg = forged == 1002 ? 0 : forged;
+            pthread_t t;
+            pthread_create(&t, NULL, hammer_scratch, &arg);
+            for (int i = 0; i < 3000; i++) file_mmap_works();
+            hammering = 0;
+            pthread_join(t, NULL);
+            _exit(0);
+        }
+        int st = 0;
+        waitpid(c, &st, 0);
+        outcome[forged - 1000] = WIFSIGNALED(st) ? WTERMSIG(st) : 1000 + WEXITSTATUS(st);
+    }
+    int bad = 0;
+    for (int i = 0; i < 3; i++) {
+        pid_t c = fork();
+        if (c == 0) { execl("/bin/true", "true", (char *)NULL); _exit(4); }
+        int st = 0;
+        waitpid(c, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) bad++;
+    }
+    if (!file_mmap_works()) bad++;
+    if (bad) BROKE("scratch-race", "after the race %d execs or file mmaps failed", bad);
+    else HELD("scratch-race", "children ended with %d %d %d (9 = killed by the Sentry, 1000 = finished); execs and file mmaps work after", outcome[0], outcome[1], outcome[2]);
+    return bad;
+}
+
 static int forkbomb(void) {
     // Fork until the pids limit says no; every child waits to be killed with the sandbox.
     int n = 0, err = 0;
@@ -291,6 +415,8 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 2 && !strcmp(argv[1], "forkbomb")) return forkbomb();
     if (argc >= 3 && !strcmp(argv[1], "memory")) return memory(atol(argv[2]));
+    if (argc >= 2 && !strcmp(argv[1], "stub")) return stub() ? 1 : 0;
+    if (argc >= 2 && !strcmp(argv[1], "scratch-race")) return scratch_race() ? 1 : 0;
     if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB\n"); return 2; }
     pid_t hostpid = (pid_t)atoi(argv[2]);
     int port = atoi(argv[3]);
