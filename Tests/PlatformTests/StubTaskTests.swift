@@ -138,6 +138,33 @@ extension PlatformTests { @Suite struct StubTaskTests {
         #expect(try p.injectSyscall(tid, 186, []) == 1)
     }
 
+    /// A stub whose gadget was rewritten (the filter keeps programs from doing it; the test does
+    /// it as the tracer) ends the injection: the task is killed, one line says why, no hang.
+    @Test(arguments: [
+        ([0x0f, 0x0b, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc, 0xcc] as [UInt8], "signal 4 at the injection gadget"),     // ud2
+        ([0x48, 0x31, 0xc0, 0x0f, 0x05, 0xcc, 0xcc, 0xcc] as [UInt8], "another syscall ran where an injected 39 was expected"),  // xor rax,rax; syscall
+    ])
+    func tamperedGadgetKillsTheTask(bytes: [UInt8], reason: String) throws {
+        let p = try PtracePlatform()
+        var lines: [String] = []
+        p.hostileReport = { lines.append($0) }
+        let stubFD = try makeStubMemfd()
+        defer { close(stubFD) }
+        let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
+        #expect(try p.injectSyscall(tid, 39, []) == 1)
+        let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        #expect(chusk_ptrace(5 /* PTRACE_POKEDATA */, tid, UInt(StubELF.gadgetAddress), UInt(word)) == 0)
+        #expect(throws: Errno.noSuchProcess) { _ = try p.injectSyscall(tid, 39, []) }
+        #expect(lines.count == 1 && lines.first?.contains(reason) == true, "\(lines)")
+        var killed = false
+        for _ in 0..<10 {
+            guard let e = waitEvent(p, seconds: 2) else { break }
+            if case .exited(let t, let st) = e, t == tid { killed = st & 0x7f == SIGKILL; break }
+            if case .exiting(let t, _) = e { try? p.resume(t, signal: 0) }
+        }
+        #expect(killed)
+    }
+
     @Test func vanishedTaskIsAnError() throws {
         let p = try PtracePlatform()
         let stubFD = try makeStubMemfd()
