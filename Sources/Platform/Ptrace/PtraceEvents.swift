@@ -36,7 +36,8 @@ extension PtracePlatform {
             var t = tasks[tid] ?? TracedTask()
             if let re = t.reentry {
                 t.reentry = nil
-                if Int(Int64(bitPattern: regs.orig_rax)) == re.nr && regs.rip == re.ip {
+                let now = regs.syscallRegisters
+                if now.nr == re.nr && now.ip == re.ip && now.sp == re.sp && now.args == re.args {
                     tasks[tid] = t
                     try? ptraceResume(tid, CHUSK_PTRACE_CONT)
                     return

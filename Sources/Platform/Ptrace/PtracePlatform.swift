@@ -122,13 +122,15 @@ public final class PtracePlatform: Platform {
                     regs.rax = UInt64(bitPattern: Int64(orig))
                     regs.rip &-= 2
                     if ApplicationFilter.verdict(nr: orig, args: (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9)) == .trace {
-                        t.reentry = (orig, t.regs.rip)
+                        t.reentry = SyscallRegisters(nr: orig, args: (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9), ip: t.regs.rip, sp: regs.rsp)
                     }
                 case .rewrite(let r):
                     regs.rax = UInt64(bitPattern: Int64(r.nr))
                     regs.setArgs(r.args)
                     regs.rip &-= 2
-                    if ApplicationFilter.verdict(nr: r.nr, args: r.args) == .trace { t.reentry = (r.nr, t.regs.rip) }
+                    if ApplicationFilter.verdict(nr: r.nr, args: r.args) == .trace {
+                        t.reentry = SyscallRegisters(nr: r.nr, args: r.args, ip: t.regs.rip, sp: regs.rsp)
+                    }
                 case .restart:
                     // The Sentry serves the call afresh when it is issued again.
                     regs.rax = UInt64(bitPattern: Int64(orig))

@@ -24,8 +24,10 @@ struct TracedTask {
     /// Set when an injection at a seccomp stop used up the original call: its number.
     var consumedNr: Int? = nil
     /// After `complete(.runNative/.rewrite)` re-enters a consumed call: its seccomp stop
-    /// (number, rip after the syscall instruction) is passed through unreported.
-    var reentry: (nr: Int, ip: UInt64)? = nil
+    /// (number, rip after the syscall instruction, arguments) is passed through unreported.
+    /// The re-entry runs the program's own instruction, which another thread could rewrite:
+    /// a stop that differs in anything is served as a new call.
+    var reentry: SyscallRegisters? = nil
     /// The stub image of the current address space (inherited by threads and fork children).
     var stub: StubImage? = nil
     /// A child's first stop was reported (`.started`).
