@@ -156,13 +156,7 @@ extension PlatformTests { @Suite struct StubTaskTests {
         #expect(chusk_ptrace(5 /* PTRACE_POKEDATA */, tid, UInt(StubELF.gadgetAddress), UInt(word)) == 0)
         #expect(throws: Errno.noSuchProcess) { _ = try p.injectSyscall(tid, 39, []) }
         #expect(lines.count == 1 && lines.first?.contains(reason) == true, "\(lines)")
-        var killed = false
-        for _ in 0..<10 {
-            guard let e = waitEvent(p, seconds: 2) else { break }
-            if case .exited(let t, let st) = e, t == tid { killed = st & 0x7f == SIGKILL; break }
-            if case .exiting(let t, _) = e { try? p.resume(t, signal: 0) }
-        }
-        #expect(killed)
+        #expect(diedOfSIGKILL(p, tid))
     }
 
     @Test func vanishedTaskIsAnError() throws {
@@ -172,13 +166,7 @@ extension PlatformTests { @Suite struct StubTaskTests {
         let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
         _ = kill(tid, SIGKILL)
         #expect(throws: Errno.self) { _ = try p.injectSyscall(tid, 39, []) }
-        var exited = false
-        for _ in 0..<10 {
-            guard let e = waitEvent(p, seconds: 2) else { break }
-            if case .exited(let t, let st) = e, t == tid { exited = st & 0x7f == SIGKILL; break }
-            if case .exiting(let t, _) = e { try? p.resume(t, signal: 0) }
-        }
-        #expect(exited)
+        #expect(diedOfSIGKILL(p, tid))
         #expect(throws: Errno.self) { _ = try p.injectSyscall(tid, 39, []) }
         #expect(throws: Errno.self) { try p.complete(tid, .skip(0)) }
     }

@@ -96,3 +96,13 @@ func killAndReap(_ p: PtracePlatform, _ tid: Int32) {
         }
     }
 }
+
+/// Waits for the task's exit (letting its exit event go) and tells whether SIGKILL ended it.
+func diedOfSIGKILL(_ p: PtracePlatform, _ tid: Int32) -> Bool {
+    for _ in 0..<10 {
+        guard let e = waitEvent(p, seconds: 2) else { return false }
+        if case .exited(let t, let st) = e, t == tid { return st & 0x7f == SIGKILL }
+        if case .exiting(let t, _) = e { try? p.resume(t, signal: 0) }
+    }
+    return false
+}
