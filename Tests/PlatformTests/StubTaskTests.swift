@@ -159,6 +159,23 @@ extension PlatformTests { @Suite struct StubTaskTests {
         #expect(diedOfSIGKILL(p, tid))
     }
 
+    /// A SIGSEGV sent with kill while an injection runs is no fault at the gadget: it is held
+    /// back and delivered afterwards, and the task lives.
+    @Test func sentFaultSignalIsNoTampering() throws {
+        let p = try PtracePlatform()
+        var lines: [String] = []
+        p.hostileReport = { lines.append($0) }
+        let stubFD = try makeStubMemfd()
+        defer { close(stubFD) }
+        let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
+        defer { killAndReap(p, tid) }
+        #expect(try p.injectSyscall(tid, 39, []) == 1)
+        #expect(kill(tid, SIGSEGV) == 0)
+        #expect(try p.injectSyscall(tid, 39, []) == 1)
+        #expect(lines.isEmpty, "\(lines)")
+        #expect(statusField(tid, "SigPnd") == "0000000000000400" || statusField(tid, "ShdPnd") == "0000000000000400", "SIGSEGV pending again")
+    }
+
     @Test func vanishedTaskIsAnError() throws {
         let p = try PtracePlatform()
         let stubFD = try makeStubMemfd()

@@ -87,6 +87,14 @@ extension PtracePlatform {
     /// More stops than any honest injection meets (entry, seccomp, exit, a few deferred signals).
     static let injectionStopLimit = 64
 
+    /// At a signal-delivery stop: the kernel raised the signal (a fault has si_code > 0; kill,
+    /// tkill and sigqueue give SI_USER, SI_TKILL, SI_QUEUE, all <= 0).
+    func kernelRaised(_ tid: HostTID) -> Bool {
+        var info = [Int32](repeating: 0, count: 32)   // siginfo_t: 128 bytes
+        let r = info.withUnsafeMutableBytes { chusk_ptrace(0x4202 /* PTRACE_GETSIGINFO */, tid, 0, UInt(bitPattern: $0.baseAddress)) }
+        return r < 0 || info[2] > 0
+    }
+
     /// Kills a task whose injection met a stop it must not, and says so in one line. Returns
     /// the error the injection fails with.
     func abandonInjection(_ tid: HostTID, _ why: String) -> Errno {
@@ -161,7 +169,8 @@ extension PtracePlatform {
                 }
                 if op == Int(CHUSK_SYSCALL_INFO_EXIT) { return (waitTID, execed) }
             case 0:
-                if Self.faultSignals.contains(sig) {
+                // A fault the kernel raised (si_code > 0), not the same signal sent by kill.
+                if Self.faultSignals.contains(sig) && kernelRaised(waitTID) {
                     throw abandonInjection(waitTID, "signal \(sig) at the injection gadget (the stub was tampered with)")
                 }
                 if nsig < 4 {
