@@ -9,8 +9,10 @@ import SystemPackage
 public func sentryMain(_ config: SentryConfig) -> Int32 {
     SandboxLimits.memoryBytes = config.memoryLimit
     let gofer = GoferClient(socketFD: config.goferSocketFD)
+    // The sandbox's memory account: the VFS's tmpfs mounts charge it, the Kernel owns it.
+    let memory = MemoryAccount(memoryLimit: config.memoryLimit)
     let vfs: VFS
-    do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly) } catch {
+    do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly, memory: memory) } catch {
         return bootFailure("cannot attach the root view: \(error)")
     }
     for (i, v) in config.volumes.enumerated() {
@@ -70,6 +72,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     kernel.finishExec(task, plan)
     let status = kernel.run()
     if config.strace, let line = kernel.unimplementedReport { report(line) }
+    if kernel.debugEvents { debugLog(kernel.memory.report) }
     writeStatus(config.statusFD, status)
     return 0
 }
