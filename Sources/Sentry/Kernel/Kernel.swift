@@ -28,6 +28,8 @@ public final class Kernel {
     /// (MemoryAccount.swift). Made at boot from the --memory limit and given to the VFS first,
     /// whose tmpfs mounts and overlay charge it; the Kernel holds it for everything else.
     public let memory: MemoryAccount
+    /// The pipe sysctls and each user's pipe slots (Pipe.swift).
+    public let pipeLimits = PipeLimits()
 
     private let epollFD: Int32
     private var hostWatches: [Int32: WaitQueue] = [:]
