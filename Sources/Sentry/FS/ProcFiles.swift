@@ -416,7 +416,7 @@ enum ProcSys {
             ("file-max", host("/proc/sys/fs/file-max", "9223372036854775807")),
             ("inotify", dir([
                 ("max_queued_events", fixed("\(InotifyFile.maxQueuedEvents)")),
-                ("max_user_instances", fixed("128")),
+                ("max_user_instances", fixed("\(InotifyInstances.maxPerUser)")),
                 ("max_user_watches", fixed("\(InotifyFile.maxWatches)")),
             ])),
         ])

@@ -30,6 +30,8 @@ public final class Kernel {
     public let memory: MemoryAccount
     /// The pipe sysctls and each user's pipe slots (Pipe.swift).
     public let pipeLimits = PipeLimits()
+    /// Each user's inotify instances (Inotify.swift).
+    public let inotifyInstances = InotifyInstances()
 
     private let epollFD: Int32
     private var hostWatches: [Int32: WaitQueue] = [:]

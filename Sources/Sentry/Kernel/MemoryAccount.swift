@@ -36,6 +36,8 @@ public final class MemoryAccount {
         case eventfd
         /// POSIX timers (timer_create).
         case timers
+        /// fd tables: their slots and the open fds.
+        case files
 
         public var description: String {
             switch self {
@@ -47,6 +49,7 @@ public final class MemoryAccount {
             case .epoll: "epoll items"
             case .eventfd: "eventfds"
             case .timers: "timers"
+            case .files: "fds"
             }
         }
     }
@@ -70,6 +73,10 @@ public final class MemoryAccount {
         public static let eventfd = 256
         /// A POSIX timer: its record, the interval timer, the kernel timer.
         public static let timer = 512
+        /// One slot of an fd table, and one open fd with its description (dup shares the
+        /// description; counted per fd all the same).
+        public static let fdSlot = 16
+        public static let openFile = 256
     }
 
     public static let pageSize = 4096
