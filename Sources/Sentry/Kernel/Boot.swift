@@ -65,6 +65,11 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }
+    // Before lockdown (after it the Sentry opens nothing for writing): the program first when
+    // the memory limit is reached. Its children inherit it and exec keeps it.
+    if let error = setOOMScoreAdjust(task.hostTID, OOMScore.program) {
+        report("husk: sentry: cannot set the program's oom_score_adj: \(error)")
+    }
     if let lockdown = config.lockdown, let error = lockdown() {
         kernel.kill(task, signal: SIGKILL)
         return bootFailure("cannot confine the sentry: \(error)")
@@ -124,4 +129,25 @@ private func report(_ line: String) {
 private func bootFailure(_ message: String) -> Int32 {
     report("husk: sentry: " + message)
     return HuskExitStatus.internalError
+}
+
+/// The OOM killer's preferences. In the sandbox's memory cgroup the kernel kills the process
+/// with the highest badness, its pages plus oom_score_adj thousandths of the limit; at 1000 the
+/// program's tasks go before the Sentry and the Gofer whatever their sizes, so a program that
+/// outgrows the limit dies itself (status 137) and the Sentry reports it.
+public enum OOMScore {
+    /// The program's tasks: first (OOM_SCORE_ADJ_MAX).
+    public static let program: Int32 = 1000
+    /// What husk run gives the Sentry and the Gofer when it may lower a score (CAP_SYS_RESOURCE).
+    public static let sandboxParts: Int32 = -900
+}
+
+/// Writes /proc/<hostTID>/oom_score_adj (the Sentry's own procfs; raising needs no privilege).
+func setOOMScoreAdjust(_ hostTID: HostTID, _ value: Int32) -> Errno? {
+    let fd = open("/proc/\(hostTID)/oom_score_adj", O_WRONLY | O_CLOEXEC)
+    if fd < 0 { return Errno(rawValue: errno) }
+    defer { close(fd) }
+    let text = Array("\(value)\n".utf8)
+    if write(fd, text, text.count) != text.count { return Errno(rawValue: errno) }
+    return nil
 }
