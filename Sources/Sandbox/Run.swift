@@ -86,6 +86,7 @@ struct Parts {
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
             cloneFlags: Namespaces.gofer | userFlag, setsid: true)
         try mapRoot(gofer!.pid)
+        lowerOOMScore(gofer!.pid)
         var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
         sentryArgs.rootfsReadonly = o.rootfsReadonly
         sentryArgs.memoryLimit = o.limits.memoryBytes
@@ -96,6 +97,7 @@ struct Parts {
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)],
             cloneFlags: Namespaces.sentry | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
         try mapRoot(sentry!.pid)
+        lowerOOMScore(sentry!.pid)
 
         // The monitor first: from the moment the parts may run, someone outlives us to clean up.
         let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories)

@@ -74,6 +74,15 @@ public struct PendingChild {
     }
 }
 
+/// Lowers a held part's oom_score_adj to OOMScore.sandboxParts (-900), so that when the
+/// sandbox's memory limit is reached the OOM killer takes the program's tasks (1000, set by
+/// the Sentry) and a part only as a last resort. Lowering needs CAP_SYS_RESOURCE: without it
+/// (rootless, or a root without it as on this VM) the write fails and the part keeps 0, which
+/// the tasks' 1000 still outranks.
+public func lowerOOMScore(_ pid: pid_t) {
+    _ = try? HostFS.write("/proc/\(pid)/oom_score_adj", "\(OOMScore.sandboxParts)\n")
+}
+
 /// A pipe whose ends are close-on-exec (the fd map decides what a child gets).
 public func makePipe() throws(HuskError) -> (read: Int32, write: Int32) {
     var fds: [Int32] = [-1, -1]

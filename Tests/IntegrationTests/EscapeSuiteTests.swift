@@ -6,7 +6,8 @@ import Glibc
 import Testing
 
 enum EscapeFixture {
-    static let dir = "/usr/local/libexec/husk-escape"
+    /// $HUSK_ESCAPE_DIR lets checkouts tested side by side keep their own copy.
+    static let dir = ProcessInfo.processInfo.environment["HUSK_ESCAPE_DIR"] ?? "/usr/local/libexec/husk-escape"
     static let binary = dir + "/escape"
     /// Compiles the fixture once per test process.
     static let built: Result<String, SpawnError> = {

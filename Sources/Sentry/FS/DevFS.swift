@@ -7,7 +7,7 @@ public enum DevFS {
     /// FilesystemMagic.TMPFS_MAGIC: devtmpfs reports tmpfs's.
     static let magic: Int64 = 0x0102_1994
 
-    public static func makeRoot() -> StaticDirectory {
+    public static func makeRoot(memory: MemoryAccount? = nil) -> StaticDirectory {
         let dev = SyntheticDev.devfs
         let root = StaticDirectory(dev: dev, magic: magic)
         root.add("null", CharDevice(.null, major: 1, minor: 3))
@@ -20,7 +20,7 @@ public enum DevFS {
         root.add("stdin", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/0"))
         root.add("stdout", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/1"))
         root.add("stderr", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/2"))
-        root.add("shm", TmpFS(mode: 0o1777).root)
+        root.add("shm", TmpFS(mode: 0o1777, account: memory).root)
         return root
     }
 }

@@ -7,7 +7,8 @@ import SystemPackage
 // wait queues. Level-triggered entries go back on the ready list after being reported,
 // edge-triggered ones only when their file signals again, one-shot ones are disabled until
 // EPOLL_CTL_MOD. The instance holds its files weakly: the last close of a file drops its entry,
-// as Linux does.
+// as Linux does. Each entry is charged to the sandbox's memory account (ep_insert's epitem:
+// ENOMEM when it cannot be paid for).
 
 /// One registration (Linux `struct epitem`).
 final class EpollEntry {
@@ -60,13 +61,19 @@ public final class EpollFile: FileDescription {
     private var ready = Deque<EpollEntry>()
     let queue = WaitQueue()
     override public var waitQueue: WaitQueue? { queue }
+    /// What the entries are charged to (nil: unaccounted), and the instance's own charge.
+    private let account: MemoryAccount?
+    private var charge: MemoryCharge?
 
-    init(statusFlags: Int32 = 0) {
+    init(statusFlags: Int32 = 0, account: MemoryAccount? = nil) throws(Errno) {
+        self.account = account
         super.init(accessMode: O_RDONLY, statusFlags: statusFlags)
+        charge = try account?.hold(MemoryAccount.Cost.epollItem, .epoll, or: .noMemory)
     }
 
     deinit {
         for e in entries.values { e.waiter?.cancel() }
+        account?.uncharge(entries.count * MemoryAccount.Cost.epollItem, .epoll)
     }
 
     /// The files this instance watches (for the loop check of nested instances).
@@ -79,9 +86,13 @@ public final class EpollFile: FileDescription {
         return e
     }
 
-    func add(fd: Int32, file: FileDescription, events: UInt32, data: UInt64) {
+    /// EPOLL_CTL_ADD of a file without an entry here; ENOMEM when the account cannot pay for it.
+    func add(fd: Int32, file: FileDescription, events: UInt32, data: UInt64) throws(Errno) {
+        let key = Key(file: ObjectIdentifier(file), fd: fd)
+        if let stale = entries[key] { drop(key, stale) }
+        try account?.charge(MemoryAccount.Cost.epollItem, .epoll, or: .noMemory)
         let e = EpollEntry(fd: fd, file: file, events: events, data: data)
-        entries[Key(file: e.fileID, fd: fd)] = e
+        entries[key] = e
         if let q = file.waitQueue {
             let w = Waiter(mask: e.interest) { [weak self, weak e] _ in
                 guard let self, let e else { return }
@@ -119,7 +130,10 @@ public final class EpollFile: FileDescription {
         e.removed = true
         e.waiter?.cancel()
         e.waiter = nil
-        if entries[key] === e { entries[key] = nil }
+        if entries[key] === e {
+            entries[key] = nil
+            account?.uncharge(MemoryAccount.Cost.epollItem, .epoll)
+        }
     }
 
     private func markReady(_ e: EpollEntry) {

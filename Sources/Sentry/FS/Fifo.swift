@@ -43,7 +43,14 @@ public enum Fifo {
             }
         }
         let pipe: Pipe
-        if let p = node.fifoPipe { pipe = p } else { pipe = Pipe(); node.fifoPipe = pipe }
+        if let p = node.fifoPipe { pipe = p } else {
+            // fifo_open: ENOMEM when alloc_pipe_info fails (limits, memory account).
+            if let task {
+                guard let p = Pipe.allocate(creds: task.creds, limits: task.kernel.pipeLimits, memory: task.kernel.memory) else { throw .noMemory }
+                pipe = p
+            } else { pipe = Pipe() }
+            node.fifoPipe = pipe
+        }
         let nonBlocking = request.flags & O_NONBLOCK != 0
         // open(2) on 64-bit adds O_LARGEFILE, which F_GETFL shows (pipe(2) ends lack it).
         let status = request.flags & (O_NONBLOCK | O_DIRECT_ | O_APPEND) | O_LARGEFILE_

@@ -2,8 +2,28 @@ import Glibc
 import LinuxABI
 import SystemPackage
 
+/// Each user's inotify instances (the INOTIFY_INSTANCES ucount), the Kernel's.
+public final class InotifyInstances {
+    /// /proc/sys/fs/inotify/max_user_instances: inotify_init past it is EMFILE (root too).
+    public static let maxPerUser = 128
+    public private(set) var byUser: [UInt32: Int] = [:]
+    public init() {}
+    func take(_ user: UInt32) throws(Errno) {
+        let n = byUser[user] ?? 0
+        if n >= InotifyInstances.maxPerUser { throw .tooManyOpenFiles }
+        byUser[user] = n + 1
+    }
+    func give(_ user: UInt32) {
+        let n = (byUser[user] ?? 1) - 1
+        byUser[user] = n > 0 ? n : nil
+    }
+}
+
 /// An inotify instance (Linux `struct fsnotify_group` with inotify's ops): the watches it
-/// holds and the queue of events read(2) returns as struct inotify_event records.
+/// holds and the queue of events read(2) returns as struct inotify_event records. The
+/// instance, its watches and its queued events are charged to the sandbox's memory account:
+/// an event it cannot pay for is lost and IN_Q_OVERFLOW queued instead, as Linux does when the
+/// event's allocation fails; a watch it cannot pay for is ENOMEM.
 public final class InotifyFile: FileDescription {
     /// /proc/sys/fs/inotify/max_queued_events: past it one IN_Q_OVERFLOW ends the queue.
     public static let maxQueuedEvents = 16384
@@ -18,18 +38,42 @@ public final class InotifyFile: FileDescription {
         /// The record's size: the header and the name padded with NULs to 16 bytes.
         var size: Int { 16 + paddedNameLength }
         var paddedNameLength: Int { guard let name else { return 0 }; return (name.count + 1 + 15) & ~15 }
+        /// What the queued event is charged (the overflow event is the instance's own).
+        var cost: Int { mask == InotifyMask.queueOverflow ? 0 : MemoryAccount.Cost.inotifyEvent + (name?.count ?? 0) }
     }
 
     private var events: [Event] = []
     private var head = 0
     /// Bytes of the queued events (FIONREAD).
     private(set) var queuedBytes = 0
+    /// IN_Q_OVERFLOW is queued and not read yet (the queue holds one at most).
+    private var overflowQueued = false
     private var watches: [Int32: InotifyWatch] = [:]
     private var lastWd: Int32 = 0
     let queue = WaitQueue()
     public override var waitQueue: WaitQueue? { queue }
+    /// The memory account (nil: unaccounted) and the instance count this one holds a place in.
+    private let account: MemoryAccount?
+    private let instances: (counts: InotifyInstances, user: UInt32)?
+    private var charge: MemoryCharge?
 
+    /// An unaccounted instance (tests).
     public init(statusFlags: Int32) {
+        account = nil
+        instances = nil
+        super.init(accessMode: O_RDONLY, statusFlags: statusFlags)
+    }
+
+    /// inotify_init for `user` (the caller's euid): EMFILE past max_user_instances, ENOMEM when
+    /// the memory account cannot hold the instance.
+    public init(statusFlags: Int32, user: UInt32, instances: InotifyInstances, account: MemoryAccount) throws(Errno) {
+        try instances.take(user)
+        do { charge = try account.hold(MemoryAccount.Cost.inotifyInstance, .inotify, or: .noMemory) } catch {
+            instances.give(user)
+            throw error
+        }
+        self.account = account
+        self.instances = (instances, user)
         super.init(accessMode: O_RDONLY, statusFlags: statusFlags)
     }
 
@@ -37,22 +81,38 @@ public final class InotifyFile: FileDescription {
         // Closing the instance drops its watches without events.
         for w in watches.values { w.inode.watches.removeAll { $0 === w } }
         FSNotify.watchCount -= watches.count
+        if let account {
+            account.uncharge(watches.count * MemoryAccount.Cost.inotifyWatch, .inotify)
+            for e in events[head...] { account.uncharge(e.cost, .inotify) }
+        }
+        if let instances { instances.counts.give(instances.user) }
     }
 
     var pendingCount: Int { events.count - head }
 
     /// Queues an event (fsnotify_insert_event with inotify_merge): identical to the last queued
-    /// one it merges; a full queue takes one IN_Q_OVERFLOW and drops the rest.
+    /// one it merges; a full queue takes one IN_Q_OVERFLOW and drops the rest, and so does an
+    /// event the memory account cannot pay for (inotify_handle_inode_event's failed kmalloc).
     func enqueue(wd: Int32, mask: UInt32, cookie: UInt32, name: [UInt8]?) {
         let e = Event(wd: wd, mask: mask, cookie: cookie, name: name)
         if pendingCount >= InotifyFile.maxQueuedEvents {
-            if events.last?.mask == InotifyMask.queueOverflow { return }
-            append(Event(wd: -1, mask: InotifyMask.queueOverflow, cookie: 0, name: nil))
+            queueOverflow()
             return
         }
         if pendingCount > 0, let last = events.last, last.mask & InotifyMask.ignored == 0,
            last.mask == e.mask, last.wd == e.wd, last.name == e.name { return }
+        if let account, !account.tryCharge(e.cost, .inotify) {
+            queueOverflow()
+            return
+        }
         append(e)
+    }
+
+    /// fsnotify_queue_overflow: one IN_Q_OVERFLOW in the queue at a time.
+    private func queueOverflow() {
+        if overflowQueued { return }
+        overflowQueued = true
+        append(Event(wd: -1, mask: InotifyMask.queueOverflow, cookie: 0, name: nil))
     }
 
     private func append(_ e: Event) {
@@ -72,6 +132,7 @@ public final class InotifyFile: FileDescription {
             return w.wd
         }
         if watches.count >= InotifyFile.maxWatches { throw .noSpace }
+        try account?.charge(MemoryAccount.Cost.inotifyWatch, .inotify, or: .noMemory)
         var wd = lastWd &+ 1
         if wd <= 0 { wd = 1 }
         while watches[wd] != nil { wd &+= 1; if wd <= 0 { wd = 1 } }
@@ -95,6 +156,7 @@ public final class InotifyFile: FileDescription {
         watches[w.wd] = nil
         w.inode.watches.removeAll { $0 === w }
         FSNotify.watchCount -= 1
+        account?.uncharge(MemoryAccount.Cost.inotifyWatch, .inotify)
         enqueue(wd: w.wd, mask: InotifyMask.ignored, cookie: 0, name: nil)
     }
 
@@ -120,6 +182,8 @@ public final class InotifyFile: FileDescription {
             used += size
             queuedBytes -= size
             head += 1
+            account?.uncharge(e.cost, .inotify)
+            if e.mask == InotifyMask.queueOverflow { overflowQueued = false }
         }
         if head == events.count { events.removeAll(keepingCapacity: true); head = 0 }
         else if head > 1024 && head * 2 > events.count { events.removeFirst(head); head = 0 }

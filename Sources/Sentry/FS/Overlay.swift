@@ -22,9 +22,12 @@ public final class OverlayFS {
     public private(set) var root: OverlayNode!
     /// Inode numbers of new nodes start far above any host inode number the lower reports.
     private var nextIno: UInt64 = 1 << 40
+    /// What the upper layer's file pages are charged to (the sandbox's memory account).
+    let memory: MemoryAccount?
 
-    public init(lower: Inode) throws(Errno) {
+    public init(lower: Inode, memory: MemoryAccount? = nil) throws(Errno) {
         guard lower.fileType == FileType.directory else { throw .notDirectory }
+        self.memory = memory
         root = OverlayNode(fs: self, lower: lower, upper: nil, parent: nil)
     }
 
@@ -94,7 +97,7 @@ public final class OverlayNode: Inode {
         let u: TmpInode
         switch s.mode & FileType.mask {
         case FileType.regular:
-            let f = try TmpFile(fileMode: s.mode & 0o7777, uid: s.uid, gid: s.gid)
+            let f = try TmpFile(fileMode: s.mode & 0o7777, uid: s.uid, gid: s.gid, account: fs.memory)
             try OverlayNode.copyData(from: lower, size: s.size, to: f.fd)
             u = f
         case FileType.directory:
@@ -290,7 +293,7 @@ public final class OverlayNode: Inode {
 
     public override func create(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
         if node(name) != nil { throw .fileExists }
-        let n = newNode(try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid))
+        let n = newNode(try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, account: fs.memory))
         try insert(name, n)
         return n
     }
@@ -319,7 +322,7 @@ public final class OverlayNode: Inode {
     }
 
     public override func createTemporary(mode: UInt32, creds: Credentials, linkable: Bool) throws(Errno) -> Inode {
-        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid)
+        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, account: fs.memory)
         f.attributes.nlink = 0
         f.temporaryLinkable = linkable
         return newNode(f)

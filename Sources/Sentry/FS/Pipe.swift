@@ -8,13 +8,54 @@ import SystemPackage
 // drops what of it did not fit), so capacities, EAGAIN points and FIONREAD match Linux
 // exactly. The syscall layer moves the bytes in two phases (plan, copy to/from the task through
 // the scratch buffer in one remote access, commit) so a fault leaves the pipe unchanged.
+//
+// Memory, as fs/pipe.c: a slot's page is allocated when a write takes the slot and freed when a
+// read empties it, each charged to the sandbox's memory account (a write the account cannot pay
+// for fails with ENOMEM, or returns what it wrote); the pipe object and its ring are charged when
+// made and resized. The user who made the pipe is accounted its capacity in slots against
+// pipe-user-pages-soft/-hard (PipeLimits), and F_SETPIPE_SZ above pipe-max-size needs
+// CAP_SYS_RESOURCE.
+
+/// Linux's pipe sysctls (/proc/sys/fs/pipe-*) and each user's pipe slots (user_struct's
+/// pipe_bufs): a pipe counts for its capacity in slots, written or not, against the real uid of
+/// the task that made it. Past the soft limit an unprivileged user's new pipes get 2 slots and
+/// cannot grow; past the hard limit (0: none) they cannot be made.
+public final class PipeLimits {
+    /// PIPE_MIN_DEF_BUFFERS: a new pipe's slots once its user is past the soft limit.
+    public static let minimumSlots = 2
+    /// Linux's defaults of pipe-max-size, pipe-user-pages-soft and pipe-user-pages-hard.
+    public static let defaultMaxSize = 1 << 20
+    public static let defaultUserPagesSoft = 16384
+    public static let defaultUserPagesHard = 0
+    public var maxSize = PipeLimits.defaultMaxSize
+    public var userPagesSoft = PipeLimits.defaultUserPagesSoft
+    public var userPagesHard = PipeLimits.defaultUserPagesHard
+    /// Slots of the pipes each user made.
+    public private(set) var userSlots: [UInt32: Int] = [:]
+
+    public init() {}
+
+    /// account_pipe_buffers: moves one pipe of `user` from `old` to `new` slots; the user's total.
+    @discardableResult
+    func account(_ user: UInt32, from old: Int, to new: Int) -> Int {
+        let total = (userSlots[user] ?? 0) + new - old
+        userSlots[user] = total == 0 ? nil : total
+        return total
+    }
+    func tooManySoft(_ total: Int) -> Bool { userPagesSoft != 0 && total > userPagesSoft }
+    func tooManyHard(_ total: Int) -> Bool { userPagesHard != 0 && total > userPagesHard }
+    /// pipe_is_unprivileged_user: neither CAP_SYS_RESOURCE nor CAP_SYS_ADMIN.
+    static func unprivileged(_ creds: Credentials) -> Bool {
+        !creds.has(Capability.sysResource) && !creds.has(Capability.sysAdmin)
+    }
+}
 
 /// The shared state of one pipe (Linux `struct pipe_inode_info`).
 public final class Pipe {
     /// Default capacity (16 pages), PIPE_BUF (the atomic write size) and pipe-max-size.
     public static let defaultCapacity = 65536
     public static let atomicSize = 4096
-    public static let maximumSize = 1 << 20
+    public static let maximumSize = PipeLimits.defaultMaxSize
     static let pageSize = 4096
 
     nonisolated(unsafe) private static var nextIno: UInt64 = 0x1000
@@ -23,7 +64,13 @@ public final class Pipe {
         var offset = 0
         var length = 0
         var packet = false
+        /// The slot's page while it holds data (nil: free slot).
+        var page: UnsafeMutableRawPointer?
     }
+
+    /// Where the pipe is accounted: the limits and the user it counts against, and the memory
+    /// account its object, ring and pages are charged to. nil: unaccounted (unit tests).
+    private let accounting: (limits: PipeLimits, memory: MemoryAccount, user: UInt32)?
 
     /// Number of slots (a power of two).
     public private(set) var slotCount: Int
@@ -44,29 +91,88 @@ public final class Pipe {
     /// The pipefs inode number (fstat, /proc/PID/fd).
     public let ino: UInt64
 
-    private var pages: UnsafeMutableRawPointer?
     private var slots: UnsafeMutablePointer<Slot>
     /// Ring positions: slots [tail, head) are occupied.
     private var head = 0
     private var tail = 0
+    /// Pages allocated (one per occupied slot).
+    public private(set) var pageCount = 0
 
+    /// An unaccounted pipe of `capacity` bytes.
     public init(capacity: Int = Pipe.defaultCapacity) {
         slotCount = max(capacity / Pipe.pageSize, 1)
+        accounting = nil
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: Slot(), count: slotCount)
         Pipe.nextIno &+= 1
         ino = Pipe.nextIno
     }
 
+    private init(slotCount: Int, accounting: (limits: PipeLimits, memory: MemoryAccount, user: UInt32)) {
+        self.slotCount = slotCount
+        self.accounting = accounting
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: Slot(), count: slotCount)
+        Pipe.nextIno &+= 1
+        ino = Pipe.nextIno
+    }
+
+    /// What the object and a ring of `slots` slots are charged.
+    private static func objectCost(slots: Int) -> Int { MemoryAccount.Cost.pipe + slots * MemoryAccount.Cost.pipeSlot }
+
+    /// alloc_pipe_info for a task with `creds`: 16 slots (fewer if pipe-max-size is smaller and
+    /// the task lacks CAP_SYS_RESOURCE), 2 when an unprivileged user is past
+    /// pipe-user-pages-soft; nil when it is past pipe-user-pages-hard or the memory account
+    /// cannot hold the pipe (pipe(2) then fails with ENFILE, a FIFO open with ENOMEM).
+    public static func allocate(creds: Credentials, limits: PipeLimits, memory: MemoryAccount) -> Pipe? {
+        var slots = Pipe.defaultCapacity / Pipe.pageSize
+        if slots * Pipe.pageSize > limits.maxSize && !creds.has(Capability.sysResource) {
+            slots = max(limits.maxSize / Pipe.pageSize, 1)
+        }
+        let user = creds.uid
+        let unprivileged = PipeLimits.unprivileged(creds)
+        var total = limits.account(user, from: 0, to: slots)
+        if limits.tooManySoft(total) && unprivileged {
+            total = limits.account(user, from: slots, to: PipeLimits.minimumSlots)
+            slots = PipeLimits.minimumSlots
+        }
+        if (limits.tooManyHard(total) && unprivileged) || !memory.tryCharge(objectCost(slots: slots), .pipes) {
+            limits.account(user, from: slots, to: 0)
+            return nil
+        }
+        return Pipe(slotCount: slots, accounting: (limits, memory, user))
+    }
+
     deinit {
-        pages?.deallocate()
+        var t = tail
+        while t != head { releasePage(t); t += 1 }
         slots.deallocate()
+        if let a = accounting {
+            a.limits.account(a.user, from: slotCount, to: 0)
+            a.memory.uncharge(Pipe.objectCost(slots: slotCount), .pipes)
+        }
     }
 
     private var occupied: Int { head - tail }
     public var isFull: Bool { occupied >= slotCount }
     @inline(__always) private func index(_ i: Int) -> Int { i & (slotCount - 1) }
-    @inline(__always) private func page(_ i: Int) -> UnsafeMutableRawPointer { pages! + index(i) * Pipe.pageSize }
+    @inline(__always) private func page(_ i: Int) -> UnsafeMutableRawPointer { slots[index(i)].page! }
+
+    /// Gives the slot at ring position `i` a page (charged; `affordable` checked there is room).
+    private func takePage(_ i: Int) {
+        slots[index(i)].page = .allocate(byteCount: Pipe.pageSize, alignment: 16)
+        pageCount += 1
+        accounting?.memory.forceCharge(Pipe.pageSize, .pipePages)
+    }
+
+    /// Frees the page of the slot at ring position `i` (a read emptied it, or the pipe is freed).
+    private func releasePage(_ i: Int) {
+        guard let p = slots[index(i)].page else { return }
+        p.deallocate()
+        slots[index(i)].page = nil
+        pageCount -= 1
+        accounting?.memory.uncharge(Pipe.pageSize, .pipePages)
+    }
 
     /// Readiness of an end that can read and/or write, in poll bits.
     public func readiness(reading: Bool, writing: Bool) -> EventMask {
@@ -92,28 +198,52 @@ public final class Pipe {
         return r
     }
 
-    /// F_SETPIPE_SZ with a rounded size: EBUSY when the occupied slots would not fit.
+    /// pipe_set_size (F_SETPIPE_SZ) with a rounded size, for a task with `creds`; the new
+    /// capacity. Growing needs CAP_SYS_RESOURCE above pipe-max-size (EPERM), and an
+    /// unprivileged user past pipe-user-pages-soft or -hard cannot grow a pipe (EPERM);
+    /// shrinking is always allowed, but not below what the pipe holds (EBUSY). ENOMEM when the
+    /// memory account cannot hold the larger ring.
+    public func resize(to size: Int, creds: Credentials) throws(Errno) -> Int {
+        let n = max(size / Pipe.pageSize, 1)
+        let growing = n > slotCount
+        let maxSize = accounting?.limits.maxSize ?? Pipe.maximumSize
+        if growing && size > maxSize && !creds.has(Capability.sysResource) { throw .notPermitted }
+        guard let a = accounting else {
+            try setCapacity(n * Pipe.pageSize)
+            return capacity
+        }
+        let total = a.limits.account(a.user, from: slotCount, to: n)
+        if growing && (a.limits.tooManyHard(total) || a.limits.tooManySoft(total)) && PipeLimits.unprivileged(creds) {
+            a.limits.account(a.user, from: n, to: slotCount)
+            throw .notPermitted
+        }
+        let old = slotCount
+        do throws(Errno) {
+            if growing { try a.memory.charge((n - old) * MemoryAccount.Cost.pipeSlot, .pipes, or: .noMemory) }
+            do throws(Errno) { try setCapacity(n * Pipe.pageSize) } catch {
+                if growing { a.memory.uncharge((n - old) * MemoryAccount.Cost.pipeSlot, .pipes) }
+                throw error
+            }
+        } catch {
+            a.limits.account(a.user, from: n, to: old)
+            throw error
+        }
+        if !growing { a.memory.uncharge((old - n) * MemoryAccount.Cost.pipeSlot, .pipes) }
+        return capacity
+    }
+
+    /// The ring resized to `newCapacity` bytes (pipe_resize_ring): EBUSY when the occupied
+    /// slots would not fit. The slots keep their pages. No permission or accounting checks.
     public func setCapacity(_ newCapacity: Int) throws(Errno) {
         let n = max(newCapacity / Pipe.pageSize, 1)
         if n < occupied { throw .resourceBusy }
         if n == slotCount { return }
         let newSlots = UnsafeMutablePointer<Slot>.allocate(capacity: n)
         newSlots.initialize(repeating: Slot(), count: n)
-        var newPages: UnsafeMutableRawPointer?
-        if let pages {
-            let np = UnsafeMutableRawPointer.allocate(byteCount: n * Pipe.pageSize, alignment: 16)
-            for k in 0..<occupied {
-                let s = slots[index(tail + k)]
-                newSlots[k] = s
-                (np + k * Pipe.pageSize).copyMemory(from: page(tail + k), byteCount: Pipe.pageSize)
-            }
-            pages.deallocate()
-            newPages = np
-        }
         let occ = occupied
+        for k in 0..<occ { newSlots[k] = slots[index(tail + k)] }
         slots.deallocate()
         slots = newSlots
-        pages = newPages
         slotCount = n
         tail = 0
         head = occ
@@ -136,25 +266,54 @@ public final class Pipe {
         return n + min((slotCount - occupied) * Pipe.pageSize, length - n)
     }
 
-    /// Appends `data`, which must be at most `acceptable(length: data.count, merge:)` bytes.
+    /// The bytes of an append of `count` bytes that go into the last slot (no new page), as
+    /// `append` decides it.
+    private func merged(_ count: Int, merge: Bool) -> Int {
+        let chars = count & (Pipe.pageSize - 1)
+        if merge && chars != 0 && head != tail {
+            let last = slots[index(head - 1)]
+            if !last.packet && last.offset + last.length + chars <= Pipe.pageSize { return chars }
+        }
+        return 0
+    }
+
+    /// How many of `count` bytes (at most `acceptable`) an append can take with the pages the
+    /// memory account can still pay for: all of them, or the merged bytes and whole pages.
+    /// A write of up to PIPE_BUF needs at most one page, so it stays all or nothing.
+    public func affordable(_ count: Int, merge: Bool = true) -> Int {
+        guard let a = accounting, count > 0 else { return count }
+        let m = merged(count, merge: merge)
+        let pages = (count - m + Pipe.pageSize - 1) / Pipe.pageSize
+        let free = a.memory.availablePages
+        return pages <= free ? count : m + free * Pipe.pageSize
+    }
+
+    /// What a write of `length` bytes (at most `limit` at once) can put in now: `bytes` 0 with
+    /// `shortOfMemory` false means the pipe is full (EAGAIN, or wait); `shortOfMemory` means the
+    /// memory account stopped it (pipe_write's failed page allocation: ENOMEM when nothing was
+    /// written).
+    public func room(for length: Int, merge: Bool = true, limit: Int = Int.max) -> (bytes: Int, shortOfMemory: Bool) {
+        let fit = min(acceptable(length: length, merge: merge), limit)
+        let n = affordable(fit, merge: merge)
+        if n < fit { accounting?.memory.refused() }
+        return (n, n < fit)
+    }
+
+    /// Appends `data`, which must be at most `room(for: data.count, merge:).bytes` bytes.
     public func append(_ data: UnsafeRawBufferPointer, packet: Bool, merge: Bool = true) {
         if data.isEmpty { return }
-        if pages == nil { pages = .allocate(byteCount: slotCount * Pipe.pageSize, alignment: 16) }
-        var done = 0
-        let chars = data.count & (Pipe.pageSize - 1)
-        if merge && chars != 0 && head != tail {
+        var done = merged(data.count, merge: merge)
+        if done > 0 {
             let i = index(head - 1)
-            if !slots[i].packet && slots[i].offset + slots[i].length + chars <= Pipe.pageSize {
-                (page(head - 1) + slots[i].offset + slots[i].length).copyMemory(from: data.baseAddress!, byteCount: chars)
-                slots[i].length += chars
-                done = chars
-            }
+            (page(head - 1) + slots[i].offset + slots[i].length).copyMemory(from: data.baseAddress!, byteCount: done)
+            slots[i].length += done
         }
         while done < data.count {
             precondition(occupied < slotCount, "pipe append beyond acceptable()")
             let part = min(Pipe.pageSize, data.count - done)
-            page(head).copyMemory(from: data.baseAddress! + done, byteCount: part)
             slots[index(head)] = Slot(offset: 0, length: part, packet: packet)
+            takePage(head)
+            page(head).copyMemory(from: data.baseAddress! + done, byteCount: part)
             head += 1
             done += part
         }
@@ -163,12 +322,13 @@ public final class Pipe {
     }
 
     /// A whole non-blocking write from Sentry memory: EPIPE with no reader, EAGAIN when
-    /// nothing goes in; else the bytes written (all of them up to PIPE_BUF).
+    /// nothing goes in, ENOMEM when the memory account cannot pay for a page; else the bytes
+    /// written (all of them up to PIPE_BUF).
     public func write(_ data: UnsafeRawBufferPointer, packet: Bool = false) throws(Errno) -> Int {
         if data.isEmpty { return 0 }
         if readers == 0 { throw .brokenPipe }
-        let n = acceptable(length: data.count)
-        if n == 0 { throw .resourceTemporarilyUnavailable }
+        let (n, short) = room(for: data.count)
+        if n == 0 { throw short ? .noMemory : .resourceTemporarilyUnavailable }
         append(UnsafeRawBufferPointer(rebasing: data[0..<n]), packet: packet)
         return n
     }
@@ -210,7 +370,7 @@ public final class Pipe {
                 count -= slots[i].length
                 slots[i].length = 0
             }
-            if slots[i].length == 0 { tail += 1 }
+            if slots[i].length == 0 { releasePage(tail); tail += 1 }
             if left == 0 || slots[i].packet { break }
         }
         if n > 0 { queue.notify(PollEvents.output | PollEvents.writeNormal) }
@@ -265,9 +425,9 @@ public final class PipeFile: FileDescription {
         }
     }
 
-    /// Creates the two ends of a new pipe.
-    public static func makePair(statusFlags: Int32) -> (read: PipeFile, write: PipeFile) {
-        let p = Pipe()
+    /// Creates the two ends of a new pipe (an unaccounted one unless `pipe` is given).
+    public static func makePair(statusFlags: Int32, pipe: Pipe? = nil) -> (read: PipeFile, write: PipeFile) {
+        let p = pipe ?? Pipe()
         return (PipeFile(pipe: p, accessMode: O_RDONLY, statusFlags: statusFlags),
                 PipeFile(pipe: p, accessMode: O_WRONLY, statusFlags: statusFlags))
     }

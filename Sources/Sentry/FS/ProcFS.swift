@@ -5,7 +5,8 @@ import SystemPackage
 //   self, thread-self, PID/ and PID/task/TID/ (stat, status, statm, cmdline, comm, environ, exe,
 //   cwd, root, fd/, fdinfo/, maps, mounts, mountinfo, limits, cgroup), cpuinfo, meminfo, stat,
 //   uptime, loadavg, version, filesystems, mounts, sys/kernel/…, sys/vm/overcommit_memory,
-//   sys/fs/pipe-max-size. Only sandbox tasks appear, under the program's pids.
+//   sys/fs/pipe-max-size, pipe-user-pages-soft/-hard, inotify/. Only sandbox tasks appear, under
+//   the program's pids.
 // What only the host knows (memory use, CPU times, mappings) comes from the host's procfs of the
 // Sentry's own PID namespace (/proc/<host tid>/…), with ids and paths rewritten; see ProcFiles.swift.
 

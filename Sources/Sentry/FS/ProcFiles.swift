@@ -407,12 +407,16 @@ enum ProcSys {
             ("max_map_count", host("/proc/sys/vm/max_map_count", "65530")),
         ])
         let fs = dir([
-            ("pipe-max-size", fixed("1048576")),
+            ("pipe-max-size", GeneratedFile(dev: dev) { _ in Array("\(r?.kernel?.pipeLimits.maxSize ?? PipeLimits.defaultMaxSize)\n".utf8) }),
+            ("pipe-user-pages-soft", GeneratedFile(dev: dev) { _ in
+                Array("\(r?.kernel?.pipeLimits.userPagesSoft ?? PipeLimits.defaultUserPagesSoft)\n".utf8) }),
+            ("pipe-user-pages-hard", GeneratedFile(dev: dev) { _ in
+                Array("\(r?.kernel?.pipeLimits.userPagesHard ?? PipeLimits.defaultUserPagesHard)\n".utf8) }),
             ("nr_open", fixed("1048576")),
             ("file-max", host("/proc/sys/fs/file-max", "9223372036854775807")),
             ("inotify", dir([
                 ("max_queued_events", fixed("\(InotifyFile.maxQueuedEvents)")),
-                ("max_user_instances", fixed("128")),
+                ("max_user_instances", fixed("\(InotifyInstances.maxPerUser)")),
                 ("max_user_watches", fixed("\(InotifyFile.maxWatches)")),
             ])),
         ])

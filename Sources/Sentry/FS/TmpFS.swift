@@ -11,10 +11,12 @@ public final class TmpFS {
 
     /// A tmpfs of at most `sizeBytes` of file pages and `inodes` inodes (Linux's defaults when
     /// nil: half of RAM, and half of RAM's pages; RAM is the sandbox's memory limit if it has one).
-    public init(mode: UInt32 = 0o1777, sizeBytes: UInt64? = nil, inodes: UInt64? = nil) {
+    /// Its pages and inodes are charged to `account` too, the sandbox's memory account, which
+    /// every tmpfs mount shares: together they never hold more than its budget.
+    public init(mode: UInt32 = 0o1777, sizeBytes: UInt64? = nil, inodes: UInt64? = nil, account: MemoryAccount? = nil) {
         let ram = TmpFSLimits.ramBytes
         let pages = (sizeBytes ?? ram / 2) / TmpFSLimits.pageSize
-        limits = TmpFSLimits(maxBlocks: pages, maxInodes: inodes ?? ram / TmpFSLimits.pageSize / 2)
+        limits = TmpFSLimits(maxBlocks: pages, maxInodes: inodes ?? ram / TmpFSLimits.pageSize / 2, account: account)
         limits.usedInodes = 1  // the root
         root = TmpDirectory(mode: mode, uid: 0, gid: 0, parent: nil, limits: limits)
     }
@@ -22,15 +24,22 @@ public final class TmpFS {
 
 /// The size and inode accounting of one tmpfs mount (shmem_sb_info): pages of file data
 /// (charged after each write, fallocate and truncate from the memfd's allocation), and inodes
-/// (one per node plus one per extra hard link, as Linux's ispace).
+/// (one per node plus one per extra hard link, as Linux's ispace). Both are charged to the
+/// sandbox's memory account as well; a mount with room left still answers ENOSPC when the
+/// account has none (Linux would fail the memory cgroup charge with ENOMEM; ENOSPC is what a
+/// program expects of a full filesystem).
 public final class TmpFSLimits {
     static let pageSize: UInt64 = 4096
     public let maxBlocks: UInt64
     public let maxInodes: UInt64
     public internal(set) var usedBlocks: UInt64 = 0
     public internal(set) var usedInodes: UInt64 = 0
+    /// The sandbox's memory account (nil: only this mount's limits apply).
+    public let account: MemoryAccount?
 
-    public init(maxBlocks: UInt64, maxInodes: UInt64) { self.maxBlocks = maxBlocks; self.maxInodes = maxInodes }
+    public init(maxBlocks: UInt64, maxInodes: UInt64, account: MemoryAccount? = nil) {
+        self.maxBlocks = maxBlocks; self.maxInodes = maxInodes; self.account = account
+    }
 
     /// The sandbox's RAM: its memory limit, else the host's.
     static var ramBytes: UInt64 {
@@ -42,12 +51,18 @@ public final class TmpFSLimits {
 
     var freeBlocks: UInt64 { maxBlocks > usedBlocks ? maxBlocks - usedBlocks : 0 }
 
-    /// ENOSPC when every inode is in use.
+    /// ENOSPC when every inode is in use, or the memory account cannot hold one more.
     func reserveInode() throws(Errno) {
         if usedInodes >= maxInodes { throw .noSpace }
+        try account?.charge(MemoryAccount.Cost.tmpfsNode, .tmpfsNodes, or: .noSpace)
         usedInodes += 1
     }
-    func releaseInode() { if usedInodes > 0 { usedInodes -= 1 } }
+    func releaseInode() {
+        if usedInodes > 0 {
+            usedInodes -= 1
+            account?.uncharge(MemoryAccount.Cost.tmpfsNode, .tmpfsNodes)
+        }
+    }
 
     func statistics() -> FSStatistics {
         var s = FSStatistics(type: TmpFS.magic)
@@ -300,8 +315,13 @@ public final class TmpSymlink: TmpInode {
 /// A tmpfs regular file: its bytes live in a memfd.
 public final class TmpFile: TmpInode {
     let fd: Int32
+    /// The sandbox's memory account its pages are charged to (the mount's, or the overlay's
+    /// and memfd_create's own); nil: uncharged (tests).
+    let account: MemoryAccount?
 
-    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32, sealable: Bool = false, limits: TmpFSLimits? = nil) throws(Errno) {
+    init(fileMode mode: UInt32, uid: UInt32, gid: UInt32, sealable: Bool = false, limits: TmpFSLimits? = nil,
+         account: MemoryAccount? = nil) throws(Errno) {
+        self.account = account ?? limits?.account
         // MFD_CLOEXEC, and MFD_ALLOW_SEALING for memfd_create's sealable files.
         let fd = chusk_vfs_memfd_create("husk-tmpfs", sealable ? 3 : 1)
         if fd < 0 { throw Errno(rawValue: errno) }
@@ -313,6 +333,7 @@ public final class TmpFile: TmpInode {
 
     deinit {
         if let limits { limits.usedBlocks -= min(charged, limits.usedBlocks) }
+        account?.uncharge(Int(charged) * MemoryAccount.pageSize, .tmpfsPages)
         if hostIno != 0 { TmpFile.opened[hostIno] = nil }
         Glibc.close(fd)
     }
@@ -332,7 +353,11 @@ public final class TmpFile: TmpInode {
     public override func stat() throws(Errno) -> FileStat {
         var s = attributes
         var host = Glibc.stat()
-        if fstat(fd, &host) == 0 { s.size = Int64(host.st_size); s.blocks = Int64(host.st_blocks) }
+        if fstat(fd, &host) == 0 {
+            s.size = Int64(host.st_size); s.blocks = Int64(host.st_blocks)
+            // Pages a task made through its own mapping show up here first.
+            charge(blocks: host.st_blocks)
+        }
         return s
     }
 
@@ -343,29 +368,49 @@ public final class TmpFile: TmpInode {
         touch()
     }
 
-    // MARK: Page accounting (with `limits`)
+    // MARK: Page accounting (with `limits` and/or `account`)
 
     /// Pages of the memfd this file is charged for.
     private(set) var charged: UInt64 = 0
 
     /// Charges the pages the memfd holds now (after a write, fallocate or truncate).
     func recharge() {
-        guard let limits else { return }
+        guard limits != nil || account != nil else { return }
         var host = Glibc.stat()
         guard fstat(fd, &host) == 0 else { return }
-        let pages = (UInt64(max(host.st_blocks, 0)) * 512 + TmpFSLimits.pageSize - 1) / TmpFSLimits.pageSize
-        limits.usedBlocks = limits.usedBlocks - min(charged, limits.usedBlocks) + pages
+        charge(blocks: host.st_blocks)
+    }
+
+    /// Brings the charges to `blocks` 512-byte blocks of the memfd. Pages that exist are
+    /// charged even past the budget (a task may have made them through a mapping); the next
+    /// write then finds no room.
+    private func charge(blocks: Int) {
+        guard limits != nil || account != nil else { return }
+        let pages = (UInt64(max(blocks, 0)) * 512 + TmpFSLimits.pageSize - 1) / TmpFSLimits.pageSize
+        if pages == charged { return }
+        if let limits { limits.usedBlocks = limits.usedBlocks - min(charged, limits.usedBlocks) + pages }
+        if let account {
+            if pages > charged { account.forceCharge(Int(pages - charged) * MemoryAccount.pageSize, .tmpfsPages) }
+            else { account.uncharge(Int(charged - pages) * MemoryAccount.pageSize, .tmpfsPages) }
+        }
         charged = pages
+    }
+
+    /// Pages a write may still add: the mount's free blocks and the memory account's free pages.
+    private var freePages: UInt64 {
+        let mount = limits?.freeBlocks ?? UInt64.max
+        let memory = account.map { UInt64($0.availablePages(for: .tmpfsPages)) } ?? UInt64.max
+        return min(mount, memory)
     }
 
     /// How many of `count` bytes at `offset` a write may store: all when the free pages cover
     /// the range; else the prefix whose new pages fit (pages already in the memfd cost
     /// nothing), ENOSPC when not one byte does (shmem_write_begin's failure).
     func writableCount(at offset: Int64, _ count: Int) throws(Errno) -> Int {
-        guard let limits, count > 0 else { return count }
+        guard limits != nil || account != nil, count > 0 else { return count }
         let ps = Int64(TmpFSLimits.pageSize)
         let first = offset / ps, last = (offset + Int64(count) - 1) / ps
-        var free = limits.freeBlocks
+        var free = freePages
         if UInt64(last - first + 1) <= free { return count }
         var page = first
         while page <= last {
@@ -378,6 +423,7 @@ public final class TmpFile: TmpInode {
             page += 1
         }
         let end = min(offset + Int64(count), page * ps)
+        if end < offset + Int64(count) { account?.refused() }
         if end <= offset { throw .noSpace }
         return Int(end - offset)
     }
@@ -393,10 +439,10 @@ public final class TmpFile: TmpInode {
 
     /// fallocate's check (shmem_fallocate): ENOSPC when the range's pages exceed the free ones.
     func checkFallocate(offset: Int64, length: Int64) throws(Errno) {
-        guard let limits else { return }
+        guard limits != nil || account != nil else { return }
         let ps = Int64(TmpFSLimits.pageSize)
         let pages = UInt64((offset + length + ps - 1) / ps - offset / ps)
-        if pages > limits.freeBlocks { throw .noSpace }
+        if pages > freePages { throw .noSpace }
     }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {

@@ -9,8 +9,10 @@ import SystemPackage
 public func sentryMain(_ config: SentryConfig) -> Int32 {
     SandboxLimits.memoryBytes = config.memoryLimit
     let gofer = GoferClient(socketFD: config.goferSocketFD)
+    // The sandbox's memory account: the VFS's tmpfs mounts charge it, the Kernel owns it.
+    let memory = MemoryAccount(memoryLimit: config.memoryLimit)
     let vfs: VFS
-    do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly) } catch {
+    do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly, memory: memory) } catch {
         return bootFailure("cannot attach the root view: \(error)")
     }
     for (i, v) in config.volumes.enumerated() {
@@ -25,10 +27,10 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
     kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")
 
-    let fdTable = FDTable()
-    fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
-    fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY, terminal: config.terminal), at: 1, closeOnExec: false)
-    fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY, terminal: config.terminal), at: 2, closeOnExec: false)
+    let fdTable = FDTable(account: memory)
+    _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
+    _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY, terminal: config.terminal), at: 1, closeOnExec: false)
+    _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY, terminal: config.terminal), at: 2, closeOnExec: false)
     let creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     let cwd = Array(config.workingDirectory.utf8)
@@ -68,6 +70,11 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }
+    // Before lockdown (after it the Sentry opens nothing for writing): the program first when
+    // the memory limit is reached. Its children inherit it and exec keeps it.
+    if let error = setOOMScoreAdjust(task.hostTID, OOMScore.program) {
+        report("husk: sentry: cannot set the program's oom_score_adj: \(error)")
+    }
     if let lockdown = config.lockdown, let error = lockdown(tasksUnderOwnIdentity) {
         kernel.kill(task, signal: SIGKILL)
         return bootFailure("cannot confine the sentry: \(error)")
@@ -75,6 +82,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     kernel.finishExec(task, plan)
     let status = kernel.run()
     if config.strace, let line = kernel.unimplementedReport { report(line) }
+    if kernel.debugEvents { debugLog(kernel.memory.report) }
     writeStatus(config.statusFD, status)
     return 0
 }
@@ -126,4 +134,25 @@ private func report(_ line: String) {
 private func bootFailure(_ message: String) -> Int32 {
     report("husk: sentry: " + message)
     return HuskExitStatus.internalError
+}
+
+/// The OOM killer's preferences. In the sandbox's memory cgroup the kernel kills the process
+/// with the highest badness, its pages plus oom_score_adj thousandths of the limit; at 1000 the
+/// program's tasks go before the Sentry and the Gofer whatever their sizes, so a program that
+/// outgrows the limit dies itself (status 137) and the Sentry reports it.
+public enum OOMScore {
+    /// The program's tasks: first (OOM_SCORE_ADJ_MAX).
+    public static let program: Int32 = 1000
+    /// What husk run gives the Sentry and the Gofer when it may lower a score (CAP_SYS_RESOURCE).
+    public static let sandboxParts: Int32 = -900
+}
+
+/// Writes /proc/<hostTID>/oom_score_adj (the Sentry's own procfs; raising needs no privilege).
+func setOOMScoreAdjust(_ hostTID: HostTID, _ value: Int32) -> Errno? {
+    let fd = open("/proc/\(hostTID)/oom_score_adj", O_WRONLY | O_CLOEXEC)
+    if fd < 0 { return Errno(rawValue: errno) }
+    defer { close(fd) }
+    let text = Array("\(value)\n".utf8)
+    if write(fd, text, text.count) != text.count { return Errno(rawValue: errno) }
+    return nil
 }

@@ -131,25 +131,55 @@ public struct FDEntry {
     public var closeOnExec: Bool
 }
 
-/// A process's fd table (shared by threads created with CLONE_FILES; copied by fork).
+/// A process's fd table (shared by threads created with CLONE_FILES; copied by fork). Its slots
+/// and open fds are charged to the sandbox's memory account (Linux charges the fdtable and each
+/// struct file to the memory cgroup): an fd the account cannot pay for is ENOMEM, so that raising
+/// RLIMIT_NOFILE and opening a million files stops there rather than at the memory limit.
 public final class FDTable {
     private var entries: [FDEntry?] = []
+    /// Open fds, the lowest fd that may be free (Linux's next_fd), and the bytes charged.
+    private var live = 0
+    private var nextFree = 0
+    private var charged = 0
+    /// What the table is charged to (nil: unaccounted).
+    public let account: MemoryAccount?
     /// fcntl record locks belong to the table (Linux's files_struct): any close of a file drops
     /// the table's locks on it, and so does the table's end (`nil`). Set by VFS/FileLock.swift.
     nonisolated(unsafe) public static var recordLockRelease: ((ObjectIdentifier, FileDescription?) -> Void)?
     /// Whether this table ever took a record lock (closes skip the hook otherwise).
     public var holdsRecordLocks = false
-    deinit { if holdsRecordLocks { FDTable.recordLockRelease?(ObjectIdentifier(self), nil) } }
+    deinit {
+        if holdsRecordLocks { FDTable.recordLockRelease?(ObjectIdentifier(self), nil) }
+        account?.uncharge(charged, .files)
+    }
     private func closed(_ file: FileDescription?) {
         if holdsRecordLocks, let file { FDTable.recordLockRelease?(ObjectIdentifier(self), file) }
     }
     /// RLIMIT_NOFILE's soft limit at the time of each allocation is checked by the caller.
-    public init() {}
+    public init(account: MemoryAccount? = nil) { self.account = account }
 
+    /// A copy (fork, unshare): its fds exist already, so it is charged even past the budget.
     public func copy() -> FDTable {
-        let t = FDTable()
+        let t = FDTable(account: account)
         t.entries = entries
+        t.live = live
+        t.nextFree = nextFree
+        try? t.settle(force: true)
         return t
+    }
+
+    /// Brings the charge to what `slots` slots with `open` fds cost: ENOMEM when more does not
+    /// fit (unless `force`).
+    private func settle(slots: Int? = nil, open: Int? = nil, force: Bool = false) throws(Errno) {
+        guard let account else { return }
+        let target = (slots ?? entries.count) * MemoryAccount.Cost.fdSlot + (open ?? live) * MemoryAccount.Cost.openFile
+        if target > charged {
+            if force { account.forceCharge(target - charged, .files) }
+            else { try account.charge(target - charged, .files, or: .noMemory) }
+        } else {
+            account.uncharge(charged - target, .files)
+        }
+        charged = target
     }
 
     public subscript(fd: Int32) -> FDEntry? {
@@ -162,23 +192,32 @@ public final class FDTable {
         return e.file
     }
 
-    /// Installs `file` at the lowest free fd >= `minimum`, below `limit`.
+    /// Installs `file` at the lowest free fd >= `minimum`, below `limit`; ENOMEM when the memory
+    /// account cannot pay for it.
     public func allocate(_ file: FileDescription, closeOnExec: Bool, minimum: Int32 = 0, limit: Int32) throws(Errno) -> Int32 {
-        var fd = Int(max(minimum, 0))
+        let lowest = Int(max(minimum, 0))
+        var fd = max(lowest, nextFree)
         while fd < entries.count, entries[fd] != nil { fd += 1 }
         if fd >= Int(limit) { throw minimum >= limit ? .invalidArgument : .tooManyOpenFiles }
+        try settle(slots: max(entries.count, fd + 1), open: live + 1)
         if fd >= entries.count { entries.append(contentsOf: repeatElement(nil, count: fd - entries.count + 1)) }
         entries[fd] = FDEntry(file: file, closeOnExec: closeOnExec)
+        live += 1
+        if lowest <= nextFree { nextFree = fd + 1 }
         return Int32(fd)
     }
 
-    /// Puts `file` at exactly `fd` (dup2/dup3), returning what was there.
+    /// Puts `file` at exactly `fd` (dup2/dup3), returning what was there; ENOMEM when the memory
+    /// account cannot pay for a new fd.
     @discardableResult
-    public func install(_ file: FileDescription, at fd: Int32, closeOnExec: Bool) -> FileDescription? {
+    public func install(_ file: FileDescription, at fd: Int32, closeOnExec: Bool) throws(Errno) -> FileDescription? {
         let i = Int(fd)
+        let fresh = i >= entries.count || entries[i] == nil
+        try settle(slots: max(entries.count, i + 1), open: live + (fresh ? 1 : 0))
         if i >= entries.count { entries.append(contentsOf: repeatElement(nil, count: i - entries.count + 1)) }
         let old = entries[i]?.file
         entries[i] = FDEntry(file: file, closeOnExec: closeOnExec)
+        if fresh { live += 1 }
         if old !== file { closed(old) }
         return old
     }
@@ -187,8 +226,16 @@ public final class FDTable {
     public func remove(_ fd: Int32) -> FileDescription? {
         guard fd >= 0, Int(fd) < entries.count, let e = entries[Int(fd)] else { return nil }
         entries[Int(fd)] = nil
+        dropped(Int(fd))
         closed(e.file)
         return e.file
+    }
+
+    /// Bookkeeping of a slot that was emptied.
+    private func dropped(_ fd: Int) {
+        live -= 1
+        if fd < nextFree { nextFree = fd }
+        try? settle()
     }
 
     public func setCloseOnExec(_ fd: Int32, _ on: Bool) throws(Errno) {
@@ -198,7 +245,12 @@ public final class FDTable {
 
     /// Drops every close-on-exec entry (execve).
     public func closeOnExec() {
-        for i in entries.indices where entries[i]?.closeOnExec == true { closed(entries[i]?.file); entries[i] = nil }
+        for i in entries.indices where entries[i]?.closeOnExec == true {
+            let file = entries[i]?.file
+            entries[i] = nil
+            dropped(i)
+            closed(file)
+        }
     }
 
     /// The open fds in ascending order.
@@ -207,7 +259,11 @@ public final class FDTable {
     }
 
     public func removeAll() {
-        for e in entries { closed(e?.file) }
+        let old = entries
         entries.removeAll()
+        live = 0
+        nextFree = 0
+        try? settle()
+        for e in old { closed(e?.file) }
     }
 }

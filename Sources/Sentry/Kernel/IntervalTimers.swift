@@ -80,6 +80,8 @@ public final class PosixTimer {
     /// The target thread for SIGEV_THREAD_ID (program tid).
     public let threadID: Int32
     public var timer: IntervalTimer!
+    /// Its charge on the sandbox's memory account, given back when the timer is deleted.
+    var charge: MemoryCharge?
     init(id: Int32, clock: Int32, notify: Int32, signal: Int32, value: UInt64, threadID: Int32) {
         self.id = id; self.clock = clock; self.notify = notify; self.signal = signal
         self.value = value; self.threadID = threadID

@@ -24,6 +24,14 @@ public final class Kernel {
     public private(set) var initGroup: ThreadGroup?
     /// Syscalls that reached the Sentry without a handler, by number, with counts.
     public private(set) var unimplemented: [Int: Int] = [:]
+    /// What the Sentry holds on the program's request, capped below the sandbox's memory
+    /// (MemoryAccount.swift). Made at boot from the --memory limit and given to the VFS first,
+    /// whose tmpfs mounts and overlay charge it; the Kernel holds it for everything else.
+    public let memory: MemoryAccount
+    /// The pipe sysctls and each user's pipe slots (Pipe.swift).
+    public let pipeLimits = PipeLimits()
+    /// Each user's inotify instances (Inotify.swift).
+    public let inotifyInstances = InotifyInstances()
 
     private let epollFD: Int32
     private var hostWatches: [Int32: WaitQueue] = [:]
@@ -43,6 +51,7 @@ public final class Kernel {
     public init(platform: Platform, vfs: VFS, strace: Strace?, terminal: TerminalInfo?) {
         self.platform = platform
         self.vfs = vfs
+        self.memory = vfs.memory
         self.strace = strace
         self.terminal = terminal
         self.uts = UTSNamespace()

@@ -16,6 +16,8 @@ final class EventFDFile: FileDescription {
     let semaphore: Bool
     let queue = WaitQueue()
     override var waitQueue: WaitQueue? { queue }
+    /// Its charge on the sandbox's memory account (eventfd_ctx).
+    var charge: MemoryCharge?
 
     init(initial: UInt64, semaphore: Bool, statusFlags: Int32) {
         counter = initial
@@ -74,10 +76,12 @@ func sysEventfd2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     return makeEventfd(task, initial: a.uint(0), flags: flags)
 }
 
+/// ENOMEM when the memory account cannot hold the counter.
 private func makeEventfd(_ task: Task, initial: UInt32, flags: Int32) -> SyscallReturn {
     let file = EventFDFile(initial: UInt64(initial), semaphore: flags & FdCreateFlags.EFD_SEMAPHORE != 0,
                            statusFlags: flags & FdCreateFlags.EFD_NONBLOCK)
     do {
+        file.charge = try task.kernel.memory.hold(MemoryAccount.Cost.eventfd, .eventfd, or: .noMemory)
         let fd = try task.fdTable.allocate(file, closeOnExec: flags & FdCreateFlags.EFD_CLOEXEC != 0, limit: task.fdLimit)
         return .ok(Int(fd))
     } catch { return .error(error) }

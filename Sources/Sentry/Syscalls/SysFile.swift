@@ -169,7 +169,7 @@ func sysDup2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     let newfd = a.int(1)
     if newfd == a.int(0) { return .ok(Int(newfd)) }
     if newfd < 0 || newfd >= task.fdLimit { return .error(.badFileDescriptor) }
-    task.fdTable.install(file, at: newfd, closeOnExec: false)
+    do { try task.fdTable.install(file, at: newfd, closeOnExec: false) } catch { return .error(error) }
     return .ok(Int(newfd))
 }
 
@@ -180,7 +180,7 @@ func sysDup3(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
     let newfd = a.int(1)
     if newfd < 0 || newfd >= task.fdLimit { return .error(.badFileDescriptor) }
-    task.fdTable.install(file, at: newfd, closeOnExec: flags != 0)
+    do { try task.fdTable.install(file, at: newfd, closeOnExec: flags != 0) } catch { return .error(error) }
     return .ok(Int(newfd))
 }
 

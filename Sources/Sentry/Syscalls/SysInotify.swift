@@ -21,7 +21,9 @@ func sysInotifyInit1(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 
 private func makeInotify(_ task: Task, flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
-        let file = InotifyFile(statusFlags: flags & OpenFlags.O_NONBLOCK)
+        let kernel = task.kernel
+        let file = try InotifyFile(statusFlags: flags & OpenFlags.O_NONBLOCK, user: task.creds.euid,
+                                   instances: kernel.inotifyInstances, account: kernel.memory)
         return .ok(Int(try task.fdTable.allocate(file, closeOnExec: flags & OpenFlags.O_CLOEXEC != 0, limit: task.fdLimit)))
     }
 }

@@ -28,9 +28,14 @@ func sysPipe2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     return makePipe(task, a[0], flags: flags)
 }
 
+/// ENFILE when the pipe cannot be made (past pipe-user-pages-hard, or no room in the memory
+/// account), as create_pipe_files answers a failed alloc_pipe_info.
 private func makePipe(_ task: Task, _ address: UInt64, flags: Int32) -> SyscallReturn {
     let status = flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)
-    let ends = PipeFile.makePair(statusFlags: status)
+    guard let pipe = Pipe.allocate(creds: task.creds, limits: task.kernel.pipeLimits, memory: task.kernel.memory) else {
+        return .error(.tooManyOpenFilesInSystem)
+    }
+    let ends = PipeFile.makePair(statusFlags: status, pipe: pipe)
     let cloexec = flags & OpenFlags.O_CLOEXEC != 0
     let r: Int32, w: Int32
     do {
@@ -107,7 +112,8 @@ func pipeRead(_ task: Task, _ file: PipeFile, _ targets: [(UInt64, UInt64)]) -> 
 /// write/writev on a pipe. A blocking write moves all its bytes: it writes what fits, records
 /// the count in `task.progress.transferred` and parks; the retry continues from there. Up to
 /// PIPE_BUF bytes go in at once or not at all. With no reader: SIGPIPE to the thread and EPIPE
-/// (or the count already written).
+/// (or the count already written). When the memory account cannot pay for another page the
+/// write ends, blocking or not: ENOMEM, or the count written (pipe_write's failed alloc_page).
 func pipeWrite(_ task: Task, _ file: PipeFile, _ sources: [(UInt64, UInt64)]) -> SyscallReturn {
     let pipe = file.pipe
     var total = 0
@@ -119,13 +125,14 @@ func pipeWrite(_ task: Task, _ file: PipeFile, _ sources: [(UInt64, UInt64)]) ->
         try? task.platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: SIGPIPE)
         return done > 0 ? .ok(done) : .error(.brokenPipe)
     }
-    let n = min(pipe.acceptable(length: total - done, merge: done == 0), IOScratch.size)
+    let (n, shortOfMemory) = pipe.room(for: total - done, merge: done == 0, limit: IOScratch.size)
     if n > 0 {
         let buf = IOScratch.slice(UInt64(n))
         do { try gather(task, sources, done, buf) } catch { return done > 0 ? .ok(done) : .error(error) }
         pipe.append(UnsafeRawBufferPointer(buf), packet: file.isPacketized, merge: done == 0)
         done += n
     }
+    if shortOfMemory { return done > 0 ? .ok(done) : .error(.noMemory) }
     if done < total {
         if !file.isNonBlocking {
             task.progress.transferred = done
@@ -138,16 +145,14 @@ func pipeWrite(_ task: Task, _ file: PipeFile, _ sources: [(UInt64, UInt64)]) ->
 
 // MARK: fcntl
 
-/// F_GETPIPE_SZ / F_SETPIPE_SZ; EBADF for a file that is not a pipe (as Linux).
+/// F_GETPIPE_SZ / F_SETPIPE_SZ; EBADF for a file that is not a pipe (as Linux). F_SETPIPE_SZ:
+/// EINVAL past 2^31, EPERM to grow above pipe-max-size without CAP_SYS_RESOURCE or past the
+/// user's pipe-user-pages limits without CAP_SYS_RESOURCE/CAP_SYS_ADMIN, EBUSY below the
+/// content, ENOMEM when the memory account cannot hold the ring (Pipe.resize).
 func pipeSizeFcntl(_ task: Task, _ file: FileDescription, command: Int32, argument: UInt64) -> SyscallReturn {
     guard let pf = file as? PipeFile else { return .error(.badFileDescriptor) }
     if command == Fcntl.F_GETPIPE_SZ { return .ok(pf.pipe.capacity) }
     // The argument is an unsigned int in Linux's pipe_fcntl.
     guard let size = Pipe.roundSize(Int(UInt32(truncatingIfNeeded: argument))) else { return .error(.invalidArgument) }
-    // Above pipe-max-size needs CAP_SYS_RESOURCE, which no sandbox task has.
-    if size > Pipe.maximumSize && size > pf.pipe.capacity { return .error(.notPermitted) }
-    do {
-        try pf.pipe.setCapacity(size)
-        return .ok(size)
-    } catch { return .error(error) }
+    do { return .ok(try pf.pipe.resize(to: size, creds: task.creds)) } catch { return .error(error) }
 }

@@ -283,7 +283,7 @@ func sysEpollCreate1(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 
 private func makeEpoll(_ task: Task, cloexec: Bool) -> SyscallReturn {
     serve { () throws(Errno) in
-        .ok(Int(try task.fdTable.allocate(EpollFile(), closeOnExec: cloexec, limit: task.fdLimit)))
+        .ok(Int(try task.fdTable.allocate(try EpollFile(account: task.kernel.memory), closeOnExec: cloexec, limit: task.fdLimit)))
     }
 }
 
@@ -320,7 +320,7 @@ func sysEpollCtl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         switch op {
         case Epoll.EPOLL_CTL_ADD:
             if existing != nil { throw .fileExists }
-            ep.add(fd: fd, file: target, events: events, data: event.data)
+            try ep.add(fd: fd, file: target, events: events, data: event.data)
         case Epoll.EPOLL_CTL_DEL:
             guard let e = existing else { throw .noSuchFileOrDirectory }
             ep.remove(e)

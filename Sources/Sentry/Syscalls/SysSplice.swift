@@ -44,8 +44,11 @@ func sysSplice(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(ip.pipe.queue, PollEvents.input)
         }
         if op.pipe.readers == 0 { return brokenPipe(task) }
-        let n = min(want, ip.pipe.count, op.pipe.acceptable(length: min(want, ip.pipe.count)))
-        if n == 0 { return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output) }
+        let (n, shortOfMemory) = op.pipe.room(for: min(want, ip.pipe.count))
+        if n == 0 {
+            if shortOfMemory { return .error(.noMemory) }
+            return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output)
+        }
         let buf = IOScratch.slice(UInt64(n))
         let got = ip.pipe.peek(into: buf)
         op.pipe.append(UnsafeRawBufferPointer(rebasing: buf[0..<got]), packet: op.isPacketized)
@@ -91,8 +94,9 @@ func sysSplice(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             if offset! < 0 { return .error(.invalidArgument) }
         }
         if op.pipe.readers == 0 { return brokenPipe(task) }
-        let room = op.pipe.acceptable(length: want)
+        let (room, shortOfMemory) = op.pipe.room(for: want)
         if room == 0 {
+            if shortOfMemory { return .error(.noMemory) }
             let nonBlocking = flags & spliceNonBlock != 0 || op.isNonBlocking
             return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output)
         }
@@ -132,8 +136,11 @@ func sysTee(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     }
     if op.pipe.readers == 0 { return brokenPipe(task) }
     let want = Int(min(length, UInt64(IOScratch.size)))
-    let n = min(want, ip.pipe.count, op.pipe.acceptable(length: min(want, ip.pipe.count)))
-    if n == 0 { return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output) }
+    let (n, shortOfMemory) = op.pipe.room(for: min(want, ip.pipe.count))
+    if n == 0 {
+        if shortOfMemory { return .error(.noMemory) }
+        return nonBlocking ? .error(.resourceTemporarilyUnavailable) : .block(op.pipe.queue, PollEvents.output)
+    }
     let buf = IOScratch.slice(UInt64(n))
     let got = ip.pipe.peek(into: buf)
     op.pipe.append(UnsafeRawBufferPointer(rebasing: buf[0..<got]), packet: op.isPacketized)

@@ -113,6 +113,8 @@ enum SysTimer {
             while t.group.posixTimers[id] != nil { id += 1 }
             let pt = PosixTimer(id: id, clock: clock, notify: notify, signal: sig, value: value ?? UInt64(id), threadID: threadID)
             let kernel = t.kernel
+            // EAGAIN, timer_create's answer when its allocation fails.
+            pt.charge = try kernel.memory.hold(MemoryAccount.Cost.timer, .timers, or: .resourceTemporarilyUnavailable)
             let group = t.group
             pt.timer = IntervalTimer(queue: kernel.timers) { [weak group, unowned kernel, unowned pt] timer in
                 guard let group, !group.threads.isEmpty, pt.notify != SIGEV_NONE else { return }

@@ -9,20 +9,26 @@ public final class VFS {
     public var root: Dentry
     /// The procfs root, for hooks the Kernel installs (task lookup by pid).
     public let proc: ProcRoot
+    /// The sandbox's memory account (the Kernel's), which the tmpfs mounts and the overlay's
+    /// files charge their pages to.
+    public let memory: MemoryAccount
 
     /// What /proc/mounts lists: one line per mount, in mount order.
     public private(set) var mountTable: [(source: String, path: String, type: String, options: String)] = []
 
     /// Mounts `rootInode` as / (under a writable overlay when `overlay`), the synthetic /dev and
     /// /proc, and fresh tmpfs on /tmp, /root, /home, /run and /var/tmp (/dev/shm is devfs's).
-    public init(rootInode: Inode, overlay: Bool = false) throws(Errno) {
+    /// `memory` (unlimited when nil) is what their pages are charged to.
+    public init(rootInode: Inode, overlay: Bool = false, memory: MemoryAccount? = nil) throws(Errno) {
         guard rootInode.fileType == FileType.directory else { throw .notDirectory }
-        let top: Inode = overlay ? try OverlayFS(lower: rootInode).root : rootInode
+        let memory = memory ?? MemoryAccount(budget: Int.max)
+        self.memory = memory
+        let top: Inode = overlay ? try OverlayFS(lower: rootInode, memory: memory).root : rootInode
         root = Dentry(name: [], parent: nil, inode: top)
         proc = ProcRoot()
         ProcRoot.current = proc
         mountTable.append(overlay ? ("overlay", "/", "overlay", "rw,relatime") : ("none", "/", "9p", "ro,relatime"))
-        try mount(DevFS.makeRoot(), at: Array("dev".utf8))
+        try mount(DevFS.makeRoot(memory: memory), at: Array("dev".utf8))
         mountTable.append(("devtmpfs", "/dev", "devtmpfs", "rw,nosuid"))
         mountTable.append(("tmpfs", "/dev/shm", "tmpfs", "rw,nosuid,nodev"))
         try mount(proc, at: Array("proc".utf8))
@@ -32,7 +38,7 @@ public final class VFS {
         }
         for (path, mode) in [("tmp", 0o1777), ("root", 0o700), ("home", 0o755), ("run", 0o755), ("var/tmp", 0o1777)] as [(String, UInt32)] {
             // A read-only root without the directory gets none below it (/var/tmp needs /var).
-            do { try mount(TmpFS(mode: mode).root, at: Array(path.utf8)) } catch { continue }
+            do { try mount(TmpFS(mode: mode, account: memory).root, at: Array(path.utf8)) } catch { continue }
             mountTable.append(("tmpfs", "/" + path, "tmpfs", "rw,nosuid,nodev"))
         }
     }

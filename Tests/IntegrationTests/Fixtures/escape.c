@@ -1,7 +1,7 @@
 // The escape suite's program, run inside `husk run`. Each case prints one line:
 //   "held <case>: <what happened>"   or   "BROKEN <case>: <what happened>"
-// Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB | escape stub
-//        | escape scratch-race
+// Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB | escape stub |
+//        escape scratch-race | escape pipes | escape tmpfs | escape inotify | escape files
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -411,13 +413,138 @@ static int memory(long mib) {
     return 1;
 }
 
+static int pipes(void) {
+    // Pipes grown to 1 MiB and filled, never read: the Sentry holds their pages. Its memory
+    // account must refuse a write or a resize before the memory limit kills the Sentry.
+    static char chunk[65536];
+    memset(chunk, 'p', sizeof chunk);
+    int n = 0, grown = 0, err = 0;
+    long bytes = 0;
+    const char *what = "";
+    while (n < 500 && !err) {
+        int p[2];
+        if (pipe2(p, O_NONBLOCK) != 0) { err = errno; what = "pipe"; break; }
+        n++;
+        if (fcntl(p[1], F_SETPIPE_SZ, 1 << 20) >= 0) grown++;
+        else if (errno != EPERM) { err = errno; what = "F_SETPIPE_SZ"; break; }
+        for (;;) {
+            ssize_t w = write(p[1], chunk, sizeof chunk);
+            if (w > 0) { bytes += w; continue; }
+            if (errno != EAGAIN) { err = errno; what = "write"; }
+            break;
+        }
+    }
+    if (!err) { printf("BROKEN pipes: %d pipes (%d grown to 1 MiB) hold %ld MiB without an error\n", n, grown, bytes >> 20); return 1; }
+    printf("held pipes: %d pipes (%d grown to 1 MiB) hold %ld MiB, then %s failed: %s\n", n, grown, bytes >> 20, what, strerrorname_np(err));
+    return 0;
+}
+
+static int tmpfs(void) {
+    // Up to 64 MiB into a file on each of the sandbox's tmpfs mounts: together they are one
+    // account, so the writes end in ENOSPC, and unlinking gives the space back.
+    static char chunk[1 << 20];
+    memset(chunk, 't', sizeof chunk);
+    const char *dirs[] = { "/tmp", "/var/tmp", "/dev/shm", "/root", "/run", "/home", NULL };
+    char report[512] = "", path[64];
+    long total = 0;
+    int nospace = 0, other = 0;
+    for (int i = 0; dirs[i]; i++) {
+        snprintf(path, sizeof path, "%s/escape-fill", dirs[i]);
+        int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+        int err = fd < 0 ? errno : 0;
+        long mib = 0;
+        while (fd >= 0 && mib < 64) {
+            ssize_t w = write(fd, chunk, sizeof chunk);
+            if (w < 0) { err = errno; break; }
+            if (w < (ssize_t)sizeof chunk) { total += w; err = ENOSPC; break; }  // a short write: full
+            mib++;
+            total += w;
+        }
+        if (fd >= 0) close(fd);
+        if (err == ENOSPC) nospace++; else if (err) other++;
+        snprintf(report + strlen(report), sizeof report - strlen(report), "%s%s %ld MiB%s%s", i ? ", " : "", dirs[i], mib,
+                 err ? " then " : "", err ? strerrorname_np(err) : "");
+    }
+    for (int i = 0; dirs[i]; i++) { snprintf(path, sizeof path, "%s/escape-fill", dirs[i]); unlink(path); }
+    int fd = open("/tmp/escape-fill", O_CREAT | O_WRONLY, 0600);
+    ssize_t again = fd >= 0 ? write(fd, chunk, sizeof chunk) : -1;
+    if (fd >= 0) close(fd);
+    unlink("/tmp/escape-fill");
+    if (!nospace || other || again != (ssize_t)sizeof chunk) {
+        printf("BROKEN tmpfs: %s; %ld MiB in all; 1 MiB after unlinking: %s\n", report, total >> 20, again < 0 ? strerror(errno) : "written");
+        return 1;
+    }
+    printf("held tmpfs: %s; %ld MiB in all; 1 MiB after unlinking: written\n", report, total >> 20);
+    return 0;
+}
+
+static int inotify(void) {
+    // As many inotify instances as allowed, all watching /tmp, and files made and removed there
+    // with long names while nobody reads: the queues must overflow (IN_Q_OVERFLOW), not grow the
+    // Sentry until the memory limit kills it.
+    static int fds[1024];
+    int n = 0, ierr = 0;
+    while (n < 1000) {
+        int fd = inotify_init1(IN_NONBLOCK);
+        if (fd < 0) { ierr = errno; break; }
+        fds[n++] = fd;
+        if (inotify_add_watch(fd, "/tmp", IN_CREATE | IN_DELETE) < 0) { ierr = errno; break; }
+    }
+    char path[300], name[220];
+    memset(name, 'n', 200);
+    int made = 0, ferr = 0;
+    for (int i = 0; i < 10000; i++) {
+        snprintf(path, sizeof path, "/tmp/%.200s%d", name, i);
+        int fd = open(path, O_CREAT | O_WRONLY, 0600);
+        if (fd < 0) { ferr = errno; break; }
+        close(fd);
+        unlink(path);
+        made++;
+    }
+    // The first instance's queue: its events, ending in one IN_Q_OVERFLOW.
+    static char buf[65536];
+    long events = 0;
+    int overflow = 0;
+    ssize_t r;
+    while ((r = read(fds[0], buf, sizeof buf)) > 0) {
+        for (char *p = buf; p < buf + r; ) {
+            struct inotify_event *e = (struct inotify_event *)p;
+            if (e->mask & IN_Q_OVERFLOW) overflow = 1; else events++;
+            p += sizeof *e + e->len;
+        }
+    }
+    printf("%s inotify: %d instances (then %s), %d files made and removed (then %s); the first queue held %ld events%s\n",
+           overflow ? "held" : "BROKEN", n, ierr ? strerrorname_np(ierr) : "no error", made, ferr ? strerrorname_np(ferr) : "no error",
+           events, overflow ? " and IN_Q_OVERFLOW" : ", no overflow");
+    return overflow ? 0 : 1;
+}
+
+static int files(void) {
+    // RLIMIT_NOFILE raised to 2^20 and /dev/null opened until the Sentry says no: its fd tables
+    // are charged to the memory account, so that ends in ENOMEM, not at the memory limit.
+    struct rlimit r = { 1 << 20, 1 << 20 };
+    int raised = setrlimit(RLIMIT_NOFILE, &r) == 0;
+    int n = 0, err = 0;
+    while (n < (1 << 20)) {
+        if (open("/dev/null", O_RDONLY) < 0) { err = errno; break; }
+        n++;
+    }
+    if (!err) { printf("BROKEN files: %d files open without an error\n", n); return 1; }
+    printf("held files: RLIMIT_NOFILE %s, %d files open, then open failed: %s\n", raised ? "raised to 2^20" : "not raised", n, strerrorname_np(err));
+    return 0;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 2 && !strcmp(argv[1], "forkbomb")) return forkbomb();
     if (argc >= 3 && !strcmp(argv[1], "memory")) return memory(atol(argv[2]));
     if (argc >= 2 && !strcmp(argv[1], "stub")) return stub() ? 1 : 0;
     if (argc >= 2 && !strcmp(argv[1], "scratch-race")) return scratch_race() ? 1 : 0;
-    if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB\n"); return 2; }
+    if (argc >= 2 && !strcmp(argv[1], "pipes")) return pipes();
+    if (argc >= 2 && !strcmp(argv[1], "tmpfs")) return tmpfs();
+    if (argc >= 2 && !strcmp(argv[1], "inotify")) return inotify();
+    if (argc >= 2 && !strcmp(argv[1], "files")) return files();
+    if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB | stub | scratch-race | pipes | tmpfs | inotify | files\n"); return 2; }
     pid_t hostpid = (pid_t)atoi(argv[2]);
     int port = atoi(argv[3]);
     const char *marker = argv[4];
