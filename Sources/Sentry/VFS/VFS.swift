@@ -76,6 +76,12 @@ public final class VFS {
         mountTable.append(("none", guest, "9p", (writable ? "rw" : "ro") + ",nosuid,nodev,relatime"))
     }
 
+    /// Mounts a fresh tmpfs (--tmpfs) at absolute `path`.
+    public func mountTmpFS(at path: String, mode: UInt32, sizeBytes: UInt64?) throws(Errno) {
+        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes).root, at: Array(path.utf8))
+        mountTable.append(("tmpfs", path, "tmpfs", "rw,nosuid,nodev" + (sizeBytes.map { ",size=\($0 / 1024)k" } ?? "")))
+    }
+
     // MARK: The contract of VFSContract.swift
 
     /// Resolves a path (see `walk`); `base` nil means the cwd.
