@@ -157,6 +157,9 @@ struct CLIOptionsTests {
             capped
 
             """, "\(r)")
+        let cwd = try Husk.run(["/bin/pwd"], options: ["--tmpfs", "/husk-scratch", "-w", "/husk-scratch"])
+        #expect(cwd.status == 0 && cwd.stdout == "/husk-scratch\n", "\(cwd)")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "/etc/passwd"]), "Not a directory")
         expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "/x:noexec"]), "noexec")
         expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "/x:size=lots"]), "size=lots")
         expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "relative"]), "relative")

@@ -19,7 +19,11 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         }
     }
     for t in config.tmpfs {
-        do { try vfs.mountTmpFS(at: t.path, mode: t.mode, sizeBytes: t.sizeBytes) } catch { return bootFailure("cannot mount a tmpfs at \(t.path): \(error)") }
+        do { try vfs.mountTmpFS(at: t.path, mode: t.mode, sizeBytes: t.sizeBytes) } catch {
+            report("husk: --tmpfs \(t.path): \(String(cString: strerror(error.rawValue))) in the sandbox")
+            writeStatus(config.statusFD, HuskExitStatus.internalError << 8)
+            return 0
+        }
     }
     let platform: PtracePlatform
     do { platform = try PtracePlatform() } catch {
