@@ -20,6 +20,10 @@ public struct RunOptions: Sendable {
     /// `--no-cgroup`: run without a cgroup (no resource limits; the monitor ends the sandbox
     /// through the parts' pidfds alone). What an unprivileged user without a delegated cgroup needs.
     public var noCgroup = false
+    /// `--hostname`: what uname and hostname show inside (nil: "husk").
+    public var hostname: String?
+    /// `--tmpfs PATH[:size=N,mode=M]`, in the order given.
+    public var tmpfs: [TmpfsSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits

@@ -37,6 +37,10 @@ public struct SentryConfig {
     public var memoryLimit: UInt64?
     /// Volumes: Gofer tree i+1 mounted at `volumes[i].guest`.
     public var volumes: [(guest: String, readOnly: Bool)] = []
+    /// --hostname: the UTS namespace's hostname (nil: "husk").
+    public var hostname: String?
+    /// --tmpfs: extra tmpfs mounts (after the volumes).
+    public var tmpfs: [(path: String, mode: UInt32, sizeBytes: UInt64?)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD

@@ -19,8 +19,18 @@ struct Husk: ParsableCommand {
           husk run -e GREETING=hi --cwd /tmp -- /bin/sh -c 'echo $GREETING; pwd'
           husk run --memory 256m --pids 64 -- /usr/bin/python3 script.py
           husk run --cpus 0.5 --cpuset-cpus 0 --timeout 2m -- make -j2
+          husk run -w /work -v $PWD:/work --user nobody --hostname box -- make
         """,
-        subcommands: [Run.self])
+        version: HuskVersion.line,
+        subcommands: [Run.self, Version.self])
+
+    /// The user-facing subcommands, for "did you mean".
+    static let commandNames = ["run", "version", "help"]
+}
+
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print husk's version.")
+    func run() throws { print(HuskVersion.line) }
 }
 
 struct Run: ParsableCommand {
@@ -28,11 +38,12 @@ struct Run: ParsableCommand {
         abstract: "Run PROGRAM in a new sandbox and exit with its status.",
         discussion: """
         The exit status is the program's (128+N when a signal N killed it); 125 means husk \
-        itself failed (a bad flag, a missing --rootfs, sandbox setup), 126 that the program \
+        itself failed (a bad flag, a missing --rootfs or --cwd, an unknown --user name, sandbox setup), 126 that the program \
         cannot be executed, 127 that it was not found and 124 that --timeout elapsed (the \
         sandbox is killed, as timeout(1) does).
 
-        The program's environment is PATH, HOME=/root and the host's TERM, plus each -e. \
+        The program's environment is PATH, HOME=/root and the host's TERM, plus each \
+        --env-file's entries, then each -e. \
         Its stdin, stdout and stderr are relayed from and to husk's own. Ctrl-C, SIGTERM \
         and SIGHUP are forwarded to the sandbox. A second SIGINT or SIGTERM, or a sandbox \
         still running 5 s after one, kills the sandbox at once (exit status 128+N).
@@ -45,7 +56,8 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Use DIR (read-only) as the root filesystem instead of the host's system directories.", valueName: "DIR"))
     var rootfs: String?
 
-    @Flag(help: "Leave the root filesystem read-only (no writable in-memory overlay).")
+    @Flag(name: [.customLong("read-only"), .customLong("rootfs-readonly")],
+          help: "Leave the root filesystem read-only (no writable in-memory overlay).")
     var rootfsReadonly = false
 
     @Flag(help: "Log every served system call on stderr, as strace does.")
@@ -54,21 +66,32 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The interception mechanism (only ptrace so far).", valueName: "NAME"))
     var platform = "ptrace"
 
-    @Option(help: ArgumentHelp("The program's working directory inside the sandbox.", valueName: "DIR"))
+    @Option(name: [.customShort("w"), .customLong("cwd")],
+            help: ArgumentHelp("The program's working directory inside the sandbox (an existing directory).", valueName: "DIR"))
     var cwd = "/"
 
     @Option(name: [.customShort("e"), .customLong("env")],
             help: ArgumentHelp("Set K=V in the program's environment (a bare K copies the host's value).", valueName: "K=V"))
     var env: [String] = []
 
-    @Option(help: ArgumentHelp("Run the program as this user and group inside the sandbox (default 0:0, root of the sandbox).", valueName: "UID:GID"))
+    @Option(help: ArgumentHelp("Read environment variables from FILE (KEY=VALUE lines, # comments; a bare KEY copies the host's value; repeatable).", valueName: "FILE"))
+    var envFile: [String] = []
+
+    @Option(name: [.customShort("u"), .customLong("user")],
+            help: ArgumentHelp("Run the program as this user inside the sandbox: UID, UID:GID, NAME or NAME:GROUP, names from the sandbox's /etc/passwd and /etc/group (default 0:0, root of the sandbox).", valueName: "USER[:GROUP]"))
     var user: String?
 
+    @Option(help: ArgumentHelp("The sandbox's hostname, as uname and hostname show it (default husk).", valueName: "NAME"))
+    var hostname: String?
+
     @Option(name: [.customShort("v"), .customLong("volume")],
-            help: ArgumentHelp("Show host directory HOST at GUEST inside (read-write unless :ro; repeatable).", valueName: "HOST:GUEST[:ro|:rw]"))
+            help: ArgumentHelp("Show host directory HOST at GUEST inside (read-write unless :ro; repeatable; directories only).", valueName: "HOST:GUEST[:ro|:rw]"))
     var volume: [String] = []
 
-    @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g).", valueName: "SIZE"))
+    @Option(help: ArgumentHelp("Mount an empty in-memory tmpfs at PATH (size and mode optional; repeatable).", valueName: "PATH[:size=N,mode=M]"))
+    var tmpfs: [String] = []
+
+    @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g: 512m, 1.5g; at least 8m).", valueName: "SIZE"))
     var memory: String?
 
     @Option(help: ArgumentHelp("Maximum number of processes and threads in the sandbox.", valueName: "N"))
@@ -112,7 +135,7 @@ struct Run: ParsableCommand {
         if program.isEmpty { throw ValidationError("no program given (usage: husk run [OPTIONS] -- PROGRAM ARGS...)") }
         if platform != "ptrace" { throw ValidationError("--platform \(platform): not available (available: ptrace)") }
         if let r = rootfs, !HostFS.isDirectory(r) { throw ValidationError("--rootfs \(r): no such directory") }
-        if let m = memory, CgroupLimits.parseSize(m) == nil { throw ValidationError("--memory \(m): not a size (e.g. 512m, 2g)") }
+        if let m = memory, CgroupLimits.parseSize(m) == nil { throw ValidationError("--memory \(m): not a size (e.g. 512m, 1.5g)") }
         if let p = pids, p <= 0 { throw ValidationError("--pids \(p): must be positive") }
         if let c = cpus, CgroupLimits.parseCpus(c) == nil { throw ValidationError("--cpus \(c): expected a positive number of CPUs (at least 0.01)") }
         if let s = cpuShares, s < 2 || s > 262_144 { throw ValidationError("--cpu-shares \(s): must be within 2...262144") }
@@ -120,12 +143,43 @@ struct Run: ParsableCommand {
         _ = try deviceRates()
         if let t = timeout, RunOptions.parseDuration(t) == nil { throw ValidationError("--timeout \(t): expected a duration such as 10s, 500ms, 2m") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
-        if let u = user, Run.parseUser(u) == nil { throw ValidationError("--user \(u): expected UID:GID (numbers)") }
-        for v in volume {
-            guard let spec = VolumeSpec.parse(v) else { throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw] (absolute paths)") }
-            if !HostFS.isDirectory(spec.host) { throw ValidationError("-v \(v): \(spec.host): no such directory") }
+        if let h = hostname, !isValidHostname(h) { throw ValidationError("--hostname \(h): must be 1 to 64 bytes") }
+        for v in volume where VolumeSpec.parse(v) == nil {
+            throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw] (absolute paths)")
         }
+        for t in tmpfs { if case .failure(let e) = TmpfsSpec.parse(t) { throw ValidationError(e.message) } }
         for e in env where e.isEmpty || e.hasPrefix("=") { throw ValidationError("-e \(e): expected K=V") }
+    }
+
+    /// Checks of the values against this machine and the root view: one `husk:` line each.
+    func checkAgainstHost() throws(HuskError) {
+        if let m = memory.flatMap(CgroupLimits.parseSize), m < Run.minimumMemoryBytes {
+            throw HuskError("--memory \(memory!): too small; the sandbox needs at least \(Run.minimumMemoryBytes >> 20)m to start")
+        }
+        let online = HostCPUs.online()
+        if let c = cpus.flatMap(CgroupLimits.parseCpus), let online, c > Double(online.count) {
+            throw HuskError("--cpus \(cpus!): this machine has \(online.count) CPU\(online.count == 1 ? "" : "s")")
+        }
+        if let l = cpusetCpus, let online, let wanted = HostCPUs.cpus(inList: l), !wanted.isSubset(of: online) {
+            let missing = wanted.subtracting(online)
+            throw HuskError("--cpuset-cpus \(l): no CPU\(missing.count == 1 ? "" : "s") \(HostCPUs.describe(missing)) on this machine (its CPUs are \(HostCPUs.describe(online)))")
+        }
+        var targets: [String: String] = [:]
+        for v in volume {
+            guard let spec = VolumeSpec.parse(v) else { continue }
+            var st = stat()
+            if stat(spec.host, &st) != 0 { throw HuskError("-v \(v): \(spec.host): \(String(cString: strerror(errno)))") }
+            if st.st_mode & S_IFMT != S_IFDIR {
+                throw HuskError("-v \(v): \(spec.host) is not a directory (only directories can be volumes so far)")
+            }
+            if let other = targets[spec.guest] { throw HuskError("-v \(v): \(spec.guest) is already the target of \(other)") }
+            targets[spec.guest] = "-v " + v
+        }
+        for t in tmpfs {
+            guard case .success(let spec) = TmpfsSpec.parse(t) else { continue }
+            if let other = targets[spec.path] { throw HuskError("--tmpfs \(t): \(spec.path) is already the target of \(other)") }
+            targets[spec.path] = "--tmpfs " + t
+        }
     }
 
     func options() throws -> RunOptions {
@@ -133,7 +187,17 @@ struct Run: ParsableCommand {
         if let r = rootfs {
             do { root = try HostFS.realpath(r) } catch { throw ValidationError("--rootfs \(r): \(error)") }
         }
-        var o = RunOptions(argv: program, env: ProgramEnvironment.build(overrides: env, host: ProgramEnvironment.host()),
+        try checkAgainstHost()
+        var fileEnv: [String] = []
+        for f in envFile {
+            let text: String
+            do { text = try HostFS.read(f) } catch { throw HuskError("--env-file \(f): \(error)") }
+            switch EnvFile.parse(text) {
+            case .success(let entries): fileEnv += entries
+            case .failure(let e): throw HuskError("--env-file \(f): \(e.message)")
+            }
+        }
+        var o = RunOptions(argv: program, env: ProgramEnvironment.build(overrides: fileEnv + env, host: ProgramEnvironment.host()),
                            cwd: cwd, rootfs: root, strace: strace,
                            limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids,
                                                 cpus: cpus.flatMap(CgroupLimits.parseCpus), cpuShares: cpuShares,
@@ -141,6 +205,14 @@ struct Run: ParsableCommand {
         o.rootfsReadonly = rootfsReadonly
         o.noCgroup = noCgroup
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
+        o.hostname = hostname
+        o.tmpfs = tmpfs.compactMap { try? TmpfsSpec.parse($0).get() }
+        if let u = user {
+            switch UserSpec.resolve(u, readEtc: UserSpec.readEtc(rootfs: root)) {
+            case .success(let ids): o.user = ids
+            case .failure(let e): throw e
+            }
+        }
         for v in volume {
             guard var spec = VolumeSpec.parse(v) else { throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw]") }
             do { spec.host = try HostFS.realpath(spec.host) } catch { throw ValidationError("-v \(v): \(error)") }
@@ -150,8 +222,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        var o = try options()
-        o.user = user.flatMap(Run.parseUser)
+        let o = try options()
         throw ExitCode(SandboxRun.run(o))
     }
 
@@ -169,17 +240,37 @@ struct Run: ParsableCommand {
         return out
     }
 
-    /// "UID:GID" with decimal ids below 2^32-1 (which means "unchanged" to setresuid).
-    static func parseUser(_ s: String) -> (uid: UInt32, gid: UInt32)? {
-        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let u = UInt32(parts[0]), let g = UInt32(parts[1]), u != .max, g != .max else { return nil }
-        return (u, g)
+    /// The smallest --memory accepted. The Sentry, the Gofer and the program are all charged
+    /// to the sandbox's cgroup: /bin/true and `sh -c 'ls /'` start with 4m and are OOM-killed
+    /// during set-up with 3m (debug build, v1 memory cgroup); twice the measure leaves room.
+    static let minimumMemoryBytes: UInt64 = 8 << 20
+}
+
+/// "did you mean": the known name closest to `word` (at most 2 edits away), if any.
+func closestCommand(to word: String) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var prev = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var cur = [i + 1]
+            for (j, cb) in b.enumerated() { cur.append(min(prev[j + 1] + 1, cur[j] + 1, prev[j] + (ca == cb ? 0 : 1))) }
+            prev = cur
+        }
+        return prev[b.count]
     }
+    let scored = Husk.commandNames.map { ($0, distance(Array(word.lowercased()), Array($0))) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 < best.0.count else { return nil }
+    return best.0
 }
 
 /// Parses the command line and runs it. Usage errors exit with 125 (husk's own failure, as
 /// container runtimes do), not argument-parser's 64.
 func runCLI() -> Int32 {
+    let args = CommandLine.arguments
+    if args.count >= 2, !args[1].hasPrefix("-"), !Husk.commandNames.contains(args[1]) {
+        let hint = closestCommand(to: args[1]).map { "; did you mean '\($0)'?" } ?? " (commands: run, version)"
+        huskWarn("unknown command '\(args[1])'" + hint)
+        return 125
+    }
     do {
         var command = try Husk.parseAsRoot()
         try command.run()

@@ -29,6 +29,8 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.rootfsReadonly = s.rootfsReadonly
     c.memoryLimit = s.memoryLimit
     c.volumes = s.volumes.map { ($0.guest, $0.readOnly) }
+    c.hostname = s.hostname
+    c.tmpfs = s.tmpfs.map { ($0.path, $0.mode, $0.sizeBytes) }
     c.lockdown = { SentryConfinement.lockdown(tasksUnderOwnIdentity: $0) }
     return sentryMain(c)
 }

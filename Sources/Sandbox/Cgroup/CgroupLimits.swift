@@ -93,7 +93,8 @@ public struct CgroupLimits: Sendable, Equatable {
         memoryBytes == nil && pids == nil && cpus == nil && cpuShares == nil && cpusetCpus == nil && deviceRates.isEmpty
     }
 
-    /// "512m", "1g", "64k", "1048576", "2GiB": bytes (binary units, like docker).
+    /// "512m", "1g", "1G", "1.5g", "64k", "1048576", "2GiB": bytes (binary units, like docker;
+    /// a fraction is rounded down to a byte). nil for 0, a sign, an exponent or an overflow.
     public static func parseSize(_ text: String) -> UInt64? {
         var s = Substring(text.lowercased())
         if s.hasSuffix("ib") { s = s.dropLast(2) } else if s.hasSuffix("b") { s = s.dropLast() }
@@ -106,9 +107,21 @@ public struct CgroupLimits: Sendable, Equatable {
         default: break
         }
         if mult != 1 { s = s.dropLast() }
-        guard let n = UInt64(s), n > 0 else { return nil }
-        let (r, overflow) = n.multipliedReportingOverflow(by: mult)
-        return overflow ? nil : r
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !parts[0].isEmpty, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let whole = UInt64(parts[0]) else { return nil }
+        var (r, overflow) = whole.multipliedReportingOverflow(by: mult)
+        if overflow { return nil }
+        if parts.count == 2 {
+            // Decimal digits of the fraction, exactly: 0.d1d2... × mult.
+            guard !parts[1].isEmpty, parts[1].count <= 18, let f = UInt64(parts[1]) else { return nil }
+            var scale: UInt64 = 1
+            for _ in 0..<parts[1].count { scale *= 10 }
+            let frac = UInt64((Double(f) / Double(scale) * Double(mult)).rounded(.down))
+            (r, overflow) = r.addingReportingOverflow(frac)
+            if overflow { return nil }
+        }
+        return r > 0 ? r : nil
     }
 
     /// "0.5", "2": a positive number of CPUs whose quota is at least 1 ms per period.

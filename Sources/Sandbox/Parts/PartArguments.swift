@@ -63,6 +63,10 @@ public struct SentryArguments: Equatable, Sendable {
     public var memoryLimit: UInt64?
     /// The volumes' guest paths, in order (tree i+1 of the Gofer).
     public var volumes: [VolumeSpec] = []
+    /// --hostname: the sandbox's UTS hostname.
+    public var hostname: String?
+    /// --tmpfs: extra tmpfs mounts, in order.
+    public var tmpfs: [TmpfsSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
     }
@@ -74,6 +78,9 @@ public struct SentryArguments: Equatable, Sendable {
         if let u = user { a += ["--user", u] }
         if let m = memoryLimit { a += ["--memory-limit", String(m)] }
         for v in volumes { a += [v.readOnly ? "--volume-ro" : "--volume-rw", v.guest] }
+        if let h = hostname { a += ["--hostname", h] }
+        // MODE:SIZE:PATH (octal mode, bytes or "-"; the path last, as it may hold a colon).
+        for t in tmpfs { a += ["--tmpfs", String(t.mode, radix: 8) + ":" + (t.sizeBytes.map { String($0) } ?? "-") + ":" + t.path] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
         for e in env { a += ["--env", e] }
         return a + ["--"] + argv
@@ -94,6 +101,14 @@ public struct SentryArguments: Equatable, Sendable {
             case "--volume-ro", "--volume-rw":
                 guard let v = value(), v.hasPrefix("/") else { return nil }
                 out.volumes.append(VolumeSpec(host: "", guest: v, readOnly: a == "--volume-ro"))
+            case "--hostname": guard let v = value() else { return nil }; out.hostname = v
+            case "--tmpfs":
+                guard let v = value() else { return nil }
+                let f = v.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                guard f.count == 3, let mode = UInt32(f[0], radix: 8), f[2].hasPrefix("/") else { return nil }
+                let size: UInt64? = f[1] == "-" ? nil : UInt64(f[1])
+                if f[1] != "-" && size == nil { return nil }
+                out.tmpfs.append(TmpfsSpec(path: String(f[2]), sizeBytes: size, mode: mode))
             case "--terminal": guard let v = value(), let t = decode(v) else { return nil }; out.terminal = t
             case "--env": guard let v = value() else { return nil }; out.env.append(v)
             case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out

@@ -20,12 +20,20 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return bootFailure("cannot mount the volume at \(v.guest): \(error)")
         }
     }
+    for t in config.tmpfs {
+        do { try vfs.mountTmpFS(at: t.path, mode: t.mode, sizeBytes: t.sizeBytes) } catch {
+            report("husk: --tmpfs \(t.path): \(String(cString: strerror(error.rawValue))) in the sandbox")
+            writeStatus(config.statusFD, HuskExitStatus.internalError << 8)
+            return 0
+        }
+    }
     let platform: PtracePlatform
     do { platform = try PtracePlatform() } catch {
         return bootFailure("cannot start the ptrace platform: \(error)")
     }
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
     kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")
+    if let h = config.hostname { kernel.uts.hostname = Array(h.utf8) }
 
     let fdTable = FDTable(account: memory)
     _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
@@ -34,7 +42,16 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     let creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     let cwd = Array(config.workingDirectory.utf8)
-    if let d = try? vfs.lookup(fs, at: nil, cwd, followFinal: true, creds: creds) { fs.cwd = d }
+    do throws(Errno) {
+        let d = try vfs.lookup(fs, at: nil, cwd, followFinal: true, creds: creds)
+        guard d.inode?.fileType == FileType.directory else { throw .notDirectory }
+        fs.cwd = d
+    } catch {
+        // As a missing program: one line, and husk's own status (the program never ran).
+        report("husk: --cwd \(config.workingDirectory): \(String(cString: strerror(error.rawValue))) in the sandbox")
+        writeStatus(config.statusFD, HuskExitStatus.internalError << 8)
+        return 0
+    }
 
     // Find and check the program before any task exists, so that a missing or unusable
     // program is reported the way shells and container runtimes do (127, 126).

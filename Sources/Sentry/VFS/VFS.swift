@@ -82,6 +82,15 @@ public final class VFS {
         mountTable.append(("none", guest, "9p", (writable ? "rw" : "ro") + ",nosuid,nodev,relatime"))
     }
 
+    /// Mounts a fresh tmpfs (--tmpfs) at absolute `path`.
+    public func mountTmpFS(at path: String, mode: UInt32, sizeBytes: UInt64?) throws(Errno) {
+        let ctx = FSContext(root: root, cwd: root, umask: 0)
+        if let d = try? lookup(ctx, at: nil, Array(path.utf8), followFinal: false, creds: Credentials(uid: 0, gid: 0)),
+           d.inode?.fileType != FileType.directory { throw .notDirectory }
+        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes).root, at: Array(path.utf8))
+        mountTable.append(("tmpfs", path, "tmpfs", "rw,nosuid,nodev" + (sizeBytes.map { ",size=\($0 / 1024)k" } ?? "")))
+    }
+
     // MARK: The contract of VFSContract.swift
 
     /// Resolves a path (see `walk`); `base` nil means the cwd.

@@ -1,0 +1,187 @@
+// The docker-like options of `husk run` and the top-level commands: each works inside, and each
+// bad value is refused before any set-up with exactly one `husk:` line and status 125.
+import Foundation
+import Glibc
+import Testing
+
+/// `husk ARGS...` (no `run` added).
+private func huskCommand(_ args: [String], env: [String]? = nil) throws -> RunResult {
+    try IntegrationTests.run([try Husk.require()] + args, env: env ?? Husk.defaultEnvironment)
+}
+
+/// Status 125, nothing on stdout, exactly one stderr line, starting `husk: ` and holding `needle`.
+private func expectRefused(_ r: RunResult, _ needle: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(r.status == 125, "\(r)", sourceLocation: sourceLocation)
+    #expect(r.stdout.isEmpty, "\(r)", sourceLocation: sourceLocation)
+    let l = lines(r.stderr)
+    #expect(l.count == 1 && l[0].hasPrefix("husk: ") && l[0].contains(needle), "\(r)", sourceLocation: sourceLocation)
+}
+
+/// A fresh host directory.
+private func scratchDirectory() throws -> String {
+    var template = Array("/tmp/husk-cli-XXXXXX".utf8CString)
+    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    return String(cString: try #require(made))
+}
+
+@Suite("husk run's docker-like options", .serialized)
+struct CLIOptionsTests {
+    @Test("husk --version and husk version print one line: husk VERSION")
+    func version() throws {
+        for args in [["--version"], ["version"]] {
+            let r = try huskCommand(args)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.isEmpty, "\(r)")
+            let l = lines(r.stdout)
+            #expect(l.count == 1 && r.stdout.hasPrefix("husk ") && r.stdout.dropFirst(5).first?.isNumber == true, "\(r)")
+        }
+        #expect(try huskCommand(["--version"]).stdout == (try huskCommand(["version"])).stdout)
+    }
+
+    @Test("a mistyped command: one line with a suggestion, 125")
+    func didYouMean() throws {
+        let r = try huskCommand(["rn", "--", "/bin/true"])
+        expectRefused(r, "unknown command 'rn'; did you mean 'run'?")
+        #expect(r.stderr == "husk: unknown command 'rn'; did you mean 'run'?\n", "\(r)")
+        expectRefused(try huskCommand(["verison"]), "did you mean 'version'?")
+        expectRefused(try huskCommand(["frobnicate"]), "unknown command 'frobnicate'")
+    }
+
+    @Test("-w is --cwd; a --cwd missing in the sandbox or not a directory is refused in one line")
+    func workingDirectory() throws {
+        let r = try Husk.run(["/bin/pwd"], options: ["-w", "/tmp"])
+        #expect(r.status == 0 && r.stdout == "/tmp\n", "\(r)")
+        expectRefused(try Husk.run(["/bin/pwd"], options: ["--cwd", "/nonexistent-husk-dir"]), "/nonexistent-husk-dir")
+        expectRefused(try Husk.run(["/bin/pwd"], options: ["-w", "/etc/passwd"]), "/etc/passwd")
+        // The sandbox's own view decides: the package's directory exists on the host only.
+        #expect(access(Husk.packageRoot, F_OK) == 0 && !Husk.packageRoot.hasPrefix("/usr/") && !Husk.packageRoot.hasPrefix("/tmp/"))
+        expectRefused(try Husk.run(["/bin/pwd"], options: ["-w", Husk.packageRoot]), Husk.packageRoot)
+    }
+
+    @Test("--user takes a name (and group) from the root view's /etc/passwd and /etc/group")
+    func userNames() throws {
+        let nobody = try #require(getpwnam("nobody"))
+        let uid = nobody.pointee.pw_uid, gid = nobody.pointee.pw_gid
+        let r = try Husk.run(["/bin/sh", "-c", "id -u; id -g"], options: ["--user", "nobody"])
+        #expect(r.status == 0 && r.stdout == "\(uid)\n\(gid)\n", "\(r)")
+        let root = try #require(getgrnam("root")).pointee.gr_gid
+        let g = try Husk.run(["/bin/sh", "-c", "id -u; id -g"], options: ["--user", "nobody:root"])
+        #expect(g.status == 0 && g.stdout == "\(uid)\n\(root)\n", "\(g)")
+        // A bare uid takes its entry's group; one without an entry gets group 0.
+        let bare = try Husk.run(["/bin/sh", "-c", "id -u; id -g"], options: ["--user", "\(uid)"])
+        #expect(bare.status == 0 && bare.stdout == "\(uid)\n\(gid)\n", "\(bare)")
+        let numeric = try Husk.run(["/bin/sh", "-c", "id -u; id -g"], options: ["--user", "4321:99"])
+        #expect(numeric.status == 0 && numeric.stdout == "4321\n99\n", "\(numeric)")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--user", "no-such-husk-user"]), "no-such-husk-user")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--user", "root:no-such-husk-group"]), "no-such-husk-group")
+    }
+
+    @Test("--user names come from the --rootfs's /etc, and a symlink there cannot leave it")
+    func userNamesInRootfs() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        chmod(dir, 0o755)  // alice must be able to search the root
+        try fm.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/etc", withIntermediateDirectories: true)
+        try fm.copyItem(atPath: "/bin/busybox", toPath: dir + "/bin/busybox")
+        try "root:x:0:0::/root:/bin/sh\nalice:x:4242:4343::/:/bin/sh\n".write(toFile: dir + "/etc/passwd", atomically: false, encoding: .utf8)
+        try fm.createSymbolicLink(atPath: dir + "/etc/group", withDestinationPath: "/etc/passwd")
+        let r = try Husk.run(["/bin/busybox", "sh", "-c", "/bin/busybox id -u; /bin/busybox id -g"],
+                             options: ["--rootfs", dir, "--user", "alice"])
+        #expect(r.status == 0 && r.stdout == "4242\n4343\n", "\(r)")
+        // The host has a user nobody; this root view has not.
+        expectRefused(try Husk.run(["/bin/busybox", "true"], options: ["--rootfs", dir, "--user", "nobody"]), "nobody")
+        // etc/group -> /etc/passwd resolves inside the rootfs (its passwd lines read as groups:
+        // "alice" is gid 4242 there), not to the host's /etc/passwd (which has no alice).
+        let viaLink = try Husk.run(["/bin/busybox", "sh", "-c", "/bin/busybox id -g"], options: ["--rootfs", dir, "--user", "alice:alice"])
+        #expect(viaLink.status == 0 && viaLink.stdout == "4242\n", "\(viaLink)")
+    }
+
+    @Test("--env-file: KEY=VALUE lines, comments, blanks, a bare KEY from the host; -e wins")
+    func envFile() throws {
+        let dir = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "# a comment\n\nA=1\n  B=two words\nC=\"q\"\nHUSK_FROM_HOST\nHUSK_UNSET_ON_HOST\nD=\nE=x=y\n"
+            .write(toFile: dir + "/env", atomically: false, encoding: .utf8)
+        let r = try IntegrationTests.run([try Husk.require(), "run", "--env-file", dir + "/env", "-e", "A=override", "--", "/usr/bin/env"],
+                                         env: Husk.defaultEnvironment + ["HUSK_FROM_HOST=hosted"])
+        #expect(r.status == 0, "\(r)")
+        let vars = Set(lines(r.stdout).map(String.init))
+        for v in ["A=override", "B=two words", "C=\"q\"", "HUSK_FROM_HOST=hosted", "D=", "E=x=y"] {
+            #expect(vars.contains(v), "\(v): \(r)")
+        }
+        #expect(!r.stdout.contains("HUSK_UNSET_ON_HOST") && !r.stdout.contains("comment"), "\(r)")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--env-file", dir + "/missing"]), dir + "/missing")
+        try "GOOD=1\nBAD KEY=2\n".write(toFile: dir + "/bad", atomically: false, encoding: .utf8)
+        expectRefused(try Husk.run(["/bin/true"], options: ["--env-file", dir + "/bad"]), "line 2")
+        try "=value\n".write(toFile: dir + "/bad2", atomically: false, encoding: .utf8)
+        expectRefused(try Husk.run(["/bin/true"], options: ["--env-file", dir + "/bad2"]), "line 1")
+    }
+
+    @Test("--hostname sets what uname, hostname and /proc show inside; 1 to 64 bytes")
+    func hostname() throws {
+        let r = try Husk.run(["/bin/sh", "-c", "hostname; uname -n; cat /proc/sys/kernel/hostname"], options: ["--hostname", "box-1"])
+        #expect(r.status == 0 && r.stdout == "box-1\nbox-1\nbox-1\n", "\(r)")
+        let long = String(repeating: "h", count: 64)
+        let max = try Husk.run(["/bin/hostname"], options: ["--hostname", long])
+        #expect(max.status == 0 && max.stdout == long + "\n", "\(max)")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--hostname", long + "h"]), "--hostname")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--hostname", ""]), "--hostname")
+    }
+
+    @Test("--read-only is --rootfs-readonly")
+    func readOnly() throws {
+        let rw = try Husk.run(["/bin/sh", "-c", "echo x > /husk-new-file && cat /husk-new-file"])
+        #expect(rw.status == 0 && rw.stdout == "x\n", "\(rw)")
+        let ro = try Husk.run(["/bin/sh", "-c", "echo x > /husk-new-file"], options: ["--read-only"])
+        #expect(ro.status != 0 && ro.stderr.contains("Read-only file system"), "\(ro)")
+    }
+
+    @Test("--tmpfs mounts an extra tmpfs with its size and mode; bad specs are refused")
+    func tmpfs() throws {
+        let r = try Husk.run(["/bin/sh", "-c", """
+            stat -c '%a' /scratch /data; grep -E ' /(scratch|data) ' /proc/mounts | cut -d' ' -f2-4; \
+            echo hi > /data/f && cat /data/f; \
+            dd if=/dev/zero of=/scratch/big bs=64k count=32 2>/dev/null; echo "dd $?"; \
+            test "$(stat -c %s /scratch/big)" -le 1048576 && echo capped
+            """], options: ["--tmpfs", "/scratch:size=1m,mode=700", "--tmpfs", "/data", "--read-only"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == """
+            700
+            1777
+            /scratch tmpfs rw,nosuid,nodev,size=1024k
+            /data tmpfs rw,nosuid,nodev
+            hi
+            dd 1
+            capped
+
+            """, "\(r)")
+        let cwd = try Husk.run(["/bin/pwd"], options: ["--tmpfs", "/husk-scratch", "-w", "/husk-scratch"])
+        #expect(cwd.status == 0 && cwd.stdout == "/husk-scratch\n", "\(cwd)")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "/etc/passwd"]), "Not a directory")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "/x:noexec"]), "noexec")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "/x:size=lots"]), "size=lots")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "relative"]), "relative")
+    }
+
+    @Test("a file volume, a missing volume and a duplicate target are refused in one line")
+    func volumeRefusals() throws {
+        expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/etc/passwd:/p"]), "not a directory")
+        expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/nonexistent-husk-vol:/p"]), "/nonexistent-husk-vol")
+        expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/tmp:/a", "-v", "/etc:/a/"]), "already the target")
+        expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/tmp:/a", "--tmpfs", "/a"]), "already the target")
+    }
+
+    @Test("sizes with fractions and either case; limits the sandbox cannot honour are one sentence")
+    func limitValues() throws {
+        let r = try Husk.run(["/bin/sh", "-c", "grep MemTotal /proc/meminfo"], options: ["--memory", "1.5g"])
+        #expect(r.status == 0 && r.stdout.contains("1572864 kB"), "\(r)")
+        let upper = try Husk.run(["/bin/sh", "-c", "grep MemTotal /proc/meminfo"], options: ["--memory", "512M"])
+        #expect(upper.status == 0 && upper.stdout.contains("524288 kB"), "\(upper)")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--memory", "2m"]), "too small")
+        let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        expectRefused(try Husk.run(["/bin/true"], options: ["--cpus", "\(cpus + 1)"]), "\(cpus) CPU")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--cpuset-cpus", "\(cpus + 3)"]), "no CPU \(cpus + 3)")
+    }
+}
