@@ -145,34 +145,24 @@ extension PlatformTests { @Suite struct StubTaskTests {
         ([0x48, 0x31, 0xc0, 0x0f, 0x05, 0xcc, 0xcc, 0xcc] as [UInt8], "another syscall ran where an injected 39 was expected"),  // xor rax,rax; syscall
     ])
     func tamperedGadgetKillsTheTask(bytes: [UInt8], reason: String) throws {
-        let p = try PtracePlatform()
-        var lines: [String] = []
-        p.hostileReport = { lines.append($0) }
-        let stubFD = try makeStubMemfd()
-        defer { close(stubFD) }
-        let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
+        let (p, tid, reported) = try startStubTask()
         #expect(try p.injectSyscall(tid, 39, []) == 1)
         let word = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         #expect(chusk_ptrace(5 /* PTRACE_POKEDATA */, tid, UInt(StubELF.gadgetAddress), UInt(word)) == 0)
         #expect(throws: Errno.noSuchProcess) { _ = try p.injectSyscall(tid, 39, []) }
-        #expect(lines.count == 1 && lines.first?.contains(reason) == true, "\(lines)")
+        #expect(reported.lines.count == 1 && reported.lines.first?.contains(reason) == true, "\(reported.lines)")
         #expect(diedOfSIGKILL(p, tid))
     }
 
     /// A SIGSEGV sent with kill while an injection runs is no fault at the gadget: it is held
     /// back and delivered afterwards, and the task lives.
     @Test func sentFaultSignalIsNoTampering() throws {
-        let p = try PtracePlatform()
-        var lines: [String] = []
-        p.hostileReport = { lines.append($0) }
-        let stubFD = try makeStubMemfd()
-        defer { close(stubFD) }
-        let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
+        let (p, tid, reported) = try startStubTask()
         defer { killAndReap(p, tid) }
         #expect(try p.injectSyscall(tid, 39, []) == 1)
         #expect(kill(tid, SIGSEGV) == 0)
         #expect(try p.injectSyscall(tid, 39, []) == 1)
-        #expect(lines.isEmpty, "\(lines)")
+        #expect(reported.lines.isEmpty, "\(reported.lines)")
         #expect(statusField(tid, "SigPnd") == "0000000000000400" || statusField(tid, "ShdPnd") == "0000000000000400", "SIGSEGV pending again")
     }
 

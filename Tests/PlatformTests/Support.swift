@@ -106,3 +106,17 @@ func diedOfSIGKILL(_ p: PtracePlatform, _ tid: Int32) -> Bool {
     }
     return false
 }
+
+/// What a platform reported about the tasks it killed.
+final class ReportedLines { var lines: [String] = [] }
+
+/// A platform whose first task runs the stub, with its kill reports collected.
+func startStubTask() throws -> (PtracePlatform, Int32, ReportedLines) {
+    let p = try PtracePlatform()
+    let reported = ReportedLines()
+    p.hostileReport = { reported.lines.append($0) }
+    let stubFD = try makeStubMemfd()
+    defer { close(stubFD) }
+    let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
+    return (p, tid, reported)
+}
