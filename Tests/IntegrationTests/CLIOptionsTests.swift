@@ -53,9 +53,12 @@ struct CLIOptionsTests {
         #expect(r.status == 0 && r.stdout == "/tmp\n", "\(r)")
         expectRefused(try Husk.run(["/bin/pwd"], options: ["--cwd", "/nonexistent-husk-dir"]), "/nonexistent-husk-dir")
         expectRefused(try Husk.run(["/bin/pwd"], options: ["-w", "/etc/passwd"]), "/etc/passwd")
-        // The sandbox's own view decides: the package's directory exists on the host only.
-        #expect(access(Husk.packageRoot, F_OK) == 0 && !Husk.packageRoot.hasPrefix("/usr/") && !Husk.packageRoot.hasPrefix("/tmp/"))
-        expectRefused(try Husk.run(["/bin/pwd"], options: ["-w", Husk.packageRoot]), Husk.packageRoot)
+        // The sandbox's own view decides: a directory that exists on the host only (the default
+        // view's /var holds only its own tmp; the clone itself may sit anywhere, /tmp included).
+        let hostOnly = "/var/lib/husk-cwd-test-\(getpid())"
+        #expect(mkdir(hostOnly, 0o755) == 0 || errno == EEXIST)
+        defer { rmdir(hostOnly) }
+        expectRefused(try Husk.run(["/bin/pwd"], options: ["-w", hostOnly]), hostOnly)
     }
 
     @Test("--user takes a name (and group) from the root view's /etc/passwd and /etc/group")
