@@ -31,8 +31,8 @@ extension PtracePlatform {
         case .running, .otherEvent: throw Errno.invalidArgument
         case .execEvent:
             // Still inside execve: its exit would overwrite rax. Run it to its exit stop first.
-            _ = try runToSyscallExit(tid, expect: (Int(Int64(bitPattern: t.regs.orig_rax)), t.regs.rip), exec: false, tgid: nil)
-            try getRegs(tid, &t.regs)
+            let done = try runToSyscallExit(tid, expect: (Int(Int64(bitPattern: t.regs.orig_rax)), t.regs.rip), exec: false, tgid: nil)
+            if let regs = done.regs { t.regs = regs } else { try getRegs(tid, &t.regs) }
             t.stop = .syscallExit
         default: break
         }
@@ -53,7 +53,7 @@ extension PtracePlatform {
             expectedIP = gadget &+ 2
         }
         try setRegs(tid, w)
-        let exit: (tid: HostTID, execed: HostTID?)
+        let exit: (tid: HostTID, execed: HostTID?, regs: user_regs_struct?)
         do throws(Errno) {
             exit = try runToSyscallExit(tid, expect: (nr, expectedIP), exec: tgid != nil, tgid: tgid)
         } catch {
@@ -61,8 +61,9 @@ extension PtracePlatform {
             if tasks[tid] != nil { tasks[tid]!.stop = .running }
             throw error
         }
-        var after = user_regs_struct()
-        try getRegs(exit.tid, &after)
+        // The exit stop's registers were read to check it; an exec's are read here.
+        var after = exit.regs ?? user_regs_struct()
+        if exit.regs == nil { try getRegs(exit.tid, &after) }
         let result = Int64(bitPattern: after.rax)
         if let former = exit.execed {
             // A new image: its registers are the ones to keep; the old call is gone.
@@ -108,7 +109,7 @@ extension PtracePlatform {
     /// Resumes with PTRACE_SYSCALL until the injected call's exit stop. Signals arriving
     /// meanwhile are suppressed and sent again (tkill) once the exit stop is reached; a fault,
     /// another syscall or a stop at another address abandons the injection.
-    func runToSyscallExit(_ tid: HostTID, expect: (nr: Int, ip: UInt64), exec: Bool, tgid: HostTID?) throws(Errno) -> (tid: HostTID, execed: HostTID?) {
+    func runToSyscallExit(_ tid: HostTID, expect: (nr: Int, ip: UInt64), exec: Bool, tgid: HostTID?) throws(Errno) -> (tid: HostTID, execed: HostTID?, regs: user_regs_struct?) {
         var waitTID = tid
         var execed: HostTID? = nil
         var signals: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
@@ -120,11 +121,12 @@ extension PtracePlatform {
                 for i in 0..<nsig { _ = chusk_syscall6(200 /* tkill */, Int(target), Int(s.load(fromByteOffset: i * 4, as: Int32.self)), 0, 0, 0, 0) }
             }
         }
-        /// The stopped task is at the injected call: its number, right after our instruction.
-        func atInjectedCall(_ t: HostTID) -> Bool {
+        /// The stopped task's registers when it is at the injected call (its number, right after
+        /// our instruction); nil otherwise.
+        func atInjectedCall(_ t: HostTID) -> user_regs_struct? {
             var regs = user_regs_struct()
-            guard (try? getRegs(t, &regs)) != nil else { return false }
-            return Int(Int64(bitPattern: regs.orig_rax)) == expect.nr && regs.rip == expect.ip
+            guard (try? getRegs(t, &regs)) != nil else { return nil }
+            return Int(Int64(bitPattern: regs.orig_rax)) == expect.nr && regs.rip == expect.ip ? regs : nil
         }
         try ptraceResume(tid, CHUSK_PTRACE_SYSCALL)
         while true {
@@ -163,11 +165,11 @@ extension PtracePlatform {
             switch event {
             case 0 where sig == SIGTRAP | 0x80:
                 let op = chusk_ptrace_syscall_op(waitTID)
-                if op == Int(CHUSK_SYSCALL_INFO_EXIT) && execed != nil { return (waitTID, execed) }
-                guard atInjectedCall(waitTID) else {
+                if op == Int(CHUSK_SYSCALL_INFO_EXIT) && execed != nil { return (waitTID, execed, nil) }
+                guard let regs = atInjectedCall(waitTID) else {
                     throw abandonInjection(waitTID, "another syscall ran where an injected \(expect.nr) was expected (the stub was tampered with)")
                 }
-                if op == Int(CHUSK_SYSCALL_INFO_EXIT) { return (waitTID, execed) }
+                if op == Int(CHUSK_SYSCALL_INFO_EXIT) { return (waitTID, execed, regs) }
             case 0:
                 // A fault the kernel raised (si_code > 0), not the same signal sent by kill.
                 if Self.faultSignals.contains(sig) && kernelRaised(waitTID) {
@@ -178,7 +180,7 @@ extension PtracePlatform {
                     nsig += 1
                 }
             case Int32(CHUSK_PTRACE_EVENT_SECCOMP):
-                guard atInjectedCall(waitTID) else {
+                guard atInjectedCall(waitTID) != nil else {
                     throw abandonInjection(waitTID, "another syscall ran where an injected \(expect.nr) was expected (the stub was tampered with)")
                 }
             case Int32(CHUSK_PTRACE_EVENT_STOP):
