@@ -27,10 +27,14 @@ public struct CgroupSet: Sendable {
         for p in placements {
             do {
                 if p.version == .v2 { enableV2(p, in: p.ownDirectory) }
-                try HostFS.mkdirIfMissing(p.huskDirectory)
-                if p.controllers.contains("cpuset") { try copyCpuset(into: p.huskDirectory, from: p.ownDirectory) }
-                if p.version == .v2 { enableV2(p, in: p.huskDirectory) }
-                try HostFS.mkdirIfMissing(p.sandboxDirectory)
+                // Another sandbox's teardown removes the shared `husk` parent once it is empty:
+                // when that happens between the two mkdirs, make the parent again.
+                for attempt in 1... {
+                    try HostFS.mkdirIfMissing(p.huskDirectory)
+                    if p.controllers.contains("cpuset") { try copyCpuset(into: p.huskDirectory, from: p.ownDirectory) }
+                    if p.version == .v2 { enableV2(p, in: p.huskDirectory) }
+                    do { try HostFS.mkdirIfMissing(p.sandboxDirectory); break } catch where error == .noSuchFileOrDirectory && attempt < 50 {}
+                }
                 made.append(p.sandboxDirectory)
                 if p.controllers.contains("cpuset") { try copyCpuset(into: p.sandboxDirectory, from: p.huskDirectory) }
             } catch {
