@@ -51,9 +51,9 @@ let package = Package(
         ]),
         .testTarget(name: "LinuxABITests", dependencies: ["LinuxABI", "CHusk"]),
         .testTarget(name: "GoferTests", dependencies: ["GoferProtocol", "Gofer", "LinuxABI", "CHusk"]),
-        .testTarget(name: "PlatformTests", dependencies: ["Platform", "LinuxABI", "CHusk"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform", "Sentry", "LinuxABI", "CHusk"]),
         .testTarget(name: "SentryTests", dependencies: ["Sentry", "GoferProtocol", "Gofer", "LinuxABI", "Platform"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Sentry", "Platform"]),
         .testTarget(name: "IntegrationTests", dependencies: [], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

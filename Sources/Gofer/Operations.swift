@@ -3,6 +3,7 @@
 
 import CHusk
 import Glibc
+import LinuxABI
 import GoferProtocol
 import SystemPackage
 
@@ -140,7 +141,7 @@ extension GoferServer {
             let movedNew = flags & 2 != 0 ? nodes.matching(dirDev: n.dev, dirIno: n.ino, name: newName) : []
             let r = withCString(oldName) { a in
                 withCString(newName) { b in
-                    chusk_syscall6(316 /* renameat2 */, Int(o.fd), Int(bitPattern: a), Int(n.fd),
+                    chusk_syscall6(SyscallNumber.renameat2, Int(o.fd), Int(bitPattern: a), Int(n.fd),
                                    Int(bitPattern: b), Int(flags), 0)
                 }
             }

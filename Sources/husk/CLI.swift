@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import Sandbox
+import Sentry
 
 struct Husk: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,10 +23,20 @@ struct Husk: ParsableCommand {
           husk run -w /work -v $PWD:/work --user nobody --hostname box -- make
         """,
         version: HuskVersion.line,
-        subcommands: [Run.self, Version.self])
+        subcommands: [Run.self, Syscalls.self, Version.self])
 
     /// The user-facing subcommands, for "did you mean".
-    static let commandNames = ["run", "version", "help"]
+    static let commandNames = ["run", "syscalls", "version", "help"]
+}
+
+struct Syscalls: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print every x86_64 syscall with how the sandbox handles it (docs/syscalls.md).")
+
+    @Flag(help: "One JSON object per syscall instead of Markdown.")
+    var json = false
+
+    func run() throws { print(json ? SyscallTable.json : SyscallTable.markdown, terminator: "") }
 }
 
 struct Version: ParsableCommand {
@@ -267,7 +278,7 @@ func closestCommand(to word: String) -> String? {
 func runCLI() -> Int32 {
     let args = CommandLine.arguments
     if args.count >= 2, !args[1].hasPrefix("-"), !Husk.commandNames.contains(args[1]) {
-        let hint = closestCommand(to: args[1]).map { "; did you mean '\($0)'?" } ?? " (commands: run, version)"
+        let hint = closestCommand(to: args[1]).map { "; did you mean '\($0)'?" } ?? " (commands: run, syscalls, version)"
         huskWarn("unknown command '\(args[1])'" + hint)
         return 125
     }

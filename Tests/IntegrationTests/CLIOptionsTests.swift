@@ -47,6 +47,21 @@ struct CLIOptionsTests {
         expectRefused(try huskCommand(["frobnicate"]), "unknown command 'frobnicate'")
     }
 
+    @Test("husk syscalls prints docs/syscalls.md; --json one object per syscall")
+    func syscalls() throws {
+        let r = try huskCommand(["syscalls"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/syscalls.md")
+        #expect(r.stdout == (try String(contentsOf: doc, encoding: .utf8)))
+        let j = try huskCommand(["syscalls", "--json"])
+        #expect(j.status == 0, "\(j)")
+        let rows = try #require(JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 335 + 46)
+        #expect(rows.first?["name"] as? String == "read" && rows.first?["handled"] as? String == "Sentry")
+        expectRefused(try huskCommand(["syscall"]), "did you mean 'syscalls'?")
+    }
+
     @Test("-w is --cwd; a --cwd missing in the sandbox or not a directory is refused in one line")
     func workingDirectory() throws {
         let r = try Husk.run(["/bin/pwd"], options: ["-w", "/tmp"])

@@ -4,6 +4,7 @@
 // is where such a miscompilation shows.
 
 import Glibc
+import Sentry
 import Platform
 import Testing
 
@@ -91,11 +92,11 @@ extension PlatformTests { @Suite struct FilterBPFTests {
 
     @Test("the compiled filter agrees with the table on every mapping call around the stub")
     func mappingCallsAgree() throws {
-        let bpf = SeccompBPF(try ApplicationFilter.compile())
+        let bpf = SeccompBPF(try SyscallTable.applicationFilter.compile())
         var checked = 0
         func check(_ nr: Int, _ a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) throws {
             let list = [a.0, a.1, a.2, a.3, a.4, a.5]
-            let table = ApplicationFilter.verdict(nr: nr, args: a)
+            let table = SyscallTable.applicationFilter.verdict(nr: nr, args: a)
             let compiled = try bpf.verdict(nr: nr, args: list)
             #expect(compiled == table, "syscall \(nr) args \(list.map { String($0, radix: 16) }): BPF \(String(describing: compiled)), table \(table)")
             // Whatever runs natively never touches the stub.
@@ -133,11 +134,11 @@ extension PlatformTests { @Suite struct FilterBPFTests {
 
     @Test("the compiled filter agrees with the table on the other calls")
     func otherCallsAgree() throws {
-        let bpf = SeccompBPF(try ApplicationFilter.compile())
+        let bpf = SeccompBPF(try SyscallTable.applicationFilter.compile())
         for nr in 0..<470 {
             for a0 in [0, 1, 0x1001, 0x3001, 0x1000_0000 | 17, 0x3d0f00] as [UInt64] {
                 let list: [UInt64] = [a0, 0x1000, 4, 0x22, 0, 0]
-                let table = ApplicationFilter.verdict(nr: nr, args: (a0, 0x1000, 4, 0x22, 0, 0))
+                let table = SyscallTable.applicationFilter.verdict(nr: nr, args: (a0, 0x1000, 4, 0x22, 0, 0))
                 #expect(try bpf.verdict(nr: nr, args: list) == table, "syscall \(nr) a0 \(String(a0, radix: 16))")
             }
         }

@@ -3,6 +3,7 @@
 // and fork children are reported and traced.
 
 import CHusk
+import Sentry
 import Glibc
 import Platform
 import SystemPackage
@@ -25,7 +26,7 @@ extension PlatformTests { @Suite struct FilterProgramTests {
         if (sc(158, 0x3001, 0, 0,0,0,0) != -38) fail |= 128;              // arch_prctl(CET): served (ENOSYS)
         if (sc(107, 0,0,0,0,0,0) != 1) fail |= 512;                      // geteuid: rewritten into getpid
         if (sc(104, 0,0,0,0,0,0) != 1) fail |= 1024;                     // getgid: injection, then rewritten into gettid
-        long pid = sc(57, 0,0,0,0,0,0);                                   // fork: traced, run natively
+        long pid = sc(57, 0,0,0,0,0,0);                                   // fork: native, reported as an event
         if (pid == 0) sc(231, 7, 0,0,0,0,0);
         int st = 0;
         if (pid <= 0 || sc(61, pid, (long)&st, 0, 0,0,0) != pid || st != (7 << 8)) fail |= 256;
@@ -35,7 +36,7 @@ extension PlatformTests { @Suite struct FilterProgramTests {
     """
 
     @Test func programUnderFilter() throws {
-        let p = try PtracePlatform()
+        let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let exe = try Fixture.build("filter", Self.program)
         defer { close(exe) }
         let tid = try p.startFirstTask(FirstTaskSpec(argv: ["filter"], envp: [], fixedFDs: [], stubFD: exe))
@@ -69,7 +70,6 @@ extension PlatformTests { @Suite struct FilterProgramTests {
                     var r = regs
                     r.nr = 186
                     try p.complete(t, .rewrite(r))
-                case 57: try p.complete(t, .runNative)
                 default: try p.complete(t, .skip(-38))
                 }
             case .cloned(let parent, let child, let kind):
@@ -95,7 +95,7 @@ extension PlatformTests { @Suite struct FilterProgramTests {
                 break loop
             }
         }
-        #expect(stops == [102, 9, 63, 158, 107, 104, 57])
+        #expect(stops == [102, 9, 63, 158, 107, 104])   // fork runs natively: no stop
         #expect(childStarted && children.count == 1)
         #expect(childExit == 7 << 8)
         #expect(exitStatus == 0, "failure bits \(exitStatus >> 8)")
@@ -103,7 +103,7 @@ extension PlatformTests { @Suite struct FilterProgramTests {
 
     @Test func foreignArchitectureIsKilled() throws {
         // int 0x80 reaches the i386 table (20 = getpid there): the filter kills the process.
-        let p = try PtracePlatform()
+        let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let exe = try Fixture.build("int80", """
         __attribute__((force_align_arg_pointer)) void _start(void) {
             long r;
@@ -126,14 +126,14 @@ extension PlatformTests { @Suite struct FilterProgramTests {
 
     @Test func verdictsMatchTheTable() {
         let z: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
-        #expect(ApplicationFilter.verdict(nr: 39, args: z) == .allow)
-        #expect(ApplicationFilter.verdict(nr: 2, args: z) == .trace)
-        #expect(ApplicationFilter.verdict(nr: 9, args: (0, 4096, 3, 0x22, UInt64.max, 0)) == .allow)
-        #expect(ApplicationFilter.verdict(nr: 9, args: (0, 4096, 3, 0x02, 5, 0)) == .trace)
-        #expect(ApplicationFilter.verdict(nr: 28, args: (0, 4096, 4, 0, 0, 0)) == .allow)
-        #expect(ApplicationFilter.verdict(nr: 28, args: (0, 4096, 9, 0, 0, 0)) == .trace)   // MADV_REMOVE
-        #expect(ApplicationFilter.verdict(nr: 56, args: (0x1000_0000 | 17, 0, 0, 0, 0, 0)) == .errno(EPERM))
-        #expect(ApplicationFilter.verdict(nr: 56, args: (0x3d0f00, 0, 0, 0, 0, 0)) == .trace)  // pthread_create's flags
+        #expect(SyscallTable.applicationFilter.verdict(nr: 39, args: z) == .allow)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 2, args: z) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 9, args: (0, 4096, 3, 0x22, UInt64.max, 0)) == .allow)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 9, args: (0, 4096, 3, 0x02, 5, 0)) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 28, args: (0, 4096, 4, 0, 0, 0)) == .allow)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 28, args: (0, 4096, 9, 0, 0, 0)) == .trace)   // MADV_REMOVE
+        #expect(SyscallTable.applicationFilter.verdict(nr: 56, args: (0x1000_0000 | 17, 0, 0, 0, 0, 0)) == .errno(EPERM))
+        #expect(SyscallTable.applicationFilter.verdict(nr: 56, args: (0x3d0f00, 0, 0, 0, 0, 0)) == .trace)  // pthread_create's flags
     }
 }
 }

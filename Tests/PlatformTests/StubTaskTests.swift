@@ -1,6 +1,7 @@
 // The first task running the stub: confinement, memory, injection, fd installation, re-exec.
 
 import CHusk
+import Sentry
 import Glibc
 import Platform
 import SystemPackage
@@ -8,7 +9,7 @@ import Testing
 
 extension PlatformTests { @Suite struct StubTaskTests {
     @Test func stubImageAndInjection() throws {
-        let p = try PtracePlatform()
+        let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let stubFD = try makeStubMemfd()
         defer { close(stubFD) }
         let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: ["A=B"], fixedFDs: [], stubFD: stubFD))
@@ -109,7 +110,7 @@ extension PlatformTests { @Suite struct StubTaskTests {
     }
 
     @Test func injectedThreadInheritsTheStub() throws {
-        let p = try PtracePlatform()
+        let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let stubFD = try makeStubMemfd()
         defer { close(stubFD) }
         let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
@@ -167,7 +168,7 @@ extension PlatformTests { @Suite struct StubTaskTests {
     }
 
     @Test func vanishedTaskIsAnError() throws {
-        let p = try PtracePlatform()
+        let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let stubFD = try makeStubMemfd()
         defer { close(stubFD) }
         let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))
@@ -179,7 +180,7 @@ extension PlatformTests { @Suite struct StubTaskTests {
     }
 
     @Test func execFailureIsReported() throws {
-        let p = try PtracePlatform()
+        let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let fd = open("/etc/hostname", O_RDONLY | O_CLOEXEC)   // not executable
         defer { close(fd) }
         #expect(throws: Errno.self) {

@@ -1,6 +1,7 @@
 // Helpers of the Platform tests: compiling freestanding fixtures and waiting for events.
 
 import CHusk
+import Sentry
 import Glibc
 import Platform
 import SystemPackage
@@ -112,7 +113,7 @@ final class ReportedLines { var lines: [String] = [] }
 
 /// A platform whose first task runs the stub, with its kill reports collected.
 func startStubTask() throws -> (PtracePlatform, Int32, ReportedLines) {
-    let p = try PtracePlatform()
+    let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
     let reported = ReportedLines()
     p.hostileReport = { reported.lines.append($0) }
     let stubFD = try makeStubMemfd()

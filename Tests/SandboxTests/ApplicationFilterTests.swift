@@ -2,13 +2,14 @@
 // program (run in a forked child without a tracer: a traced call then fails with ENOSYS, an
 // allowed one runs, a refused one fails with EPERM).
 import CHusk
+import Sentry
 import Glibc
 import Platform
 import Testing
 @testable import Sandbox
 
 func appProbe(_ nr: Int, _ a0: Int = 0, _ a1: Int = 0, _ a2: Int = 0) throws -> Int {
-    let program = try ApplicationFilter.compile()
+    let program = try SyscallTable.applicationFilter.compile()
     return program.withUnsafeBytes { p in Int(chusk_confine_probe(p.baseAddress, Int32(p.count / 8), "app", nr, a0, a1, a2)) }
 }
 
@@ -22,21 +23,21 @@ struct ApplicationFilterTests {
 
     @Test("mmap: anonymous runs natively, a file mapping is served by the Sentry")
     func mmapCheck() throws {
-        #expect(ApplicationFilter.verdict(nr: 9, args: args(0, 4096, 3, 0x22, UInt64(bitPattern: -1), 0)) == .allow)
-        #expect(ApplicationFilter.verdict(nr: 9, args: args(0, 4096, 1, 0x02, 3, 0)) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 9, args: args(0, 4096, 3, 0x22, UInt64(bitPattern: -1), 0)) == .allow)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 9, args: args(0, 4096, 1, 0x02, 3, 0)) == .trace)
     }
 
     @Test("madvise: advice outside the list is served")
     func madviseCheck() {
-        #expect(ApplicationFilter.verdict(nr: 28, args: args(0, 4096, 4 /* DONTNEED */)) == .allow)
-        #expect(ApplicationFilter.verdict(nr: 28, args: args(0, 4096, 100 /* HWPOISON */)) == .trace)
-        #expect(ApplicationFilter.verdict(nr: 28, args: args(0, 4096, 9 /* REMOVE */)) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 28, args: args(0, 4096, 4 /* DONTNEED */)) == .allow)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 28, args: args(0, 4096, 100 /* HWPOISON */)) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 28, args: args(0, 4096, 9 /* REMOVE */)) == .trace)
     }
 
     @Test("arch_prctl: only FS/GS get/set run natively")
     func archPrctlCheck() throws {
-        #expect(ApplicationFilter.verdict(nr: 158, args: args(0x1002 /* SET_FS */)) == .allow)
-        #expect(ApplicationFilter.verdict(nr: 158, args: args(0x1012 /* SET_CPUID */)) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 158, args: args(0x1002 /* SET_FS */)) == .allow)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 158, args: args(0x1012 /* SET_CPUID */)) == .trace)
         var fs: UInt64 = 0
         let ok = try withUnsafeMutablePointer(to: &fs) { try appProbe(158, 0x1003 /* GET_FS */, Int(bitPattern: $0)) }
         #expect(ok >= 0, "ARCH_GET_FS runs natively")
@@ -46,10 +47,10 @@ struct ApplicationFilterTests {
     @Test("clone: CLONE_NEW* and CLONE_UNTRACED are refused by the filter itself")
     func cloneCheck() throws {
         for flag: UInt64 in [0x0080_0000, 0x0002_0000, 0x0200_0000, 0x0400_0000, 0x0800_0000, 0x1000_0000, 0x2000_0000, 0x4000_0000] {
-            #expect(ApplicationFilter.verdict(nr: 56, args: args(flag | 17)) == .errno(EPERM), "flag \(flag)")
+            #expect(SyscallTable.applicationFilter.verdict(nr: 56, args: args(flag | 17)) == .errno(EPERM), "flag \(flag)")
             #expect(try appProbe(56, Int(flag | 17)) == -Int(EPERM), "clone flag \(String(flag, radix: 16)) refused on the host")
         }
-        #expect(ApplicationFilter.verdict(nr: 56, args: args(17 /* SIGCHLD */)) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 56, args: args(17 /* SIGCHLD */)) == .trace)
     }
 
     @Test("the compiled program: anonymous mmap runs, file mmap and unknown calls stop for the tracer")

@@ -41,7 +41,7 @@ final class PlatformAddressSpace: LoaderAddressSpace {
 @Suite(.serialized, ExclusiveChildren()) struct LoaderPtraceTests {
     /// Loads `path` with `argv` into a fresh stub task and returns its wait status.
     func run(_ path: String, _ argv: [String], envp: [String] = []) throws -> Int32 {
-        let p = try PtracePlatform()
+        let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let stubFD = try makeStubMemfd()
         defer { close(stubFD) }
         let tid = try p.startFirstTask(FirstTaskSpec(argv: ["husk"], envp: [], fixedFDs: [], stubFD: stubFD))

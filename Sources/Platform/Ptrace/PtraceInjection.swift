@@ -8,6 +8,7 @@
 
 import CHusk
 import Glibc
+import LinuxABI
 import SystemPackage
 
 extension PtracePlatform {
@@ -100,7 +101,7 @@ extension PtracePlatform {
     /// the error the injection fails with.
     func abandonInjection(_ tid: HostTID, _ why: String) -> Errno {
         let shown = virtualTID(tid).map { "\($0) (host \(tid))" } ?? "host \(tid)"
-        _ = chusk_syscall6(62 /* kill: the whole thread group */, Int(tid), Int(SIGKILL), 0, 0, 0, 0)
+        _ = chusk_syscall6(SyscallNumber.kill /* the whole thread group */, Int(tid), Int(SIGKILL), 0, 0, 0, 0)
         hostileReport("husk: sentry: killed task \(shown): \(why)")
         if tasks[tid] != nil { tasks[tid]!.stop = .running }
         return Errno.noSuchProcess
@@ -118,7 +119,7 @@ extension PtracePlatform {
         defer {
             let target = execed == nil ? tid : waitTID
             withUnsafeBytes(of: signals) { s in
-                for i in 0..<nsig { _ = chusk_syscall6(200 /* tkill */, Int(target), Int(s.load(fromByteOffset: i * 4, as: Int32.self)), 0, 0, 0, 0) }
+                for i in 0..<nsig { _ = chusk_syscall6(SyscallNumber.tkill, Int(target), Int(s.load(fromByteOffset: i * 4, as: Int32.self)), 0, 0, 0, 0) }
             }
         }
         /// The stopped task's registers when it is at the injected call (its number, right after
@@ -197,7 +198,7 @@ extension PtracePlatform {
                 throw Errno.noSuchProcess
             default:
                 // A clone, fork or vfork event: only an injected clone may create a task.
-                guard [56, 57, 58, 435].contains(expect.nr) else {
+                guard [SyscallNumber.clone, SyscallNumber.fork, SyscallNumber.vfork, SyscallNumber.clone3].contains(expect.nr) else {
                     throw abandonInjection(waitTID, "a new task during an injected \(expect.nr)")
                 }
                 let saved = tasks[waitTID]
@@ -222,7 +223,7 @@ extension PtracePlatform {
         b.storeBytes(of: UInt64(1), toByteOffset: 72, as: UInt64.self)      // iov_len
         do throws(Errno) {
             try writeMemory(tid, at: scratch, from: UnsafeRawBufferPointer(start: b, count: 120))
-            let r = try inject(tid, 47 /* recvmsg */, (UInt64(TaskHostFD.control), scratch, 0x4000_0000 /* MSG_CMSG_CLOEXEC */, 0, 0, 0)).result
+            let r = try inject(tid, SyscallNumber.recvmsg, (UInt64(TaskHostFD.control), scratch, 0x4000_0000 /* MSG_CMSG_CLOEXEC */, 0, 0, 0)).result
             if r < 0 { throw Errno(rawValue: Int32(-r)) }
         } catch {
             drainControl()
@@ -244,13 +245,13 @@ extension PtracePlatform {
 
     /// kcmp(KCMP_FILE): the task's `fd` and the Sentry's `hostFD` are the same open file.
     func sameFile(_ tid: HostTID, _ fd: Int32, _ hostFD: Int32) -> Bool {
-        chusk_syscall6(312 /* kcmp */, Int(getpid()), Int(tid), 0 /* KCMP_FILE */, Int(hostFD), Int(fd), 0) == 0
+        chusk_syscall6(SyscallNumber.kcmp, Int(getpid()), Int(tid), 0 /* KCMP_FILE */, Int(hostFD), Int(fd), 0) == 0
     }
 
     /// Closes an fd the Sentry installed in the task (never the ones it keeps there).
     public func closeInstalledFD(_ tid: HostTID, _ fd: Int32) throws(Errno) {
         guard fd >= 0, fd < TaskHostFD.control else { throw Errno.badFileDescriptor }
-        _ = try inject(tid, 3 /* close */, (UInt64(fd), 0, 0, 0, 0, 0))
+        _ = try inject(tid, SyscallNumber.close, (UInt64(fd), 0, 0, 0, 0, 0))
     }
 
     /// One SOCK_SEQPACKET message of one byte carrying `fd` (SCM_RIGHTS).
@@ -324,7 +325,7 @@ extension PtracePlatform {
         let written: Result<Void, Errno> = image.withUnsafeBytes { p in Result { () throws(Errno) in try writeMemory(tid, at: scratch, from: p) } }
         try written.get()
         let tgid = HostTID(truncatingIfNeeded: ProcStatus.field(tid, "Tgid:")?.first ?? Int64(tid))
-        let (r, newTID) = try inject(tid, 322 /* execveat */, (UInt64(TaskHostFD.stub), StubELF.zeroesAddress, scratch,
+        let (r, newTID) = try inject(tid, SyscallNumber.execveat, (UInt64(TaskHostFD.stub), StubELF.zeroesAddress, scratch,
                                                                StubELF.zeroesAddress, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
         if r < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -r)) }
         return newTID

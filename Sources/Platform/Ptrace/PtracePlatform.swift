@@ -25,7 +25,9 @@ public final class PtracePlatform: Platform {
     public let controlFD: Int32
     /// The tasks' end: placed at `TaskHostFD.control` in the first task and inherited.
     public let taskControlFD: Int32
-    /// The application filter as a BPF program (compiled once, before any fork).
+    /// The application filter, as rules (injection re-entry asks it) and as the BPF program
+    /// every first task loads.
+    let filter: ApplicationFilter
     let filterProgram: [UInt8]
 
     var tasks: [HostTID: TracedTask] = [:]
@@ -46,8 +48,9 @@ public final class PtracePlatform: Platform {
         CHUSK_PTRACE_O_TRACECLONE | CHUSK_PTRACE_O_TRACEFORK | CHUSK_PTRACE_O_TRACEVFORK |
         CHUSK_PTRACE_O_TRACEEXEC | CHUSK_PTRACE_O_TRACEEXIT | CHUSK_PTRACE_O_EXITKILL)
 
-    public init() throws(Errno) {
-        filterProgram = try ApplicationFilter.compile()
+    public init(filter: ApplicationFilter) throws(Errno) {
+        self.filter = filter
+        filterProgram = try filter.compile()
         var pair: (Int32, Int32) = (-1, -1)
         let rc = withUnsafeMutableBytes(of: &pair) {
             socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0,
@@ -121,14 +124,14 @@ public final class PtracePlatform: Platform {
                 case .runNative:
                     regs.rax = UInt64(bitPattern: Int64(orig))
                     regs.rip &-= 2
-                    if ApplicationFilter.verdict(nr: orig, args: (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9)) == .trace {
+                    if filter.verdict(nr: orig, args: (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9)) == .trace {
                         t.reentry = SyscallRegisters(nr: orig, args: (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9), ip: t.regs.rip, sp: regs.rsp)
                     }
                 case .rewrite(let r):
                     regs.rax = UInt64(bitPattern: Int64(r.nr))
                     regs.setArgs(r.args)
                     regs.rip &-= 2
-                    if ApplicationFilter.verdict(nr: r.nr, args: r.args) == .trace {
+                    if filter.verdict(nr: r.nr, args: r.args) == .trace {
                         t.reentry = SyscallRegisters(nr: r.nr, args: r.args, ip: t.regs.rip, sp: regs.rsp)
                     }
                 case .restart:

@@ -28,7 +28,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         }
     }
     let platform: PtracePlatform
-    do { platform = try PtracePlatform() } catch {
+    do { platform = try PtracePlatform(filter: SyscallTable.applicationFilter) } catch {
         return bootFailure("cannot start the ptrace platform: \(error)")
     }
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)

@@ -9,7 +9,6 @@ import SystemPackage
 public final class Kernel {
     public let platform: Platform
     public let vfs: VFS
-    public var syscalls = SyscallTable()
     /// Tasks by host tid.
     public private(set) var tasks: [HostTID: Task] = [:]
     /// Thread groups by host tgid.
@@ -60,7 +59,6 @@ public final class Kernel {
         var forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
         hostSignalFD = chusk_signalfd_block(&forwarded, Int32(forwarded.count))
         if hostSignalFD >= 0 { watch(hostSignalFD, queue: nil) }
-        installAllSyscalls(into: &syscalls)
     }
 
     // MARK: Host fds the loop watches
@@ -208,8 +206,12 @@ public final class Kernel {
         if !retry { task.beginSyscall() }
         if let strace, !retry { strace.enter(task, args) }
         let result: SyscallReturn
-        if let handler = syscalls.handler(nr) {
+        if let handler = SyscallTable.handler(nr) {
             result = handler(task, args)
+        } else if let entry = SyscallTable.entry(nr), !entry.stops {
+            // A call the filter answers never stops; if one does (a platform without the
+            // filter), it gets the same answer.
+            if case .refuse(let e, _) = entry.handling { result = .error(e) } else { result = .native }
         } else {
             unimplemented[nr, default: 0] += 1
             result = .error(.noFunction)
@@ -347,7 +349,7 @@ public final class Kernel {
     /// A one-line report of the syscalls the program used that the Sentry does not serve.
     public var unimplementedReport: String? {
         if unimplemented.isEmpty { return nil }
-        let items = unimplemented.sorted { $0.key < $1.key }.map { "\(Strace.name($0.key))×\($0.value)" }
+        let items = unimplemented.sorted { $0.key < $1.key }.map { "\(SyscallTable.name($0.key))×\($0.value)" }
         return "husk: unimplemented syscalls (ENOSYS): " + items.joined(separator: " ")
     }
 }

@@ -22,16 +22,6 @@ enum SignalDefault {
 }
 
 extension Kernel {
-    /// Syscalls Linux never restarts after a handler ran (they return EINTR even under
-    /// SA_RESTART), because their timeouts or masks would be wrong on a restart.
-    static let neverRestartedAfterHandler: Set<Int> = [
-        SyscallNumber.poll, SyscallNumber.ppoll, SyscallNumber.select, SyscallNumber.pselect6,
-        SyscallNumber.epoll_wait, SyscallNumber.epoll_pwait, SyscallNumber.epoll_pwait2,
-        SyscallNumber.rt_sigtimedwait, SyscallNumber.pause, SyscallNumber.rt_sigsuspend,
-        SyscallNumber.nanosleep, SyscallNumber.clock_nanosleep, SyscallNumber.semtimedop,
-        SyscallNumber.msgrcv, SyscallNumber.msgsnd, SyscallNumber.io_getevents,
-    ]
-
     /// Sends a thread-directed signal and wakes the thread if it is parked. `info` is what the
     /// handler sees (tgkill alone would show SI_TKILL from pid 0, the Sentry being outside).
     public func sendSignal(_ sig: Int32, to task: Task, info: SigInfo? = nil) throws(Errno) {
@@ -103,14 +93,10 @@ extension Kernel {
             return
         }
         if let m = temporaryMask, hasHandler, deliverUnderMask(task, parked.args, mask: m) { return }
-        let nr = parked.args.number
-        let restart: Bool
-        if hasHandler {
-            restart = action.flags & SigactionFlags.SA_RESTART != 0 && !Kernel.neverRestartedAfterHandler.contains(nr)
-        } else {
-            // No handler: the task stops (and later continues) or dies; a stop resumes the call.
-            restart = SignalDefault.of(sig) == .stop && nr != SyscallNumber.pause && nr != SyscallNumber.rt_sigsuspend
-        }
+        // No handler: the task stops (and later continues) or dies; a stop resumes the call.
+        let restart = SyscallTable.restartClass(parked.args.number).restarts(
+            handlerRuns: hasHandler, saRestart: action.flags & SigactionFlags.SA_RESTART != 0,
+            stopped: !hasHandler && SignalDefault.of(sig) == .stop)
         strace?.exit(task, parked.args, restart ? -512 : Errno.interrupted.syscallResult)
         do {
             try platform.complete(task.hostTID, restart ? .restart : .skip(Errno.interrupted.syscallResult))

@@ -5,41 +5,19 @@ import LinuxABI
 /// `--strace`: each served syscall with decoded arguments and its result, in strace's format,
 /// on the Sentry's stderr (husk run's stderr, not the program's).
 public final class Strace {
-    /// How an argument is shown.
-    enum Arg { case int, hex, fd, path, string, openFlags, ptr }
-
     private var pendingLine: [HostTID: String] = [:]
     private let fd: Int32
     public init(fd: Int32 = 2) { self.fd = fd }
 
-    public static func name(_ nr: Int) -> String { syscallName(nr) ?? "syscall_\(nr)" }
-
-    /// Argument kinds for the syscalls whose arguments are worth decoding; others print in hex.
-    static let signatures: [Int: [Arg]] = [
-        SyscallNumber.read: [.fd, .ptr, .int], SyscallNumber.write: [.fd, .string, .int],
-        SyscallNumber.open: [.path, .openFlags, .hex], SyscallNumber.openat: [.fd, .path, .openFlags, .hex],
-        SyscallNumber.close: [.fd], SyscallNumber.stat: [.path, .ptr], SyscallNumber.lstat: [.path, .ptr],
-        SyscallNumber.fstat: [.fd, .ptr], SyscallNumber.newfstatat: [.fd, .path, .ptr, .hex],
-        SyscallNumber.statx: [.fd, .path, .hex, .hex, .ptr], SyscallNumber.access: [.path, .int],
-        SyscallNumber.faccessat: [.fd, .path, .int], SyscallNumber.faccessat2: [.fd, .path, .int, .hex],
-        SyscallNumber.readlink: [.path, .ptr, .int], SyscallNumber.readlinkat: [.fd, .path, .ptr, .int],
-        SyscallNumber.execve: [.path, .ptr, .ptr], SyscallNumber.chdir: [.path],
-        SyscallNumber.getdents64: [.fd, .ptr, .int], SyscallNumber.lseek: [.fd, .int, .int],
-        SyscallNumber.pread64: [.fd, .ptr, .int, .int], SyscallNumber.mmap: [.hex, .int, .hex, .hex, .fd, .hex],
-        SyscallNumber.ioctl: [.fd, .hex, .hex], SyscallNumber.fcntl: [.fd, .int, .hex],
-        SyscallNumber.dup: [.fd], SyscallNumber.dup2: [.fd, .fd], SyscallNumber.dup3: [.fd, .fd, .hex],
-        SyscallNumber.statfs: [.path, .ptr], SyscallNumber.mkdir: [.path, .hex], SyscallNumber.unlink: [.path],
-    ]
-
     func enter(_ task: Task, _ args: SyscallArguments) {
-        let kinds = Strace.signatures[args.number]
+        let kinds = SyscallTable.entry(args.number)?.args
         let count = kinds?.count ?? 6
         var parts: [String] = []
         for i in 0..<count {
             parts.append(format(task, kinds?[i] ?? .hex, args[i]))
         }
         let prefix = task.kernel.tasks.count > 1 ? "[pid \(task.tid)] " : ""
-        pendingLine[task.hostTID] = prefix + Strace.name(args.number) + "(" + parts.joined(separator: ", ") + ")"
+        pendingLine[task.hostTID] = prefix + SyscallTable.name(args.number) + "(" + parts.joined(separator: ", ") + ")"
     }
 
     func exit(_ task: Task, _ args: SyscallArguments, _ result: Int64) {
@@ -67,7 +45,7 @@ public final class Strace {
         s.withUTF8 { b in _ = Glibc.write(fd, b.baseAddress, b.count) }
     }
 
-    private func format(_ task: Task, _ kind: Arg, _ v: UInt64) -> String {
+    private func format(_ task: Task, _ kind: SyscallArgFormat, _ v: UInt64) -> String {
         switch kind {
         case .int: return String(Int64(bitPattern: v))
         case .hex: return "0x" + String(v, radix: 16)

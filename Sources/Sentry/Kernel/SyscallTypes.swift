@@ -34,21 +34,6 @@ public enum SyscallReturn {
 
 public typealias SyscallHandler = (Task, SyscallArguments) -> SyscallReturn
 
-/// The dispatch table from syscall number to handler. Each area file (SysFile, SysRead…)
-/// registers its handlers in an `install(into:)` function called at boot.
-public struct SyscallTable {
-    public static let capacity = 512
-    var handlers: [SyscallHandler?] = Array(repeating: nil, count: SyscallTable.capacity)
-    public init() {}
-    public mutating func register(_ nr: Int, _ handler: @escaping SyscallHandler) {
-        precondition(nr >= 0 && nr < SyscallTable.capacity)
-        handlers[nr] = handler
-    }
-    @inline(__always) public func handler(_ nr: Int) -> SyscallHandler? {
-        nr >= 0 && nr < SyscallTable.capacity ? handlers[nr] : nil
-    }
-}
-
 extension Errno {
     /// The value a failed syscall returns in rax.
     @inline(__always) public var syscallResult: Int64 { -Int64(rawValue) }

@@ -18,7 +18,7 @@ extension Task {
     public func mapHostFile(_ hostFD: Int32, address: UInt64, length: UInt64, prot: Int32, flags: Int32, offset: Int64) throws(Errno) -> UInt64 {
         let fd = try platform.installFD(hostTID, hostFD)
         defer { try? platform.closeInstalledFD(hostTID, fd) }
-        return try inject(9 /* mmap */, [address, length, UInt64(UInt32(bitPattern: prot)), UInt64(UInt32(bitPattern: flags)), UInt64(fd), UInt64(bitPattern: offset)])
+        return try inject(SyscallNumber.mmap, [address, length, UInt64(UInt32(bitPattern: prot)), UInt64(UInt32(bitPattern: flags)), UInt64(fd), UInt64(bitPattern: offset)])
     }
 
     /// Anonymous memory in the task (MAP_PRIVATE|MAP_ANONYMOUS plus `extraFlags`).

@@ -4,19 +4,6 @@ import SystemPackage
 
 // Shared plumbing of the file syscalls (SysFile, SysRead, SysStat, SysDir, SysFcntl, SysXattr).
 
-/// Registers every file syscall handler. Called by the Kernel at boot.
-public func installFileSyscalls(into table: inout SyscallTable) {
-    installReadSyscalls(into: &table)
-    installOpenSyscalls(into: &table)
-    installStatSyscalls(into: &table)
-    installDirSyscalls(into: &table)
-    installFcntlSyscalls(into: &table)
-    installXattrSyscalls(into: &table)
-    installFile2Syscalls(into: &table)
-    installLockSyscalls(into: &table)
-    installInotifySyscalls(into: &table)
-}
-
 /// The reusable buffer for read/write data: a single read or write moves at most this much
 /// (short transfers are legal). The kernel is single-threaded, so one buffer serves all calls.
 enum IOScratch {

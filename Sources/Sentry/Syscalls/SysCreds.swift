@@ -5,20 +5,6 @@ import SystemPackage
 /// host never sees them change (every task runs as the Sentry's unprivileged host identity with
 /// no capabilities); the Sentry's permission checks use them.
 enum SysCreds {
-    static func install(into t: inout SyscallTable) {
-        t.register(SyscallNumber.setuid, setuid)
-        t.register(SyscallNumber.setgid, setgid)
-        t.register(SyscallNumber.setreuid, setreuid)
-        t.register(SyscallNumber.setregid, setregid)
-        t.register(SyscallNumber.setresuid, setresuid)
-        t.register(SyscallNumber.setresgid, setresgid)
-        t.register(SyscallNumber.setfsuid, setfsuid)
-        t.register(SyscallNumber.setfsgid, setfsgid)
-        t.register(SyscallNumber.setgroups, setgroups)
-        t.register(SyscallNumber.capget, capget)
-        t.register(SyscallNumber.capset, capset)
-    }
-
     static let unchanged = UInt32.max   // (uid_t)-1
 
     /// setuid(2).

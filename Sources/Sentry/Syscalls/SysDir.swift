@@ -4,13 +4,6 @@ import SystemPackage
 
 // getdents64, getcwd, chdir, fchdir.
 
-func installDirSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.getdents64, sysGetdents64)
-    t.register(SyscallNumber.getcwd, sysGetcwd)
-    t.register(SyscallNumber.chdir, sysChdir)
-    t.register(SyscallNumber.fchdir, sysFchdir)
-}
-
 /// getdents64(2): records from the description's cached listing, at most 1 MiB per call.
 func sysGetdents64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in

@@ -4,11 +4,6 @@ import SystemPackage
 
 // eventfd, eventfd2, and the eventfd file (read/write go through SysRead's generic path).
 
-func installEventfdSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.eventfd, sysEventfd)
-    t.register(SyscallNumber.eventfd2, sysEventfd2)
-}
-
 /// An eventfd counter (Linux `struct eventfd_ctx`).
 final class EventFDFile: FileDescription {
     static let maximum = UInt64.max - 1

@@ -4,13 +4,6 @@ import SystemPackage
 
 // fcntl, ioctl (generic requests), fadvise64.
 
-func installFcntlSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.fcntl, sysFcntl)
-    t.register(SyscallNumber.ioctl, sysIoctl)
-    t.register(SyscallNumber.fadvise64, sysFadvise64)
-    t.register(SyscallNumber.close_range, sysCloseRange)
-}
-
 /// close_range(2): closes (or marks close-on-exec) the fds in [first, last] of the caller's table.
 func sysCloseRange(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     let first = a.uint(0), last = a.uint(1), flags = a.uint(2)

@@ -5,36 +5,6 @@ import SystemPackage
 // open, openat, creat, close, dup, dup2, dup3, and the namespace changes: mkdir(at), unlink(at),
 // rmdir, rename(at/at2), symlink(at), link(at), truncate, ftruncate, umask, sync family.
 
-func installOpenSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.open, sysOpen)
-    t.register(SyscallNumber.openat, sysOpenat)
-    t.register(SyscallNumber.creat, sysCreat)
-    t.register(SyscallNumber.openat2, sysOpenat2)
-    t.register(SyscallNumber.close, sysClose)
-    t.register(SyscallNumber.dup, sysDup)
-    t.register(SyscallNumber.dup2, sysDup2)
-    t.register(SyscallNumber.dup3, sysDup3)
-    t.register(SyscallNumber.mkdir, { task, a in doMkdir(task, AtFlags.AT_FDCWD, a[0], a.uint(1)) })
-    t.register(SyscallNumber.mkdirat, { task, a in doMkdir(task, a.int(0), a[1], a.uint(2)) })
-    t.register(SyscallNumber.unlink, { task, a in doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: false) })
-    t.register(SyscallNumber.rmdir, { task, a in doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: true) })
-    t.register(SyscallNumber.unlinkat, sysUnlinkat)
-    t.register(SyscallNumber.rename, { task, a in doRename(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0) })
-    t.register(SyscallNumber.renameat, { task, a in doRename(task, a.int(0), a[1], a.int(2), a[3], 0) })
-    t.register(SyscallNumber.renameat2, { task, a in doRename(task, a.int(0), a[1], a.int(2), a[3], a.uint(4)) })
-    t.register(SyscallNumber.symlink, { task, a in doSymlink(task, a[0], AtFlags.AT_FDCWD, a[1]) })
-    t.register(SyscallNumber.symlinkat, { task, a in doSymlink(task, a[0], a.int(1), a[2]) })
-    t.register(SyscallNumber.link, { task, a in doLink(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0) })
-    t.register(SyscallNumber.linkat, { task, a in doLink(task, a.int(0), a[1], a.int(2), a[3], a.int(4)) })
-    t.register(SyscallNumber.truncate, sysTruncate)
-    t.register(SyscallNumber.ftruncate, sysFtruncate)
-    t.register(SyscallNumber.umask, sysUmask)
-    t.register(SyscallNumber.sync, { _, _ in .zero })
-    t.register(SyscallNumber.syncfs, sysFsync)
-    t.register(SyscallNumber.fsync, sysFsync)
-    t.register(SyscallNumber.fdatasync, sysFsync)
-}
-
 private let O_TMPFILE_BIT: Int32 = 0o20000000
 
 /// Opens (dirfd, path) and installs the description at the lowest free fd.

@@ -6,19 +6,6 @@ import SystemPackage
 // mknod, mknodat, utime, utimes, futimesat, fallocate, chroot, memfd_create, sendfile,
 // copy_file_range.
 
-func installFile2Syscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.mknod, { task, a in doMknod(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a[2]) })
-    t.register(SyscallNumber.mknodat, { task, a in doMknod(task, a.int(0), a[1], a.uint(2), a[3]) })
-    t.register(SyscallNumber.utime, sysUtime)
-    t.register(SyscallNumber.utimes, { task, a in doUtimes(task, AtFlags.AT_FDCWD, a[0], a[1]) })
-    t.register(SyscallNumber.futimesat, { task, a in doUtimes(task, a.int(0), a[1], a[2]) })
-    t.register(SyscallNumber.fallocate, sysFallocate)
-    t.register(SyscallNumber.chroot, sysChroot)
-    t.register(SyscallNumber.memfd_create, sysMemfdCreate)
-    t.register(SyscallNumber.sendfile, sysSendfile)
-    t.register(SyscallNumber.copy_file_range, sysCopyFileRange)
-}
-
 /// mknod(2)/mknodat(2): regular files, FIFOs, sockets; device nodes for root only (they reach
 /// no host device: opening one is ENXIO). Opening a FIFO needs the pipe type (ENXIO until then).
 func doMknod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ dev: UInt64) -> SyscallReturn {

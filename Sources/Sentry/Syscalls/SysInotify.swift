@@ -5,12 +5,8 @@ import SystemPackage
 // inotify_init, inotify_init1, inotify_add_watch, inotify_rm_watch (the instance: FS/Inotify.swift,
 // the events: VFS/FSNotify.swift).
 
-func installInotifySyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.inotify_init, { task, _ in makeInotify(task, flags: 0) })
-    t.register(SyscallNumber.inotify_init1, sysInotifyInit1)
-    t.register(SyscallNumber.inotify_add_watch, sysInotifyAddWatch)
-    t.register(SyscallNumber.inotify_rm_watch, sysInotifyRmWatch)
-}
+/// inotify_init(2).
+func sysInotifyInit(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { makeInotify(task, flags: 0) }
 
 /// inotify_init1(2): IN_NONBLOCK and IN_CLOEXEC; anything else EINVAL.
 func sysInotifyInit1(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {

@@ -4,10 +4,6 @@ import SystemPackage
 
 // flock(2) and fcntl's record locks (F_GETLK/F_SETLK/F_SETLKW, F_OFD_*): see VFS/FileLock.swift.
 
-func installLockSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.flock, sysFlock)
-}
-
 /// flock(2): LOCK_SH/LOCK_EX/LOCK_UN, LOCK_NB; blocks on the inode's queue.
 func sysFlock(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     let op = a.int(1)

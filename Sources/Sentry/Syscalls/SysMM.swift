@@ -8,12 +8,35 @@ import SystemPackage
 /// filter could not judge; such a range runs natively unless it touches the stub, which stays
 /// sealed: EPERM, as Linux answers for mseal'd memory.
 enum SysMM {
-    static func install(into t: inout SyscallTable) {
-        t.register(SyscallNumber.mmap, mmap)
-        t.register(SyscallNumber.munmap, munmap)
-        t.register(SyscallNumber.mprotect, mprotect)
-        t.register(SyscallNumber.madvise, madvise)
-        t.register(SyscallNumber.mremap, mremap)
+    /// madvise advice values that only affect the caller's own anonymous memory.
+    static let nativeAdvice: [UInt64] = [0 /*NORMAL*/, 1 /*RANDOM*/, 2 /*SEQUENTIAL*/, 3 /*WILLNEED*/,
+        4 /*DONTNEED*/, 8 /*FREE*/, 10 /*DONTFORK*/, 11 /*DOFORK*/, 14 /*HUGEPAGE*/, 15 /*NOHUGEPAGE*/,
+        16 /*DONTDUMP*/, 17 /*DODUMP*/]
+
+    /// The mmap forms that run on the host: anonymous memory that cannot replace the stub.
+    static var nativeMmap: [NativeRule] {
+        let anonymous = UInt64(Mmap.MAP_ANONYMOUS), fixed = UInt64(Mmap.MAP_FIXED)
+        return [.allow("anonymous, not MAP_FIXED (the kernel never replaces a mapping for it)",
+                       [.arg(3, masked: anonymous | fixed, equals: anonymous)])]
+            + NativeRule.allowAwayFromStub("anonymous MAP_FIXED away from the stub; file mappings are served",
+                                 also: [FilterCondition.arg(3, masked: anonymous, equals: anonymous)])
+    }
+
+    /// The mremap forms that run on the host: the old range away from the stub, and the new
+    /// one too when MREMAP_FIXED places it (otherwise the kernel only moves into free space).
+    /// The two rules are disjoint on arg 3: libseccomp 2.5.4 never finishes merging the
+    /// overlapping form.
+    static var nativeMremap: [NativeRule] {
+        let fixed = UInt64(Mmap.MREMAP_FIXED), above = ApplicationFilter.aboveStub
+        return [.allow("old range above the stub, not MREMAP_FIXED", [.arg(0, atLeast: above), .arg(3, masked: fixed, equals: 0)]),
+                .allow("old and new range above the stub", [.arg(0, atLeast: above), .arg(3, masked: fixed, equals: fixed), .arg(4, atLeast: above)])]
+    }
+
+    /// The madvise forms that run on the host: advice on own memory, away from the stub.
+    static var nativeMadvise: [NativeRule] {
+        nativeAdvice.flatMap { advice in
+            NativeRule.allowAwayFromStub("advice on own anonymous memory, away from the stub", also: [.arg(2, equals: advice)])
+        }
     }
 
     /// mmap(2): anonymous memory natively; a file through an installed host fd.
@@ -51,7 +74,7 @@ enum SysMM {
     /// from the stub; the others (KSM merging, MADV_REMOVE of shared files, hwpoison…) are not
     /// offered: EINVAL, as a kernel built without them answers.
     static func madvise(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        guard ApplicationFilter.madviseAdvice.contains(a[2]) else { return .error(.invalidArgument) }
+        guard nativeAdvice.contains(a[2]) else { return .error(.invalidArgument) }
         return ApplicationFilter.touchesStub(a[0], a[1]) ? .error(.notPermitted) : .native
     }
 
@@ -59,7 +82,7 @@ enum SysMM {
     static func mremap(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let oldAddress = a[0], oldSize = a[1], newSize = a[2], flags = a[3], newAddress = a[4]
         if ApplicationFilter.touchesStub(oldAddress, max(oldSize, 1)) { return .error(.notPermitted) }
-        if flags & ApplicationFilter.MREMAP_FIXED != 0 && ApplicationFilter.touchesStub(newAddress, newSize) { return .error(.notPermitted) }
+        if flags & UInt64(Mmap.MREMAP_FIXED) != 0 && ApplicationFilter.touchesStub(newAddress, newSize) { return .error(.notPermitted) }
         return .native
     }
 }

@@ -5,23 +5,10 @@ import SystemPackage
 
 /// Identity, limits, system information and task attributes.
 enum SysMisc {
-    static func install(into t: inout SyscallTable) {
-        t.register(SyscallNumber.uname, uname)
-        t.register(SyscallNumber.sethostname, sethostname)
-        t.register(SyscallNumber.getuid) { t, _ in .value(Int64(t.creds.uid)) }
-        t.register(SyscallNumber.geteuid) { t, _ in .value(Int64(t.creds.euid)) }
-        t.register(SyscallNumber.getgid) { t, _ in .value(Int64(t.creds.gid)) }
-        t.register(SyscallNumber.getegid) { t, _ in .value(Int64(t.creds.egid)) }
-        t.register(SyscallNumber.getresuid, getresuid)
-        t.register(SyscallNumber.getresgid, getresgid)
-        t.register(SyscallNumber.getgroups, getgroups)
-        t.register(SyscallNumber.getrlimit, getrlimit)
-        t.register(SyscallNumber.setrlimit, setrlimit)
-        t.register(SyscallNumber.prlimit64, prlimit64)
-        t.register(SyscallNumber.sysinfo, sysinfo)
-        t.register(SyscallNumber.getrandom, getrandom)
-        t.register(SyscallNumber.prctl, prctl)
-        t.register(SyscallNumber.rt_sigaction, rtSigaction)
+    /// The arch_prctl codes that run on the host: the FS/GS base of the own thread
+    /// (ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS).
+    static var nativeArchPrctl: [NativeRule] {
+        [0x1001, 0x1002, 0x1003, 0x1004].map { code in .allow("FS/GS base of the own thread", [.arg(0, equals: code)]) }
     }
 
     /// uname(2).

@@ -5,11 +5,6 @@ import SystemPackage
 // pipe, pipe2; read/write/readv/writev on a pipe (called from SysRead); F_GETPIPE_SZ and
 // F_SETPIPE_SZ (called from SysFcntl).
 
-func installPipeSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.pipe, sysPipe)
-    t.register(SyscallNumber.pipe2, sysPipe2)
-}
-
 private let pipe2Flags: Int32 = OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT
 /// O_NOTIFICATION_PIPE (O_EXCL): watch-queue pipes are not supported: ENOPKG, as a kernel
 /// without CONFIG_WATCH_QUEUE answers.

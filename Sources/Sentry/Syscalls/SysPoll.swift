@@ -15,20 +15,6 @@ import SystemPackage
 // native rt_sigsuspend with that mask, so the handler runs under it and the caller's own mask
 // comes back afterwards, as Linux does.
 
-func installPollSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.poll, sysPoll)
-    t.register(SyscallNumber.ppoll, sysPpoll)
-    t.register(SyscallNumber.select, sysSelect)
-    t.register(SyscallNumber.pselect6, sysPselect6)
-    t.register(SyscallNumber.epoll_create, sysEpollCreate)
-    t.register(SyscallNumber.epoll_create1, sysEpollCreate1)
-    t.register(SyscallNumber.epoll_ctl, sysEpollCtl)
-    t.register(SyscallNumber.epoll_wait, sysEpollWait)
-    t.register(SyscallNumber.epoll_pwait, sysEpollPwait)
-    t.register(SyscallNumber.epoll_pwait2, sysEpollPwait2)
-    installEventfdSyscalls(into: &t)
-}
-
 private let nanosPerSecond: UInt64 = 1_000_000_000
 /// Deadlines beyond this are "forever" (about 146 years).
 private let farFuture: UInt64 = 1 << 62

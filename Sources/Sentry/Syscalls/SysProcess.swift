@@ -5,37 +5,17 @@ import SystemPackage
 
 /// Process creation, exec and signalling handlers.
 enum SysProcess {
-    static func install(into t: inout SyscallTable) {
-        t.register(SyscallNumber.clone, clone)
-        t.register(SyscallNumber.fork, fork)
-        t.register(SyscallNumber.vfork, fork)
-        t.register(SyscallNumber.clone3, clone3)
-        t.register(SyscallNumber.execve, execve)
-        t.register(SyscallNumber.execveat, execveat)
-        t.register(SyscallNumber.kill, kill)
-        t.register(SyscallNumber.tgkill, tgkill)
-        t.register(SyscallNumber.tkill, tkill)
-        t.register(SyscallNumber.unshare, unshare)
-        // Scheduling calls only reach tasks of the caller's own nested PID namespace (all of
-        // them sandbox tasks), and the host's answers already reflect the sandbox's cpuset.
-        for nr in [SyscallNumber.sched_getaffinity, SyscallNumber.sched_setaffinity, SyscallNumber.sched_getscheduler,
-                   SyscallNumber.sched_setscheduler, SyscallNumber.sched_getparam, SyscallNumber.sched_setparam,
-                   SyscallNumber.sched_get_priority_max, SyscallNumber.sched_get_priority_min,
-                   SyscallNumber.sched_rr_get_interval, SyscallNumber.getpriority, SyscallNumber.setpriority,
-                   SyscallNumber.sched_getattr, SyscallNumber.sched_setattr,
-                   // The caller's own CPU times, resource usage and NUMA policy.
-                   SyscallNumber.times, SyscallNumber.getrusage, SyscallNumber.getcpu,
-                   SyscallNumber.get_mempolicy, SyscallNumber.set_mempolicy, SyscallNumber.mbind] {
-            t.register(nr) { _, _ in .native }
-        }
-        t.register(SyscallNumber.setns, setns)
-        t.register(SyscallNumber.rt_sigqueueinfo, rtSigqueueinfo)
-        t.register(SyscallNumber.rt_tgsigqueueinfo, rtTgsigqueueinfo)
-        // These wait for a signal while only touching the caller's own signal state: the host
-        // serves them, so any signal (ours or the kernel's SIGCHLD) wakes them by itself.
-        t.register(SyscallNumber.pause) { _, _ in .native }
-        t.register(SyscallNumber.rt_sigsuspend) { _, _ in .native }
-        t.register(SyscallNumber.rt_sigtimedwait) { _, _ in .native }
+    /// The clone flags the application filter refuses outright (EPERM), before any stop: they
+    /// would escape tracing or create namespaces.
+    static var refusedCloneFlags: [NativeRule] {
+        let flags: [(UInt64, String)] = [
+            (CloneFlags.CLONE_UNTRACED, "CLONE_UNTRACED would escape the tracer"),
+            (CloneFlags.CLONE_NEWNS, "CLONE_NEWNS"), (CloneFlags.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
+            (CloneFlags.CLONE_NEWUTS, "CLONE_NEWUTS"), (CloneFlags.CLONE_NEWIPC, "CLONE_NEWIPC"),
+            (CloneFlags.CLONE_NEWUSER, "CLONE_NEWUSER"), (CloneFlags.CLONE_NEWPID, "CLONE_NEWPID"),
+            (CloneFlags.CLONE_NEWNET, "CLONE_NEWNET"),
+        ]
+        return flags.map { flag, why in .refuse(.notPermitted, why, [.arg(0, masked: flag, equals: flag)]) }
     }
 
     /// clone(2): flags checked here, then the host creates the task (traced from birth).

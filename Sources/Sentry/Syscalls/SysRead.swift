@@ -4,18 +4,6 @@ import SystemPackage
 
 // read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek.
 
-func installReadSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.read, sysRead)
-    t.register(SyscallNumber.write, sysWrite)
-    t.register(SyscallNumber.pread64, sysPread64)
-    t.register(SyscallNumber.pwrite64, sysPwrite64)
-    t.register(SyscallNumber.readv, sysReadv)
-    t.register(SyscallNumber.writev, sysWritev)
-    t.register(SyscallNumber.preadv, sysPreadv)
-    t.register(SyscallNumber.pwritev, sysPwritev)
-    t.register(SyscallNumber.lseek, sysLseek)
-}
-
 /// Reads from `file` into the scratch buffer (at `offset` when given) and copies the bytes out
 /// to the iovecs or the one buffer.
 private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64, UInt64)], offset: Int64?) -> SyscallReturn {

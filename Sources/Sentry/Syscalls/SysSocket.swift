@@ -5,11 +5,6 @@ import SystemPackage
 /// Sockets, as Linux answers a program in a sandbox with no network: sockets can be made, but
 /// nothing listens. AF_UNIX servers inside the sandbox come with the Net module.
 enum SysSocket {
-    static func install(into t: inout SyscallTable) {
-        t.register(SyscallNumber.socket, socket)
-        t.register(SyscallNumber.connect, connect)
-    }
-
     /// socket(2).
     static func socket(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let domain = a.int(0), rawType = a.int(1)

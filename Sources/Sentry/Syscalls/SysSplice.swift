@@ -6,11 +6,6 @@ import SystemPackage
 // through the task's memory (here through the Sentry's scratch buffer). vmsplice is not served
 // (ENOSYS).
 
-func installSpliceSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.splice, sysSplice)
-    t.register(SyscallNumber.tee, sysTee)
-}
-
 /// SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT.
 private let spliceFlagsAll: UInt32 = 0xF
 private let spliceNonBlock: UInt32 = 2

@@ -5,29 +5,6 @@ import SystemPackage
 // fstat, stat, lstat, newfstatat, statx, statfs, fstatfs, access, faccessat, faccessat2,
 // readlink, readlinkat, chmod family, chown family, utimensat.
 
-func installStatSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.fstat, sysFstat)
-    t.register(SyscallNumber.stat, { task, a in doStat(task, AtFlags.AT_FDCWD, a[0], a[1], 0) })
-    t.register(SyscallNumber.lstat, { task, a in doStat(task, AtFlags.AT_FDCWD, a[0], a[1], AtFlags.AT_SYMLINK_NOFOLLOW) })
-    t.register(SyscallNumber.newfstatat, { task, a in doStat(task, a.int(0), a[1], a[2], a.int(3)) })
-    t.register(SyscallNumber.statx, sysStatx)
-    t.register(SyscallNumber.statfs, sysStatfs)
-    t.register(SyscallNumber.fstatfs, sysFstatfs)
-    t.register(SyscallNumber.access, { task, a in doAccess(task, AtFlags.AT_FDCWD, a[0], a.int(1), 0) })
-    t.register(SyscallNumber.faccessat, { task, a in doAccess(task, a.int(0), a[1], a.int(2), 0) })
-    t.register(SyscallNumber.faccessat2, { task, a in doAccess(task, a.int(0), a[1], a.int(2), a.int(3)) })
-    t.register(SyscallNumber.readlink, { task, a in doReadlink(task, AtFlags.AT_FDCWD, a[0], a[1], a.long(2)) })
-    t.register(SyscallNumber.readlinkat, { task, a in doReadlink(task, a.int(0), a[1], a[2], a.long(3)) })
-    t.register(SyscallNumber.chmod, { task, a in doChmod(task, AtFlags.AT_FDCWD, a[0], a.uint(1), 0) })
-    t.register(SyscallNumber.fchmod, sysFchmod)
-    t.register(SyscallNumber.fchmodat, { task, a in doChmod(task, a.int(0), a[1], a.uint(2), 0) })
-    t.register(SyscallNumber.chown, { task, a in doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), 0) })
-    t.register(SyscallNumber.lchown, { task, a in doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), AtFlags.AT_SYMLINK_NOFOLLOW) })
-    t.register(SyscallNumber.fchownat, { task, a in doChown(task, a.int(0), a[1], a.uint(2), a.uint(3), a.int(4)) })
-    t.register(SyscallNumber.fchown, sysFchown)
-    t.register(SyscallNumber.utimensat, sysUtimensat)
-}
-
 // MARK: Encoders (LinuxABI layouts)
 
 func encodeStat(_ s: FileStat) -> LinuxABI.Stat {

@@ -6,17 +6,6 @@ import SystemPackage
 /// because their signals must wake tasks parked in served calls. ITIMER_VIRTUAL and ITIMER_PROF
 /// count the process's own CPU time, which a parked task does not use: the host runs those.
 enum SysTimer {
-    static func install(into t: inout SyscallTable) {
-        t.register(SyscallNumber.alarm, alarm)
-        t.register(SyscallNumber.setitimer, setitimer)
-        t.register(SyscallNumber.getitimer, getitimer)
-        t.register(SyscallNumber.timer_create, timerCreate)
-        t.register(SyscallNumber.timer_settime, timerSettime)
-        t.register(SyscallNumber.timer_gettime, timerGettime)
-        t.register(SyscallNumber.timer_getoverrun, timerGetoverrun)
-        t.register(SyscallNumber.timer_delete, timerDelete)
-    }
-
     static let ITIMER_REAL: Int32 = 0
     static let nsPerSecond: UInt64 = 1_000_000_000
 

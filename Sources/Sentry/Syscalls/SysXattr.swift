@@ -6,20 +6,30 @@ import SystemPackage
 // for root only); the read-only Gofer lower shows none. Files without a dentry (pipes,
 // sockets) answer EOPNOTSUPP. Names must carry a known namespace prefix (else EOPNOTSUPP).
 
-func installXattrSyscalls(into t: inout SyscallTable) {
-    t.register(SyscallNumber.getxattr, { task, a in doGetxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2], a[3]) })
-    t.register(SyscallNumber.lgetxattr, { task, a in doGetxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2], a[3]) })
-    t.register(SyscallNumber.fgetxattr, { task, a in doGetxattr(task, fdTarget(task, a.int(0)), a[1], a[2], a[3]) })
-    t.register(SyscallNumber.listxattr, { task, a in doListxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2]) })
-    t.register(SyscallNumber.llistxattr, { task, a in doListxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2]) })
-    t.register(SyscallNumber.flistxattr, { task, a in doListxattr(task, fdTarget(task, a.int(0)), a[1], a[2]) })
-    t.register(SyscallNumber.setxattr, { task, a in doSetxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2], a[3], a.int(4)) })
-    t.register(SyscallNumber.lsetxattr, { task, a in doSetxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2], a[3], a.int(4)) })
-    t.register(SyscallNumber.fsetxattr, { task, a in doSetxattr(task, fdTarget(task, a.int(0)), a[1], a[2], a[3], a.int(4)) })
-    t.register(SyscallNumber.removexattr, { task, a in doRemovexattr(task, pathTarget(task, a[0], follow: true), a[1]) })
-    t.register(SyscallNumber.lremovexattr, { task, a in doRemovexattr(task, pathTarget(task, a[0], follow: false), a[1]) })
-    t.register(SyscallNumber.fremovexattr, { task, a in doRemovexattr(task, fdTarget(task, a.int(0)), a[1]) })
-}
+/// getxattr(2).
+func sysGetxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doGetxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2], a[3]) }
+/// lgetxattr(2).
+func sysLgetxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doGetxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2], a[3]) }
+/// fgetxattr(2).
+func sysFgetxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doGetxattr(task, fdTarget(task, a.int(0)), a[1], a[2], a[3]) }
+/// listxattr(2).
+func sysListxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doListxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2]) }
+/// llistxattr(2).
+func sysLlistxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doListxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2]) }
+/// flistxattr(2).
+func sysFlistxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doListxattr(task, fdTarget(task, a.int(0)), a[1], a[2]) }
+/// setxattr(2).
+func sysSetxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doSetxattr(task, pathTarget(task, a[0], follow: true), a[1], a[2], a[3], a.int(4)) }
+/// lsetxattr(2).
+func sysLsetxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doSetxattr(task, pathTarget(task, a[0], follow: false), a[1], a[2], a[3], a.int(4)) }
+/// fsetxattr(2).
+func sysFsetxattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doSetxattr(task, fdTarget(task, a.int(0)), a[1], a[2], a[3], a.int(4)) }
+/// removexattr(2).
+func sysRemovexattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doRemovexattr(task, pathTarget(task, a[0], follow: true), a[1]) }
+/// lremovexattr(2).
+func sysLremovexattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doRemovexattr(task, pathTarget(task, a[0], follow: false), a[1]) }
+/// fremovexattr(2).
+func sysFremovexattr(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { doRemovexattr(task, fdTarget(task, a.int(0)), a[1]) }
 
 /// The inode an xattr call names (nil: a file without one).
 private func pathTarget(_ task: Task, _ pathAddress: UInt64, follow: Bool) -> Result<Inode?, Errno> {
