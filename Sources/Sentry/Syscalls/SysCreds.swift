@@ -7,6 +7,51 @@ import SystemPackage
 enum SysCreds {
     static let unchanged = UInt32.max   // (uid_t)-1
 
+    /// getuid(2).
+    static func getuid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn { .value(Int64(t.creds.uid)) }
+
+    /// geteuid(2).
+    static func geteuid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn { .value(Int64(t.creds.euid)) }
+
+    /// getgid(2).
+    static func getgid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn { .value(Int64(t.creds.gid)) }
+
+    /// getegid(2).
+    static func getegid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn { .value(Int64(t.creds.egid)) }
+
+    /// getresuid(2).
+    static func getresuid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        do {
+            try t.copyOutValue(a[0], t.creds.uid)
+            try t.copyOutValue(a[1], t.creds.euid)
+            try t.copyOutValue(a[2], t.creds.suid)
+        } catch { return .error(error) }
+        return .zero
+    }
+
+    /// getresgid(2).
+    static func getresgid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        do {
+            try t.copyOutValue(a[0], t.creds.gid)
+            try t.copyOutValue(a[1], t.creds.egid)
+            try t.copyOutValue(a[2], t.creds.sgid)
+        } catch { return .error(error) }
+        return .zero
+    }
+
+    /// getgroups(2).
+    static func getgroups(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let size = a.int(0)
+        let groups = t.creds.groups
+        if size < 0 { return .error(.invalidArgument) }
+        if size == 0 { return .ok(groups.count) }
+        if Int(size) < groups.count { return .error(.invalidArgument) }
+        var bytes: [UInt8] = []
+        for g in groups { withUnsafeBytes(of: g.littleEndian) { bytes.append(contentsOf: $0) } }
+        do { try t.copyOut(a[1], bytes) } catch { return .error(error) }
+        return .ok(groups.count)
+    }
+
     /// setuid(2).
     static func setuid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let uid = a.uint(0)

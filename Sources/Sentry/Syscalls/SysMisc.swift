@@ -3,7 +3,7 @@ import Glibc
 import LinuxABI
 import SystemPackage
 
-/// Identity, limits, system information and task attributes.
+/// System information: the UTS namespace's names, sysinfo, getrandom, arch_prctl's host codes.
 enum SysMisc {
     /// The arch_prctl codes that run on the host: the FS/GS base of the own thread
     /// (ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS).
@@ -29,93 +29,6 @@ enum SysMisc {
         guard t.creds.has(Capability.sysAdmin) else { return .error(.notPermitted) }
         do { t.kernel.uts.hostname = try t.copyInBytes(a[0], count: Int(length)) } catch { return .error(error) }
         return .zero
-    }
-
-    /// getresuid(2).
-    static func getresuid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        do {
-            try t.copyOutValue(a[0], t.creds.uid)
-            try t.copyOutValue(a[1], t.creds.euid)
-            try t.copyOutValue(a[2], t.creds.suid)
-        } catch { return .error(error) }
-        return .zero
-    }
-
-    /// getresgid(2).
-    static func getresgid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        do {
-            try t.copyOutValue(a[0], t.creds.gid)
-            try t.copyOutValue(a[1], t.creds.egid)
-            try t.copyOutValue(a[2], t.creds.sgid)
-        } catch { return .error(error) }
-        return .zero
-    }
-
-    /// getgroups(2).
-    static func getgroups(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        let size = a.int(0)
-        let groups = t.creds.groups
-        if size < 0 { return .error(.invalidArgument) }
-        if size == 0 { return .ok(groups.count) }
-        if Int(size) < groups.count { return .error(.invalidArgument) }
-        var bytes: [UInt8] = []
-        for g in groups { withUnsafeBytes(of: g.littleEndian) { bytes.append(contentsOf: $0) } }
-        do { try t.copyOut(a[1], bytes) } catch { return .error(error) }
-        return .ok(groups.count)
-    }
-
-    /// getrlimit(2).
-    static func getrlimit(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        let r = a.int(0)
-        guard r >= 0 && r < 16 else { return .error(.invalidArgument) }
-        let l = t.group.rlimits.limits[Int(r)]
-        do { try t.copyOutStruct(a[1], RLimit(rlim_cur: l.soft, rlim_max: l.hard)) } catch { return .error(error) }
-        return .zero
-    }
-
-    /// setrlimit(2).
-    static func setrlimit(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        let r = a.int(0)
-        guard r >= 0 && r < 16 else { return .error(.invalidArgument) }
-        do {
-            let new = try t.copyInStruct(a[1], as: RLimit.self)
-            if let e = applyLimit(t, Int(r), new) { return .error(e) }
-        } catch { return .error(error) }
-        return .zero
-    }
-
-    /// prlimit64(2): for the caller or another sandbox process.
-    static func prlimit64(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        let pid = a.int(0), r = a.int(1)
-        guard r >= 0 && r < 16 else { return .error(.invalidArgument) }
-        let group: ThreadGroup
-        if pid == 0 { group = t.group } else {
-            guard let g = t.kernel.threadGroup(pid: pid) else { return .error(.noSuchProcess) }
-            group = g
-        }
-        let old = group.rlimits.limits[Int(r)]
-        do {
-            var new: RLimit?
-            if a[2] != 0 { new = try t.copyInStruct(a[2], as: RLimit.self) }
-            if let new, let e = applyLimit(t, Int(r), new, group: group) { return .error(e) }
-            if a[3] != 0 {
-                do { try t.copyOutStruct(a[3], RLimit(rlim_cur: old.soft, rlim_max: old.hard)) } catch {
-                    group.rlimits.limits[Int(r)] = old  // undo on a failed copy-out
-                    return .error(error)
-                }
-            }
-        } catch { return .error(error) }
-        return .zero
-    }
-
-    private static func applyLimit(_ t: Task, _ r: Int, _ new: RLimit, group: ThreadGroup? = nil) -> Errno? {
-        let g = group ?? t.group
-        let old = g.rlimits.limits[r]
-        if new.rlim_cur > new.rlim_max { return .invalidArgument }
-        if new.rlim_max > old.hard && !t.creds.has(Capability.sysResource) { return .notPermitted }
-        if r == Int(Rlimit.RLIMIT_NOFILE) && new.rlim_max > 1_048_576 { return .notPermitted }
-        g.rlimits.limits[r] = (new.rlim_cur, new.rlim_max)
-        return nil
     }
 
     /// sysinfo(2): the host's memory figures capped by the sandbox's limit, the sandbox's process count.
@@ -160,74 +73,5 @@ enum SysMisc {
             done += n
         }
         return .ok(done)
-    }
-
-    /// prctl(2): the options a program may use on itself inside the sandbox.
-    static func prctl(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        switch a.int(0) {
-        case Prctl.PR_SET_NAME:
-            do {
-                let name = try t.copyInBytes(a[1], count: 16)
-                t.group.name = Array(name.prefix { $0 != 0 }.prefix(15))
-            } catch { return .error(error) }
-            return .zero
-        case Prctl.PR_GET_NAME:
-            var out = t.group.name
-            out.append(contentsOf: repeatElement(0, count: 16 - out.count))
-            do { try t.copyOut(a[1], out) } catch { return .error(error) }
-            return .zero
-        case Prctl.PR_GET_DUMPABLE:
-            return .value(1)
-        case Prctl.PR_SET_DUMPABLE:
-            return a[1] <= 1 ? .zero : .error(.invalidArgument)
-        case Prctl.PR_SET_PDEATHSIG:
-            guard a[1] <= 64 else { return .error(.invalidArgument) }
-            t.parentDeathSignal = Int32(a[1])
-            return .zero
-        case Prctl.PR_GET_PDEATHSIG:
-            do { try t.copyOutValue(a[1], t.parentDeathSignal) } catch { return .error(error) }
-            return .zero
-        case Prctl.PR_SET_NO_NEW_PRIVS:
-            // Every task already runs with no_new_privs on the host; setting it again is a no-op.
-            return a[1] == 1 && a[2] == 0 && a[3] == 0 && a[4] == 0 ? .zero : .error(.invalidArgument)
-        case Prctl.PR_GET_NO_NEW_PRIVS:
-            return .value(1)
-        case Prctl.PR_CAPBSET_READ:
-            guard a[1] <= UInt64(Credentials.lastCapability) else { return .error(.invalidArgument) }
-            return .value(t.creds.bounding & (UInt64(1) << a[1]) != 0 ? 1 : 0)
-        case Prctl.PR_CAPBSET_DROP:
-            guard a[1] <= UInt64(Credentials.lastCapability) else { return .error(.invalidArgument) }
-            guard t.creds.has(Capability.setpcap) else { return .error(.notPermitted) }
-            t.creds.bounding &= ~(UInt64(1) << a[1])
-            return .zero
-        case Prctl.PR_GET_KEEPCAPS:
-            return .value(t.creds.keepCapabilities ? 1 : 0)
-        case Prctl.PR_SET_KEEPCAPS:
-            guard a[1] <= 1 else { return .error(.invalidArgument) }
-            t.creds.keepCapabilities = a[1] == 1
-            return .zero
-        case Prctl.PR_SET_CHILD_SUBREAPER, Prctl.PR_GET_CHILD_SUBREAPER:
-            return .error(.invalidArgument)
-        default:
-            return .error(.invalidArgument)
-        }
-    }
-
-    /// rt_sigaction(2): recorded for the Sentry's signal bookkeeping, then run natively so the
-    /// host delivers the signal to the handler.
-    static func rtSigaction(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        let sig = a.int(0)
-        guard sig >= 1 && sig <= 64, a[3] == 8 else { return .error(.invalidArgument) }
-        if a[1] != 0 {
-            guard sig != SIGKILL && sig != SIGSTOP else { return .error(.invalidArgument) }
-            do {
-                let act = try t.copyInStruct(a[1], as: KernelSigaction.self)
-                var rec = SignalAction()
-                rec.handler = act.sa_handler; rec.flags = act.sa_flags
-                rec.restorer = act.sa_restorer; rec.mask = act.sa_mask
-                t.group.signalActions[Int(sig)] = rec
-            } catch { return .error(error) }
-        }
-        return .native
     }
 }

@@ -3,7 +3,7 @@ import LinuxABI
 import Platform
 import SystemPackage
 
-/// Process creation, exec and signalling handlers.
+/// Process creation, exec, namespaces and task attributes (prctl).
 enum SysProcess {
     /// The clone flags the application filter refuses outright (EPERM), before any stop: they
     /// would escape tracing or create namespaces.
@@ -29,17 +29,6 @@ enum SysProcess {
         if flags & CloneFlags.CLONE_SIGHAND != 0 && flags & CloneFlags.CLONE_VM == 0 { return .error(.invalidArgument) }
         t.pendingCloneFlags = flags
         return .native
-    }
-
-    /// fork(2), vfork(2): run natively; the Platform reports the child.
-    static func fork(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        .native
-    }
-
-    /// clone3(2): its flags sit behind a pointer the filter cannot check, so it is refused with
-    /// ENOSYS and libc falls back to clone(2), as DESIGN.md says.
-    static func clone3(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        .error(.noFunction)
     }
 
     /// execve(2).
@@ -109,84 +98,55 @@ enum SysProcess {
         return .error(.invalidArgument)
     }
 
-    /// kill(2): reaches only the sandbox's own processes, with Linux's permission checks.
-    static func kill(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        let pid = a.int(0), sig = a.int(1)
-        guard sig >= 0 && sig <= 64 else { return .error(.invalidArgument) }
-        let k = t.kernel
-        var targets: [ThreadGroup]
-        if pid > 0 {
-            guard let g = k.threadGroup(pid: pid) else { return .error(.noSuchProcess) }
-            targets = [g]
-        } else if pid == -1 {
-            // Everyone but init and the caller's own process, as Linux's kill(-1).
-            targets = k.threadGroups.values.filter { $0.pid != 1 && $0 !== t.group }
-        } else {
-            guard pid != Int32.min else { return .error(.noSuchProcess) }
-            let pgid = pid == 0 ? k.processGroup(of: t.group) : -pid
-            targets = k.threadGroups.values.filter { k.processGroup(of: $0) == pgid }
-        }
-        if targets.isEmpty { return .error(.noSuchProcess) }
-        let permitted = targets.filter { k.mayKill(t, $0) }
-        if permitted.isEmpty { return .error(.notPermitted) }
-        if sig == 0 { return .zero }
-        var delivered = false
-        let info = Kernel.senderInfo(sig, code: SigCode.SI_USER, from: t)
-        for g in permitted {
-            if (try? k.sendSignal(sig, toGroup: g, info: info)) != nil { delivered = true }
-        }
-        return delivered ? .zero : .error(.noSuchProcess)
-    }
-
-    /// tgkill(2).
-    static func tgkill(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        signalThread(t, tgid: a.int(0), tid: a.int(1), sig: a.int(2))
-    }
-
-    /// tkill(2).
-    static func tkill(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        signalThread(t, tgid: nil, tid: a.int(0), sig: a.int(1))
-    }
-
-    static func signalThread(_ t: Task, tgid: Int32?, tid: Int32, sig: Int32) -> SyscallReturn {
-        guard tid > 0, tgid.map({ $0 > 0 }) ?? true, sig >= 0 && sig <= 64 else { return .error(.invalidArgument) }
-        guard let target = t.kernel.tasks.values.first(where: { $0.tid == tid && (tgid == nil || $0.group.pid == tgid) }) else {
-            return .error(.noSuchProcess)
-        }
-        guard t.kernel.mayKill(t, target.group) else { return .error(.notPermitted) }
-        if sig == 0 { return .zero }
-        do { try t.kernel.sendSignal(sig, to: target, info: Kernel.senderInfo(sig, code: SigCode.SI_TKILL, from: t)) } catch { return .error(error) }
-        return .zero
-    }
-
-    /// rt_sigqueueinfo(2): a process-directed signal with the caller's siginfo.
-    static func rtSigqueueinfo(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        queueInfo(t, tgid: a.int(0), tid: nil, sig: a.int(1), infoAddress: a[2])
-    }
-
-    /// rt_tgsigqueueinfo(2): the same, to one thread.
-    static func rtTgsigqueueinfo(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        queueInfo(t, tgid: a.int(0), tid: a.int(1), sig: a.int(2), infoAddress: a[3])
-    }
-
-    static func queueInfo(_ t: Task, tgid: Int32, tid: Int32?, sig: Int32, infoAddress: UInt64) -> SyscallReturn {
-        guard sig >= 0 && sig <= 64, tgid > 0, tid.map({ $0 > 0 }) ?? true else { return .error(.invalidArgument) }
-        do {
-            var info = try t.copyInStruct(infoAddress, as: SigInfo.self)
-            let k = t.kernel
-            // Only a process signalling itself may forge kernel or tkill codes (checked first, as Linux).
-            if (info.si_code >= 0 || info.si_code == SigCode.SI_TKILL) && tgid != t.group.pid { return .error(.notPermitted) }
-            guard let group = k.threadGroup(pid: tgid) else { return .error(.noSuchProcess) }
-            let target: Task? = tid.map { id in group.threads.first { $0.tid == id } } ?? nil
-            if tid != nil && target == nil { return .error(.noSuchProcess) }
-            guard k.mayKill(t, group) else { return .error(.notPermitted) }
-            if sig == 0 { return .zero }
-            if group === t.group { return .native }   // the caller is running, not parked
-            info.si_signo = sig
-            let recipient = target ?? group.threads.first { !k.blocks($0, sig) } ?? group.threads[0]
-            try k.queueSignal(sig, info: info, to: recipient)
+    /// prctl(2): the options a program may use on itself inside the sandbox.
+    static func prctl(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        switch a.int(0) {
+        case Prctl.PR_SET_NAME:
+            do {
+                let name = try t.copyInBytes(a[1], count: 16)
+                t.group.name = Array(name.prefix { $0 != 0 }.prefix(15))
+            } catch { return .error(error) }
             return .zero
-        } catch { return .error(error) }
+        case Prctl.PR_GET_NAME:
+            var out = t.group.name
+            out.append(contentsOf: repeatElement(0, count: 16 - out.count))
+            do { try t.copyOut(a[1], out) } catch { return .error(error) }
+            return .zero
+        case Prctl.PR_GET_DUMPABLE:
+            return .value(1)
+        case Prctl.PR_SET_DUMPABLE:
+            return a[1] <= 1 ? .zero : .error(.invalidArgument)
+        case Prctl.PR_SET_PDEATHSIG:
+            guard a[1] <= 64 else { return .error(.invalidArgument) }
+            t.parentDeathSignal = Int32(a[1])
+            return .zero
+        case Prctl.PR_GET_PDEATHSIG:
+            do { try t.copyOutValue(a[1], t.parentDeathSignal) } catch { return .error(error) }
+            return .zero
+        case Prctl.PR_SET_NO_NEW_PRIVS:
+            // Every task already runs with no_new_privs on the host; setting it again is a no-op.
+            return a[1] == 1 && a[2] == 0 && a[3] == 0 && a[4] == 0 ? .zero : .error(.invalidArgument)
+        case Prctl.PR_GET_NO_NEW_PRIVS:
+            return .value(1)
+        case Prctl.PR_CAPBSET_READ:
+            guard a[1] <= UInt64(Credentials.lastCapability) else { return .error(.invalidArgument) }
+            return .value(t.creds.bounding & (UInt64(1) << a[1]) != 0 ? 1 : 0)
+        case Prctl.PR_CAPBSET_DROP:
+            guard a[1] <= UInt64(Credentials.lastCapability) else { return .error(.invalidArgument) }
+            guard t.creds.has(Capability.setpcap) else { return .error(.notPermitted) }
+            t.creds.bounding &= ~(UInt64(1) << a[1])
+            return .zero
+        case Prctl.PR_GET_KEEPCAPS:
+            return .value(t.creds.keepCapabilities ? 1 : 0)
+        case Prctl.PR_SET_KEEPCAPS:
+            guard a[1] <= 1 else { return .error(.invalidArgument) }
+            t.creds.keepCapabilities = a[1] == 1
+            return .zero
+        case Prctl.PR_SET_CHILD_SUBREAPER, Prctl.PR_GET_CHILD_SUBREAPER:
+            return .error(.invalidArgument)
+        default:
+            return .error(.invalidArgument)
+        }
     }
 }
 
