@@ -49,7 +49,9 @@ final class VFSFixture {
     let vfs: VFS
     let ctx: FSContext
 
-    init(overlay: Bool = false, _ populate: (String) throws -> Void) throws {
+    /// `standardMounts`: /dev, /proc, /sys and the tmpfs mounts as at boot; without them the
+    /// namespace holds the root only.
+    init(overlay: Bool = false, standardMounts: Bool = true, _ populate: (String) throws -> Void) throws {
         var template = Array("/tmp/vfs-test-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) != nil }) else { throw HarnessError(what: "mkdtemp") }
         dir = String(cString: template.map { $0 })
@@ -64,7 +66,13 @@ final class VFSFixture {
         let client = GoferClient(socketFD: fd)
         server = CountingServer(client)
         let (h, a) = try client.attach()
-        vfs = try VFS(server: server, attach: (h, a), overlay: overlay)
+        if standardMounts {
+            vfs = try VFS.sandbox(gofer: server, attach: (h, a), overlay: overlay)
+        } else {
+            let root = GoferInode(server: server, handle: h, attr: a)
+            let top: Sentry.Inode = overlay ? try OverlayFS(lower: root).root : root
+            vfs = try VFS(rootInode: top, options: overlay ? "rw,relatime" : "ro,relatime")
+        }
         ctx = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     }
 

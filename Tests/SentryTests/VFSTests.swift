@@ -138,6 +138,13 @@ import Testing
         let names = try listNames(try f.open("/", O_RDONLY))
         #expect(names.contains("dev") && names.contains("proc") && names.contains("tmp"))
     }
+
+    @Test func rootOnlyNamespaceHasNoStandardMounts() throws {
+        let f = try VFSFixture(standardMounts: false) { dir in try writeHostFile(dir + "/f", "x") }
+        #expect(try listNames(try f.open("/", O_RDONLY)).sorted() == [".", "..", "f"])
+        #expect(f.lookupError("/dev/null") == .noSuchFileOrDirectory)
+        #expect(f.vfs.mountTable.map(\.type) == ["9p"])
+    }
 }
 
 @Suite struct FSDeviceAndTmpTests {

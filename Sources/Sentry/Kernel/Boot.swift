@@ -12,7 +12,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     // The sandbox's memory account: the VFS's tmpfs mounts charge it, the Kernel owns it.
     let memory = MemoryAccount(memoryLimit: config.memoryLimit)
     let vfs: VFS
-    do { vfs = try VFS(gofer: gofer, overlay: !config.rootfsReadonly, memory: memory) } catch {
+    do { vfs = try VFS.sandbox(gofer: gofer, attach: try gofer.attach(), overlay: !config.rootfsReadonly, memory: memory) } catch {
         return bootFailure("cannot attach the root view: \(error)")
     }
     for (i, v) in config.volumes.enumerated() {

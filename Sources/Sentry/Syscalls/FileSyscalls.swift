@@ -65,11 +65,17 @@ extension Task {
         return try vfs.walk(walkContext, from: nil, path, followFinal: follow)
     }
 
-    /// The parent directory and last name of a path argument (mkdir, unlink, rename…).
-    func resolveParent(_ dirfd: Int32, _ pathAddress: UInt64) throws(Errno) -> (parent: Dentry, name: [UInt8], trailingSlash: Bool) {
+    /// A path argument of an *at() call for the VFS operations: the path copied in and dirfd
+    /// resolved. `emptyPath` is AT_EMPTY_PATH: an empty path names dirfd's file, which must
+    /// have a name (ENOENT for a pipe's).
+    func pathOperand(_ dirfd: Int32, _ pathAddress: UInt64, follow: Bool = true, emptyPath: Bool = false) throws(Errno) -> PathOperand {
         let path = try copyInString(pathAddress)
-        let base = try atBase(dirfd, path)
-        return try vfs.walkParent(walkContext, from: base, path)
+        if path.isEmpty && emptyPath && dirfd != AtFlags.AT_FDCWD {
+            guard let d = try fdTable.get(dirfd).dentry else { throw .noSuchFileOrDirectory }
+            return PathOperand(base: d, path: path, follow: follow, emptyPath: true)
+        }
+        if path.isEmpty && !emptyPath { throw .noSuchFileOrDirectory }
+        return PathOperand(base: try atBase(dirfd, path), path: path, follow: follow, emptyPath: emptyPath)
     }
 
     /// The soft RLIMIT_NOFILE: new fds stay below it.

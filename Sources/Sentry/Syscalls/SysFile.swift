@@ -154,20 +154,10 @@ func sysDup3(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     return .ok(Int(newfd))
 }
 
-private func isDotOrDotDot(_ n: [UInt8]) -> Bool { n == [0x2E] || n == [0x2E, 0x2E] }
-
 /// mkdir(2)/mkdirat(2).
 func doMkdir(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32) -> SyscallReturn {
     serve { () throws(Errno) in
-        let (parent, name, _) = try task.resolveParent(dirfd, pathAddress)
-        if name.isEmpty || isDotOrDotDot(name) { throw .fileExists }
-        if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }
-        let dir = parent.inode!
-        if dir.readOnly { throw .readOnlyFileSystem }
-        try dir.checkAccess(task.creds, [.write, .execute])
-        let node = try dir.mkdir(name, mode: mode & 0o7777 & ~task.fs.umask, creds: task.creds)
-        parent.forget(name)
-        FSNotify.created(parent, name, node)
+        try task.vfs.mkdirat(task.walkContext, try task.pathOperand(dirfd, pathAddress), mode: mode)
         return .zero
     }
 }
@@ -175,35 +165,9 @@ func doMkdir(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32
 /// unlink(2), rmdir(2) and unlinkat(2)'s common part.
 func doUnlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, directory: Bool) -> SyscallReturn {
     serve { () throws(Errno) in
-        let (parent, name, trailing) = try task.resolveParent(dirfd, pathAddress)
-        if name.isEmpty { throw directory ? .resourceBusy : .isDirectory }
-        if directory && name == [0x2E] { throw .invalidArgument }
-        if directory && name == [0x2E, 0x2E] { throw .directoryNotEmpty }
-        if !directory && isDotOrDotDot(name) { throw .isDirectory }
-        let child = try task.vfs.child(of: parent, name, upcoming: [])
-        guard let inode = child.inode else { throw .noSuchFileOrDirectory }
-        let isDir = inode.fileType == FileType.directory
-        if directory && !isDir { throw .notDirectory }
-        if !directory && isDir { throw .isDirectory }
-        if !directory && trailing { throw .notDirectory }
-        if child.mounted != nil { throw .resourceBusy }
-        let dir = parent.inode!
-        if dir.readOnly { throw .readOnlyFileSystem }
-        try dir.checkAccess(task.creds, [.write, .execute])
-        try stickyCheck(task, dir, inode)
-        try dir.unlink(name, directory: directory)
-        parent.forget(name)
-        FSNotify.removed(parent, name, inode, directory: directory)
+        try task.vfs.unlinkat(task.walkContext, try task.pathOperand(dirfd, pathAddress), directory: directory)
         return .zero
     }
-}
-
-/// In a sticky directory only the owner of the entry or of the directory (or root) removes it.
-private func stickyCheck(_ task: Task, _ dir: Inode, _ victim: Inode) throws(Errno) {
-    let d = try dir.stat()
-    guard d.mode & 0o1000 != 0, !task.creds.has(Capability.fowner) else { return }
-    let v = try victim.stat()
-    if task.creds.fsuid != d.uid && task.creds.fsuid != v.uid { throw .notPermitted }
 }
 
 /// unlinkat(2): AT_REMOVEDIR selects rmdir.
@@ -213,30 +177,12 @@ func sysUnlinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     return doUnlink(task, a.int(0), a[1], directory: flags & AtFlags.AT_REMOVEDIR != 0)
 }
 
-/// rename(2)/renameat(2)/renameat2(2): within one filesystem (EXDEV across mounts).
+/// rename(2)/renameat(2)/renameat2(2).
 func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: Int32, _ newAddress: UInt64, _ flags: UInt32) -> SyscallReturn {
     serve { () throws(Errno) in
-        if flags & ~(RenameFlags.RENAME_NOREPLACE | RenameFlags.RENAME_EXCHANGE | RenameFlags.RENAME_WHITEOUT) != 0 { throw .invalidArgument }
-        if flags & RenameFlags.RENAME_EXCHANGE != 0 && flags & RenameFlags.RENAME_NOREPLACE != 0 { throw .invalidArgument }
-        let (op, on, _) = try task.resolveParent(olddirfd, oldAddress)
-        let (np, nn, _) = try task.resolveParent(newdirfd, newAddress)
-        if on.isEmpty || nn.isEmpty || isDotOrDotDot(on) || isDotOrDotDot(nn) { throw .resourceBusy }
-        let old = try task.vfs.child(of: op, on, upcoming: [])
-        guard let oldInode = old.inode else { throw .noSuchFileOrDirectory }
-        if old.mounted != nil { throw .resourceBusy }
-        let od = op.inode!, nd = np.inode!
-        if od.readOnly || nd.readOnly { throw od.readOnly && nd.readOnly ? .readOnlyFileSystem : .improperLink }
-        try od.checkAccess(task.creds, [.write, .execute])
-        try nd.checkAccess(task.creds, [.write, .execute])
-        try stickyCheck(task, od, oldInode)
-        // The replaced (or exchanged) entry must be removable by the caller too (may_delete).
-        if let t = try? task.vfs.child(of: np, nn, upcoming: []), let ti = t.inode { try stickyCheck(task, nd, ti) }
-        let target = FSNotify.watchCount > 0 ? (try? task.vfs.child(of: np, nn, upcoming: []))?.inode : nil
-        try od.rename(on, to: nd, nn, flags: flags)
-        op.forget(on); np.forget(nn)
-        if FSNotify.watchCount > 0 && target !== oldInode {
-            FSNotify.moved(from: op, on, to: np, nn, source: oldInode, target: target, exchange: flags & RenameFlags.RENAME_EXCHANGE != 0)
-        }
+        let old = try task.pathOperand(olddirfd, oldAddress)
+        let new = try task.pathOperand(newdirfd, newAddress)
+        try task.vfs.renameat2(task.walkContext, old, new, flags: flags)
         return .zero
     }
 }
@@ -245,39 +191,19 @@ func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd:
 func doSymlink(_ task: Task, _ targetAddress: UInt64, _ dirfd: Int32, _ pathAddress: UInt64) -> SyscallReturn {
     serve { () throws(Errno) in
         let target = try task.copyInString(targetAddress)
-        if target.isEmpty { throw .noSuchFileOrDirectory }
-        let (parent, name, _) = try task.resolveParent(dirfd, pathAddress)
-        if name.isEmpty || isDotOrDotDot(name) { throw .fileExists }
-        if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }
-        let dir = parent.inode!
-        if dir.readOnly { throw .readOnlyFileSystem }
-        try dir.checkAccess(task.creds, [.write, .execute])
-        let node = try dir.symlink(name, target: target, creds: task.creds)
-        parent.forget(name)
-        FSNotify.created(parent, name, node)
+        try task.vfs.symlinkat(task.walkContext, target: target, try task.pathOperand(dirfd, pathAddress))
         return .zero
     }
 }
 
-/// link(2)/linkat(2): AT_SYMLINK_FOLLOW and AT_EMPTY_PATH; directories cannot be linked.
+/// link(2)/linkat(2): AT_SYMLINK_FOLLOW and AT_EMPTY_PATH.
 func doLink(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: Int32, _ newAddress: UInt64, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
         if flags & ~(AtFlags.AT_SYMLINK_FOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
-        let (d, _) = try task.resolveAt(olddirfd, oldAddress, flags: flags, followDefault: false)
-        guard let old = d?.inode else { throw .noSuchFileOrDirectory }
-        if old.fileType == FileType.directory { throw .notPermitted }
-        // A file whose last name is gone stays nameless, but for an O_TMPFILE file opened
-        // without O_EXCL.
-        if (try old.stat()).nlink == 0 && !old.relinkable { throw .noSuchFileOrDirectory }
-        let (parent, name, _) = try task.resolveParent(newdirfd, newAddress)
-        if name.isEmpty || isDotOrDotDot(name) { throw .fileExists }
-        if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }
-        let dir = parent.inode!
-        if dir.readOnly { throw .readOnlyFileSystem }
-        try dir.checkAccess(task.creds, [.write, .execute])
-        try dir.link(name, to: old)
-        parent.forget(name)
-        FSNotify.created(parent, name, old, link: true)
+        let old = try task.pathOperand(olddirfd, oldAddress, follow: flags & AtFlags.AT_SYMLINK_FOLLOW != 0,
+                                       emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
+        let new = try task.pathOperand(newdirfd, newAddress)
+        try task.vfs.linkat(task.walkContext, old, new)
         return .zero
     }
 }
@@ -285,16 +211,10 @@ func doLink(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: I
 /// truncate(2).
 func sysTruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
-        let d = try task.resolvePath(a[0], follow: true)
-        let inode = d.inode!
         if a.long(1) < 0 { throw .invalidArgument }
-        if inode.fileType == FileType.directory { throw .isDirectory }
-        if inode.fileType != FileType.regular { throw .invalidArgument }
-        if inode.readOnly { throw .readOnlyFileSystem }
-        try inode.checkAccess(task.creds, .write)
+        let at = try task.pathOperand(AtFlags.AT_FDCWD, a[0])
         var c = AttributeChange(); c.size = a.long(1)
-        try inode.setAttributes(c)
-        FSNotify.node(InotifyMask.modify, d)
+        try task.vfs.setattr(task.walkContext, at, c)
         return .zero
     }
 }

@@ -7,28 +7,10 @@ import SystemPackage
 // copy_file_range.
 
 /// mknod(2)/mknodat(2): regular files, FIFOs, sockets; device nodes for root only (they reach
-/// no host device: opening one is ENXIO). Opening a FIFO needs the pipe type (ENXIO until then).
+/// no host device: opening one is ENXIO).
 func doMknod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ dev: UInt64) -> SyscallReturn {
     serve { () throws(Errno) in
-        let type = mode & FileType.mask
-        switch type {
-        case 0, FileType.regular, FileType.fifo, FileType.socket: break
-        case FileType.character, FileType.block: if !task.creds.isRoot { throw .notPermitted }
-        case FileType.directory: throw .notPermitted
-        default: throw .invalidArgument
-        }
-        let (parent, name, _) = try task.resolveParent(dirfd, pathAddress)
-        if name.isEmpty || name == [0x2E] || name == [0x2E, 0x2E] { throw .fileExists }
-        if let c = try? task.vfs.child(of: parent, name, upcoming: []), !c.isNegative { throw .fileExists }
-        let dir = parent.inode!
-        if dir.readOnly { throw .readOnlyFileSystem }
-        try dir.checkAccess(task.creds, [.write, .execute])
-        let perm = mode & 0o7777 & ~task.fs.umask
-        // The kernel's dev_t encoding (new_decode_dev) to the 8-bit-minor form FileStat keeps.
-        let major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00)
-        let node = try dir.mknod(name, mode: (type == 0 ? FileType.regular : type) | perm, rdev: (major << 8) | minor, creds: task.creds)
-        parent.forget(name)
-        FSNotify.created(parent, name, node)
+        try task.vfs.mknodat(task.walkContext, try task.pathOperand(dirfd, pathAddress), mode: mode, dev: dev)
         return .zero
     }
 }

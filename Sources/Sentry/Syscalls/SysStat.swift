@@ -146,29 +146,13 @@ func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt
     }
 }
 
-/// Applies a change after the read-only and ownership checks chmod/chown/utimensat share.
-private func changeAttributes(_ task: Task, _ dentry: Dentry, _ change: AttributeChange, ownerOnly: Bool) throws(Errno) {
-    let inode = dentry.inode!
-    if inode.readOnly { throw .readOnlyFileSystem }
-    let s = try inode.stat()
-    if ownerOnly && !task.creds.has(Capability.fowner) && task.creds.fsuid != s.uid { throw .notPermitted }
-    var change = change
-    // setattr_prepare: the setgid bit goes unless the caller is in the file's group or has
-    // CAP_FSETID.
-    if let m = change.mode, m & 0o2000 != 0, !task.creds.inGroup(s.gid), !task.creds.has(Capability.fsetid) {
-        change.mode = m & ~0o2000
-    }
-    try inode.setAttributes(change)
-    FSNotify.changed(dentry, change)
-}
-
 /// chmod(2)/fchmodat(2).
 func doChmod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
-        let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
-        guard let d, d.inode != nil else { throw .noSuchFileOrDirectory }
+        let at = try task.pathOperand(dirfd, pathAddress, follow: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0,
+                                      emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
         var c = AttributeChange(); c.mode = mode & 0o7777
-        try changeAttributes(task, d, c, ownerOnly: true)
+        try task.vfs.setattr(task.walkContext, at, c)
         return .zero
     }
 }
@@ -180,45 +164,27 @@ func sysFchmod(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         if file.isPath { throw .badFileDescriptor }
         guard let d = file.dentry, d.inode != nil else { return .zero }  // pipes: accepted, nothing kept
         var c = AttributeChange(); c.mode = a.uint(1) & 0o7777
-        try changeAttributes(task, d, c, ownerOnly: true)
+        try task.vfs.setattr(task.walkContext, d, c)
         return .zero
     }
 }
 
-/// chown policy: root changes anything; an owner may only set the group to one of its groups.
-private func chownChange(_ task: Task, _ dentry: Dentry, _ uid: UInt32, _ gid: UInt32) throws(Errno) {
-    let inode = dentry.inode!
-    if inode.readOnly { throw .readOnlyFileSystem }
+/// The change chown asks: -1 keeps an id; a non-directory loses its set-id bits.
+private func chownChange(_ uid: UInt32, _ gid: UInt32) -> AttributeChange {
     var c = AttributeChange()
     if uid != UInt32.max { c.uid = uid }
     if gid != UInt32.max { c.gid = gid }
-    let s = try inode.stat()
-    if !task.creds.has(Capability.chown) {
-        if let u = c.uid, u != s.uid { throw .notPermitted }
-        if task.creds.fsuid != s.uid && (c.uid != nil || c.gid != nil) { throw .notPermitted }
-        if let g = c.gid, g != s.gid && !task.creds.inGroup(g) { throw .notPermitted }
-    }
-    // chown_common: a non-directory loses setuid always, and setgid when group-executable or
-    // when the caller is neither in its group nor has CAP_FSETID (setattr_should_drop_sgid).
-    if s.mode & FileType.mask != FileType.directory && (c.uid != nil || c.gid != nil || s.mode & 0o6000 != 0) {
-        var mode = s.mode & 0o7777
-        mode &= ~0o4000
-        if mode & 0o2000 != 0 && (mode & 0o010 != 0 || (!task.creds.inGroup(s.gid) && !task.creds.has(Capability.fsetid))) {
-            mode &= ~0o2000
-        }
-        if mode != s.mode & 0o7777 { c.mode = mode }
-    }
-    try inode.setAttributes(c)
-    FSNotify.changed(dentry, c)
+    c.dropSetID = true
+    return c
 }
 
 /// chown(2), lchown(2), fchownat(2).
 func doChown(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ uid: UInt32, _ gid: UInt32, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
         if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
-        let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
-        guard let d, d.inode != nil else { throw .noSuchFileOrDirectory }
-        try chownChange(task, d, uid, gid)
+        let at = try task.pathOperand(dirfd, pathAddress, follow: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0,
+                                      emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
+        try task.vfs.setattr(task.walkContext, at, chownChange(uid, gid))
         return .zero
     }
 }
@@ -229,7 +195,7 @@ func sysFchown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         let file = try task.fdTable.get(a.int(0))
         if file.isPath { throw .badFileDescriptor }
         guard let d = file.dentry, d.inode != nil else { return .zero }
-        try chownChange(task, d, a.uint(1), a.uint(2))
+        try task.vfs.setattr(task.walkContext, d, chownChange(a.uint(1), a.uint(2)))
         return .zero
     }
 }
@@ -262,29 +228,22 @@ func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     }
 }
 
-/// The common part of utimensat, utimes, futimesat and utime: `pathAddress` 0 names the fd.
-/// Explicit times need ownership; "now" needs ownership or write access.
+/// The common part of utimensat, utimes, futimesat and utime: `pathAddress` 0 names the fd;
+/// `explicit` times need ownership, "now" ownership or write access (the VFS checks).
 func setTimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ times: [Sentry.Timespec?], explicit: Bool) throws(Errno) -> SyscallReturn {
-        let dentry: Dentry
-        if pathAddress == 0 {
-            let file = try task.fdTable.get(dirfd)
-            guard let d = file.dentry, d.inode != nil else { return .zero }
-            dentry = d
-        } else {
-            let (d, _) = try task.resolveAt(dirfd, pathAddress, flags: flags)
-            guard let d, d.inode != nil else { throw .noSuchFileOrDirectory }
-            dentry = d
-        }
-        let inode = dentry.inode!
+    var c = AttributeChange(); c.atime = times[0]; c.mtime = times[1]; c.timesGiven = explicit
+    if pathAddress == 0 {
+        let file = try task.fdTable.get(dirfd)
+        guard let d = file.dentry, d.inode != nil else { return .zero }
         if times[0] == nil && times[1] == nil { return .zero }
-        if inode.readOnly { throw .readOnlyFileSystem }
-        let s = try inode.stat()
-        if !task.creds.has(Capability.fowner) && task.creds.fsuid != s.uid {
-            if explicit { throw .notPermitted }
-            if !task.creds.mayAccess(s, .write) { throw .permissionDenied }
-        }
-        var c = AttributeChange(); c.atime = times[0]; c.mtime = times[1]
-        try inode.setAttributes(c)
-        FSNotify.changed(dentry, c)
-        return .zero
+        try task.vfs.setattr(task.walkContext, d, c)
+    } else {
+        let at = try task.pathOperand(dirfd, pathAddress, follow: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0,
+                                      emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
+        let d = try task.vfs.resolve(task.walkContext, at)
+        // UTIME_OMIT twice: nothing to change, after the path was checked.
+        if times[0] == nil && times[1] == nil { return .zero }
+        try task.vfs.setattr(task.walkContext, d, c)
+    }
+    return .zero
 }

@@ -167,5 +167,9 @@ public struct AttributeChange {
     public var size: Int64?
     public var atime: Timespec?
     public var mtime: Timespec?
+    /// ATTR_TIMES_SET: the times are the caller's, not "now" (they need ownership). For the VFS.
+    public var timesGiven = false
+    /// chown's ATTR_KILL_SUID/SGID: the VFS drops a non-directory's set-id bits into `mode`.
+    public var dropSetID = false
     public init() {}
 }

@@ -64,7 +64,7 @@ extension VFS {
     public func walk(_ ctx: WalkContext, from start: Dentry?, _ path: [UInt8], followFinal: Bool) throws(Errno) -> Dentry {
         let split = try SplitPath(path)
         var links = 0
-        if proc.kernel == nil, let t = ctx.task { proc.kernel = t.kernel }
+        if let proc, proc.kernel == nil, let t = ctx.task { proc.kernel = t.kernel }
         var current = split.absolute ? ctx.fs.root : (start ?? ctx.fs.cwd)
         return try walkComponents(ctx, from: &current, split.components[...], followFinal: followFinal || split.trailingSlash,
                                   mustBeDirectory: split.trailingSlash, links: &links)

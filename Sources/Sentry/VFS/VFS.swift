@@ -2,45 +2,58 @@ import Glibc
 import GoferProtocol
 import SystemPackage
 
-/// The virtual filesystem: the mount tree, the path walk and open(2). Filesystems plug in as
-/// `Inode` subclasses (goferfs for the root, devfs, procfs, tmpfs).
+/// One line of /proc/mounts.
+public struct MountEntry {
+    public var source: String
+    public var path: String
+    public var type: String
+    public var options: String
+    public init(source: String, path: String, type: String, options: String) {
+        self.source = source; self.path = path; self.type = type; self.options = options
+    }
+}
+
+/// The virtual filesystem: the mount tree, the path walk, open(2) and the namespace operations
+/// (Operations.swift). Filesystems plug in as `Inode` subclasses (goferfs for the root, devfs,
+/// procfs, tmpfs); the sandbox's standard mounts are made at boot (Kernel/StandardMounts.swift).
 public final class VFS {
     /// The root of the sandbox's namespace (the root filesystem's root dentry).
     public var root: Dentry
-    /// The procfs root, for hooks the Kernel installs (task lookup by pid).
-    public let proc: ProcRoot
+    /// The procfs mounted at /proc, if any: the first walk with a task tells it its kernel.
+    public internal(set) var proc: ProcRoot?
     /// The sandbox's memory account (the Kernel's), which the tmpfs mounts and the overlay's
     /// files charge their pages to.
     public let memory: MemoryAccount
 
     /// What /proc/mounts lists: one line per mount, in mount order.
-    public private(set) var mountTable: [(source: String, path: String, type: String, options: String)] = []
+    public private(set) var mountTable: [MountEntry] = []
 
-    /// Mounts `rootInode` as / (under a writable overlay when `overlay`), the synthetic /dev and
-    /// /proc, and fresh tmpfs on /tmp, /root, /home, /run and /var/tmp (/dev/shm is devfs's).
-    /// `memory` (unlimited when nil) is what their pages are charged to.
-    public init(rootInode: Inode, overlay: Bool = false, memory: MemoryAccount? = nil) throws(Errno) {
+    /// A namespace holding only `rootInode` as /, listed in /proc/mounts with `source`, `type`
+    /// and `options`. `memory` (unlimited when nil) is what its mounts' pages are charged to.
+    public init(rootInode: Inode, source: String = "none", type: String = "9p", options: String = "ro,relatime",
+                memory: MemoryAccount? = nil) throws(Errno) {
         guard rootInode.fileType == FileType.directory else { throw .notDirectory }
-        let memory = memory ?? MemoryAccount(budget: Int.max)
-        self.memory = memory
-        let top: Inode = overlay ? try OverlayFS(lower: rootInode, memory: memory).root : rootInode
-        root = Dentry(name: [], parent: nil, inode: top)
-        proc = ProcRoot()
-        ProcRoot.current = proc
-        mountTable.append(overlay ? ("overlay", "/", "overlay", "rw,relatime") : ("none", "/", "9p", "ro,relatime"))
-        try mount(DevFS.makeRoot(memory: memory), at: Array("dev".utf8))
-        mountTable.append(("devtmpfs", "/dev", "devtmpfs", "rw,nosuid"))
-        mountTable.append(("tmpfs", "/dev/shm", "tmpfs", "rw,nosuid,nodev"))
-        try mount(proc, at: Array("proc".utf8))
-        mountTable.append(("proc", "/proc", "proc", "rw,nosuid,nodev,noexec,relatime"))
-        if (try? mount(SysFS.makeRoot(), at: Array("sys".utf8))) != nil {
-            mountTable.append(("sysfs", "/sys", "sysfs", "ro,nosuid,nodev,noexec,relatime"))
-        }
-        for (path, mode) in [("tmp", 0o1777), ("root", 0o700), ("home", 0o755), ("run", 0o755), ("var/tmp", 0o1777)] as [(String, UInt32)] {
-            // A read-only root without the directory gets none below it (/var/tmp needs /var).
-            do { try mount(TmpFS(mode: mode, account: memory).root, at: Array(path.utf8)) } catch { continue }
-            mountTable.append(("tmpfs", "/" + path, "tmpfs", "rw,nosuid,nodev"))
-        }
+        self.memory = memory ?? MemoryAccount(budget: Int.max)
+        root = Dentry(name: [], parent: nil, inode: rootInode)
+        mountTable.append(MountEntry(source: source, path: "/", type: type, options: options))
+    }
+
+    /// Mounts `fsRoot` on absolute `path` (see `mount(_:at:)`) and lists it in /proc/mounts.
+    public func mount(_ fsRoot: Inode, at path: String, source: String, type: String, options: String) throws(Errno) {
+        try mount(fsRoot, at: Array(path.utf8))
+        listMount(source: source, path: path, type: type, options: options)
+    }
+
+    /// Adds a line to /proc/mounts for a directory that is a mount in Linux but part of its
+    /// parent filesystem here (/dev/shm).
+    public func listMount(source: String, path: String, type: String, options: String) {
+        mountTable.append(MountEntry(source: source, path: path, type: type, options: options))
+    }
+
+    /// Mounts procfs at /proc: the root its PID directories and /proc/self hang off.
+    public func mountProc(_ proc: ProcRoot) throws(Errno) {
+        try mount(proc, at: "/proc", source: "proc", type: "proc", options: "rw,nosuid,nodev,noexec,relatime")
+        self.proc = proc
     }
 
     /// Mounts a filesystem root on `path` (relative to the namespace root, no symlinks
@@ -78,8 +91,7 @@ public final class VFS {
     /// the writable root.
     public func mountVolume(_ client: GoferClient, root: UInt32, at guest: String, writable: Bool) throws(Errno) {
         let top = try VolumeInode.attach(client, root: root, writable: writable)
-        try mount(top, at: Array(guest.utf8))
-        mountTable.append(("none", guest, "9p", (writable ? "rw" : "ro") + ",nosuid,nodev,relatime"))
+        try mount(top, at: guest, source: "none", type: "9p", options: (writable ? "rw" : "ro") + ",nosuid,nodev,relatime")
     }
 
     /// Mounts a fresh tmpfs (--tmpfs) at absolute `path`.
@@ -87,8 +99,8 @@ public final class VFS {
         let ctx = FSContext(root: root, cwd: root, umask: 0)
         if let d = try? lookup(ctx, at: nil, Array(path.utf8), followFinal: false, creds: Credentials(uid: 0, gid: 0)),
            d.inode?.fileType != FileType.directory { throw .notDirectory }
-        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes).root, at: Array(path.utf8))
-        mountTable.append(("tmpfs", path, "tmpfs", "rw,nosuid,nodev" + (sizeBytes.map { ",size=\($0 / 1024)k" } ?? "")))
+        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes).root, at: path, source: "tmpfs", type: "tmpfs",
+                  options: "rw,nosuid,nodev" + (sizeBytes.map { ",size=\($0 / 1024)k" } ?? ""))
     }
 
     // MARK: The contract of VFSContract.swift

@@ -1,0 +1,44 @@
+import GoferProtocol
+import SystemPackage
+
+// The sandbox's mount namespace as sentryMain builds it. The VFS itself starts with a root
+// only, so that tests build just the mounts they need.
+
+extension VFS {
+    /// The sandbox's namespace: `root` (the Gofer's root view) as /, under a writable in-memory
+    /// overlay when `overlay` (else read-only, `--rootfs-readonly`), with the standard
+    /// filesystems mounted. `memory` (unlimited when nil) is what their pages are charged to.
+    public static func sandbox(root: Inode, overlay: Bool, memory: MemoryAccount? = nil) throws(Errno) -> VFS {
+        let memory = memory ?? MemoryAccount(budget: Int.max)
+        let vfs: VFS
+        if overlay {
+            let top: Inode = try OverlayFS(lower: root, memory: memory).root
+            vfs = try VFS(rootInode: top, source: "overlay", type: "overlay", options: "rw,relatime", memory: memory)
+        } else {
+            vfs = try VFS(rootInode: root, memory: memory)
+        }
+        try vfs.mountStandardFilesystems()
+        return vfs
+    }
+
+    /// The same over a Gofer: attaches to its root view first.
+    public static func sandbox(gofer server: GoferFileServer, attach: (GoferHandle, GoferAttr), overlay: Bool,
+                               memory: MemoryAccount? = nil) throws(Errno) -> VFS {
+        try sandbox(root: GoferInode(server: server, handle: attach.0, attr: attach.1), overlay: overlay, memory: memory)
+    }
+
+    /// The synthetic /dev (with its /dev/shm), /proc and /sys, and fresh tmpfs on /tmp, /root,
+    /// /home, /run and /var/tmp, in the order /proc/mounts lists them.
+    public func mountStandardFilesystems() throws(Errno) {
+        try mount(DevFS.makeRoot(memory: memory), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
+        listMount(source: "tmpfs", path: "/dev/shm", type: "tmpfs", options: "rw,nosuid,nodev")
+        let proc = ProcRoot()
+        ProcRoot.current = proc
+        try mountProc(proc)
+        try? mount(SysFS.makeRoot(), at: "/sys", source: "sysfs", type: "sysfs", options: "ro,nosuid,nodev,noexec,relatime")
+        for (path, mode) in [("/tmp", 0o1777), ("/root", 0o700), ("/home", 0o755), ("/run", 0o755), ("/var/tmp", 0o1777)] as [(String, UInt32)] {
+            // A read-only root without the directory gets none below it (/var/tmp needs /var).
+            try? mount(TmpFS(mode: mode, account: memory).root, at: path, source: "tmpfs", type: "tmpfs", options: "rw,nosuid,nodev")
+        }
+    }
+}
