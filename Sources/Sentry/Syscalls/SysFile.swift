@@ -154,12 +154,32 @@ func sysDup3(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     return .ok(Int(newfd))
 }
 
+/// mkdir(2).
+func sysMkdir(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doMkdir(task, AtFlags.AT_FDCWD, a[0], a.uint(1))
+}
+
+/// mkdirat(2).
+func sysMkdirat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doMkdir(task, a.int(0), a[1], a.uint(2))
+}
+
 /// mkdir(2)/mkdirat(2).
 func doMkdir(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32) -> SyscallReturn {
     serve { () throws(Errno) in
         try task.vfs.mkdirat(task.walkContext, try task.pathOperand(dirfd, pathAddress), mode: mode)
         return .zero
     }
+}
+
+/// rmdir(2).
+func sysRmdir(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: true)
+}
+
+/// unlink(2).
+func sysUnlink(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: false)
 }
 
 /// unlink(2), rmdir(2) and unlinkat(2)'s common part.
@@ -177,6 +197,21 @@ func sysUnlinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     return doUnlink(task, a.int(0), a[1], directory: flags & AtFlags.AT_REMOVEDIR != 0)
 }
 
+/// rename(2).
+func sysRename(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doRename(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0)
+}
+
+/// renameat(2).
+func sysRenameat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doRename(task, a.int(0), a[1], a.int(2), a[3], 0)
+}
+
+/// renameat2(2).
+func sysRenameat2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doRename(task, a.int(0), a[1], a.int(2), a[3], a.uint(4))
+}
+
 /// rename(2)/renameat(2)/renameat2(2).
 func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: Int32, _ newAddress: UInt64, _ flags: UInt32) -> SyscallReturn {
     serve { () throws(Errno) in
@@ -187,6 +222,16 @@ func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd:
     }
 }
 
+/// symlink(2).
+func sysSymlink(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doSymlink(task, a[0], AtFlags.AT_FDCWD, a[1])
+}
+
+/// symlinkat(2).
+func sysSymlinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doSymlink(task, a[0], a.int(1), a[2])
+}
+
 /// symlink(2)/symlinkat(2).
 func doSymlink(_ task: Task, _ targetAddress: UInt64, _ dirfd: Int32, _ pathAddress: UInt64) -> SyscallReturn {
     serve { () throws(Errno) in
@@ -194,6 +239,16 @@ func doSymlink(_ task: Task, _ targetAddress: UInt64, _ dirfd: Int32, _ pathAddr
         try task.vfs.symlinkat(task.walkContext, target: target, try task.pathOperand(dirfd, pathAddress))
         return .zero
     }
+}
+
+/// link(2).
+func sysLink(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doLink(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0)
+}
+
+/// linkat(2).
+func sysLinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doLink(task, a.int(0), a[1], a.int(2), a[3], a.int(4))
 }
 
 /// link(2)/linkat(2): AT_SYMLINK_FOLLOW and AT_EMPTY_PATH.
@@ -236,6 +291,10 @@ func sysUmask(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     task.fs.umask = a.uint(0) & 0o777
     return .ok(Int(old))
 }
+
+/// sync(2): the Sentry holds no dirty data of its own (tmpfs is memory; files of the root view
+/// are written to host fds at once).
+func sysSync(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { .zero }
 
 /// fsync(2), fdatasync(2), syncfs(2).
 func sysFsync(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {

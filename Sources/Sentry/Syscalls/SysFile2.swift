@@ -6,6 +6,16 @@ import SystemPackage
 // mknod, mknodat, utime, utimes, futimesat, fallocate, chroot, memfd_create, sendfile,
 // copy_file_range.
 
+/// mknod(2).
+func sysMknod(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doMknod(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a[2])
+}
+
+/// mknodat(2).
+func sysMknodat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doMknod(task, a.int(0), a[1], a.uint(2), a[3])
+}
+
 /// mknod(2)/mknodat(2): regular files, FIFOs, sockets; device nodes for root only (they reach
 /// no host device: opening one is ENXIO).
 func doMknod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ dev: UInt64) -> SyscallReturn {
@@ -30,6 +40,16 @@ func sysUtime(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         if a[0] == 0 { throw .badAddress }
         return try setTimes(task, AtFlags.AT_FDCWD, a[0], 0, times, explicit: explicit)
     }
+}
+
+/// utimes(2).
+func sysUtimes(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doUtimes(task, AtFlags.AT_FDCWD, a[0], a[1])
+}
+
+/// futimesat(2).
+func sysFutimesat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doUtimes(task, a.int(0), a[1], a[2])
 }
 
 /// utimes(2)/futimesat(2): two struct timevals; NULL means now; usec outside [0, 1e6) is EINVAL.

@@ -57,6 +57,21 @@ func sysFstat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     }
 }
 
+/// stat(2).
+func sysStat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doStat(task, AtFlags.AT_FDCWD, a[0], a[1], 0)
+}
+
+/// lstat(2).
+func sysLstat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doStat(task, AtFlags.AT_FDCWD, a[0], a[1], AtFlags.AT_SYMLINK_NOFOLLOW)
+}
+
+/// newfstatat(2).
+func sysNewfstatat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doStat(task, a.int(0), a[1], a[2], a.int(3))
+}
+
 /// stat(2), lstat(2), newfstatat(2).
 func doStat(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt64, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
@@ -105,6 +120,21 @@ func sysFstatfs(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     }
 }
 
+/// access(2).
+func sysAccess(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doAccess(task, AtFlags.AT_FDCWD, a[0], a.int(1), 0)
+}
+
+/// faccessat(2).
+func sysFaccessat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doAccess(task, a.int(0), a[1], a.int(2), 0)
+}
+
+/// faccessat2(2).
+func sysFaccessat2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doAccess(task, a.int(0), a[1], a.int(2), a.int(3))
+}
+
 /// access(2), faccessat(2), faccessat2(2): real ids unless AT_EACCESS.
 func doAccess(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: Int32, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
@@ -126,6 +156,16 @@ func doAccess(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: Int32
     }
 }
 
+/// readlink(2).
+func sysReadlink(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doReadlink(task, AtFlags.AT_FDCWD, a[0], a[1], a.long(2))
+}
+
+/// readlinkat(2).
+func sysReadlinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doReadlink(task, a.int(0), a[1], a[2], a.long(3))
+}
+
 /// readlink(2)/readlinkat(2): EINVAL for a non-link or bufsiz <= 0; truncates silently.
 func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt64, _ size: Int64) -> SyscallReturn {
     serve { () throws(Errno) in
@@ -144,6 +184,16 @@ func doReadlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ buf: UInt
         try task.copyOut(buf, Array(target[0..<n]))
         return .ok(n)
     }
+}
+
+/// chmod(2).
+func sysChmod(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChmod(task, AtFlags.AT_FDCWD, a[0], a.uint(1), 0)
+}
+
+/// fchmodat(2).
+func sysFchmodat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChmod(task, a.int(0), a[1], a.uint(2), 0)
 }
 
 /// chmod(2)/fchmodat(2).
@@ -176,6 +226,21 @@ private func chownChange(_ uid: UInt32, _ gid: UInt32) -> AttributeChange {
     if gid != UInt32.max { c.gid = gid }
     c.dropSetID = true
     return c
+}
+
+/// chown(2).
+func sysChown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), 0)
+}
+
+/// lchown(2).
+func sysLchown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), AtFlags.AT_SYMLINK_NOFOLLOW)
+}
+
+/// fchownat(2).
+func sysFchownat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChown(task, a.int(0), a[1], a.uint(2), a.uint(3), a.int(4))
 }
 
 /// chown(2), lchown(2), fchownat(2).
