@@ -1,3 +1,4 @@
+import CHusk
 import Glibc
 import LinuxABI
 import SystemPackage
@@ -54,6 +55,18 @@ func sysFchdir(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         let file = try task.fdTable.get(a.int(0))
         guard let d = file.dentry else { throw .notDirectory }
         try enter(task, d)
+        return .zero
+    }
+}
+
+/// chroot(2): root only; the directory becomes the process's root (the cwd stays).
+func sysChroot(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let d = try task.resolvePath(a[0], follow: true)
+        guard let inode = d.inode, inode.fileType == FileType.directory else { throw .notDirectory }
+        try inode.checkAccess(task.creds, .execute)
+        if task.creds.euid != 0 { throw .notPermitted }
+        task.fs.root = d
         return .zero
     }
 }

@@ -1,3 +1,4 @@
+import CHusk
 import Glibc
 import LinuxABI
 import SystemPackage
@@ -154,137 +155,6 @@ func sysDup3(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     return .ok(Int(newfd))
 }
 
-/// mkdir(2).
-func sysMkdir(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doMkdir(task, AtFlags.AT_FDCWD, a[0], a.uint(1))
-}
-
-/// mkdirat(2).
-func sysMkdirat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doMkdir(task, a.int(0), a[1], a.uint(2))
-}
-
-/// mkdir(2)/mkdirat(2).
-func doMkdir(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32) -> SyscallReturn {
-    serve { () throws(Errno) in
-        try task.vfs.mkdirat(task.walkContext, try task.pathOperand(dirfd, pathAddress), mode: mode)
-        return .zero
-    }
-}
-
-/// rmdir(2).
-func sysRmdir(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: true)
-}
-
-/// unlink(2).
-func sysUnlink(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doUnlink(task, AtFlags.AT_FDCWD, a[0], directory: false)
-}
-
-/// unlink(2), rmdir(2) and unlinkat(2)'s common part.
-func doUnlink(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, directory: Bool) -> SyscallReturn {
-    serve { () throws(Errno) in
-        try task.vfs.unlinkat(task.walkContext, try task.pathOperand(dirfd, pathAddress), directory: directory)
-        return .zero
-    }
-}
-
-/// unlinkat(2): AT_REMOVEDIR selects rmdir.
-func sysUnlinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    let flags = a.int(2)
-    if flags & ~AtFlags.AT_REMOVEDIR != 0 { return .error(.invalidArgument) }
-    return doUnlink(task, a.int(0), a[1], directory: flags & AtFlags.AT_REMOVEDIR != 0)
-}
-
-/// rename(2).
-func sysRename(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doRename(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0)
-}
-
-/// renameat(2).
-func sysRenameat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doRename(task, a.int(0), a[1], a.int(2), a[3], 0)
-}
-
-/// renameat2(2).
-func sysRenameat2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doRename(task, a.int(0), a[1], a.int(2), a[3], a.uint(4))
-}
-
-/// rename(2)/renameat(2)/renameat2(2).
-func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: Int32, _ newAddress: UInt64, _ flags: UInt32) -> SyscallReturn {
-    serve { () throws(Errno) in
-        let old = try task.pathOperand(olddirfd, oldAddress)
-        let new = try task.pathOperand(newdirfd, newAddress)
-        try task.vfs.renameat2(task.walkContext, old, new, flags: flags)
-        return .zero
-    }
-}
-
-/// symlink(2).
-func sysSymlink(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doSymlink(task, a[0], AtFlags.AT_FDCWD, a[1])
-}
-
-/// symlinkat(2).
-func sysSymlinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doSymlink(task, a[0], a.int(1), a[2])
-}
-
-/// symlink(2)/symlinkat(2).
-func doSymlink(_ task: Task, _ targetAddress: UInt64, _ dirfd: Int32, _ pathAddress: UInt64) -> SyscallReturn {
-    serve { () throws(Errno) in
-        let target = try task.copyInString(targetAddress)
-        try task.vfs.symlinkat(task.walkContext, target: target, try task.pathOperand(dirfd, pathAddress))
-        return .zero
-    }
-}
-
-/// link(2).
-func sysLink(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doLink(task, AtFlags.AT_FDCWD, a[0], AtFlags.AT_FDCWD, a[1], 0)
-}
-
-/// linkat(2).
-func sysLinkat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    doLink(task, a.int(0), a[1], a.int(2), a[3], a.int(4))
-}
-
-/// link(2)/linkat(2): AT_SYMLINK_FOLLOW and AT_EMPTY_PATH.
-func doLink(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd: Int32, _ newAddress: UInt64, _ flags: Int32) -> SyscallReturn {
-    serve { () throws(Errno) in
-        if flags & ~(AtFlags.AT_SYMLINK_FOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
-        let old = try task.pathOperand(olddirfd, oldAddress, follow: flags & AtFlags.AT_SYMLINK_FOLLOW != 0,
-                                       emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
-        let new = try task.pathOperand(newdirfd, newAddress)
-        try task.vfs.linkat(task.walkContext, old, new)
-        return .zero
-    }
-}
-
-/// truncate(2).
-func sysTruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    serve { () throws(Errno) in
-        if a.long(1) < 0 { throw .invalidArgument }
-        let at = try task.pathOperand(AtFlags.AT_FDCWD, a[0])
-        var c = AttributeChange(); c.size = a.long(1)
-        try task.vfs.setattr(task.walkContext, at, c)
-        return .zero
-    }
-}
-
-/// ftruncate(2): EINVAL unless open for writing.
-func sysFtruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    serve { () throws(Errno) in
-        let file = try task.fdTable.get(a.int(0))
-        if a.long(1) < 0 || !file.canWrite { throw .invalidArgument }
-        try file.truncate(a.long(1))
-        if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
-        return .zero
-    }
-}
-
 /// umask(2): returns the previous mask.
 func sysUmask(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     let old = task.fs.umask
@@ -301,5 +171,29 @@ func sysFsync(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
         try task.fdTable.get(a.int(0)).sync()
         return .zero
+    }
+}
+
+/// memfd_create(2): an unnamed tmpfs file ("/memfd:NAME (deleted)"); MFD_CLOEXEC,
+/// MFD_ALLOW_SEALING (seals are the host memfd's: F_ADD_SEALS/F_GET_SEALS reach it),
+/// MFD_NOEXEC_SEAL/MFD_EXEC accepted; MFD_HUGETLB is EINVAL (no huge pages here).
+func sysMemfdCreate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let flags = a.uint(1)
+        let cloexec: UInt32 = 1, sealing: UInt32 = 2, noexecSeal: UInt32 = 8, exec: UInt32 = 0x10
+        if flags & ~(cloexec | sealing | noexecSeal | exec) != 0 { throw .invalidArgument }
+        if flags & noexecSeal != 0 && flags & exec != 0 { throw .invalidArgument }
+        let name: [UInt8]
+        do throws(Errno) { name = try task.copyInString(a[0], maximum: 250) } catch { throw error == .fileNameTooLong ? .invalidArgument : error }
+        if name.count > 249 { throw .invalidArgument }
+        let mode: UInt32 = flags & noexecSeal != 0 ? 0o666 : 0o777
+        let node = try TmpFile(fileMode: mode, uid: task.creds.fsuid, gid: task.creds.fsgid, sealable: flags & (sealing | noexecSeal) != 0,
+                               account: task.kernel.memory)
+        node.attributes.nlink = 0
+        let root = Dentry(name: [], parent: nil, inode: nil)
+        let d = Dentry(name: Array("memfd:".utf8) + name + Array(" (deleted)".utf8), parent: root, inode: node)
+        let file = TmpRegularFile(d, flags: O_RDWR, file: node)
+        let fd = try task.fdTable.allocate(file, closeOnExec: flags & cloexec != 0, limit: task.fdLimit)
+        return .ok(Int(fd))
     }
 }

@@ -1,3 +1,4 @@
+import CHusk
 import Glibc
 import LinuxABI
 import SystemPackage
@@ -140,4 +141,70 @@ func sysTee(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     let got = ip.pipe.peek(into: buf)
     op.pipe.append(UnsafeRawBufferPointer(rebasing: buf[0..<got]), packet: op.isPacketized)
     return .ok(got)
+}
+
+/// sendfile(2): from a seekable file (at *offset when given, which is updated) to any file.
+func sysSendfile(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let out = task.fdTable[a.int(0)]?.file, let input = task.fdTable[a.int(1)]?.file else { return .error(.badFileDescriptor) }
+    if !input.canRead || !out.canWrite { return .error(.badFileDescriptor) }
+    if out.statusFlags & O_APPEND != 0 { return .error(.invalidArgument) }
+    var offset: Int64? = nil
+    if a[2] != 0 {
+        do { offset = try task.copyInValue(a[2], as: Int64.self) } catch { return .error(error) }
+        if offset! < 0 { return .error(.invalidArgument) }
+    }
+    let count = min(a[3], 0x7fff_f000)
+    if count == 0 { return .zero }
+    let buf = IOScratch.slice(count)
+    let n: Int
+    do {
+        n = try input.pread(task, buf, at: offset ?? input.offset)
+    } catch {
+        return .error(error == .illegalSeek ? .invalidArgument : error)
+    }
+    if n == 0 { return .zero }
+    let written: Int
+    do { written = try out.write(task, UnsafeRawBufferPointer(rebasing: buf[0..<n])) } catch {
+        return blockOrFail(out, error, PollEvents.output)
+    }
+    if let offset {
+        do { try task.copyOutValue(a[2], offset + Int64(written)) } catch { return .error(error) }
+    } else {
+        input.offset += Int64(written)
+    }
+    return .ok(written)
+}
+
+/// copy_file_range(2): between regular files, through the scratch buffer; flags must be 0.
+func sysCopyFileRange(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if a.uint(5) != 0 { throw .invalidArgument }
+        let input = try task.fdTable.get(a.int(0)), out = try task.fdTable.get(a.int(2))
+        if !input.canRead || !out.canWrite || out.statusFlags & O_APPEND != 0 { throw .badFileDescriptor }
+        let ti = try input.stat().mode & FileType.mask, to = try out.stat().mode & FileType.mask
+        if ti == FileType.directory || to == FileType.directory { throw .isDirectory }
+        if ti != FileType.regular || to != FileType.regular { throw .invalidArgument }
+        var inOff = input.offset, outOff = out.offset
+        if a[1] != 0 { inOff = try task.copyInValue(a[1], as: Int64.self) }
+        if a[3] != 0 { outOff = try task.copyInValue(a[3], as: Int64.self) }
+        if inOff < 0 || outOff < 0 { throw .invalidArgument }
+        let length = min(a[4], 0x7fff_f000)
+        // The same file with overlapping ranges is EINVAL.
+        if input.dentry?.inode === out.dentry?.inode && input.dentry != nil {
+            let l = Int64(length)
+            if inOff < outOff + l && outOff < inOff + l { throw .invalidArgument }
+        }
+        var done = 0
+        while UInt64(done) < length {
+            let buf = IOScratch.slice(length - UInt64(done))
+            let n = try input.pread(task, buf, at: inOff + Int64(done))
+            if n == 0 { break }
+            let w = try out.pwrite(task, UnsafeRawBufferPointer(rebasing: buf[0..<n]), at: outOff + Int64(done))
+            done += w
+            if w < n { break }
+        }
+        if a[1] != 0 { try task.copyOutValue(a[1], inOff + Int64(done)) } else { input.offset += Int64(done) }
+        if a[3] != 0 { try task.copyOutValue(a[3], outOff + Int64(done)) } else { out.offset += Int64(done) }
+        return .ok(done)
+    }
 }

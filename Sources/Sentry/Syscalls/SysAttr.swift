@@ -1,0 +1,226 @@
+import CHusk
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// Attribute changes: chmod, chown, truncate, fallocate and the times (utime, utimes,
+// futimesat, utimensat), through the VFS's setattr.
+
+/// chmod(2).
+func sysChmod(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChmod(task, AtFlags.AT_FDCWD, a[0], a.uint(1), 0)
+}
+
+/// fchmodat(2).
+func sysFchmodat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChmod(task, a.int(0), a[1], a.uint(2), 0)
+}
+
+/// chmod(2)/fchmodat(2).
+func doChmod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ flags: Int32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let at = try task.pathOperand(dirfd, pathAddress, follow: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0,
+                                      emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
+        var c = AttributeChange(); c.mode = mode & 0o7777
+        try task.vfs.setattr(task.walkContext, at, c)
+        return .zero
+    }
+}
+
+/// fchmod(2).
+func sysFchmod(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }
+        guard let d = file.dentry, d.inode != nil else { return .zero }  // pipes: accepted, nothing kept
+        var c = AttributeChange(); c.mode = a.uint(1) & 0o7777
+        try task.vfs.setattr(task.walkContext, d, c)
+        return .zero
+    }
+}
+
+/// The change chown asks: -1 keeps an id; a non-directory loses its set-id bits.
+private func chownChange(_ uid: UInt32, _ gid: UInt32) -> AttributeChange {
+    var c = AttributeChange()
+    if uid != UInt32.max { c.uid = uid }
+    if gid != UInt32.max { c.gid = gid }
+    c.dropSetID = true
+    return c
+}
+
+/// chown(2).
+func sysChown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), 0)
+}
+
+/// lchown(2).
+func sysLchown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChown(task, AtFlags.AT_FDCWD, a[0], a.uint(1), a.uint(2), AtFlags.AT_SYMLINK_NOFOLLOW)
+}
+
+/// fchownat(2).
+func sysFchownat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doChown(task, a.int(0), a[1], a.uint(2), a.uint(3), a.int(4))
+}
+
+/// chown(2), lchown(2), fchownat(2).
+func doChown(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ uid: UInt32, _ gid: UInt32, _ flags: Int32) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
+        let at = try task.pathOperand(dirfd, pathAddress, follow: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0,
+                                      emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
+        try task.vfs.setattr(task.walkContext, at, chownChange(uid, gid))
+        return .zero
+    }
+}
+
+/// fchown(2).
+func sysFchown(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }
+        guard let d = file.dentry, d.inode != nil else { return .zero }
+        try task.vfs.setattr(task.walkContext, d, chownChange(a.uint(1), a.uint(2)))
+        return .zero
+    }
+}
+
+/// utimensat(2): a NULL path means the fd itself (futimens); NULL times means now.
+func sysUtimensat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let flags = a.int(3)
+        if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { throw .invalidArgument }
+        let utimeNow: Int64 = (1 << 30) - 1, utimeOmit: Int64 = (1 << 30) - 2
+        var times: [Sentry.Timespec?] = [Sentry.Timespec.now(), Sentry.Timespec.now()]
+        var explicit = false
+        if a[2] != 0 {
+            // Any times but (UTIME_NOW, UTIME_NOW) need ownership (EPERM), as explicit ones.
+            explicit = true
+            let raw = try task.copyInBytes(a[2], count: 32)
+            for i in 0..<2 {
+                let sec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)) }
+                let nsec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 16 + 8, as: Int64.self)) }
+                if nsec == utimeOmit { times[i] = nil }
+                else if nsec == utimeNow { times[i] = Sentry.Timespec.now() }
+                else if nsec < 0 || nsec >= 1_000_000_000 { throw .invalidArgument }
+                else { times[i] = Sentry.Timespec(sec: sec, nsec: nsec) }
+            }
+            let now0 = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: Int64.self)) }
+            let now1 = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: 24, as: Int64.self)) }
+            if now0 == utimeNow && now1 == utimeNow { explicit = false }
+        }
+        return try setTimes(task, a.int(0), a[1], flags, times, explicit: explicit)
+    }
+}
+
+/// The common part of utimensat, utimes, futimesat and utime: `pathAddress` 0 names the fd;
+/// `explicit` times need ownership, "now" ownership or write access (the VFS checks).
+func setTimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ flags: Int32, _ times: [Sentry.Timespec?], explicit: Bool) throws(Errno) -> SyscallReturn {
+    var c = AttributeChange(); c.atime = times[0]; c.mtime = times[1]; c.timesGiven = explicit
+    if pathAddress == 0 {
+        let file = try task.fdTable.get(dirfd)
+        guard let d = file.dentry, d.inode != nil else { return .zero }
+        if times[0] == nil && times[1] == nil { return .zero }
+        try task.vfs.setattr(task.walkContext, d, c)
+    } else {
+        let at = try task.pathOperand(dirfd, pathAddress, follow: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0,
+                                      emptyPath: flags & AtFlags.AT_EMPTY_PATH != 0)
+        let d = try task.vfs.resolve(task.walkContext, at)
+        // UTIME_OMIT twice: nothing to change, after the path was checked.
+        if times[0] == nil && times[1] == nil { return .zero }
+        try task.vfs.setattr(task.walkContext, d, c)
+    }
+    return .zero
+}
+
+/// truncate(2).
+func sysTruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if a.long(1) < 0 { throw .invalidArgument }
+        let at = try task.pathOperand(AtFlags.AT_FDCWD, a[0])
+        var c = AttributeChange(); c.size = a.long(1)
+        try task.vfs.setattr(task.walkContext, at, c)
+        return .zero
+    }
+}
+
+/// ftruncate(2): EINVAL unless open for writing.
+func sysFtruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if a.long(1) < 0 || !file.canWrite { throw .invalidArgument }
+        try file.truncate(a.long(1))
+        if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
+        return .zero
+    }
+}
+
+/// utime(2): a struct utimbuf (actime, modtime in seconds); NULL means now.
+func sysUtime(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        var times: [Sentry.Timespec?] = [Sentry.Timespec.now(), Sentry.Timespec.now()]
+        let explicit = a[1] != 0
+        if explicit {
+            let raw = try task.copyInBytes(a[1], count: 16)
+            for i in 0..<2 {
+                let sec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)) }
+                times[i] = Sentry.Timespec(sec: sec, nsec: 0)
+            }
+        }
+        if a[0] == 0 { throw .badAddress }
+        return try setTimes(task, AtFlags.AT_FDCWD, a[0], 0, times, explicit: explicit)
+    }
+}
+
+/// utimes(2).
+func sysUtimes(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doUtimes(task, AtFlags.AT_FDCWD, a[0], a[1])
+}
+
+/// futimesat(2).
+func sysFutimesat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    doUtimes(task, a.int(0), a[1], a[2])
+}
+
+/// utimes(2)/futimesat(2): two struct timevals; NULL means now; usec outside [0, 1e6) is EINVAL.
+func doUtimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ timesAddress: UInt64) -> SyscallReturn {
+    serve { () throws(Errno) in
+        var times: [Sentry.Timespec?] = [Sentry.Timespec.now(), Sentry.Timespec.now()]
+        let explicit = timesAddress != 0
+        if explicit {
+            let raw = try task.copyInBytes(timesAddress, count: 32)
+            for i in 0..<2 {
+                let sec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)) }
+                let usec = raw.withUnsafeBytes { Int64(littleEndian: $0.loadUnaligned(fromByteOffset: i * 16 + 8, as: Int64.self)) }
+                if usec < 0 || usec >= 1_000_000 { throw .invalidArgument }
+                times[i] = Sentry.Timespec(sec: sec, nsec: usec * 1000)
+            }
+        }
+        if pathAddress == 0 { throw .badAddress }
+        return try setTimes(task, dirfd, pathAddress, 0, times, explicit: explicit)
+    }
+}
+
+/// fallocate(2): mode 0 and FALLOC_FL_KEEP_SIZE on files with a writable memfd (tmpfs, the
+/// overlay's upper layer); EOPNOTSUPP for other modes.
+func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        let mode = a.int(1), offset = a.long(2), length = a.long(3)
+        if offset < 0 || length <= 0 { throw .invalidArgument }
+        if file.isPath || !file.canWrite { throw .badFileDescriptor }
+        let type = try file.stat().mode & FileType.mask
+        if type == FileType.directory { throw .isDirectory }
+        if type == FileType.fifo { throw .illegalSeek }
+        if type != FileType.regular { throw .operationNotSupportedByDevice }
+        if mode & ~1 != 0 { throw .notSupportedOnSocket }
+        if offset > Int64.max - length { throw .fileTooLarge }
+        guard let regular = file as? TmpRegularFile else { throw .notSupportedOnSocket }
+        try regular.file.checkFallocate(offset: offset, length: length)
+        if chusk_vfs_fallocate(regular.file.fd, mode, offset, length) != 0 { throw Errno(rawValue: errno) }
+        regular.file.recharge()
+        regular.file.touch()
+        if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
+        return .zero
+    }
+}
