@@ -280,8 +280,7 @@ public final class Kernel {
     private func taskExited(_ tid: HostTID, status: Int32) {
         early[tid] = nil
         guard let task = tasks.removeValue(forKey: tid) else { return }
-        task.parked?.waiter.cancel()
-        task.parked = nil
+        unpark(task)
         let group = task.group
         group.threads.removeAll { $0 === task }
         if group.threads.isEmpty {
@@ -309,10 +308,7 @@ public final class Kernel {
 
     /// A ptrace request failed with ESRCH: the task was killed under us; its exit event follows.
     private func taskVanished(_ tid: HostTID) {
-        if let task = tasks[tid] {
-            task.parked?.waiter.cancel()
-            task.parked = nil
-        }
+        if let task = tasks[tid] { unpark(task) }
     }
 
     /// Ends a task whose image is beyond repair (a failed exec after the point of no return).
