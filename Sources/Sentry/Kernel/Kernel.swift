@@ -28,7 +28,7 @@ public final class Kernel {
     /// (MemoryAccount.swift). Made at boot from the --memory limit and given to the VFS first,
     /// whose tmpfs mounts and overlay charge it; the Kernel holds it for everything else.
     public let memory: MemoryAccount
-    /// The pipe sysctls and each user's pipe slots (Pipe.swift).
+    /// The pipe sysctls, each user's pipe slots and the pipe inode numbers (Pipe.swift).
     public let pipeLimits = PipeLimits()
     /// Each user's inotify instances (Inotify.swift).
     public let inotifyInstances = InotifyInstances()

@@ -261,11 +261,11 @@ func doRename(_ task: Task, _ olddirfd: Int32, _ oldAddress: UInt64, _ newdirfd:
         try stickyCheck(task, od, oldInode)
         // The replaced (or exchanged) entry must be removable by the caller too (may_delete).
         if let t = try? task.vfs.child(of: np, nn, upcoming: []), let ti = t.inode { try stickyCheck(task, nd, ti) }
-        let target = FSNotify.watchCount > 0 ? (try? task.vfs.child(of: np, nn, upcoming: []))?.inode : nil
+        let target = task.vfs.fsnotify.watchCount > 0 ? (try? task.vfs.child(of: np, nn, upcoming: []))?.inode : nil
         try od.rename(on, to: nd, nn, flags: flags)
         op.forget(on); np.forget(nn)
-        if FSNotify.watchCount > 0 && target !== oldInode {
-            FSNotify.moved(from: op, on, to: np, nn, source: oldInode, target: target, exchange: flags & RenameFlags.RENAME_EXCHANGE != 0)
+        if task.vfs.fsnotify.watchCount > 0 && target !== oldInode {
+            FSNotify.moved(from: op, on, to: np, nn, source: oldInode, target: target, exchange: flags & RenameFlags.RENAME_EXCHANGE != 0, in: task.vfs.fsnotify)
         }
         return .zero
     }
