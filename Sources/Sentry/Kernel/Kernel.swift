@@ -48,7 +48,11 @@ public final class Kernel {
     /// the exit is reported as death by that signal.
     private var terminatingSignal: Int32?
 
-    public init(platform: Platform, vfs: VFS, strace: Strace?, terminal: TerminalInfo?) {
+    /// `hostSignals`: whether this Kernel takes the SIGINT/SIGTERM/SIGHUP husk run forwards
+    /// (blocked in the whole process and read from a signalfd). The Sentry's one Kernel does; a
+    /// test's Kernels do not, so that two never split the signals between them and the test
+    /// process keeps its own.
+    public init(platform: Platform, vfs: VFS, strace: Strace?, terminal: TerminalInfo?, hostSignals: Bool = true) {
         self.platform = platform
         self.vfs = vfs
         self.memory = vfs.memory
@@ -57,10 +61,17 @@ public final class Kernel {
         self.uts = UTSNamespace()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         watch(platform.eventFD, queue: nil)
-        var forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
-        hostSignalFD = chusk_signalfd_block(&forwarded, Int32(forwarded.count))
-        if hostSignalFD >= 0 { watch(hostSignalFD, queue: nil) }
+        if hostSignals {
+            var forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+            hostSignalFD = chusk_signalfd_block(&forwarded, Int32(forwarded.count))
+            if hostSignalFD >= 0 { watch(hostSignalFD, queue: nil) }
+        }
         installAllSyscalls(into: &syscalls)
+    }
+
+    deinit {
+        if hostSignalFD >= 0 { close(hostSignalFD) }
+        if epollFD >= 0 { close(epollFD) }
     }
 
     // MARK: Host fds the loop watches
