@@ -71,8 +71,3 @@ public enum HuskExitStatus {
     public static let timedOut: Int32 = 124
 }
 
-/// Limits of the sandbox that the Sentry reports inside (set once at boot, read by handlers).
-public enum SandboxLimits {
-    /// Bytes of memory the sandbox may use (nil: the host's).
-    nonisolated(unsafe) public static var memoryBytes: UInt64?
-}

@@ -254,16 +254,16 @@ import SystemPackage
         let memory = MemoryAccount(budget: 1 << 20)
         let counts = InotifyInstances()
         var held: [InotifyFile] = []
-        for _ in 0..<InotifyInstances.maxPerUser { held.append(try InotifyFile(statusFlags: 0, user: 0, instances: counts, account: memory)) }
-        #expect(throws: Errno.tooManyOpenFiles) { try InotifyFile(statusFlags: 0, user: 0, instances: counts, account: memory) }
-        _ = try InotifyFile(statusFlags: 0, user: 1000, instances: counts, account: memory)
+        for _ in 0..<InotifyInstances.maxPerUser { held.append(try InotifyFile(statusFlags: 0, user: 0, instances: counts, account: memory, registry: FSNotifyRegistry())) }
+        #expect(throws: Errno.tooManyOpenFiles) { try InotifyFile(statusFlags: 0, user: 0, instances: counts, account: memory, registry: FSNotifyRegistry()) }
+        _ = try InotifyFile(statusFlags: 0, user: 1000, instances: counts, account: memory, registry: FSNotifyRegistry())
         held.removeLast()
-        _ = try InotifyFile(statusFlags: 0, user: 0, instances: counts, account: memory)
+        _ = try InotifyFile(statusFlags: 0, user: 0, instances: counts, account: memory, registry: FSNotifyRegistry())
         held.removeAll()
         #expect(counts.byUser.isEmpty && memory.charged == 0)
 
         let tight = MemoryAccount(budget: MemoryAccount.Cost.inotifyInstance + 3 * (MemoryAccount.Cost.inotifyEvent + 1))
-        let i = try InotifyFile(statusFlags: O_NONBLOCK, user: 0, instances: counts, account: tight)
+        let i = try InotifyFile(statusFlags: O_NONBLOCK, user: 0, instances: counts, account: tight, registry: FSNotifyRegistry())
         for n in 0..<10 { i.enqueue(wd: 1, mask: InotifyMask.create, cookie: 0, name: [UInt8(0x61 + n)]) }
         // Three events (32-byte records) and one IN_Q_OVERFLOW (16 bytes), which is not repeated.
         #expect(i.pendingCount == 4 && i.queuedBytes == 3 * 32 + 16)

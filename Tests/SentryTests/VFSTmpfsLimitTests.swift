@@ -80,7 +80,7 @@ import Testing
     @Test func defaultsAreHalfOfRAM() {
         // RAM is the sandbox's memory limit when it has one (checked by FilesTmpfsTests).
         let fs = TmpFS()
-        #expect(fs.limits.maxBlocks == TmpFSLimits.ramBytes / 2 / 4096)
-        #expect(fs.limits.maxInodes == TmpFSLimits.ramBytes / 4096 / 2)
+        #expect(fs.limits.maxBlocks == TmpFSLimits.ramBytes(memoryLimit: nil) / 2 / 4096)
+        #expect(fs.limits.maxInodes == TmpFSLimits.ramBytes(memoryLimit: nil) / 4096 / 2)
     }
 }

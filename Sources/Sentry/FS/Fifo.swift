@@ -8,8 +8,11 @@ import SystemPackage
 // counts as a reader/writer (so its partner does not wait too) and wakes when the partner's
 // open counter moves, even if that partner closed again.
 
-/// A FIFO open parked for its partner, kept in the task's syscall progress across retries.
-final class FifoOpenWait {
+/// A FIFO open parked for its partner, the call's in-flight state across retries. Its
+/// description already counts as a reader/writer; a signal that ends the open drops this state
+/// and with it the description's last reference, which lets go of that half (PipeFile.deinit),
+/// so `abandon` has nothing more to do.
+final class FifoOpenWait: BlockedCall {
     let pipe: Pipe
     let file: PipeFile
     /// The partner's open counter when the wait began.
@@ -28,17 +31,17 @@ public enum Fifo {
     static let mustWait = Errno(rawValue: 512)  // ERESTARTSYS, never seen by the task
 
     /// The parked open of `task`, if the last open attempt parked.
-    static func pendingWait(_ task: Task) -> FifoOpenWait? { task.progress.pendingOpen as? FifoOpenWait }
+    static func pendingWait(_ task: Task) -> FifoOpenWait? { task.blockedCall(FifoOpenWait.self) }
 
     public static func open(_ inode: Inode, _ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
         guard let node = inode as? TmpSpecial else { throw .noSuchAddressOrDevice }
         let task = request.task
         // A retry of a parked open: done once the partner came.
         if let task, let w = pendingWait(task) {
-            task.progress.pendingOpen = nil
+            task.endBlockedCall()
             if w.pipe === node.fifoPipe {
                 if w.partnerArrived { return w.file }
-                task.progress.pendingOpen = w
+                task.beginBlockedCall(w)
                 throw mustWait
             }
         }
@@ -60,14 +63,14 @@ public enum Fifo {
             let f = PipeFile(pipe: pipe, accessMode: O_RDONLY, statusFlags: status)
             f.fifo = dentry
             if pipe.writers > 0 || nonBlocking || task == nil { return f }
-            task!.progress.pendingOpen = FifoOpenWait(pipe: pipe, file: f, partnerOpens: pipe.writerOpens, reading: true)
+            task!.beginBlockedCall(FifoOpenWait(pipe: pipe, file: f, partnerOpens: pipe.writerOpens, reading: true))
             throw mustWait
         case O_WRONLY:
             if pipe.readers == 0 && nonBlocking { throw .noSuchAddressOrDevice }
             let f = PipeFile(pipe: pipe, accessMode: O_WRONLY, statusFlags: status)
             f.fifo = dentry
             if pipe.readers > 0 || task == nil { return f }
-            task!.progress.pendingOpen = FifoOpenWait(pipe: pipe, file: f, partnerOpens: pipe.readerOpens, reading: false)
+            task!.beginBlockedCall(FifoOpenWait(pipe: pipe, file: f, partnerOpens: pipe.readerOpens, reading: false))
             throw mustWait
         case O_RDWR:
             let f = PipeFile(pipe: pipe, accessMode: O_RDWR, statusFlags: status)

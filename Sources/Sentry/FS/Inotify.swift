@@ -57,16 +57,20 @@ public final class InotifyFile: FileDescription {
     private let instances: (counts: InotifyInstances, user: UInt32)?
     private var charge: MemoryCharge?
 
+    /// The sandbox's fsnotify state, which counts this instance's watches.
+    private let registry: FSNotifyRegistry
+
     /// An unaccounted instance (tests).
-    public init(statusFlags: Int32) {
+    public init(statusFlags: Int32, registry: FSNotifyRegistry = FSNotifyRegistry()) {
         account = nil
         instances = nil
+        self.registry = registry
         super.init(accessMode: O_RDONLY, statusFlags: statusFlags)
     }
 
     /// inotify_init for `user` (the caller's euid): EMFILE past max_user_instances, ENOMEM when
-    /// the memory account cannot hold the instance.
-    public init(statusFlags: Int32, user: UInt32, instances: InotifyInstances, account: MemoryAccount) throws(Errno) {
+    /// the memory account cannot hold the instance. Its watches count in `registry`.
+    public init(statusFlags: Int32, user: UInt32, instances: InotifyInstances, account: MemoryAccount, registry: FSNotifyRegistry) throws(Errno) {
         try instances.take(user)
         do { charge = try account.hold(MemoryAccount.Cost.inotifyInstance, .inotify, or: .noMemory) } catch {
             instances.give(user)
@@ -74,13 +78,14 @@ public final class InotifyFile: FileDescription {
         }
         self.account = account
         self.instances = (instances, user)
+        self.registry = registry
         super.init(accessMode: O_RDONLY, statusFlags: statusFlags)
     }
 
     deinit {
         // Closing the instance drops its watches without events.
         for w in watches.values { w.inode.watches.removeAll { $0 === w } }
-        FSNotify.watchCount -= watches.count
+        registry.watchCount -= watches.count
         if let account {
             account.uncharge(watches.count * MemoryAccount.Cost.inotifyWatch, .inotify)
             for e in events[head...] { account.uncharge(e.cost, .inotify) }
@@ -140,7 +145,7 @@ public final class InotifyFile: FileDescription {
         let w = InotifyWatch(wd: wd, mask: kept, instance: self, inode: inode)
         watches[wd] = w
         inode.watches.append(w)
-        FSNotify.watchCount += 1
+        registry.watchCount += 1
         return wd
     }
 
@@ -155,7 +160,7 @@ public final class InotifyFile: FileDescription {
         guard watches[w.wd] === w else { return }
         watches[w.wd] = nil
         w.inode.watches.removeAll { $0 === w }
-        FSNotify.watchCount -= 1
+        registry.watchCount -= 1
         account?.uncharge(MemoryAccount.Cost.inotifyWatch, .inotify)
         enqueue(wd: w.wd, mask: InotifyMask.ignored, cookie: 0, name: nil)
     }

@@ -19,7 +19,8 @@ import SystemPackage
 /// Linux's pipe sysctls (/proc/sys/fs/pipe-*) and each user's pipe slots (user_struct's
 /// pipe_bufs): a pipe counts for its capacity in slots, written or not, against the real uid of
 /// the task that made it. Past the soft limit an unprivileged user's new pipes get 2 slots and
-/// cannot grow; past the hard limit (0: none) they cannot be made.
+/// cannot grow; past the hard limit (0: none) they cannot be made. It is the Kernel's pipefs
+/// instance, so it also numbers the pipes' inodes.
 public final class PipeLimits {
     /// PIPE_MIN_DEF_BUFFERS: a new pipe's slots once its user is past the soft limit.
     public static let minimumSlots = 2
@@ -32,8 +33,16 @@ public final class PipeLimits {
     public var userPagesHard = PipeLimits.defaultUserPagesHard
     /// Slots of the pipes each user made.
     public private(set) var userSlots: [UInt32: Int] = [:]
+    /// The last pipefs inode number given out (Linux numbers pipes per pipefs superblock).
+    private var lastIno: UInt64 = 0x1000
 
     public init() {}
+
+    /// The inode number of a new pipe.
+    func allocateIno() -> UInt64 {
+        lastIno &+= 1
+        return lastIno
+    }
 
     /// account_pipe_buffers: moves one pipe of `user` from `old` to `new` slots; the user's total.
     @discardableResult
@@ -57,8 +66,6 @@ public final class Pipe {
     public static let atomicSize = 4096
     public static let maximumSize = PipeLimits.defaultMaxSize
     static let pageSize = 4096
-
-    nonisolated(unsafe) private static var nextIno: UInt64 = 0x1000
 
     private struct Slot {
         var offset = 0
@@ -98,14 +105,14 @@ public final class Pipe {
     /// Pages allocated (one per occupied slot).
     public private(set) var pageCount = 0
 
-    /// An unaccounted pipe of `capacity` bytes.
-    public init(capacity: Int = Pipe.defaultCapacity) {
+    /// An unaccounted pipe of `capacity` bytes (unit tests, FIFOs opened outside a task), with
+    /// inode number `ino`.
+    public init(capacity: Int = Pipe.defaultCapacity, ino: UInt64 = 0) {
         slotCount = max(capacity / Pipe.pageSize, 1)
         accounting = nil
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: Slot(), count: slotCount)
-        Pipe.nextIno &+= 1
-        ino = Pipe.nextIno
+        self.ino = ino
     }
 
     private init(slotCount: Int, accounting: (limits: PipeLimits, memory: MemoryAccount, user: UInt32)) {
@@ -113,8 +120,7 @@ public final class Pipe {
         self.accounting = accounting
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: Slot(), count: slotCount)
-        Pipe.nextIno &+= 1
-        ino = Pipe.nextIno
+        ino = accounting.limits.allocateIno()
     }
 
     /// What the object and a ring of `slots` slots are charged.

@@ -36,7 +36,7 @@ public final class ProcRoot: SyntheticInode {
         })
         add("mounts", SyntheticSymlink(dev: dev, fixed: "self/mounts"))
         add("cpuinfo", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.cpuinfo(self.kernel, t) })
-        add("meminfo", GeneratedFile(dev: dev) { _ in ProcGlobal.meminfo() })
+        add("meminfo", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.meminfo((t?.kernel ?? self.kernel)?.memory.memoryLimit) })
         add("stat", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.stat(self.kernel, t) })
         add("uptime", GeneratedFile(dev: dev) { _ in HostProcFile.read("/proc/uptime") ?? Array("0.00 0.00\n".utf8) })
         add("loadavg", GeneratedFile(dev: dev) { [unowned self] _ in ProcGlobal.loadavg(self.kernel) })
@@ -265,7 +265,7 @@ final class FDInfoDirectory: ProcessFDList {
         let file = entry.file
         let flags = file.accessMode | file.statusFlags | (entry.closeOnExec ? 0o2000000 : 0)
         let ino = (try? file.stat().ino) ?? 0
-        let text = "pos:\t\(file.offset)\nflags:\t0\(String(flags, radix: 8))\nmnt_id:\t\(ProcPid.mountID(file.dentry))\nino:\t\(ino)\n"
+        let text = "pos:\t\(file.offset)\nflags:\t0\(String(flags, radix: 8))\nmnt_id:\t\(ProcPid.mountID(file.dentry, in: group?.threads.first?.kernel.vfs))\nino:\t\(ino)\n"
         let f = GeneratedFile(dev: SyntheticDev.procfs, mode: 0o444) { _ in Array(text.utf8) }
         f.attributes.uid = attributes.uid; f.attributes.gid = attributes.gid
         return f

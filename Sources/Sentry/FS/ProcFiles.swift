@@ -82,9 +82,9 @@ enum ProcGlobal {
     }
 
     /// The host's meminfo; with a memory limit, MemTotal is the limit and MemFree/MemAvailable no more.
-    static func meminfo() -> [UInt8] {
+    static func meminfo(_ memoryLimit: UInt64?) -> [UInt8] {
         let host = HostProcFile.read("/proc/meminfo") ?? []
-        guard let limit = SandboxLimits.memoryBytes else { return host }
+        guard let limit = memoryLimit else { return host }
         let kb = limit / 1024
         var out = ""
         for line in String(decoding: host, as: UTF8.self).split(separator: "\n") {
@@ -300,7 +300,7 @@ enum ProcPid {
             if path.starts(with: Array("/memfd:husk-".utf8)) {
                 let head = Array(line[..<i])
                 let ino = UInt64(String(decoding: line.split(separator: 0x20, omittingEmptySubsequences: true).dropFirst(4).first ?? [], as: UTF8.self)) ?? 0
-                if path.starts(with: Array("/memfd:husk-tmpfs".utf8)), let name = TmpFile.sandboxPath(hostIno: ino) {
+                if path.starts(with: Array("/memfd:husk-tmpfs".utf8)), let name = t.kernel.vfs.memfdPaths.sandboxPath(hostIno: ino) {
                     out.append(contentsOf: head); out.append(contentsOf: name)
                 } else {
                     // An anonymous mapping: device 00:00, inode 0, no path.
@@ -346,9 +346,9 @@ enum ProcPid {
         return Array(out.utf8)
     }
 
-    /// The mountinfo id of the mount holding `d` (fdinfo's mnt_id).
-    static func mountID(_ d: Dentry?) -> Int {
-        guard let d, let vfs = ProcRoot.current?.kernel?.vfs else { return 21 }
+    /// The mountinfo id of the mount holding `d` in `vfs` (fdinfo's mnt_id).
+    static func mountID(_ d: Dentry?, in vfs: VFS?) -> Int {
+        guard let d, let vfs else { return 21 }
         let path = String(decoding: VFS.absolutePath(d), as: UTF8.self)
         var best = 0, id = 21
         for (i, m) in vfs.mountTable.enumerated() {
@@ -357,11 +357,6 @@ enum ProcPid {
         }
         return id
     }
-}
-
-extension ProcRoot {
-    /// The procfs of the running Sentry (one per process), for lookups without a task at hand.
-    nonisolated(unsafe) static weak var current: ProcRoot?
 }
 
 extension String {

@@ -1,7 +1,9 @@
 import Glibc
 import SystemPackage
 
-/// Inode numbers for nodes the Sentry makes up (devfs, procfs, tmpfs).
+/// Inode numbers for nodes the Sentry makes up (devfs, procfs, tmpfs). Still process-wide (two
+/// Kernels in one process share the sequence, unique within each): moving it onto the
+/// filesystem instances needs them built where the sandbox boots (docs/sentry.md).
 enum SyntheticIno {
     nonisolated(unsafe) static var next: UInt64 = 1000
     static func allocate() -> UInt64 { next += 1; return next }

@@ -10,11 +10,13 @@ public final class TmpFS {
     static let magic: Int64 = 0x0102_1994
 
     /// A tmpfs of at most `sizeBytes` of file pages and `inodes` inodes (Linux's defaults when
-    /// nil: half of RAM, and half of RAM's pages; RAM is the sandbox's memory limit if it has one).
-    /// Its pages and inodes are charged to `account` too, the sandbox's memory account, which
-    /// every tmpfs mount shares: together they never hold more than its budget.
-    public init(mode: UInt32 = 0o1777, sizeBytes: UInt64? = nil, inodes: UInt64? = nil, account: MemoryAccount? = nil) {
-        let ram = TmpFSLimits.ramBytes
+    /// nil: half of RAM, and half of RAM's pages; RAM is the sandbox's memory limit if it has
+    /// one: `memoryLimit`, else `account`'s). Its pages and inodes are charged to `account` too,
+    /// the sandbox's memory account, which every tmpfs mount shares: together they never hold
+    /// more than its budget.
+    public init(mode: UInt32 = 0o1777, sizeBytes: UInt64? = nil, inodes: UInt64? = nil, account: MemoryAccount? = nil,
+                memoryLimit: UInt64? = nil) {
+        let ram = TmpFSLimits.ramBytes(memoryLimit: memoryLimit ?? account?.memoryLimit)
         let pages = (sizeBytes ?? ram / 2) / TmpFSLimits.pageSize
         limits = TmpFSLimits(maxBlocks: pages, maxInodes: inodes ?? ram / TmpFSLimits.pageSize / 2, account: account)
         limits.usedInodes = 1  // the root
@@ -42,8 +44,8 @@ public final class TmpFSLimits {
     }
 
     /// The sandbox's RAM: its memory limit, else the host's.
-    static var ramBytes: UInt64 {
-        if let limit = SandboxLimits.memoryBytes { return limit }
+    static func ramBytes(memoryLimit: UInt64?) -> UInt64 {
+        if let memoryLimit { return memoryLimit }
         var info = CHusk.sysinfo()
         guard withUnsafeMutablePointer(to: &info, { chusk_host_sysinfo($0) }) == 0 else { return 1 << 30 }
         return UInt64(info.totalram) * UInt64(max(info.mem_unit, 1))
@@ -127,12 +129,10 @@ public final class TmpSpecial: TmpInode {
         attributes.rdev = rdev
     }
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        if fileType == FileType.fifo, let opener = fifoOpener { return try opener(self, dentry, request) }
+        // A FIFO opens with Linux's blocking rules (Fifo.swift).
+        if fileType == FileType.fifo { return try Fifo.open(self, dentry, request) }
         throw .noSuchAddressOrDevice
     }
-    /// Opens a FIFO node with Linux's blocking rules (Fifo.swift); replaceable in tests.
-    nonisolated(unsafe) public static var fifoOpenerHook: ((Inode, Dentry, OpenRequest) throws(Errno) -> FileDescription)? = Fifo.open
-    var fifoOpener: ((Inode, Dentry, OpenRequest) throws(Errno) -> FileDescription)? { TmpSpecial.fifoOpenerHook }
     /// The pipe every open of this FIFO shares while any is open (freed with the last one).
     weak var fifoPipe: Pipe?
 }
@@ -334,19 +334,14 @@ public final class TmpFile: TmpInode {
     deinit {
         if let limits { limits.usedBlocks -= min(charged, limits.usedBlocks) }
         account?.uncharge(Int(charged) * MemoryAccount.pageSize, .tmpfsPages)
-        if hostIno != 0 { TmpFile.opened[hostIno] = nil }
+        if hostIno != 0 { openedIn?.forget(hostIno) }
         Glibc.close(fd)
     }
 
-    /// The host inode of the memfd, and the dentry each file was last opened through: how
-    /// /proc/PID/maps names the memfd mappings of tmpfs files.
+    /// The host inode of the memfd, and where the VFS that last opened the file keeps the
+    /// dentry it was opened through (MemfdPaths).
     let hostIno: UInt64
-    final class WeakDentry { weak var dentry: Dentry?; init(_ d: Dentry) { dentry = d } }
-    nonisolated(unsafe) static var opened: [UInt64: WeakDentry] = [:]
-    static func sandboxPath(hostIno: UInt64) -> [UInt8]? {
-        guard let d = opened[hostIno]?.dentry else { return nil }
-        return VFS.absolutePath(d)
-    }
+    private weak var openedIn: MemfdPaths?
 
     public override func dataFD() throws(Errno) -> Int32? { fd }
 
@@ -446,7 +441,10 @@ public final class TmpFile: TmpInode {
     }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        if hostIno != 0 { TmpFile.opened[hostIno] = WeakDentry(dentry) }
+        if hostIno != 0, let paths = request.vfs?.memfdPaths ?? request.task?.vfs.memfdPaths {
+            paths.opened(hostIno, dentry)
+            openedIn = paths
+        }
         return TmpRegularFile(dentry, flags: request.flags, file: self)
     }
 }
@@ -489,5 +487,21 @@ public final class TmpRegularFile: VFSFile {
     public override func truncate(_ length: Int64) throws(Errno) {
         if !canWrite { throw .invalidArgument }
         try file.resize(length)
+    }
+}
+
+/// The dentry each tmpfs file of one VFS was last opened through, by the host inode of its memfd:
+/// how /proc/PID/maps names the memfd mappings of tmpfs files.
+final class MemfdPaths {
+    private final class WeakDentry { weak var dentry: Dentry?; init(_ d: Dentry) { dentry = d } }
+    private var byHostIno: [UInt64: WeakDentry] = [:]
+
+    func opened(_ hostIno: UInt64, _ dentry: Dentry) { byHostIno[hostIno] = WeakDentry(dentry) }
+    func forget(_ hostIno: UInt64) { byHostIno[hostIno] = nil }
+
+    /// The sandbox path of the file in the memfd `hostIno`, if a file of this VFS is in it.
+    func sandboxPath(hostIno: UInt64) -> [UInt8]? {
+        guard let d = byHostIno[hostIno]?.dentry else { return nil }
+        return VFS.absolutePath(d)
     }
 }

@@ -7,7 +7,6 @@ import SystemPackage
 /// Runs the Sentry kernel until the program's PID 1 exits; writes its wait status to
 /// `config.statusFD` and returns the Sentry's own exit status (0 once a status was reported).
 public func sentryMain(_ config: SentryConfig) -> Int32 {
-    SandboxLimits.memoryBytes = config.memoryLimit
     let gofer = GoferClient(socketFD: config.goferSocketFD)
     // The sandbox's memory account: the VFS's tmpfs mounts charge it, the Kernel owns it.
     let memory = MemoryAccount(memoryLimit: config.memoryLimit)

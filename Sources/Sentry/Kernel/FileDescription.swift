@@ -144,16 +144,15 @@ public final class FDTable {
     /// What the table is charged to (nil: unaccounted).
     public let account: MemoryAccount?
     /// fcntl record locks belong to the table (Linux's files_struct): any close of a file drops
-    /// the table's locks on it, and so does the table's end (`nil`). Set by VFS/FileLock.swift.
-    nonisolated(unsafe) public static var recordLockRelease: ((ObjectIdentifier, FileDescription?) -> Void)?
-    /// Whether this table ever took a record lock (closes skip the hook otherwise).
-    public var holdsRecordLocks = false
+    /// the table's locks on it, and so does the table's end. The lock table this table took a
+    /// record lock in (nil: never took one, and closes skip it); set by fcntlLock.
+    weak var lockTable: FileLocks?
     deinit {
-        if holdsRecordLocks { FDTable.recordLockRelease?(ObjectIdentifier(self), nil) }
+        lockTable?.releaseRecords(ObjectIdentifier(self), nil)
         account?.uncharge(charged, .files)
     }
     private func closed(_ file: FileDescription?) {
-        if holdsRecordLocks, let file { FDTable.recordLockRelease?(ObjectIdentifier(self), file) }
+        if let lockTable, let file { lockTable.releaseRecords(ObjectIdentifier(self), file) }
     }
     /// RLIMIT_NOFILE's soft limit at the time of each allocation is checked by the caller.
     public init(account: MemoryAccount? = nil) { self.account = account }

@@ -27,7 +27,7 @@ public final class Kernel {
     /// (MemoryAccount.swift). Made at boot from the --memory limit and given to the VFS first,
     /// whose tmpfs mounts and overlay charge it; the Kernel holds it for everything else.
     public let memory: MemoryAccount
-    /// The pipe sysctls and each user's pipe slots (Pipe.swift).
+    /// The pipe sysctls, each user's pipe slots and the pipe inode numbers (Pipe.swift).
     public let pipeLimits = PipeLimits()
     /// Each user's inotify instances (Inotify.swift).
     public let inotifyInstances = InotifyInstances()
@@ -47,7 +47,11 @@ public final class Kernel {
     /// the exit is reported as death by that signal.
     private var terminatingSignal: Int32?
 
-    public init(platform: Platform, vfs: VFS, strace: Strace?, terminal: TerminalInfo?) {
+    /// `hostSignals`: whether this Kernel takes the SIGINT/SIGTERM/SIGHUP husk run forwards
+    /// (blocked in the whole process and read from a signalfd). The Sentry's one Kernel does; a
+    /// test's Kernels do not, so that two never split the signals between them and the test
+    /// process keeps its own.
+    public init(platform: Platform, vfs: VFS, strace: Strace?, terminal: TerminalInfo?, hostSignals: Bool = true) {
         self.platform = platform
         self.vfs = vfs
         self.memory = vfs.memory
@@ -56,9 +60,16 @@ public final class Kernel {
         self.uts = UTSNamespace()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         watch(platform.eventFD, queue: nil)
-        var forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
-        hostSignalFD = chusk_signalfd_block(&forwarded, Int32(forwarded.count))
-        if hostSignalFD >= 0 { watch(hostSignalFD, queue: nil) }
+        if hostSignals {
+            var forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+            hostSignalFD = chusk_signalfd_block(&forwarded, Int32(forwarded.count))
+            if hostSignalFD >= 0 { watch(hostSignalFD, queue: nil) }
+        }
+    }
+
+    deinit {
+        if hostSignalFD >= 0 { close(hostSignalFD) }
+        if epollFD >= 0 { close(epollFD) }
     }
 
     // MARK: Host fds the loop watches
@@ -282,8 +293,7 @@ public final class Kernel {
     private func taskExited(_ tid: HostTID, status: Int32) {
         early[tid] = nil
         guard let task = tasks.removeValue(forKey: tid) else { return }
-        task.parked?.waiter.cancel()
-        task.parked = nil
+        unpark(task)
         let group = task.group
         group.threads.removeAll { $0 === task }
         if group.threads.isEmpty {
@@ -311,10 +321,7 @@ public final class Kernel {
 
     /// A ptrace request failed with ESRCH: the task was killed under us; its exit event follows.
     private func taskVanished(_ tid: HostTID) {
-        if let task = tasks[tid] {
-            task.parked?.waiter.cancel()
-            task.parked = nil
-        }
+        if let task = tasks[tid] { unpark(task) }
     }
 
     /// Ends a task whose image is beyond repair (a failed exec after the point of no return).

@@ -90,16 +90,21 @@ public final class MemoryAccount {
     public private(set) var refusals = 0
     private var byUse = [Int](repeating: 0, count: Use.allCases.count)
 
+    /// The sandbox's memory limit (--memory), which meminfo, sysinfo and tmpfs's default size
+    /// report as its RAM; nil: the host's RAM.
+    public let memoryLimit: UInt64?
+
     /// An account of `budget` bytes, of which file pages may take `fileBudget` (all when nil).
-    public init(budget: Int, fileBudget: Int? = nil) {
+    public init(budget: Int, fileBudget: Int? = nil, memoryLimit: UInt64? = nil) {
         self.budget = max(budget, 0)
         self.fileBudget = min(max(fileBudget ?? budget, 0), self.budget)
+        self.memoryLimit = memoryLimit
     }
 
     /// The account of a sandbox with `memoryLimit` (nil: the host's RAM).
     public convenience init(memoryLimit: UInt64?) {
         let (budget, files) = MemoryAccount.budgets(memoryLimit: memoryLimit, hostRAM: MemoryAccount.hostRAM)
-        self.init(budget: budget, fileBudget: files)
+        self.init(budget: budget, fileBudget: files, memoryLimit: memoryLimit)
     }
 
     /// The sandbox's memory (the limit when it has one, else the host's RAM) M: the budget,

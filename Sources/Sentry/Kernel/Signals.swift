@@ -22,6 +22,27 @@ enum SignalDefault {
 }
 
 extension Kernel {
+    /// How a signal `sig` ends a call `nr` parked with in-flight state `call`, for a thread group
+    /// whose disposition of `sig` is `action` (signal(7)). The one decision for every blocking
+    /// call (BlockedCall.swift); `signalPending` carries it out.
+    static func interruption(of call: BlockedCall?, syscall nr: Int, signal sig: Int32, action: SignalAction) -> InterruptionOutcome {
+        let hasHandler = action.handler > 1
+        let ignored = action.handler == 1 || (action.handler == 0 && (SignalDefault.of(sig) == .ignore || SignalDefault.of(sig) == .continue))
+        if ignored && sig != Signal.SIGKILL { return .keepWaiting }
+        let mask = call?.waitMask
+        if let mask, sig != Signal.SIGKILL && sig != Signal.SIGSTOP, mask & (UInt64(1) << UInt64(sig - 1)) != 0 {
+            return .keepWaiting   // blocked while this call waits: it stays pending and the call goes on
+        }
+        let kind = call?.interruption ?? .interrupted
+        if case .partial(let n) = kind { return .complete(n) }
+        if let mask, hasHandler { return .interrupt(underMask: mask) }
+        // No handler: the task stops (and later continues) or dies; a stop resumes the call.
+        let restart = kind != .neverRestarted && SyscallTable.restartClass(nr).restarts(
+            handlerRuns: hasHandler, saRestart: action.flags & SigactionFlags.SA_RESTART != 0,
+            stopped: !hasHandler && SignalDefault.of(sig) == .stop)
+        return restart ? .restart : .interrupt(underMask: nil)
+    }
+
     /// Sends a thread-directed signal and wakes the thread if it is parked. `info` is what the
     /// handler sees (tgkill alone would show SI_TKILL from pid 0, the Sentry being outside).
     public func sendSignal(_ sig: Int32, to task: Task, info: SigInfo? = nil) throws(Errno) {
@@ -68,39 +89,40 @@ extension Kernel {
     }
 
     /// A signal is pending on `task` (sent by us or by the host kernel): if the task sits in a
-    /// served call, finish that call the way Linux does for this signal and disposition.
+    /// served call, finish that call the way Linux does for this signal and disposition. What the
+    /// call keeps in flight (BlockedCall.swift) answers the call-specific questions.
     func signalPending(_ sig: Int32, on task: Task) {
         guard let parked = task.parked else { return }
-        let action = task.group.signalActions[Int(sig)]
-        let hasHandler = action.handler > 1
-        let ignored = action.handler == 1 || (action.handler == 0 && (SignalDefault.of(sig) == .ignore || SignalDefault.of(sig) == .continue))
-        if ignored && sig != Signal.SIGKILL { return }
-        let temporaryMask = task.progress.temporaryMask
-        if let m = temporaryMask, sig != Signal.SIGKILL && sig != Signal.SIGSTOP, m & (UInt64(1) << UInt64(sig - 1)) != 0 {
-            return   // blocked while this call waits: it stays pending and the call goes on
+        let call = task.blockedCall
+        let outcome = Kernel.interruption(of: call, syscall: parked.args.number, signal: sig,
+                                          action: task.group.signalActions[Int(sig)])
+        if outcome == .keepWaiting { return }
+        unpark(task)
+        let completion: SyscallCompletion
+        switch outcome {
+        case .keepWaiting:
+            return
+        case .complete(let n):
+            strace?.exit(task, parked.args, n)
+            completion = .skip(n)
+        case .restart:
+            strace?.exit(task, parked.args, -512)
+            completion = .restart
+        case .interrupt(let mask):
+            if let mask, deliverUnderMask(task, parked.args, mask: mask) { return }
+            strace?.exit(task, parked.args, Errno.interrupted.syscallResult)
+            completion = .skip(Errno.interrupted.syscallResult)
         }
-        parked.waiter.cancel()
+        try? platform.complete(task.hostTID, completion)
+    }
+
+    /// Ends a parked call without finishing it: leaves its queue and wait set and lets go of its
+    /// in-flight state.
+    func unpark(_ task: Task) {
+        task.parked?.waiter.cancel()
         task.parked = nil
         task.waitSet?.clear()
-        task.progress.pendingOpen = nil  // a parked FIFO open lets go of its half
-        if task.progress.transferred > 0 {
-            // A blocking pipe write that moved some bytes returns their count, never EINTR or
-            // a restart (which would write them twice).
-            let n = Int64(task.progress.transferred)
-            task.progress.transferred = 0
-            strace?.exit(task, parked.args, n)
-            try? platform.complete(task.hostTID, .skip(n))
-            return
-        }
-        if let m = temporaryMask, hasHandler, deliverUnderMask(task, parked.args, mask: m) { return }
-        // No handler: the task stops (and later continues) or dies; a stop resumes the call.
-        let restart = SyscallTable.restartClass(parked.args.number).restarts(
-            handlerRuns: hasHandler, saRestart: action.flags & SigactionFlags.SA_RESTART != 0,
-            stopped: !hasHandler && SignalDefault.of(sig) == .stop)
-        strace?.exit(task, parked.args, restart ? -512 : Errno.interrupted.syscallResult)
-        do {
-            try platform.complete(task.hostTID, restart ? .restart : .skip(Errno.interrupted.syscallResult))
-        } catch {}
+        task.abandonBlockedCall()
     }
 
     /// Ends a parked mask-swapping call (ppoll, pselect6, epoll_pwait) by turning it into a
@@ -125,7 +147,7 @@ extension Kernel {
     func blocks(_ task: Task, _ sig: Int32) -> Bool {
         guard sig != Signal.SIGKILL && sig != Signal.SIGSTOP else { return false }
         let bit = UInt64(1) << UInt64(sig - 1)
-        if task.parked != nil, let m = task.progress.temporaryMask { return m & bit != 0 }
+        if task.parked != nil, let m = task.blockedCall?.waitMask { return m & bit != 0 }
         guard let mask = HostProc.hexField(task.hostTID, "SigBlk:") else { return false }
         return mask & bit != 0
     }

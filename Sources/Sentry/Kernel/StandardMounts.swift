@@ -33,7 +33,6 @@ extension VFS {
         try mount(DevFS.makeRoot(memory: memory), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
         listMount(source: "tmpfs", path: "/dev/shm", type: "tmpfs", options: "rw,nosuid,nodev")
         let proc = ProcRoot()
-        ProcRoot.current = proc
         try mountProc(proc)
         try? mount(SysFS.makeRoot(), at: "/sys", source: "sysfs", type: "sysfs", options: "ro,nosuid,nodev,noexec,relatime")
         for (path, mode) in [("/tmp", 0o1777), ("/root", 0o700), ("/home", 0o755), ("/run", 0o755), ("/var/tmp", 0o1777)] as [(String, UInt32)] {

@@ -114,8 +114,9 @@ public final class Task {
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.
     var parked: (args: SyscallArguments, waiter: Waiter)?
-    /// What a blocking syscall keeps across its `.block` retries (WaitSet.swift).
-    var progress = SyscallProgress()
+    /// What the current syscall keeps across its `.block` retries and tells the signal code
+    /// (BlockedCall.swift); nil for a call that keeps nothing.
+    var blockedCall: BlockedCall?
     /// The task's wait set for calls that wait on several queues or a deadline (poll, select…).
     var waitSet: WaitSet?
 

@@ -1,23 +1,5 @@
-// Waiting on several queues and a deadline at once (poll, select, epoll_wait), and the state a
-// blocking syscall keeps across `.block` retries.
-
-/// Per-task state of the syscall in progress, kept across `.block` retries of the same call and
-/// reset by the Kernel when the task enters a new syscall.
-struct SyscallProgress {
-    /// True once the handler ran for this syscall (a retry sees true).
-    var started = false
-    /// Bytes a blocking transfer already moved (a pipe write larger than the free space).
-    /// A signal that interrupts the parked call must return this count instead of EINTR when
-    /// it is nonzero (Linux returns the partial count).
-    var transferred = 0
-    /// The CLOCK_MONOTONIC deadline of a timed wait; nil waits forever.
-    var deadline: UInt64?
-    /// State a parked call keeps across its retries (a FIFO open waiting for its partner holds
-    /// its half-open description here); dropped with the call.
-    var pendingOpen: AnyObject?
-    /// The signal mask ppoll, pselect6 and epoll_pwait wait with (their sigmask argument).
-    var temporaryMask: UInt64?
-}
+// Waiting on several queues and a deadline at once (poll, select, epoll_wait). What a blocking
+// syscall keeps across `.block` retries is its BlockedCall (BlockedCall.swift).
 
 /// A task's private wait queue that forwards the notifications of several file queues and
 /// fires when a deadline passes. A handler registers what it waits for, then returns
@@ -68,9 +50,7 @@ extension Task {
 
     /// Called by the Kernel when the task enters a new syscall (not on a retry).
     func beginSyscall() {
-        if progress.started || progress.transferred != 0 || progress.pendingOpen != nil || progress.temporaryMask != nil {
-            progress = SyscallProgress()
-        }
+        if blockedCall != nil { abandonBlockedCall() }
         waitSet?.clear()
     }
 }

@@ -19,7 +19,7 @@ private func makeInotify(_ task: Task, flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
         let kernel = task.kernel
         let file = try InotifyFile(statusFlags: flags & OpenFlags.O_NONBLOCK, user: task.creds.euid,
-                                   instances: kernel.inotifyInstances, account: kernel.memory)
+                                   instances: kernel.inotifyInstances, account: kernel.memory, registry: task.vfs.fsnotify)
         return .ok(Int(try task.fdTable.allocate(file, closeOnExec: flags & OpenFlags.O_CLOEXEC != 0, limit: task.fdLimit)))
     }
 }

@@ -18,9 +18,10 @@ func sysFlock(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     default: return .error(.invalidArgument)
     }
     // Files without an inode (pipes, sockets) lock on the description itself.
-    let locks = FileLocks.locks(file.dentry?.inode ?? DescriptionLockKey.of(file))
-    let owner = FileLocks.handle(file, locks)
-    if FileLocks.flock(locks, owner: owner, exclusive: exclusive) { return .zero }
+    let table = task.vfs.locks
+    let locks = table.locks(file.dentry?.inode ?? DescriptionLockKey.of(file))
+    let owner = table.handle(file, locks)
+    if table.flock(locks, owner: owner, exclusive: exclusive) { return .zero }
     if nonBlocking { return .error(.resourceTemporarilyUnavailable) }
     return .block(locks.queue, PollEvents.input)
 }
@@ -104,12 +105,13 @@ func fcntlLock(_ task: Task, _ file: FileDescription, _ cmd: Int32, _ address: U
     if r.type != Fcntl.F_RDLCK && r.type != Fcntl.F_WRLCK && r.type != Fcntl.F_UNLCK { throw .invalidArgument }
     let (start, end) = try lockRange(r, file)
     let inode: Inode = file.dentry?.inode ?? DescriptionLockKey.of(file)
-    let locks = FileLocks.locks(inode)
-    let owner: ObjectIdentifier = ofd ? FileLocks.handle(file, locks) : ObjectIdentifier(task.fdTable)
+    let table = task.vfs.locks
+    let locks = table.locks(inode)
+    let owner: ObjectIdentifier = ofd ? table.handle(file, locks) : ObjectIdentifier(task.fdTable)
     let exclusive = r.type == Fcntl.F_WRLCK
     if cmd == Fcntl.F_GETLK || cmd == Fcntl.F_OFD_GETLK {
         if r.type == Fcntl.F_UNLCK { throw .invalidArgument }
-        if let c = FileLocks.conflict(locks, owner: owner, exclusive: exclusive, start, end) {
+        if let c = table.conflict(locks, owner: owner, exclusive: exclusive, start, end) {
             r.type = c.exclusive ? Fcntl.F_WRLCK : Fcntl.F_RDLCK
             r.whence = Int16(SEEK_SET)
             r.start = c.start
@@ -118,25 +120,25 @@ func fcntlLock(_ task: Task, _ file: FileDescription, _ cmd: Int32, _ address: U
         } else {
             r.type = Fcntl.F_UNLCK
         }
-        FileLocks.dropIfEmpty(locks)
+        table.dropIfEmpty(locks)
         try task.copyOut(address, r.bytes)
         return .zero
     }
     if r.type == Fcntl.F_RDLCK && !file.canRead { throw .badFileDescriptor }
     if r.type == Fcntl.F_WRLCK && !file.canWrite { throw .badFileDescriptor }
-    if !ofd { task.fdTable.holdsRecordLocks = true }
+    if !ofd { task.fdTable.lockTable = table }
     if r.type == Fcntl.F_UNLCK {
-        FileLocks.setRecord(locks, owner: owner, pid: task.group.pid, exclusive: nil, start, end)
-        FileLocks.dropIfEmpty(locks)
+        table.setRecord(locks, owner: owner, pid: task.group.pid, exclusive: nil, start, end)
+        table.dropIfEmpty(locks)
         return .zero
     }
-    if let c = FileLocks.conflict(locks, owner: owner, exclusive: exclusive, start, end) {
+    if let c = table.conflict(locks, owner: owner, exclusive: exclusive, start, end) {
         if cmd == Fcntl.F_SETLK || cmd == Fcntl.F_OFD_SETLK { throw .resourceTemporarilyUnavailable }
-        if !ofd && c.pid > 0 && FileLocks.wouldDeadlock(owner: owner, blocker: c.owner) { throw .deadlock }
-        if !ofd { FileLocks.waiting[owner] = FileLocks.Waiting(c.owner, task) }
+        if !ofd && c.pid > 0 && table.wouldDeadlock(owner: owner, blocker: c.owner) { throw .deadlock }
+        if !ofd { table.waiting[owner] = FileLocks.Waiting(c.owner, task) }
         return .block(locks.queue, PollEvents.input)
     }
-    FileLocks.waiting[owner] = nil
-    FileLocks.setRecord(locks, owner: owner, pid: ofd ? -1 : task.group.pid, exclusive: exclusive, start, end)
+    table.waiting[owner] = nil
+    table.setRecord(locks, owner: owner, pid: ofd ? -1 : task.group.pid, exclusive: exclusive, start, end)
     return .zero
 }

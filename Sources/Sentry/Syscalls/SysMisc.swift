@@ -43,7 +43,7 @@ enum SysMisc {
         s.totalswap = UInt64(host.totalswap); s.freeswap = UInt64(host.freeswap)
         s.procs = UInt16(clamping: t.kernel.tasks.count)
         s.mem_unit = host.mem_unit
-        if let limit = SandboxLimits.memoryBytes {
+        if let limit = t.kernel.memory.memoryLimit {
             let units = limit / UInt64(max(host.mem_unit, 1))
             s.totalram = min(s.totalram, units); s.freeram = min(s.freeram, units)
         }

@@ -105,7 +105,8 @@ func pipeRead(_ task: Task, _ file: PipeFile, _ targets: [(UInt64, UInt64)]) -> 
 }
 
 /// write/writev on a pipe. A blocking write moves all its bytes: it writes what fits, records
-/// the count in `task.progress.transferred` and parks; the retry continues from there. Up to
+/// the count as the call's `PartialTransfer` and parks; the retry continues from there (and a
+/// signal that ends the wait returns the count, pipe(7)). Up to
 /// PIPE_BUF bytes go in at once or not at all. With no reader: SIGPIPE to the thread and EPIPE
 /// (or the count already written). When the memory account cannot pay for another page the
 /// write ends, blocking or not: ENOMEM, or the count written (pipe_write's failed alloc_page).
@@ -113,8 +114,8 @@ func pipeWrite(_ task: Task, _ file: PipeFile, _ sources: [(UInt64, UInt64)]) ->
     let pipe = file.pipe
     var total = 0
     for (_, len) in sources { total += Int(clamping: len) }
-    var done = task.progress.transferred
-    task.progress.transferred = 0
+    var done = task.blockedCall(PartialTransfer.self)?.done ?? 0
+    task.endBlockedCall()
     if total == 0 { return .zero }
     if pipe.readers == 0 {
         try? task.platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: SIGPIPE)
@@ -130,7 +131,7 @@ func pipeWrite(_ task: Task, _ file: PipeFile, _ sources: [(UInt64, UInt64)]) ->
     if shortOfMemory { return done > 0 ? .ok(done) : .error(.noMemory) }
     if done < total {
         if !file.isNonBlocking {
-            task.progress.transferred = done
+            task.beginBlockedCall(PartialTransfer(done: done))
             return .block(pipe.queue, PollEvents.output)
         }
         if done == 0 { return .error(.resourceTemporarilyUnavailable) }

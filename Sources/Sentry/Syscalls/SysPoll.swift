@@ -7,46 +7,45 @@ import SystemPackage
 //
 // Every call checks readiness at once; when nothing is ready and the timeout allows, it parks
 // on the task's WaitSet (all the files' queues plus a deadline) and re-runs when one fires.
-// The deadline is fixed on the first run (task.progress) so retries keep the original timeout.
+// The deadline is fixed on the first run, in the call's TimedWait (Kernel/BlockedCall.swift),
+// so retries keep the original timeout.
 //
-// Signal masks (ppoll, pselect6, epoll_pwait/2): the mask is copied in and kept in
-// task.progress.temporaryMask while the call waits. The signal layer (Kernel/Signals.swift)
+// Signal masks (ppoll, pselect6, epoll_pwait/2): the mask is copied in on the first run and
+// kept as the TimedWait's wait mask while the call waits. The signal layer (Kernel/Signals.swift)
 // decides with it whether a signal interrupts the call, and delivers one that does through a
 // native rt_sigsuspend with that mask, so the handler runs under it and the caller's own mask
 // comes back afterwards, as Linux does.
 
 private let nanosPerSecond: UInt64 = 1_000_000_000
 /// Deadlines beyond this are "forever" (about 146 years).
-private let farFuture: UInt64 = 1 << 62
+private let farFuture = TimedWait.farFuture
 
 extension Task {
-    /// On the first run of a timed call, fixes its deadline `timeout` ns from now (nil: none).
-    /// Returns the deadline and whether it has passed.
-    fileprivate func deadline(_ timeout: UInt64?) -> (deadline: UInt64?, expired: Bool) {
-        let now = TimerQueue.now()
-        if !progress.started {
-            progress.started = true
-            if let timeout { progress.deadline = timeout >= farFuture ? nil : now &+ timeout } else { progress.deadline = nil }
-            if timeout == 0 { return (now, true) }
-        }
-        guard let d = progress.deadline else { return (nil, false) }
-        return (d, now >= d)
+    /// The call's wait: on the first run `make` copies in the timeout (ns, nil: none) and the
+    /// mask and the deadline is fixed; a retry finds the same wait.
+    fileprivate func timedWait<E: Error>(_ make: () throws(E) -> (timeout: UInt64?, mask: UInt64?)) throws(E) -> TimedWait {
+        if let w = blockedCall(TimedWait.self) { return w }
+        let (timeout, mask) = try make()
+        return beginBlockedCall(TimedWait(timeout: timeout, mask: mask))
     }
 
     /// Parks on the wait set with the deadline (the set's watches are already registered).
-    fileprivate func parkOnWaitSet(_ ws: WaitSet, deadline: UInt64?) -> SyscallReturn {
-        if let deadline { ws.wake(at: deadline, timers: kernel.timers) }
+    fileprivate func parkOnWaitSet(_ ws: WaitSet, _ wait: TimedWait) -> SyscallReturn {
+        if let deadline = wait.deadline { ws.wake(at: deadline, timers: kernel.timers) }
         return .block(ws.queue, WaitSet.any)
     }
+}
 
+extension TimedWait {
     /// The time left before the deadline (0 when passed), for the timeouts Linux writes back.
-    fileprivate func timeLeft() -> (sec: Int64, nsec: Int64) {
-        guard let d = progress.deadline else { return (0, 0) }
-        let now = TimerQueue.now()
-        let left = d > now ? d - now : 0
+    fileprivate var left: (sec: Int64, nsec: Int64) {
+        let left = timeLeft()
         return (Int64(left / nanosPerSecond), Int64(left % nanosPerSecond))
     }
 }
+
+/// A timeout in ms (poll, epoll_wait): negative waits forever.
+private func millisTimeout(_ ms: Int32) -> UInt64? { ms < 0 ? nil : UInt64(ms) * 1_000_000 }
 
 /// A timespec argument as a timeout in ns: EFAULT, or EINVAL when out of range.
 private func copyInTimeout(_ task: Task, _ address: UInt64) throws(Errno) -> UInt64 {
@@ -57,20 +56,17 @@ private func copyInTimeout(_ task: Task, _ address: UInt64) throws(Errno) -> UIn
 }
 
 /// The sigmask argument of ppoll/pselect6/epoll_pwait: size must be 8; the mask is copied in
-/// (EFAULT), kept for the signal layer while the call waits, and returned.
-@discardableResult
+/// (EFAULT) and returned, for the call's TimedWait to keep while it waits.
 private func copyInSigmask(_ task: Task, _ address: UInt64, size: Int) throws(Errno) -> UInt64? {
     if address == 0 { return nil }
     if size != 8 { throw .invalidArgument }
-    let mask = try task.copyInValue(address, as: UInt64.self)
-    task.progress.temporaryMask = mask
-    return mask
+    return try task.copyInValue(address, as: UInt64.self)
 }
 
 // MARK: poll, ppoll
 
 /// The shared body of poll and ppoll: fills revents, returns the count or parks.
-private func pollFDs(_ task: Task, _ address: UInt64, _ nfds: UInt32, timeout: UInt64?, writeBack: UInt64?) -> SyscallReturn {
+private func pollFDs(_ task: Task, _ address: UInt64, _ nfds: UInt32, _ wait: TimedWait, writeBack: UInt64?) -> SyscallReturn {
     if UInt64(nfds) > UInt64(task.group.rlimits.limits[7].soft) { return .error(.invalidArgument) }
     let count = Int(nfds)
     let bytes = count * PollFD.size
@@ -78,7 +74,7 @@ private func pollFDs(_ task: Task, _ address: UInt64, _ nfds: UInt32, timeout: U
     let buf = owned ? UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 8) : IOScratch.slice(UInt64(bytes))
     defer { if owned { buf.deallocate() } }
     do { try task.copyIn(address, buf) } catch { return .error(error) }
-    let (deadline, expired) = task.deadline(timeout)
+    let expired = wait.expired()
 
     var ready = 0
     for i in 0..<count {
@@ -100,9 +96,9 @@ private func pollFDs(_ task: Task, _ address: UInt64, _ nfds: UInt32, timeout: U
 
     if ready > 0 || expired {
         task.waitSet?.clear()
-        let left = task.timeLeft()
+        let left = wait.left
         do { try task.copyOut(address, UnsafeRawBufferPointer(buf)) } catch { return .error(error) }
-        if let ts = writeBack, timeout != 0 {
+        if let ts = writeBack, wait.timeout != 0 {
             // Linux ignores a fault here: the call itself succeeded.
             try? task.copyOutStruct(ts, LinuxABI.Timespec(tv_sec: left.sec, tv_nsec: left.nsec))
         }
@@ -117,27 +113,24 @@ private func pollFDs(_ task: Task, _ address: UInt64, _ nfds: UInt32, timeout: U
         let events = EventMask(UInt16(bitPattern: Int16(littleEndian: buf.loadUnaligned(fromByteOffset: o + 4, as: Int16.self))))
         ws.watch(q, mask: events | PollEvents.error | PollEvents.hangUp)
     }
-    return task.parkOnWaitSet(ws, deadline: deadline)
+    return task.parkOnWaitSet(ws, wait)
 }
 
 /// poll(2): timeout in ms, negative waits forever.
 func sysPoll(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    let ms = a.int(2)
-    return pollFDs(task, a[0], a.uint(1), timeout: ms < 0 ? nil : UInt64(ms) * 1_000_000, writeBack: nil)
+    let wait = task.timedWait { (millisTimeout(a.int(2)), nil) }
+    return pollFDs(task, a[0], a.uint(1), wait, writeBack: nil)
 }
 
 /// ppoll(2): a timespec timeout (written back with the time left), an optional signal mask.
 func sysPpoll(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    var timeout: UInt64?
-    if !task.progress.started {
-        do {
-            if a[2] != 0 { timeout = try copyInTimeout(task, a[2]) }
-            try copyInSigmask(task, a[3], size: a.size(4))
-        } catch { return .error(error) }
-    } else if a[2] != 0 {
-        timeout = 1   // a retry: the deadline is already fixed
-    }
-    return pollFDs(task, a[0], a.uint(1), timeout: timeout, writeBack: a[2] != 0 ? a[2] : nil)
+    let wait: TimedWait
+    do {
+        wait = try task.timedWait { () throws(Errno) in
+            (a[2] != 0 ? try copyInTimeout(task, a[2]) : nil, try copyInSigmask(task, a[3], size: a.size(4)))
+        }
+    } catch { return .error(error) }
+    return pollFDs(task, a[0], a.uint(1), wait, writeBack: a[2] != 0 ? a[2] : nil)
 }
 
 // MARK: select, pselect6
@@ -147,7 +140,7 @@ private let pollOutSet = PollEvents.writeBand | PollEvents.writeNormal | PollEve
 private let pollExSet = PollEvents.priority
 
 /// The shared body of select and pselect6. `timeout` nil waits forever.
-private func selectFDs(_ task: Task, _ a: SyscallArguments, timeout: UInt64?, writeBack: (UInt64, timeval: Bool)?) -> SyscallReturn {
+private func selectFDs(_ task: Task, _ a: SyscallArguments, _ wait: TimedWait, writeBack: (UInt64, timeval: Bool)?) -> SyscallReturn {
     let nfdsArg = a.int(0)
     if nfdsArg < 0 { return .error(.invalidArgument) }
     // Linux clamps n to the fd table's size (at least 64, a power of two).
@@ -165,7 +158,7 @@ private func selectFDs(_ task: Task, _ a: SyscallArguments, timeout: UInt64?, wr
             sets[k] = w
         }
     } catch { return .error(error) }
-    let (deadline, expired) = task.deadline(timeout)
+    let expired = wait.expired()
 
     var results = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: 3)
     var ready = 0
@@ -194,14 +187,14 @@ private func selectFDs(_ task: Task, _ a: SyscallArguments, timeout: UInt64?, wr
 
     if ready > 0 || expired {
         task.waitSet?.clear()
-        let left = task.timeLeft()
+        let left = wait.left
         do {
             for k in 0..<3 where setAddresses[k] != 0 && words > 0 {
                 let r: Result<Void, Errno> = results[k].withUnsafeBytes { b in Result { () throws(Errno) in try task.copyOut(setAddresses[k], b) } }
                 try r.get()
             }
         } catch { return .error(error) }
-        if let (address, isTimeval) = writeBack, timeout != 0 {
+        if let (address, isTimeval) = writeBack, wait.timeout != 0 {
             if isTimeval {
                 try? task.copyOutStruct(address, Timeval(tv_sec: left.sec, tv_usec: left.nsec / 1000))
             } else {
@@ -212,44 +205,38 @@ private func selectFDs(_ task: Task, _ a: SyscallArguments, timeout: UInt64?, wr
     }
     let ws = task.freshWaitSet()
     for (q, mask) in watched { ws.watch(q, mask: mask) }
-    return task.parkOnWaitSet(ws, deadline: deadline)
+    return task.parkOnWaitSet(ws, wait)
 }
 
 /// select(2): a timeval timeout, written back with the time left (Linux does).
 func sysSelect(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    var timeout: UInt64?
-    if a[4] != 0 {
-        if !task.progress.started {
-            do {
-                let tv = try task.copyInStruct(a[4], as: Timeval.self)
-                if tv.tv_sec < 0 || tv.tv_usec < 0 { return .error(.invalidArgument) }
-                let sec = tv.tv_sec &+ tv.tv_usec / 1_000_000
-                let nsec = (tv.tv_usec % 1_000_000) * 1000
-                timeout = sec < 0 || sec >= Int64(farFuture / nanosPerSecond) ? farFuture : UInt64(sec) * nanosPerSecond + UInt64(nsec)
-            } catch { return .error(error) }
-        } else {
-            timeout = 1   // a retry: the deadline is already fixed
+    let wait: TimedWait
+    do {
+        wait = try task.timedWait { () throws(Errno) in
+            guard a[4] != 0 else { return (nil, nil) }
+            let tv = try task.copyInStruct(a[4], as: Timeval.self)
+            if tv.tv_sec < 0 || tv.tv_usec < 0 { throw .invalidArgument }
+            let sec = tv.tv_sec &+ tv.tv_usec / 1_000_000
+            let nsec = (tv.tv_usec % 1_000_000) * 1000
+            return (sec < 0 || sec >= Int64(farFuture / nanosPerSecond) ? farFuture : UInt64(sec) * nanosPerSecond + UInt64(nsec), nil)
         }
-    }
-    return selectFDs(task, a, timeout: timeout, writeBack: a[4] != 0 ? (a[4], true) : nil)
+    } catch { return .error(error) }
+    return selectFDs(task, a, wait, writeBack: a[4] != 0 ? (a[4], true) : nil)
 }
 
 /// pselect6(2): a timespec timeout (written back) and a {sigset *, size} pair.
 func sysPselect6(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    var timeout: UInt64?
-    if !task.progress.started {
-        do {
-            if a[4] != 0 { timeout = try copyInTimeout(task, a[4]) }
-            if a[5] != 0 {
-                let pair = try task.copyInBytes(a[5], count: 16)
-                let (mask, size) = pair.withUnsafeBytes { b in (UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 0, as: UInt64.self)), UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
-                try copyInSigmask(task, mask, size: Int(truncatingIfNeeded: size))
-            }
-        } catch { return .error(error) }
-    } else if a[4] != 0 {
-        timeout = 1
-    }
-    return selectFDs(task, a, timeout: timeout, writeBack: a[4] != 0 ? (a[4], false) : nil)
+    let wait: TimedWait
+    do {
+        wait = try task.timedWait { () throws(Errno) in
+            let timeout = a[4] != 0 ? try copyInTimeout(task, a[4]) : nil
+            guard a[5] != 0 else { return (timeout, nil) }
+            let pair = try task.copyInBytes(a[5], count: 16)
+            let (mask, size) = pair.withUnsafeBytes { b in (UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 0, as: UInt64.self)), UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self))) }
+            return (timeout, try copyInSigmask(task, mask, size: Int(truncatingIfNeeded: size)))
+        }
+    } catch { return .error(error) }
+    return selectFDs(task, a, wait, writeBack: a[4] != 0 ? (a[4], false) : nil)
 }
 
 // MARK: epoll
@@ -321,12 +308,12 @@ func sysEpollCtl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 }
 
 /// The shared body of the epoll_wait family. `timeout` nil waits forever.
-private func epollWait(_ task: Task, _ a: SyscallArguments, timeout: UInt64?) -> SyscallReturn {
+private func epollWait(_ task: Task, _ a: SyscallArguments, _ wait: TimedWait) -> SyscallReturn {
     let maxEvents = a.int(2)
     if maxEvents <= 0 || maxEvents > Int32.max / Int32(EpollEvent.size) { return .error(.invalidArgument) }
     guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
     guard let ep = file as? EpollFile else { return .error(.invalidArgument) }
-    let (deadline, expired) = task.deadline(timeout)
+    let expired = wait.expired()
     var out: [(UInt32, UInt64)] = []
     let scanned = ep.harvest(max: Int(maxEvents), into: &out)
     if !out.isEmpty {
@@ -346,34 +333,30 @@ private func epollWait(_ task: Task, _ a: SyscallArguments, timeout: UInt64?) ->
     }
     let ws = task.freshWaitSet()
     ws.watch(ep.queue, mask: PollEvents.input)
-    return task.parkOnWaitSet(ws, deadline: deadline)
+    return task.parkOnWaitSet(ws, wait)
 }
 
 /// epoll_wait(2): timeout in ms, negative waits forever.
 func sysEpollWait(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    let ms = a.int(3)
-    return epollWait(task, a, timeout: ms < 0 ? nil : UInt64(ms) * 1_000_000)
+    epollWait(task, a, task.timedWait { (millisTimeout(a.int(3)), nil) })
 }
 
 /// epoll_pwait(2): epoll_wait with a signal mask (validated first, as Linux does).
 func sysEpollPwait(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    if !task.progress.started {
-        do { try copyInSigmask(task, a[4], size: a.size(5)) } catch { return .error(error) }
-    }
-    let ms = a.int(3)
-    return epollWait(task, a, timeout: ms < 0 ? nil : UInt64(ms) * 1_000_000)
+    let wait: TimedWait
+    do {
+        wait = try task.timedWait { () throws(Errno) in (millisTimeout(a.int(3)), try copyInSigmask(task, a[4], size: a.size(5))) }
+    } catch { return .error(error) }
+    return epollWait(task, a, wait)
 }
 
 /// epoll_pwait2(2): a timespec timeout (NULL waits forever) and a signal mask.
 func sysEpollPwait2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    var timeout: UInt64?
-    if !task.progress.started {
-        do {
-            if a[3] != 0 { timeout = try copyInTimeout(task, a[3]) }
-            try copyInSigmask(task, a[4], size: a.size(5))
-        } catch { return .error(error) }
-    } else if a[3] != 0 {
-        timeout = 1
-    }
-    return epollWait(task, a, timeout: timeout)
+    let wait: TimedWait
+    do {
+        wait = try task.timedWait { () throws(Errno) in
+            (a[3] != 0 ? try copyInTimeout(task, a[3]) : nil, try copyInSigmask(task, a[4], size: a.size(5)))
+        }
+    } catch { return .error(error) }
+    return epollWait(task, a, wait)
 }

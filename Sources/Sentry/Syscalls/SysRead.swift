@@ -19,7 +19,7 @@ private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64
     do {
         if let offset { n = try file.pread(task, buf, at: offset) } else { n = try file.read(task, buf) }
     } catch { return blockOrFail(file, error, PollEvents.input) }
-    if n > 0, let d = file.dentry, FSNotify.watchCount > 0 { FSNotify.node(InotifyMask.access, d) }
+    if n > 0, let d = file.dentry, task.vfs.fsnotify.watchCount > 0 { FSNotify.node(InotifyMask.access, d) }
     return serve { () throws(Errno) in
         var done = 0
         for (base, len) in targets where done < n {
@@ -56,7 +56,7 @@ private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt6
     do {
         if let offset { n = try file.pwrite(task, data, at: offset) } else { n = try file.write(task, data) }
     } catch { return blockOrFail(file, error, PollEvents.output) }
-    if n > 0, let d = file.dentry, FSNotify.watchCount > 0 { FSNotify.node(InotifyMask.modify, d) }
+    if n > 0, let d = file.dentry, task.vfs.fsnotify.watchCount > 0 { FSNotify.node(InotifyMask.modify, d) }
     return .ok(n)
 }
 

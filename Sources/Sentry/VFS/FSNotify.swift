@@ -3,6 +3,8 @@ import SystemPackage
 // fsnotify for inotify: the VFS operations call one hook each (Linux include/linux/fsnotify.h);
 // the hooks find the watches on the node and on its parent directory and queue events on the
 // inotify instances (FS/Inotify.swift). Without watches a hook costs a load and a branch.
+// The hooks keep no state: the watches are on the nodes, and what is per sandbox (the move
+// cookie, the count of watches) is its VFS's `FSNotifyRegistry`.
 
 /// inotify event and flag bits (linux/inotify.h).
 public enum InotifyMask {
@@ -48,14 +50,24 @@ public final class InotifyWatch {
     }
 }
 
+/// The fsnotify state of one sandbox (`VFS.fsnotify`).
+public final class FSNotifyRegistry {
+    /// Watches in the whole sandbox: hooks that must look something up first skip at zero.
+    public internal(set) var watchCount = 0
+    /// The last cookie pairing IN_MOVED_FROM with IN_MOVED_TO (fsnotify_get_cookie).
+    private var lastCookie: UInt32 = 0
+
+    public init() {}
+
+    func nextCookie() -> UInt32 {
+        lastCookie &+= 1
+        return lastCookie
+    }
+}
+
 /// The hooks (fsnotify_*). `dentry` arguments name the node through the path the caller used,
 /// so that a watch on its parent directory sees the event with the name.
 public enum FSNotify {
-    /// The cookie pairing IN_MOVED_FROM with IN_MOVED_TO (fsnotify_get_cookie).
-    nonisolated(unsafe) static var lastCookie: UInt32 = 0
-    /// Watches in the whole sandbox: hooks that must look something up first skip at zero.
-    nonisolated(unsafe) public internal(set) static var watchCount = 0
-
     @inline(__always)
     static func isDir(_ inode: Inode) -> UInt32 { inode.fileType == FileType.directory ? InotifyMask.isDir : 0 }
 
@@ -106,17 +118,15 @@ public enum FSNotify {
     /// rename: IN_MOVED_FROM and IN_MOVED_TO with one cookie, IN_ATTRIB on a replaced target,
     /// IN_MOVE_SELF on the moved node (fsnotify_move); RENAME_EXCHANGE moves both ways.
     public static func moved(from oldDir: Dentry, _ oldName: [UInt8], to newDir: Dentry, _ newName: [UInt8],
-                             source: Inode, target: Inode?, exchange: Bool) {
+                             source: Inode, target: Inode?, exchange: Bool, in registry: FSNotifyRegistry) {
         if source.watches.isEmpty && (target?.watches.isEmpty ?? true) &&
             (oldDir.inode?.watches.isEmpty ?? true) && (newDir.inode?.watches.isEmpty ?? true) { return }
-        move(oldDir, oldName, newDir, newName, source, target: exchange ? nil : target)
-        if exchange, let target { move(newDir, newName, oldDir, oldName, target, target: nil) }
+        move(oldDir, oldName, newDir, newName, source, target: exchange ? nil : target, cookie: registry.nextCookie())
+        if exchange, let target { move(newDir, newName, oldDir, oldName, target, target: nil, cookie: registry.nextCookie()) }
         if !exchange, let target { lastNameGone(target, directory: target.fileType == FileType.directory) }
     }
 
-    private static func move(_ od: Dentry, _ on: [UInt8], _ nd: Dentry, _ nn: [UInt8], _ source: Inode, target: Inode?) {
-        lastCookie &+= 1
-        let cookie = lastCookie
+    private static func move(_ od: Dentry, _ on: [UInt8], _ nd: Dentry, _ nn: [UInt8], _ source: Inode, target: Inode?, cookie: UInt32) {
         let dirBit = isDir(source)
         if let d = od.inode { deliver(InotifyMask.movedFrom | dirBit, to: d, name: on, cookie: cookie) }
         if let d = nd.inode { deliver(InotifyMask.movedTo | dirBit, to: d, name: nn, cookie: cookie) }

@@ -5,10 +5,11 @@ import SystemPackage
 //     by LOCK_UN or when the description's last reference goes (`LockHandle.deinit`);
 //   - fcntl record locks (F_SETLK/F_SETLKW/F_GETLK): byte ranges owned by the process's fd table
 //     (Linux's files_struct), merged and split per owner, released when the process closes any
-//     fd of the file or its table goes away (`FDTable.recordLockRelease`);
+//     fd of the file or its table goes away (`FDTable.lockTable`);
 //   - OFD locks (F_OFD_*): the same ranges owned by the open file description.
 // Record and OFD locks conflict with each other; flock locks are a separate world, as in Linux.
 // A blocked F_SETLKW/flock parks on the inode's wait queue and retries on every release.
+// The table is the VFS's (`VFS.locks`): each sandbox has its own, as each Linux has its own.
 
 /// One byte-range lock: [start, end] inclusive, end == Int64.max up to the end of file.
 struct RecordLock {
@@ -36,53 +37,57 @@ final class LockHandle {
     var inodes: [ObjectIdentifier] = []
     /// The table key of a file without an inode (a pipe's flock).
     var key: Inode?
-    deinit { FileLocks.releaseAll(owner: ObjectIdentifier(self), inodes: inodes) }
+    /// The table its locks are in (set with the first lock).
+    weak var table: FileLocks?
+    deinit { table?.releaseAll(owner: ObjectIdentifier(self), inodes: inodes) }
 }
 
-/// The Sentry's lock table (the kernel is single-threaded).
-enum FileLocks {
-    nonisolated(unsafe) static var byInode: [ObjectIdentifier: InodeLocks] = [:]
+/// A sandbox's lock table (the kernel is single-threaded, so it has no lock of its own).
+public final class FileLocks {
+    private(set) var byInode: [ObjectIdentifier: InodeLocks] = [:]
     /// Owners parked in F_SETLKW, with the owner they wait for (EDEADLK detection).
-    nonisolated(unsafe) static var waiting: [ObjectIdentifier: Waiting] = [:]
+    var waiting: [ObjectIdentifier: Waiting] = [:]
+
+    public init() {}
+
     final class Waiting {
         let blocker: ObjectIdentifier
         weak var task: Task?
         init(_ blocker: ObjectIdentifier, _ task: Task) { self.blocker = blocker; self.task = task }
     }
 
-    static func locks(_ inode: Inode) -> InodeLocks {
+    func locks(_ inode: Inode) -> InodeLocks {
         let key = ObjectIdentifier(inode)
         if let l = byInode[key] { return l }
         let l = InodeLocks(inode)
         byInode[key] = l
-        // First use: make sure process-owned locks hear about closes.
-        if FDTable.recordLockRelease == nil { FDTable.recordLockRelease = FileLocks.releaseRecords }
         return l
     }
 
-    static func existing(_ inode: Inode) -> InodeLocks? { byInode[ObjectIdentifier(inode)] }
+    func existing(_ inode: Inode) -> InodeLocks? { byInode[ObjectIdentifier(inode)] }
 
     /// Drops an empty entry and wakes waiters after a release.
-    static func changed(_ l: InodeLocks) {
+    func changed(_ l: InodeLocks) {
         l.queue.notify(PollEvents.input | PollEvents.output)
         if l.isEmpty && l.queue.isEmpty { byInode[ObjectIdentifier(l.inode)] = nil }
     }
 
     /// Drops the entry of an inode nothing locks and nobody waits on.
-    static func dropIfEmpty(_ l: InodeLocks) {
+    func dropIfEmpty(_ l: InodeLocks) {
         if l.isEmpty && l.queue.isEmpty { byInode[ObjectIdentifier(l.inode)] = nil }
     }
 
     /// The handle (owner identity) of a description's flock/OFD locks.
-    static func handle(_ file: FileDescription, _ l: InodeLocks) -> ObjectIdentifier {
+    func handle(_ file: FileDescription, _ l: InodeLocks) -> ObjectIdentifier {
         let h: LockHandle
         if let existing = file.lockHandle as? LockHandle { h = existing } else { h = LockHandle(); file.lockHandle = h }
+        h.table = self
         let key = ObjectIdentifier(l.inode)
         if !h.inodes.contains(key) { h.inodes.append(key) }
         return ObjectIdentifier(h)
     }
 
-    static func releaseAll(owner: ObjectIdentifier, inodes: [ObjectIdentifier]) {
+    func releaseAll(owner: ObjectIdentifier, inodes: [ObjectIdentifier]) {
         for key in inodes {
             guard let l = byInode[key] else { continue }
             l.flocks.removeAll { $0.owner == owner }
@@ -91,8 +96,8 @@ enum FileLocks {
         }
     }
 
-    /// FDTable's hook: `file` closed by the table `owner` (nil: the table went away).
-    static func releaseRecords(_ owner: ObjectIdentifier, _ file: FileDescription?) {
+    /// `file` closed by the fd table `owner` (nil: the table went away): its record locks go.
+    func releaseRecords(_ owner: ObjectIdentifier, _ file: FileDescription?) {
         if let file {
             guard let inode = file.dentry?.inode, let l = existing(inode) else { return }
             if l.records.contains(where: { $0.owner == owner }) {
@@ -111,7 +116,7 @@ enum FileLocks {
     // MARK: flock
 
     /// flock(2) on `l` for the description's handle: true when granted, false on conflict.
-    static func flock(_ l: InodeLocks, owner: ObjectIdentifier, exclusive: Bool?) -> Bool {
+    func flock(_ l: InodeLocks, owner: ObjectIdentifier, exclusive: Bool?) -> Bool {
         guard let exclusive else {
             if l.flocks.contains(where: { $0.owner == owner }) { l.flocks.removeAll { $0.owner == owner }; changed(l) }
             return true
@@ -135,13 +140,13 @@ enum FileLocks {
     // MARK: Record locks
 
     /// The first lock of another owner that conflicts with [start, end] of the given kind.
-    static func conflict(_ l: InodeLocks, owner: ObjectIdentifier, exclusive: Bool, _ start: Int64, _ end: Int64) -> RecordLock? {
+    func conflict(_ l: InodeLocks, owner: ObjectIdentifier, exclusive: Bool, _ start: Int64, _ end: Int64) -> RecordLock? {
         l.records.first { $0.owner != owner && $0.overlaps(start, end) && ($0.exclusive || exclusive) }
     }
 
     /// Sets (or with `exclusive` nil, clears) the owner's lock over [start, end]: the owner's
     /// other locks are split around the range and neighbours of the same kind merged.
-    static func setRecord(_ l: InodeLocks, owner: ObjectIdentifier, pid: Int32, exclusive: Bool?, _ start: Int64, _ end: Int64) {
+    func setRecord(_ l: InodeLocks, owner: ObjectIdentifier, pid: Int32, exclusive: Bool?, _ start: Int64, _ end: Int64) {
         var kept: [RecordLock] = []
         var released = false
         for r in l.records {
@@ -171,7 +176,7 @@ enum FileLocks {
     }
 
     /// Whether `owner` waiting for `blocker` would close a cycle of waiting owners (EDEADLK).
-    static func wouldDeadlock(owner: ObjectIdentifier, blocker: ObjectIdentifier) -> Bool {
+    func wouldDeadlock(owner: ObjectIdentifier, blocker: ObjectIdentifier) -> Bool {
         var b = blocker
         var steps = 0
         while let w = waiting[b], steps < 64 {

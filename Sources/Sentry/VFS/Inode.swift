@@ -44,8 +44,10 @@ public struct OpenRequest {
     public var mode: UInt32
     public var creds: Credentials
     public unowned(unsafe) var task: Task?
-    public init(flags: Int32, mode: UInt32, creds: Credentials, task: Task?) {
-        self.flags = flags; self.mode = mode; self.creds = creds; self.task = task
+    /// The VFS opening the file (nil: an open outside one, such as an O_TMPFILE's).
+    public unowned(unsafe) var vfs: VFS?
+    public init(flags: Int32, mode: UInt32, creds: Credentials, task: Task?, vfs: VFS? = nil) {
+        self.flags = flags; self.mode = mode; self.creds = creds; self.task = task; self.vfs = vfs
     }
 }
 

@@ -222,7 +222,7 @@ extension VFS {
         if source.isMountRoot || target.isMountRoot { throw .resourceBusy }
         try od.rename(on, to: nd, nn, flags: flags)
         op.forget(on); np.forget(nn)
-        FSNotify.moved(from: op, on, to: np, nn, source: sourceInode, target: targetInode, exchange: exchange)
+        FSNotify.moved(from: op, on, to: np, nn, source: sourceInode, target: targetInode, exchange: exchange, in: fsnotify)
     }
 
     // MARK: Attributes

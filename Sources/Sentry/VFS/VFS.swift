@@ -24,6 +24,11 @@ public final class VFS {
     /// The sandbox's memory account (the Kernel's), which the tmpfs mounts and the overlay's
     /// files charge their pages to.
     public let memory: MemoryAccount
+    /// The sandbox's advisory locks (VFS/FileLock.swift) and fsnotify state (VFS/FSNotify.swift).
+    public let locks = FileLocks()
+    public let fsnotify = FSNotifyRegistry()
+    /// Which tmpfs file each memfd the sandbox's files live in is (FS/TmpFS.swift).
+    let memfdPaths = MemfdPaths()
 
     /// What /proc/mounts lists: one line per mount, in mount order.
     public private(set) var mountTable: [MountEntry] = []
@@ -99,7 +104,7 @@ public final class VFS {
         let ctx = FSContext(root: root, cwd: root, umask: 0)
         if let d = try? lookup(ctx, at: nil, Array(path.utf8), followFinal: false, creds: Credentials(uid: 0, gid: 0)),
            d.inode?.fileType != FileType.directory { throw .notDirectory }
-        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes).root, at: path, source: "tmpfs", type: "tmpfs",
+        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes, memoryLimit: memory.memoryLimit).root, at: path, source: "tmpfs", type: "tmpfs",
                   options: "rw,nosuid,nodev" + (sizeBytes.map { ",size=\($0 / 1024)k" } ?? ""))
     }
 
@@ -172,7 +177,7 @@ public final class VFS {
                 dentry = parent.remember(Dentry(name: name, parent: parent, inode: node))
                 FSNotify.created(parent, name, node)
                 // A new file is opened without further permission checks (POSIX).
-                let file = try node.open(dentry, OpenRequest(flags: flags & ~O_TRUNC, mode: mode, creds: ctx.creds, task: ctx.task))
+                let file = try node.open(dentry, OpenRequest(flags: flags & ~O_TRUNC, mode: mode, creds: ctx.creds, task: ctx.task, vfs: self))
                 FSNotify.node(InotifyMask.open, dentry)
                 return file
             }
@@ -207,7 +212,7 @@ public final class VFS {
             var change = AttributeChange(); change.size = 0
             try inode.setAttributes(change)
         }
-        let file = try inode.open(dentry, OpenRequest(flags: flags, mode: mode, creds: ctx.creds, task: ctx.task))
+        let file = try inode.open(dentry, OpenRequest(flags: flags, mode: mode, creds: ctx.creds, task: ctx.task, vfs: self))
         // vfs_open's IN_OPEN, then handle_truncate's IN_MODIFY.
         FSNotify.node(InotifyMask.open, dentry)
         if truncate { FSNotify.node(InotifyMask.modify, dentry) }

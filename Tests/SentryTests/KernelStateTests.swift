@@ -1,0 +1,135 @@
+import Glibc
+import LinuxABI
+import Platform
+@testable import Sentry
+import SystemPackage
+import Testing
+
+// Kernel state hangs off the Kernel and what it owns (its VFS, pipefs, memory account), never
+// off statics: two Kernels in one process keep their locks, watches, pipe numbers, memfd paths,
+// /proc and memory limits apart.
+
+/// A Platform with no tasks: enough to build a Kernel (ptrace is never used here).
+private final class NoTaskPlatform: Platform {
+    /// A pipe's read end that never becomes readable: no events.
+    let eventFD: Int32
+    private let writeEnd: Int32
+    init() {
+        var fds: [Int32] = [-1, -1]
+        _ = pipe(&fds)
+        eventFD = fds[0]; writeEnd = fds[1]
+    }
+    deinit { close(eventFD); close(writeEnd) }
+    func startFirstTask(_ spec: FirstTaskSpec) throws(Errno) -> HostTID { throw .noSuchProcess }
+    func nextEvent() -> TaskEvent? { nil }
+    func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) { throw .noSuchProcess }
+    func resume(_ tid: HostTID, signal: Int32) throws(Errno) { throw .noSuchProcess }
+    func holdGroupStop(_ tid: HostTID) throws(Errno) { throw .noSuchProcess }
+    func readMemory(_ tid: HostTID, at address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) { throw .noSuchProcess }
+    func writeMemory(_ tid: HostTID, at address: UInt64, from buffer: UnsafeRawBufferPointer) throws(Errno) { throw .noSuchProcess }
+    func injectSyscall(_ tid: HostTID, _ nr: Int, _ args: [UInt64]) throws(Errno) -> Int64 { throw .noSuchProcess }
+    func scratchAddress(_ tid: HostTID) throws(Errno) -> UInt64 { throw .noSuchProcess }
+    var scratchSize: Int { 0 }
+    func installFD(_ tid: HostTID, _ hostFD: Int32) throws(Errno) -> Int32 { throw .noSuchProcess }
+    func closeInstalledFD(_ tid: HostTID, _ fd: Int32) throws(Errno) { throw .noSuchProcess }
+    func setEntryRegisters(_ tid: HostTID, ip: UInt64, sp: UInt64) throws(Errno) { throw .noSuchProcess }
+    func execStub(_ tid: HostTID, argv: [[UInt8]]) throws(Errno) -> HostTID { throw .noSuchProcess }
+    func stubImage(_ tid: HostTID) throws(Errno) -> StubImage { throw .noSuchProcess }
+    func virtualTID(_ tid: HostTID) -> Int32? { nil }
+    func setSignalInfo(_ tid: HostTID, _ info: UnsafeRawBufferPointer) throws(Errno) { throw .noSuchProcess }
+    func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno) { throw .noSuchProcess }
+}
+
+/// A Kernel over a tmpfs root, with `memoryLimit` as its --memory.
+private func makeKernel(memoryLimit: UInt64? = nil) throws -> Kernel {
+    let memory = memoryLimit.map { MemoryAccount(memoryLimit: $0) } ?? MemoryAccount(budget: Int.max)
+    let vfs = try VFS(rootInode: TmpFS().root, memory: memory)
+    try vfs.mountStandardFilesystems()
+    return Kernel(platform: NoTaskPlatform(), vfs: vfs, strace: nil, terminal: nil, hostSignals: false)
+}
+
+private func blockedSignals() -> sigset_t {
+    var set = sigset_t()
+    sigprocmask(SIG_BLOCK, nil, &set)
+    return set
+}
+
+@Suite("Two kernels in one process") struct KernelStateTests {
+    @Test("each Kernel owns its VFS, lock table, fsnotify state, pipefs and memory account")
+    func ownership() throws {
+        let a = try makeKernel(), b = try makeKernel()
+        #expect(a.vfs !== b.vfs)
+        #expect(a.vfs.locks !== b.vfs.locks)
+        #expect(a.vfs.fsnotify !== b.vfs.fsnotify)
+        #expect(a.vfs.proc !== b.vfs.proc)
+        #expect(a.pipeLimits !== b.pipeLimits)
+        #expect(a.memory !== b.memory)
+    }
+
+    @Test("a test's Kernel leaves the process's signal mask alone")
+    func hostSignals() throws {
+        let before = blockedSignals()
+        _ = try makeKernel()
+        var after = blockedSignals()
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            var b = before
+            #expect(sigismember(&after, sig) == sigismember(&b, sig))
+        }
+    }
+
+    @Test("locks taken in one kernel's table are not seen by the other's")
+    func locks() throws {
+        let a = try makeKernel(), b = try makeKernel()
+        let inode = TmpFS().root   // the same node in both tables, which no real sandbox shares
+        let file = PipeFile.makePair(statusFlags: 0).read
+        let la = a.vfs.locks.locks(inode)
+        #expect(a.vfs.locks.flock(la, owner: a.vfs.locks.handle(file, la), exclusive: true))
+        let lb = b.vfs.locks.locks(inode)
+        #expect(lb.flocks.isEmpty)
+        let other = PipeFile.makePair(statusFlags: 0).read
+        #expect(b.vfs.locks.flock(lb, owner: b.vfs.locks.handle(other, lb), exclusive: true))
+        // Still a conflict in the first table.
+        #expect(!a.vfs.locks.flock(la, owner: a.vfs.locks.handle(other, la), exclusive: true))
+    }
+
+    @Test("inotify watches count in their own kernel")
+    func watchCounts() throws {
+        let a = try makeKernel(), b = try makeKernel()
+        let memory = MemoryAccount(budget: 1 << 20)
+        let i = try InotifyFile(statusFlags: O_NONBLOCK, user: 0, instances: a.inotifyInstances, account: memory, registry: a.vfs.fsnotify)
+        _ = try i.addWatch(a.vfs.root.inode!, mask: InotifyMask.create)
+        #expect(a.vfs.fsnotify.watchCount == 1)
+        #expect(b.vfs.fsnotify.watchCount == 0)
+        #expect(b.inotifyInstances.byUser.isEmpty)
+    }
+
+    @Test("pipe inode numbers are per pipefs: each kernel numbers from the start")
+    func pipeInodes() throws {
+        let a = try makeKernel(), b = try makeKernel()
+        let creds = Credentials()
+        let pa1 = try #require(Pipe.allocate(creds: creds, limits: a.pipeLimits, memory: a.memory))
+        let pa2 = try #require(Pipe.allocate(creds: creds, limits: a.pipeLimits, memory: a.memory))
+        let pb1 = try #require(Pipe.allocate(creds: creds, limits: b.pipeLimits, memory: b.memory))
+        #expect(pa1.ino == pb1.ino)
+        #expect(pa2.ino == pa1.ino + 1)
+    }
+
+    @Test("the memory limit each kernel reports is its own")
+    func memoryLimits() throws {
+        let a = try makeKernel(memoryLimit: 256 << 20), b = try makeKernel(memoryLimit: 512 << 20)
+        #expect(a.memory.memoryLimit == 256 << 20)
+        #expect(b.memory.memoryLimit == 512 << 20)
+        // A tmpfs without a size takes half of its sandbox's RAM.
+        #expect(TmpFS(account: a.memory).limits.maxBlocks == (256 << 20) / 2 / 4096)
+        #expect(TmpFS(account: b.memory).limits.maxBlocks == (512 << 20) / 2 / 4096)
+    }
+
+    @Test("fdinfo's mount ids come from the kernel's own mount table")
+    func mountIDs() throws {
+        let a = try makeKernel()
+        let tmp = try a.vfs.lookup(FSContext(root: a.vfs.root, cwd: a.vfs.root, umask: 0o022), at: nil, Array("/tmp".utf8), followFinal: true, creds: Credentials())
+        let id = ProcPid.mountID(tmp, in: a.vfs)
+        #expect(id > 21)   // not the root's
+        #expect(ProcPid.mountID(tmp, in: nil) == 21)
+    }
+}
