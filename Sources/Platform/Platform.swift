@@ -1,5 +1,8 @@
 // The Platform contract: how the Sentry intercepts a task's system calls and acts on the task.
-// `ptrace` is the base implementation; `systrap` and `unotify` fit the same protocol later.
+// It has two halves. `TaskLifecycle` (the first task, clone/exec/exit events, injection, fd
+// installation, memory, signals) is what every platform shares; `SyscallChannel` (how a served
+// call reaches the Sentry and how it continues: ptrace seccomp stops today) is the part a new
+// platform (systrap, unotify) replaces. `ptrace` is the base implementation of both.
 // Every method is called from the Sentry's one kernel thread (ptrace requests must come from
 // the thread that attached the tracee).
 
@@ -47,18 +50,35 @@ public enum TaskEvent: Sendable {
 
 public enum CloneKind: Sendable { case fork, vfork, clone }
 
-/// How a stopped syscall continues.
-public enum SyscallCompletion: Sendable {
-    /// Skip the host call; the task sees `value` in rax (a negative errno for a failure).
+/// How a served syscall continues: the effect the Sentry asks for, never the mechanism (which
+/// registers change is the channel's business).
+public enum SyscallCompletion: Sendable, Equatable {
+    /// Skip the host call; the task sees `value` as the result (a negative errno for a failure).
     case skip(Int64)
-    /// Let the host run the call as it is (it is allowed by the filter or rewritten).
+    /// Let the host run the call as it is (it is allowed by the filter).
     case runNative
-    /// Rewrite the call's number and arguments, then run it natively.
-    case rewrite(SyscallRegisters)
-    /// Skip the host call and rewind the task to its syscall instruction with the original
-    /// number, so that it issues the same call again once a pending signal's handler returns
-    /// (Linux's -ERESTARTSYS under SA_RESTART, or a stop and continue with no handler).
+    /// The call does not complete now: the task issues it again, with its original number and
+    /// arguments, once a pending signal's handler returns (Linux's -ERESTARTSYS under
+    /// SA_RESTART), or when it continues after a stop with no handler.
+    /// Needs `PlatformCapabilities.restartSyscall`.
     case restart
+    /// The call ends with EINTR, and the pending signal is delivered while the thread's signal
+    /// mask is `mask`; the caller's own mask is back once the handler returns. What ppoll,
+    /// pselect6 and epoll_pwait do with their sigmask argument.
+    /// Needs `PlatformCapabilities.suspendUnderMask`.
+    case suspendUnderMask(UInt64)
+}
+
+/// Completions a syscall channel can carry out beyond `.skip` and `.runNative`. The Sentry
+/// asks for one only when the platform states it, and otherwise ends the call with EINTR
+/// (Signals.swift), as Linux does for a handler without SA_RESTART.
+public struct PlatformCapabilities: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `.restart`: ptrace rewinds rip to the syscall instruction with the number in rax.
+    public static let restartSyscall = PlatformCapabilities(rawValue: 1 << 0)
+    /// `.suspendUnderMask`: ptrace turns the call into a native rt_sigsuspend with the mask.
+    public static let suspendUnderMask = PlatformCapabilities(rawValue: 1 << 1)
 }
 
 /// What the first application task starts as.
@@ -134,21 +154,15 @@ public struct StubImage: Sendable {
     }
 }
 
-public protocol Platform: AnyObject {
+/// The lifecycle half, shared by every platform: starting the first task, following it through
+/// clone, exec, exit and signal stops, and acting on a stopped task (memory, injected calls,
+/// installed fds, the stub image, signals). Its events (`.cloned`, `.started`, `.execed`,
+/// `.exiting`, `.exited`, `.signalled`, `.groupStopped`) come through `Platform.nextEvent`.
+public protocol TaskLifecycle: AnyObject {
     /// Forks the first application task (PID 1 of a fresh nested PID namespace), confines it
     /// (no capabilities, NO_NEW_PRIVS, application filter) and starts tracing it. Returns its
     /// host tid once it is stopped at its first exec event.
     func startFirstTask(_ spec: FirstTaskSpec) throws(Errno) -> HostTID
-
-    /// A host fd that becomes readable when `nextEvent` may have something (a signalfd for
-    /// SIGCHLD under ptrace). The Sentry puts it in its epoll set.
-    var eventFD: Int32 { get }
-
-    /// The next pending event, or nil when none is pending (never blocks).
-    func nextEvent() -> TaskEvent?
-
-    /// Continues a task stopped at a served syscall.
-    func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno)
 
     /// Resumes a task stopped at any other event (clone, exec, exit, group stop, started),
     /// delivering `signal` when it is a signal-delivery stop (0 suppresses it).
@@ -205,7 +219,28 @@ public protocol Platform: AnyObject {
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
 }
 
-extension Platform {
+extension TaskLifecycle {
     public func execStub(_ tid: HostTID) throws(Errno) -> HostTID { try execStub(tid, argv: []) }
 }
 
+/// The syscall channel, the part a new platform replaces: how a call the application filter
+/// sends to the Sentry is reported (`TaskEvent.syscall`) and how it continues. ptrace reports
+/// seccomp stops and completes them by writing registers.
+public protocol SyscallChannel: AnyObject {
+    /// The completions beyond `.skip` and `.runNative` this channel can carry out.
+    var capabilities: PlatformCapabilities { get }
+
+    /// Continues a task stopped at a served syscall. A completion outside `capabilities`
+    /// throws ENOTSUP and leaves the task stopped.
+    func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno)
+}
+
+/// A whole platform: both halves, and the one event stream that merges their events.
+public protocol Platform: TaskLifecycle, SyscallChannel {
+    /// A host fd that becomes readable when `nextEvent` may have something (a signalfd for
+    /// SIGCHLD under ptrace). The Sentry puts it in its epoll set.
+    var eventFD: Int32 { get }
+
+    /// The next pending event of either half, or nil when none is pending (never blocks).
+    func nextEvent() -> TaskEvent?
+}

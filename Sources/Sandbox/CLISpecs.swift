@@ -1,5 +1,6 @@
 import CHusk
 import Glibc
+import Platform
 
 /// husk's version: the one place it is written (`husk --version`, `husk version`).
 public enum HuskVersion {
@@ -163,6 +164,37 @@ public enum HostCPUs {
         }
         return ranges.joined(separator: ",")
     }
+}
+
+/// `--platform NAME`: a platform that exists, else one line saying why not (a planned one is
+/// not available yet; a misspelt one gets the closest name).
+public enum PlatformName {
+    public static func parse(_ name: String) -> Result<PlatformKind, HuskError> {
+        if let kind = PlatformKind(rawValue: name) { return .success(kind) }
+        let available = "(available: " + PlatformKind.allCases.map(\.rawValue).joined(separator: ", ") + ")"
+        if PlatformKind.planned.contains(name) { return .failure(HuskError("--platform \(name): not available yet \(available)")) }
+        if let near = closestName(to: name, among: PlatformKind.knownNames) {
+            return .failure(HuskError("--platform \(name): unknown platform; did you mean '\(near)'? \(available)"))
+        }
+        return .failure(HuskError("--platform \(name): unknown platform \(available)"))
+    }
+}
+
+/// "did you mean": the name of `names` closest to `word` (at most 2 edits away and fewer than
+/// the name's length), if any.
+public func closestName(to word: String, among names: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var prev = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var cur = [i + 1]
+            for (j, cb) in b.enumerated() { cur.append(min(prev[j + 1] + 1, cur[j] + 1, prev[j] + (ca == cb ? 0 : 1))) }
+            prev = cur
+        }
+        return prev[b.count]
+    }
+    let scored = names.map { ($0, distance(Array(word.lowercased()), Array($0))) }
+    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 < best.0.count else { return nil }
+    return best.0
 }
 
 /// Linux's rule for a hostname (sethostname(2)): 1 to 64 bytes, no NUL.

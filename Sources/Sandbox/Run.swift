@@ -88,6 +88,7 @@ struct Parts {
         try mapRoot(gofer!.pid)
         lowerOOMScore(gofer!.pid)
         var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
+        sentryArgs.platform = o.platform
         sentryArgs.rootfsReadonly = o.rootfsReadonly
         sentryArgs.memoryLimit = o.limits.memoryBytes
         sentryArgs.volumes = o.volumes.map { VolumeSpec(host: "", guest: $0.guest, readOnly: $0.readOnly) }

@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 import Sentry
 
 /// What `husk run` was asked to do, after the command line was parsed.
@@ -9,6 +10,8 @@ public struct RunOptions: Sendable {
     public var rootfs: String?
     public var strace: Bool
     public var limits: CgroupLimits
+    /// `--platform`: how the Sentry intercepts the program's syscalls.
+    public var platform: PlatformKind = .ptrace
     /// --rootfs-readonly: the root without the writable overlay.
     public var rootfsReadonly = false
     /// `--user UID:GID`: the program's ids inside the sandbox (root when nil).

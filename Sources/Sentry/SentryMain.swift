@@ -1,3 +1,4 @@
+import Platform
 import SystemPackage
 
 // The Sentry's entry point, called by `husk sentry` once the Sandbox has confined the process.
@@ -20,6 +21,8 @@ public struct SentryConfig {
     public var envp: [String]
     /// Log every served syscall on stderr in strace's format.
     public var strace: Bool
+    /// --platform: how the tasks' syscalls are intercepted (built at boot by `make()`).
+    public var platform: PlatformKind = .ptrace
     /// husk run's terminal settings when its stdin/stdout is a terminal (nil: ENOTTY inside).
     public var terminal: TerminalInfo?
     /// The working directory of the program inside the sandbox.

@@ -74,7 +74,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Log every served system call on stderr, as strace does.")
     var strace = false
 
-    @Option(help: ArgumentHelp("The interception mechanism (only ptrace so far).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("How the Sentry intercepts the program's system calls (only ptrace so far).", valueName: "NAME"))
     var platform = "ptrace"
 
     @Option(name: [.customShort("w"), .customLong("cwd")],
@@ -144,7 +144,7 @@ struct Run: ParsableCommand {
             throw ValidationError("Unknown option '\(first)'")
         }
         if program.isEmpty { throw ValidationError("no program given (usage: husk run [OPTIONS] -- PROGRAM ARGS...)") }
-        if platform != "ptrace" { throw ValidationError("--platform \(platform): not available (available: ptrace)") }
+        if case .failure(let e) = PlatformName.parse(platform) { throw ValidationError(e.message) }
         if let r = rootfs, !HostFS.isDirectory(r) { throw ValidationError("--rootfs \(r): no such directory") }
         if let m = memory, CgroupLimits.parseSize(m) == nil { throw ValidationError("--memory \(m): not a size (e.g. 512m, 1.5g)") }
         if let p = pids, p <= 0 { throw ValidationError("--pids \(p): must be positive") }
@@ -213,6 +213,7 @@ struct Run: ParsableCommand {
                            limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids,
                                                 cpus: cpus.flatMap(CgroupLimits.parseCpus), cpuShares: cpuShares,
                                                 cpusetCpus: cpusetCpus, deviceRates: try deviceRates()))
+        o.platform = try PlatformName.parse(platform).get()
         o.rootfsReadonly = rootfsReadonly
         o.noCgroup = noCgroup
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
@@ -257,21 +258,8 @@ struct Run: ParsableCommand {
     static let minimumMemoryBytes: UInt64 = 8 << 20
 }
 
-/// "did you mean": the known name closest to `word` (at most 2 edits away), if any.
-func closestCommand(to word: String) -> String? {
-    func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var prev = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var cur = [i + 1]
-            for (j, cb) in b.enumerated() { cur.append(min(prev[j + 1] + 1, cur[j] + 1, prev[j] + (ca == cb ? 0 : 1))) }
-            prev = cur
-        }
-        return prev[b.count]
-    }
-    let scored = Husk.commandNames.map { ($0, distance(Array(word.lowercased()), Array($0))) }
-    guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, best.1 < best.0.count else { return nil }
-    return best.0
-}
+/// "did you mean": the known command closest to `word` (at most 2 edits away), if any.
+func closestCommand(to word: String) -> String? { closestName(to: word, among: Husk.commandNames) }
 
 /// Parses the command line and runs it. Usage errors exit with 125 (husk's own failure, as
 /// container runtimes do), not argument-parser's 64.

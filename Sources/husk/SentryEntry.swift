@@ -3,7 +3,7 @@ import Sandbox
 import Sentry
 import SystemPackage
 
-/// `husk sentry [--cwd DIR] [--strace] [--terminal T] [--env K=V]... -- PROGRAM ARGS...`:
+/// `husk sentry [--cwd DIR] [--platform NAME] [--strace] [--terminal T] [--env K=V]... -- PROGRAM ARGS...`:
 /// in fresh namespaces, move onto an empty root with only /proc, then run the kernel.
 func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     guard let s = SentryArguments.parse(args) else { return usage("sentry") }
@@ -26,6 +26,7 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         let parts = u.split(separator: ":")
         if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { c.user = (uid, gid) }
     }
+    c.platform = s.platform
     c.rootfsReadonly = s.rootfsReadonly
     c.memoryLimit = s.memoryLimit
     c.volumes = s.volumes.map { ($0.guest, $0.readOnly) }

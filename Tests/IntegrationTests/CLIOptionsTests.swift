@@ -62,6 +62,17 @@ struct CLIOptionsTests {
         expectRefused(try huskCommand(["syscall"]), "did you mean 'syscalls'?")
     }
 
+    @Test("--platform ptrace runs the program; an unknown or planned platform is one line and 125")
+    func platform() throws {
+        let r = try Husk.run(["/bin/true"], options: ["--platform", "ptrace"])
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
+        let echo = try Husk.run(["/bin/echo", "hi"], options: ["--platform", "ptrace"])
+        #expect(echo.status == 0 && echo.stdout == "hi\n", "\(echo)")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--platform", "bogus"]), "--platform bogus: unknown platform")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--platform", "ptrce"]), "did you mean 'ptrace'?")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--platform", "unotify"]), "--platform unotify: not available yet")
+    }
+
     @Test("-w is --cwd; a --cwd missing in the sandbox or not a directory is refused in one line")
     func workingDirectory() throws {
         let r = try Husk.run(["/bin/pwd"], options: ["-w", "/tmp"])

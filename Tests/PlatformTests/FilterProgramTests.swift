@@ -64,12 +64,12 @@ extension PlatformTests { @Suite struct FilterProgramTests {
                 case 107:
                     var r = regs
                     r.nr = 39
-                    try p.complete(t, .rewrite(r))
+                    try p.completeRewritten(t, r)
                 case 104:
                     #expect(try p.injectSyscall(t, 39, []) == 1)
                     var r = regs
                     r.nr = 186
-                    try p.complete(t, .rewrite(r))
+                    try p.completeRewritten(t, r)
                 default: try p.complete(t, .skip(-38))
                 }
             case .cloned(let parent, let child, let kind):

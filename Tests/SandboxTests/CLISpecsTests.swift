@@ -16,6 +16,21 @@ struct CLISpecsTests {
         }
     }
 
+    @Test func platformNames() throws {
+        #expect(try PlatformName.parse("ptrace").get() == .ptrace)
+        func refusal(_ name: String) -> String {
+            if case .failure(let e) = PlatformName.parse(name) { return e.message }
+            return ""
+        }
+        #expect(refusal("systrap") == "--platform systrap: not available yet (available: ptrace)")
+        #expect(refusal("unotify").hasPrefix("--platform unotify: not available yet"))
+        #expect(refusal("ptrce") == "--platform ptrce: unknown platform; did you mean 'ptrace'? (available: ptrace)")
+        #expect(refusal("systrp").contains("did you mean 'systrap'?"))
+        #expect(refusal("kvm") == "--platform kvm: unknown platform (available: ptrace)")
+        #expect(closestName(to: "rn", among: ["run", "version"]) == "run")
+        #expect(closestName(to: "x", among: ["run"]) == nil)
+    }
+
     @Test func envFileLines() throws {
         let ok = try EnvFile.parse("# c\n\nA=1\n  B=two words \nC=\"q\"\nBARE\nD=\nE=x=y\r\n  # indented comment\n").get()
         #expect(ok == ["A=1", "B=two words ", "C=\"q\"", "BARE", "D=", "E=x=y"])

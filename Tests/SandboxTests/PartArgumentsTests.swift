@@ -15,6 +15,19 @@ struct PartArgumentsTests {
         #expect(SentryArguments.parse(["--terminal", "1:2:zz", "--", "x"]) == nil)
     }
 
+    @Test func sentryPlatformIsPassedByName() {
+        var s = SentryArguments(argv: ["/bin/true"], env: [], cwd: "/", strace: false, terminal: nil)
+        #expect(s.platform == .ptrace)
+        s.platform = .ptrace
+        let line = s.arguments
+        #expect(line.firstIndex(of: "--platform").map { line[$0 + 1] } == "ptrace")
+        #expect(SentryArguments.parse(ArraySlice(line.dropFirst()))?.platform == .ptrace)
+        #expect(SentryArguments.parse(["--platform", "bogus", "--", "x"]) == nil)
+        #expect(SentryArguments.parse(["--platform"]) == nil)
+        // Older command lines without it mean ptrace.
+        #expect(SentryArguments.parse(["--cwd", "/", "--", "x"])?.platform == .ptrace)
+    }
+
     @Test func goferRoundTrip() {
         let g = GoferArguments(rootfs: "/srv/root fs")
         #expect(GoferArguments.parse(ArraySlice(g.arguments.dropFirst())) == g)

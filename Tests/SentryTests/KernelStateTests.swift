@@ -9,43 +9,12 @@ import Testing
 // off statics: two Kernels in one process keep their locks, watches, pipe numbers, memfd paths,
 // /proc and memory limits apart.
 
-/// A Platform with no tasks: enough to build a Kernel (ptrace is never used here).
-private final class NoTaskPlatform: Platform {
-    /// A pipe's read end that never becomes readable: no events.
-    let eventFD: Int32
-    private let writeEnd: Int32
-    init() {
-        var fds: [Int32] = [-1, -1]
-        _ = pipe(&fds)
-        eventFD = fds[0]; writeEnd = fds[1]
-    }
-    deinit { close(eventFD); close(writeEnd) }
-    func startFirstTask(_ spec: FirstTaskSpec) throws(Errno) -> HostTID { throw .noSuchProcess }
-    func nextEvent() -> TaskEvent? { nil }
-    func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) { throw .noSuchProcess }
-    func resume(_ tid: HostTID, signal: Int32) throws(Errno) { throw .noSuchProcess }
-    func holdGroupStop(_ tid: HostTID) throws(Errno) { throw .noSuchProcess }
-    func readMemory(_ tid: HostTID, at address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) { throw .noSuchProcess }
-    func writeMemory(_ tid: HostTID, at address: UInt64, from buffer: UnsafeRawBufferPointer) throws(Errno) { throw .noSuchProcess }
-    func injectSyscall(_ tid: HostTID, _ nr: Int, _ args: [UInt64]) throws(Errno) -> Int64 { throw .noSuchProcess }
-    func scratchAddress(_ tid: HostTID) throws(Errno) -> UInt64 { throw .noSuchProcess }
-    var scratchSize: Int { 0 }
-    func installFD(_ tid: HostTID, _ hostFD: Int32) throws(Errno) -> Int32 { throw .noSuchProcess }
-    func closeInstalledFD(_ tid: HostTID, _ fd: Int32) throws(Errno) { throw .noSuchProcess }
-    func setEntryRegisters(_ tid: HostTID, ip: UInt64, sp: UInt64) throws(Errno) { throw .noSuchProcess }
-    func execStub(_ tid: HostTID, argv: [[UInt8]]) throws(Errno) -> HostTID { throw .noSuchProcess }
-    func stubImage(_ tid: HostTID) throws(Errno) -> StubImage { throw .noSuchProcess }
-    func virtualTID(_ tid: HostTID) -> Int32? { nil }
-    func setSignalInfo(_ tid: HostTID, _ info: UnsafeRawBufferPointer) throws(Errno) { throw .noSuchProcess }
-    func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno) { throw .noSuchProcess }
-}
-
 /// A Kernel over a tmpfs root, with `memoryLimit` as its --memory.
 private func makeKernel(memoryLimit: UInt64? = nil) throws -> Kernel {
     let memory = memoryLimit.map { MemoryAccount(memoryLimit: $0) } ?? MemoryAccount(budget: Int.max)
     let vfs = try VFS(rootInode: TmpFS().root, memory: memory)
     try vfs.mountStandardFilesystems()
-    return Kernel(platform: NoTaskPlatform(), vfs: vfs, strace: nil, terminal: nil, hostSignals: false)
+    return Kernel(platform: FakePlatform(), vfs: vfs, strace: nil, terminal: nil, hostSignals: false)
 }
 
 private func blockedSignals() -> sigset_t {

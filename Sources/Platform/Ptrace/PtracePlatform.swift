@@ -9,13 +9,27 @@
 //   stop of the exec. Either way: injectSyscall, read/writeMemory, setEntryRegisters, then
 //   resume(tid, signal: 0) (or complete(.skip(0))) starts the program with rax = 0.
 // - After injections at a seccomp stop the original call is used up: complete(.runNative)
-//   and .rewrite re-execute it (rip - 2) and swallow its second seccomp stop.
+//   and a rewrite (completeRewritten, .suspendUnderMask) re-execute it (rip - 2) and swallow
+//   its second seccomp stop.
 // - A signal arriving during an injection is re-sent with tkill afterwards (siginfo becomes
 //   SI_TKILL): it shows up as .signalled when the task next runs.
 
 import CHusk
 import Glibc
+import LinuxABI
 import SystemPackage
+
+/// How ptrace carries out a completion, in register terms.
+enum PtraceCompletion {
+    /// orig_rax -1 (no host call), rax the value.
+    case skip(Int64)
+    /// Registers untouched: the host runs the call.
+    case runNative
+    /// A new number and arguments, run natively.
+    case rewrite(SyscallRegisters)
+    /// rip rewound to the syscall instruction, rax the original number, the call skipped.
+    case restart
+}
 
 public final class PtracePlatform: Platform {
     /// A signalfd for SIGCHLD (SIGCHLD is blocked in the thread that created the platform).
@@ -93,7 +107,34 @@ public final class PtracePlatform: Platform {
 
     // MARK: - Platform
 
+    public var capabilities: PlatformCapabilities { [.restartSyscall, .suspendUnderMask] }
+
     public func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) {
+        switch completion {
+        case .skip(let v): try finish(tid, .skip(v))
+        case .runNative: try finish(tid, .runNative)
+        case .restart: try finish(tid, .restart)
+        case .suspendUnderMask(let mask):
+            // A native rt_sigsuspend with the mask: the host delivers the pending signal under
+            // it, restores the caller's mask after the handler and returns EINTR. The mask goes
+            // through the scratch page.
+            let scratch = try scratchAddress(tid)
+            let written: Result<Void, Errno> = withUnsafeBytes(of: mask.littleEndian) { b in
+                Result { () throws(Errno) in try writeMemory(tid, at: scratch, from: b) }
+            }
+            try written.get()
+            let ip = tasks[tid]?.regs.rip ?? 0, sp = tasks[tid]?.regs.rsp ?? 0
+            try finish(tid, .rewrite(SyscallRegisters(nr: SyscallNumber.rt_sigsuspend, args: (scratch, 8, 0, 0, 0, 0), ip: ip, sp: sp)))
+        }
+    }
+
+    /// Runs another call than the one the task stopped at (its number and arguments from
+    /// `regs`), natively: a mechanism of this platform only, outside the Platform contract.
+    public func completeRewritten(_ tid: HostTID, _ regs: SyscallRegisters) throws(Errno) {
+        try finish(tid, .rewrite(regs))
+    }
+
+    func finish(_ tid: HostTID, _ completion: PtraceCompletion) throws(Errno) {
         guard var t = tasks[tid], t.stop != .running else { throw Errno.noSuchProcess }
         var regs = t.regs
         switch t.stop {

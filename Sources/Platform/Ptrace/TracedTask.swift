@@ -23,7 +23,7 @@ struct TracedTask {
     var regs = user_regs_struct()
     /// Set when an injection at a seccomp stop used up the original call: its number.
     var consumedNr: Int? = nil
-    /// After `complete(.runNative/.rewrite)` re-enters a consumed call: its seccomp stop
+    /// After `complete(.runNative)` or a rewrite re-enters a consumed call: its seccomp stop
     /// (number, rip after the syscall instruction, arguments) is passed through unreported.
     /// The re-entry runs the program's own instruction, which another thread could rewrite:
     /// a stop that differs in anything is served as a new call.

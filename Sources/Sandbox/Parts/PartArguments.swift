@@ -1,3 +1,4 @@
+import Platform
 import Sentry
 
 /// The command lines of the hidden parts (`husk gofer|sentry|monitor`). husk run builds them,
@@ -55,6 +56,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var cwd: String
     public var strace: Bool
     public var terminal: TerminalInfo?
+    /// --platform: the Sentry builds it (always passed, so the Sentry never guesses).
+    public var platform: PlatformKind = .ptrace
     /// The root without the writable overlay.
     public var rootfsReadonly = false
     /// "UID:GID" the program runs as inside the sandbox.
@@ -72,7 +75,7 @@ public struct SentryArguments: Equatable, Sendable {
     }
 
     public var arguments: [String] {
-        var a = ["sentry", "--cwd", cwd]
+        var a = ["sentry", "--cwd", cwd, "--platform", platform.rawValue]
         if strace { a.append("--strace") }
         if rootfsReadonly { a.append("--rootfs-readonly") }
         if let u = user { a += ["--user", u] }
@@ -95,6 +98,7 @@ public struct SentryArguments: Equatable, Sendable {
             switch a {
             case "--cwd": guard let v = value() else { return nil }; out.cwd = v
             case "--strace": out.strace = true
+            case "--platform": guard let v = value(), let k = PlatformKind(rawValue: v) else { return nil }; out.platform = k
             case "--rootfs-readonly": out.rootfsReadonly = true
             case "--user": guard let v = value() else { return nil }; out.user = v
             case "--memory-limit": guard let v = value(), let m = UInt64(v) else { return nil }; out.memoryLimit = m

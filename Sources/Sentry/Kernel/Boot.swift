@@ -26,9 +26,9 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return 0
         }
     }
-    let platform: PtracePlatform
-    do { platform = try PtracePlatform(filter: SyscallTable.applicationFilter) } catch {
-        return bootFailure("cannot start the ptrace platform: \(error)")
+    let platform: any Platform
+    do { platform = try config.platform.make(filter: SyscallTable.applicationFilter) } catch {
+        return bootFailure("cannot start the \(config.platform.rawValue) platform: \(error)")
     }
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
     kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")

@@ -116,9 +116,7 @@ public final class Kernel {
         var readyFDs = [Int32](repeating: 0, count: 32)
         var readyEvents = [UInt32](repeating: 0, count: 32)
         while finalStatus == nil {
-            drainPlatformEvents()
-            timers.fireExpired()
-            drainRunQueue()
+            serveReady()
             if finalStatus != nil { break }
             let n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, timers.timeoutMillis())
             if n < 0 {
@@ -144,6 +142,14 @@ public final class Kernel {
             }
         }
         return finalStatus ?? (128 + SIGKILL)
+    }
+
+    /// Serves what is ready without waiting: the Platform's events, expired timers and the
+    /// tasks their wait queues woke (one turn of `run` before epoll_wait; tests drive it).
+    func serveReady() {
+        drainPlatformEvents()
+        timers.fireExpired()
+        drainRunQueue()
     }
 
     private func drainPlatformEvents() {

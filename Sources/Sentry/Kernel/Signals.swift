@@ -105,9 +105,13 @@ extension Kernel {
         case .complete(let n):
             strace?.exit(task, parked.args, n)
             completion = .skip(n)
-        case .restart:
+        case .restart where platform.capabilities.contains(.restartSyscall):
             strace?.exit(task, parked.args, -512)
             completion = .restart
+        case .restart:
+            // A platform that cannot restart a call ends it with EINTR, as a handler without SA_RESTART.
+            strace?.exit(task, parked.args, Errno.interrupted.syscallResult)
+            completion = .skip(Errno.interrupted.syscallResult)
         case .interrupt(let mask):
             if let mask, deliverUnderMask(task, parked.args, mask: mask) { return }
             strace?.exit(task, parked.args, Errno.interrupted.syscallResult)
@@ -125,21 +129,14 @@ extension Kernel {
         task.abandonBlockedCall()
     }
 
-    /// Ends a parked mask-swapping call (ppoll, pselect6, epoll_pwait) by turning it into a
-    /// native rt_sigsuspend with the call's mask: the host delivers the pending signal under that
-    /// mask, restores the caller's mask after the handler and returns EINTR, which is what the
-    /// call itself returns after a handler. The mask goes through the Sentry's scratch page.
+    /// Ends a parked mask-swapping call (ppoll, pselect6, epoll_pwait) with EINTR, the pending
+    /// signal delivered under the call's mask and the caller's mask back after the handler,
+    /// which is what the call itself does. False when the platform cannot: the caller then
+    /// ends it with plain EINTR.
     private func deliverUnderMask(_ task: Task, _ args: SyscallArguments, mask: UInt64) -> Bool {
-        guard let scratch = try? platform.scratchAddress(task.hostTID) else { return false }
-        let written: Bool = withUnsafeBytes(of: mask.littleEndian) { b in
-            (try? platform.writeMemory(task.hostTID, at: scratch, from: b)) != nil
-        }
-        guard written else { return false }
-        var regs = args.regs
-        regs.nr = SyscallNumber.rt_sigsuspend
-        regs.args = (scratch, 8, 0, 0, 0, 0)
+        guard platform.capabilities.contains(.suspendUnderMask) else { return false }
         strace?.exit(task, args, Errno.interrupted.syscallResult)
-        return (try? platform.complete(task.hostTID, .rewrite(regs))) != nil
+        return (try? platform.complete(task.hostTID, .suspendUnderMask(mask))) != nil
     }
 
     /// Whether the thread blocks `sig`: the mask a parked ppoll/pselect6/epoll_pwait waits with,

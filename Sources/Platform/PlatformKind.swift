@@ -1,0 +1,23 @@
+// Which Platform the Sentry runs on: `husk run --platform NAME`, passed to the Sentry by name
+// and built here, the one place that knows the implementations.
+
+import SystemPackage
+
+public enum PlatformKind: String, CaseIterable, Sendable {
+    /// seccomp RET_TRACE stops served over ptrace (Ptrace/).
+    case ptrace
+
+    /// Names of platforms that are planned but not built yet: refused as not available.
+    public static let planned = ["systrap", "unotify"]
+
+    /// Every name `--platform` knows, available or not (for "did you mean").
+    public static var knownNames: [String] { allCases.map(\.rawValue) + planned }
+
+    /// Builds the platform with the application filter (made from the Sentry's syscall table).
+    /// Called once, on the thread that will serve the tasks.
+    public func make(filter: ApplicationFilter) throws(Errno) -> any Platform {
+        switch self {
+        case .ptrace: return try PtracePlatform(filter: filter)
+        }
+    }
+}
