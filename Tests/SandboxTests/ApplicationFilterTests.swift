@@ -34,14 +34,15 @@ struct ApplicationFilterTests {
         #expect(SyscallTable.applicationFilter.verdict(nr: 28, args: args(0, 4096, 9 /* REMOVE */)) == .trace)
     }
 
-    @Test("arch_prctl: only FS/GS get/set run natively")
+    @Test("arch_prctl: FS/GS, CPUID faulting and AMX permission run natively; vDSO mapping stops")
     func archPrctlCheck() throws {
         #expect(SyscallTable.applicationFilter.verdict(nr: 158, args: args(0x1002 /* SET_FS */)) == .allow)
-        #expect(SyscallTable.applicationFilter.verdict(nr: 158, args: args(0x1012 /* SET_CPUID */)) == .trace)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 158, args: args(0x1012 /* SET_CPUID */)) == .allow)
+        #expect(SyscallTable.applicationFilter.verdict(nr: 158, args: args(0x2001 /* MAP_VDSO_X32 */)) == .trace)
         var fs: UInt64 = 0
         let ok = try withUnsafeMutablePointer(to: &fs) { try appProbe(158, 0x1003 /* GET_FS */, Int(bitPattern: $0)) }
         #expect(ok >= 0, "ARCH_GET_FS runs natively")
-        #expect(try appProbe(158, 0x1012, 0) == -Int(ENOSYS), "ARCH_SET_CPUID stops for the tracer (ENOSYS without one)")
+        #expect(try appProbe(158, 0x2003 /* MAP_VDSO_64 */, 0) == -Int(ENOSYS), "ARCH_MAP_VDSO_64 stops for the tracer (ENOSYS without one)")
     }
 
     @Test("clone: CLONE_NEW* and CLONE_UNTRACED are refused by the filter itself")

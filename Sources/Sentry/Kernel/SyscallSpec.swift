@@ -121,8 +121,9 @@ struct SyscallTableBuilder {
     }
 
     /// A call that always runs on the host.
-    mutating func native(_ nr: Int, _ name: String, _ why: String, restart: RestartClass = .restartSys, args: [SyscallArgFormat]? = nil) {
-        add(SyscallEntry(number: nr, name: name, handling: .native(why), filter: [], support: .full, restart: restart, args: args))
+    mutating func native(_ nr: Int, _ name: String, _ why: String, _ support: SupportLevel = .full, restart: RestartClass = .restartSys,
+                         args: [SyscallArgFormat]? = nil) {
+        add(SyscallEntry(number: nr, name: name, handling: .native(why), filter: [], support: support, restart: restart, args: args))
     }
 
     /// A call the filter refuses with `errno`.

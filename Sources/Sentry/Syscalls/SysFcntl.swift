@@ -96,3 +96,11 @@ func sysFadvise64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     if file.dentry == nil && (try? file.stat())?.mode ?? 0 & FileType.mask == FileType.fifo { return .error(.illegalSeek) }
     return .zero
 }
+
+/// readahead(2): EBADF unless open for reading, EINVAL unless a regular file; the host's page
+/// cache decides the rest, so nothing is read ahead here.
+func sysReadahead(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    guard let file = task.fdTable[a.int(0)]?.file, !file.isPath, file.canRead else { return .error(.badFileDescriptor) }
+    guard let st = try? file.stat(), st.mode & FileType.mask == FileType.regular else { return .error(.invalidArgument) }
+    return .zero
+}

@@ -6,9 +6,20 @@ import SystemPackage
 /// System information: the UTS namespace's names, sysinfo, getrandom, arch_prctl's host codes.
 enum SysMisc {
     /// The arch_prctl codes that run on the host: the FS/GS base of the own thread
-    /// (ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS).
+    /// (ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS), its CPUID faulting (ARCH_GET_CPUID,
+    /// ARCH_SET_CPUID) and the process's AMX state permission (ARCH_GET_XCOMP_SUPP,
+    /// ARCH_GET_XCOMP_PERM, ARCH_REQ_XCOMP_PERM).
     static var nativeArchPrctl: [NativeRule] {
         [0x1001, 0x1002, 0x1003, 0x1004].map { code in .allow("FS/GS base of the own thread", [.arg(0, equals: code)]) }
+            + [0x1011, 0x1012].map { code in .allow("CPUID faulting of the own thread", [.arg(0, equals: code)]) }
+            + [0x1021, 0x1022, 0x1023].map { code in .allow("AMX state permission of the own process", [.arg(0, equals: code)]) }
+    }
+
+    /// arch_prctl(2) for the codes the filter does not run natively: vDSO mapping (it could map
+    /// over the stub) and shadow stacks answer EINVAL, as a kernel built without
+    /// CONFIG_CHECKPOINT_RESTORE or CONFIG_X86_USER_SHADOW_STACK does; unknown codes EINVAL.
+    static func archPrctl(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        .error(.invalidArgument)
     }
 
     /// uname(2).
@@ -24,10 +35,20 @@ enum SysMisc {
 
     /// sethostname(2): the sandbox's own UTS namespace; needs CAP_SYS_ADMIN (root inside).
     static func sethostname(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        let length = Int64(bitPattern: a[1])
-        guard length >= 0 && length <= 64 else { return .error(.invalidArgument) }
+        setUTSName(t, a, \.hostname)
+    }
+
+    /// setdomainname(2).
+    static func setdomainname(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        setUTSName(t, a, \.domainname)
+    }
+
+    /// sethostname and setdomainname: CAP_SYS_ADMIN first, then an int length of at most 64.
+    private static func setUTSName(_ t: Task, _ a: SyscallArguments, _ field: ReferenceWritableKeyPath<UTSNamespace, [UInt8]>) -> SyscallReturn {
         guard t.creds.has(Capability.sysAdmin) else { return .error(.notPermitted) }
-        do { t.kernel.uts.hostname = try t.copyInBytes(a[0], count: Int(length)) } catch { return .error(error) }
+        let length = a.int(1)
+        guard length >= 0 && length <= 64 else { return .error(.invalidArgument) }
+        do { t.kernel.uts[keyPath: field] = try t.copyInBytes(a[0], count: Int(length)) } catch { return .error(error) }
         return .zero
     }
 
