@@ -118,8 +118,9 @@ open class FileDescription {
     /// The sandbox path of the file, for /proc, getcwd, fchdir and --strace; nil when it has none.
     open var path: [UInt8]? { nil }
 
-    /// fsync(2)/fdatasync(2).
-    open func sync() throws(Errno) {}
+    /// fsync(2)/fdatasync(2): EINVAL for a file that cannot be synced (pipes, sockets, ttys,
+    /// event files: no f_op->fsync in Linux).
+    open func sync() throws(Errno) { throw .invalidArgument }
 
     /// ftruncate(2).
     open func truncate(_ length: Int64) throws(Errno) { throw .invalidArgument }

@@ -93,3 +93,24 @@ extension Task {
         return try vfs.openResolved(walkContext, d, flags: O_RDONLY, mode: 0)
     }
 }
+
+extension Task {
+    /// RLIMIT_FSIZE's soft limit, nil when unlimited.
+    var fileSizeLimit: UInt64? {
+        let soft = group.rlimits.limits[1].soft
+        return soft == ResourceLimits.infinity ? nil : soft
+    }
+
+    /// A file would grow past RLIMIT_FSIZE: SIGXFSZ to the caller, from itself (send_sig), before
+    /// the call fails with EFBIG.
+    func fileSizeExceeded() {
+        try? kernel.sendSignal(Signal.SIGXFSZ, to: self, info: Kernel.senderInfo(Signal.SIGXFSZ, code: SigCode.SI_USER, from: self))
+    }
+
+    /// truncate and fallocate: a new size past RLIMIT_FSIZE is EFBIG after SIGXFSZ (inode_newsize_ok).
+    func checkFileSize(_ size: Int64) throws(Errno) {
+        guard let limit = fileSizeLimit, UInt64(clamping: size) > limit else { return }
+        fileSizeExceeded()
+        throw .fileTooLarge
+    }
+}

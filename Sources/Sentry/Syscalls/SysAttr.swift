@@ -149,6 +149,7 @@ func sysFtruncate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
         let file = try task.fdTable.get(a.int(0))
         if a.long(1) < 0 || !file.canWrite { throw .invalidArgument }
+        if let st = try? file.stat(), st.mode & FileType.mask == FileType.regular, a.long(1) > st.size { try task.checkFileSize(a.long(1)) }
         try file.truncate(a.long(1))
         if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
         return .zero
@@ -201,8 +202,8 @@ func doUtimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ timesAddres
     }
 }
 
-/// fallocate(2): mode 0 and FALLOC_FL_KEEP_SIZE on files with a writable memfd (tmpfs, the
-/// overlay's upper layer); EOPNOTSUPP for other modes.
+/// fallocate(2) on files with a writable memfd (tmpfs, the overlay's upper layer): mode 0,
+/// KEEP_SIZE, PUNCH_HOLE (with KEEP_SIZE) and ZERO_RANGE; EOPNOTSUPP for other modes and files.
 func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
         let file = try task.fdTable.get(a.int(0))
@@ -213,11 +214,20 @@ func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         if type == FileType.directory { throw .isDirectory }
         if type == FileType.fifo { throw .illegalSeek }
         if type != FileType.regular { throw .operationNotSupportedByDevice }
-        if mode & ~1 != 0 { throw .notSupportedOnSocket }
+        let keepSize: Int32 = 0x01, punchHole: Int32 = 0x02, zeroRange: Int32 = 0x10
+        // vfs_fallocate's checks: known modes only; a hole is punched within the size.
+        if mode & ~(keepSize | punchHole | zeroRange) != 0 { throw .notSupportedOnSocket }
+        if mode & punchHole != 0 && (mode & keepSize == 0 || mode & zeroRange != 0) { throw .notSupportedOnSocket }
         if offset > Int64.max - length { throw .fileTooLarge }
         guard let regular = file as? TmpRegularFile else { throw .notSupportedOnSocket }
+        if mode & (keepSize | punchHole) == 0 { try task.checkFileSize(offset + length) }
         try regular.file.checkFallocate(offset: offset, length: length)
-        if chusk_vfs_fallocate(regular.file.fd, mode, offset, length) != 0 { throw Errno(rawValue: errno) }
+        if mode & zeroRange != 0 {
+            // shmem has no ZERO_RANGE: punch the hole (the range reads as zeroes), then allocate
+            // it again, growing the file unless KEEP_SIZE, as ext4 and xfs do.
+            if chusk_vfs_fallocate(regular.file.fd, punchHole | keepSize, offset, length) != 0 { throw Errno(rawValue: errno) }
+            if chusk_vfs_fallocate(regular.file.fd, mode & keepSize, offset, length) != 0 { throw Errno(rawValue: errno) }
+        } else if chusk_vfs_fallocate(regular.file.fd, mode, offset, length) != 0 { throw Errno(rawValue: errno) }
         regular.file.recharge()
         regular.file.touch()
         if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }

@@ -45,7 +45,8 @@ private func openTemporary(_ task: Task, _ base: Dentry?, _ path: [UInt8], _ fla
     let dir = try task.vfs.walk(task.walkContext, from: base, path, followFinal: true)
     guard let dirInode = dir.inode, dirInode.fileType == FileType.directory else { throw .notDirectory }
     try dirInode.checkAccess(task.creds, [.write, .execute])
-    let node = try dirInode.createTemporary(mode: mode & ~task.fs.umask, creds: task.creds, linkable: flags & O_EXCL == 0)
+    let (perm, owner) = VFS.newNode(task.walkContext, in: dirInode, mode: mode & 0o7777, directory: false)
+    let node = try dirInode.createTemporary(mode: perm, creds: owner, linkable: flags & O_EXCL == 0)
     let ino = (try? node.stat().ino) ?? 0
     // Unnamed: /proc/PID/fd shows "/DIR/#INO (deleted)", as for Linux's tmpfile dentries.
     let d = Dentry(name: Array("#\(ino) (deleted)".utf8), parent: dir, inode: node)

@@ -51,6 +51,12 @@ private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt6
             filled += part
         }
     } catch { return .error(error) }
+    var offset = offset
+    if offset != nil || task.fileSizeLimit != nil {
+        do {
+            if let end = try writeEnd(task, file, offset: &offset, count: filled) { filled = end }
+        } catch { return .error(error) }
+    }
     let data = UnsafeRawBufferPointer(rebasing: IOScratch.buffer[0..<filled])
     let n: Int
     do {
@@ -58,6 +64,23 @@ private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt6
     } catch { return blockOrFail(file, error, PollEvents.output) }
     if n > 0, let d = file.dentry, task.vfs.fsnotify.watchCount > 0 { FSNotify.node(InotifyMask.modify, d) }
     return .ok(n)
+}
+
+/// What a write to a regular file may do: pwrite on an O_APPEND file appends whatever its offset
+/// (pwrite(2) BUGS, as Linux does), and RLIMIT_FSIZE bounds the end: a write that would start at
+/// or past it fails with EFBIG after SIGXFSZ, one that would cross it is cut short. Returns the
+/// byte count to write when it is cut; `offset` becomes the append position.
+private func writeEnd(_ task: Task, _ file: FileDescription, offset: inout Int64?, count: Int) throws(Errno) -> Int? {
+    guard let st = try? file.stat(), st.mode & FileType.mask == FileType.regular else { return nil }
+    let append = file.statusFlags & O_APPEND != 0
+    if offset != nil && append { offset = st.size }
+    guard let limit = task.fileSizeLimit, count > 0 else { return nil }
+    let start = UInt64(clamping: offset ?? (append ? st.size : file.offset))
+    if start >= limit {
+        task.fileSizeExceeded()
+        throw .fileTooLarge
+    }
+    return limit - start < UInt64(count) ? Int(limit - start) : nil
 }
 
 /// Reads an iovec array (at most UIO_MAXIOV entries; the total must fit in ssize_t).

@@ -80,10 +80,30 @@ extension VFS {
         FSNotify.created(parent, name, node, link: link)
     }
 
-    /// mkdirat(2): `mode` is masked by the umask.
+    /// vfs_prepare_mode and inode_init_owner: the mode and owner of a new node in `dir`. The
+    /// caller's umask applies; a set-group-ID directory gives the node its group (and a new
+    /// directory its S_ISGID); there a non-directory keeps S_ISGID only for a member of that
+    /// group or a holder of CAP_FSETID. The credentials returned carry the owner as fsuid/fsgid.
+    static func newNode(_ ctx: WalkContext, in dir: Inode, mode: UInt32, directory: Bool) -> (mode: UInt32, creds: Credentials) {
+        let setgid: UInt32 = 0o2000, groupExec: UInt32 = 0o010
+        var perm = mode & ~ctx.fs.umask
+        var creds = ctx.creds
+        guard let d = try? dir.stat(), d.mode & setgid != 0 else { return (perm, creds) }
+        creds.fsgid = d.gid
+        if directory {
+            perm |= setgid
+        } else if perm & (setgid | groupExec) == setgid | groupExec && !ctx.creds.inGroup(d.gid) && !ctx.creds.has(Capability.fsetid) {
+            perm &= ~setgid
+        }
+        return (perm, creds)
+    }
+
+    /// mkdirat(2): only the permission and sticky bits of `mode` count (S_ISGID comes from a
+    /// set-group-ID parent alone), masked by the umask.
     public func mkdirat(_ ctx: WalkContext, _ at: PathOperand, mode: UInt32) throws(Errno) {
         let (parent, name) = try createTarget(ctx, at, directory: true)
-        let node = try parent.inode!.mkdir(name, mode: mode & 0o7777 & ~ctx.fs.umask, creds: ctx.creds)
+        let (perm, creds) = VFS.newNode(ctx, in: parent.inode!, mode: mode & 0o1777, directory: true)
+        let node = try parent.inode!.mkdir(name, mode: perm, creds: creds)
         created(parent, name, node)
     }
 
@@ -98,11 +118,11 @@ extension VFS {
         default: throw .invalidArgument
         }
         let (parent, name) = try createTarget(ctx, at, directory: false)
-        let perm = mode & 0o7777 & ~ctx.fs.umask
+        let (perm, creds) = VFS.newNode(ctx, in: parent.inode!, mode: mode & 0o7777, directory: false)
         // new_decode_dev, to the 8-bit-minor form FileStat keeps.
         let major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00)
         let node = try parent.inode!.mknod(name, mode: (type == 0 ? FileType.regular : type) | perm,
-                                           rdev: (major << 8) | minor, creds: ctx.creds)
+                                           rdev: (major << 8) | minor, creds: creds)
         created(parent, name, node)
     }
 
@@ -110,7 +130,7 @@ extension VFS {
     public func symlinkat(_ ctx: WalkContext, target: [UInt8], _ at: PathOperand) throws(Errno) {
         if target.isEmpty { throw .noSuchFileOrDirectory }
         let (parent, name) = try createTarget(ctx, at, directory: false)
-        let node = try parent.inode!.symlink(name, target: target, creds: ctx.creds)
+        let node = try parent.inode!.symlink(name, target: target, creds: VFS.newNode(ctx, in: parent.inode!, mode: 0o777, directory: false).creds)
         created(parent, name, node)
     }
 
@@ -247,6 +267,7 @@ extension VFS {
         let creds = ctx.creds
         let owner = creds.fsuid == s.uid || creds.has(Capability.fowner)
         if change.size != nil && !creds.mayAccess(s, .write) { throw .permissionDenied }
+        if let size = change.size, size > s.size { try ctx.task?.checkFileSize(size) }
         if change.uid != nil || change.gid != nil { try checkChown(creds, s, change) }
         var change = change
         if let m = change.mode {

@@ -172,7 +172,8 @@ public final class VFS {
                 if trailing { throw .isDirectory }
                 let dirInode = parent.inode!
                 try dirInode.checkAccess(ctx.creds, [.write, .execute])
-                let node = try dirInode.create(name, mode: mode & 0o7777 & ~ctx.fs.umask, creds: ctx.creds)
+                let (perm, owner) = VFS.newNode(ctx, in: dirInode, mode: mode & 0o7777, directory: false)
+                let node = try dirInode.create(name, mode: perm, creds: owner)
                 parent.forget(name)
                 dentry = parent.remember(Dentry(name: name, parent: parent, inode: node))
                 FSNotify.created(parent, name, node)

@@ -34,6 +34,15 @@ open class VFSFile: FileDescription {
 
     open override var path: [UInt8]? { VFS.absolutePath(node) }
 
+    /// fsync(2) of a file of a filesystem: regular files and directories have nothing to flush
+    /// (tmpfs is memory; the root view's files are written to host fds at once); device nodes
+    /// and procfs files have no fsync (EINVAL), as in Linux.
+    open override func sync() throws(Errno) {
+        let st = try stat()
+        let type = st.mode & FileType.mask
+        if type != FileType.regular && type != FileType.directory || st.dev == SyntheticDev.procfs { throw .invalidArgument }
+    }
+
     /// ioctl(2) on a file of a filesystem: FIONREAD on regular files (size minus offset, as
     /// do_vfs_ioctl answers); everything else ENOTTY.
     open override func ioctl(_ task: Task, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
