@@ -36,6 +36,7 @@ public enum Capability {
     public static let chown = 0, dacOverride = 1, dacReadSearch = 2, fowner = 3, fsetid = 4
     public static let kill = 5, setgid = 6, setuid = 7, setpcap = 8, netBindService = 10
     public static let sysChroot = 18, sysPtrace = 19, sysAdmin = 21, sysResource = 24, mknod = 27
+    public static let wakeAlarm = 35
 }
 
 /// A thread group (a Linux process): what its threads share.

@@ -1,0 +1,124 @@
+import Glibc
+import LinuxABI
+import SystemPackage
+
+// timerfd_create, timerfd_settime, timerfd_gettime, and the timerfd file: expirations counted
+// on the kernel's timer heap (an IntervalTimer), read as one 8-byte count, readable in
+// poll/epoll while non-zero. Blocking reads go through SysRead's generic path.
+
+/// A timerfd (Linux `struct timerfd_ctx`).
+final class TimerFDFile: FileDescription {
+    /// The clock its absolute times are on (an _ALARM clock counts as its base clock: nothing
+    /// here suspends).
+    let clock: Int32
+    /// Expirations not yet read.
+    private(set) var ticks: UInt64 = 0
+    var timer: IntervalTimer!
+    let queue = WaitQueue()
+    override var waitQueue: WaitQueue? { queue }
+    var charge: MemoryCharge?
+
+    init(clock: Int32, kernel: Kernel, statusFlags: Int32) {
+        self.clock = clock
+        super.init(accessMode: O_RDWR, statusFlags: statusFlags)
+        timer = IntervalTimer(queue: kernel.timers) { [unowned self] t in
+            // One expiry plus the periods the loop woke too late for (hrtimer_forward).
+            self.ticks &+= 1 &+ UInt64(t.delivered())
+            self.queue.notify(PollEvents.input | PollEvents.readNormal)
+        }
+    }
+
+    deinit { timer.cancel() }
+
+    /// The clock absolute times are read on: REALTIME or BOOTTIME for their _ALARM forms.
+    var baseClock: Int32 {
+        switch clock {
+        case Clock.CLOCK_REALTIME_ALARM: return Clock.CLOCK_REALTIME
+        case Clock.CLOCK_BOOTTIME_ALARM: return Clock.CLOCK_BOOTTIME
+        default: return clock
+        }
+    }
+
+    /// Arms the timer (`value` 0 disarms); an absolute `value` is a time on the timer's clock,
+    /// made a monotonic deadline (in the past: due at once, with the missed periods counted).
+    func set(value: UInt64, interval: UInt64, absolute: Bool) {
+        ticks = 0
+        guard value != 0 else { timer.cancel(); return }
+        if absolute {
+            let now = SysTimer.clockNow(baseClock), mono = TimerQueue.now()
+            let deadline = value >= now ? mono &+ (value - now) : (now - value < mono ? mono - (now - value) : 1)
+            timer.set(value: 0, interval: interval, absoluteDeadline: deadline)
+        } else {
+            timer.set(value: value, interval: interval)
+        }
+    }
+
+    /// The expiration count as 8 bytes, then zero; EAGAIN (or a block) while there is none.
+    override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        if buffer.count < 8 { throw .invalidArgument }
+        if ticks == 0 { throw .resourceTemporarilyUnavailable }
+        buffer.storeBytes(of: ticks.littleEndian, toByteOffset: 0, as: UInt64.self)
+        ticks = 0
+        return 8
+    }
+
+    override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
+
+    /// noop_llseek: the position stays 0.
+    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { 0 }
+
+    override func stat() throws(Errno) -> FileStat { anonInodeStat() }
+
+    override func readiness(_ mask: EventMask) -> EventMask {
+        (ticks > 0 ? PollEvents.input | PollEvents.readNormal : 0) & mask
+    }
+
+    override var path: [UInt8]? { Array("anon_inode:[timerfd]".utf8) }
+}
+
+/// timerfd_create(2): the five clocks Linux offers; the _ALARM ones need CAP_WAKE_ALARM.
+func sysTimerfdCreate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let clock = a.int(0), flags = a.int(1)
+    let clocks = [Clock.CLOCK_REALTIME, Clock.CLOCK_MONOTONIC, Clock.CLOCK_BOOTTIME, Clock.CLOCK_REALTIME_ALARM, Clock.CLOCK_BOOTTIME_ALARM]
+    if flags & ~(FdCreateFlags.TFD_NONBLOCK | FdCreateFlags.TFD_CLOEXEC) != 0 || !clocks.contains(clock) { return .error(.invalidArgument) }
+    if (clock == Clock.CLOCK_REALTIME_ALARM || clock == Clock.CLOCK_BOOTTIME_ALARM) && !task.creds.has(Capability.wakeAlarm) {
+        return .error(.notPermitted)
+    }
+    return serve { () throws(Errno) in
+        let file = TimerFDFile(clock: clock, kernel: task.kernel, statusFlags: flags & FdCreateFlags.TFD_NONBLOCK)
+        file.charge = try task.kernel.memory.hold(MemoryAccount.Cost.timer, .timers, or: .noMemory)
+        return .ok(Int(try task.fdTable.allocate(file, closeOnExec: flags & FdCreateFlags.TFD_CLOEXEC != 0, limit: task.fdLimit)))
+    }
+}
+
+/// The timerfd behind `fd`: EBADF for no file, EINVAL for another kind.
+private func timerfd(_ task: Task, _ fd: Int32) throws(Errno) -> TimerFDFile {
+    guard let file = try task.fdTable.get(fd) as? TimerFDFile else { throw .invalidArgument }
+    return file
+}
+
+/// timerfd_settime(2): TFD_TIMER_ABSTIME; TFD_TIMER_CANCEL_ON_SET is accepted (the sandbox
+/// cannot set the clock, so nothing cancels). The old setting is copied out after the change,
+/// as Linux does (a failed copy-out leaves the new setting).
+func sysTimerfdSettime(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let flags = a.int(1)
+        let b = try task.copyInBytes(a[2], count: 32)
+        let known = FdCreateFlags.TFD_TIMER_ABSTIME | FdCreateFlags.TFD_TIMER_CANCEL_ON_SET
+        guard flags & ~known == 0, let interval = SysTimer.timespec(b, 0), let value = SysTimer.timespec(b, 16) else { throw .invalidArgument }
+        let file = try timerfd(task, a.int(0))
+        let old = SysTimer.encodeTimespecs(file.timer.interval, file.timer.remaining())
+        file.set(value: value, interval: interval, absolute: flags & FdCreateFlags.TFD_TIMER_ABSTIME != 0)
+        if a[3] != 0 { try task.copyOut(a[3], old) }
+        return .zero
+    }
+}
+
+/// timerfd_gettime(2): the interval and the time left (0 when disarmed).
+func sysTimerfdGettime(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try timerfd(task, a.int(0))
+        try task.copyOut(a[1], SysTimer.encodeTimespecs(file.timer.interval, file.timer.remaining()))
+        return .zero
+    }
+}
