@@ -17,6 +17,19 @@ private func makeKernel(memoryLimit: UInt64? = nil) throws -> Kernel {
     return Kernel(platform: FakePlatform(), vfs: vfs, strace: nil, terminal: nil, hostSignals: false)
 }
 
+/// Makes a regular file at absolute `path` of `vfs` (as root) and stats it.
+private func createFile(_ vfs: VFS, _ path: String) throws -> FileStat {
+    let ctx = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
+    let file = try vfs.open(ctx, at: nil, Array(path.utf8), flags: O_CREAT | O_EXCL | O_RDWR, mode: 0o644, creds: Credentials())
+    return try file.stat()
+}
+
+/// Stats absolute `path` of `vfs` without following a final symlink.
+private func statPath(_ vfs: VFS, _ path: String) throws -> FileStat {
+    let ctx = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
+    return try #require(try vfs.lookup(ctx, at: nil, Array(path.utf8), followFinal: false, creds: Credentials()).inode).stat()
+}
+
 private func blockedSignals() -> sigset_t {
     var set = sigset_t()
     sigprocmask(SIG_BLOCK, nil, &set)
@@ -33,6 +46,8 @@ private func blockedSignals() -> sigset_t {
         #expect(a.vfs.proc !== b.vfs.proc)
         #expect(a.pipeLimits !== b.pipeLimits)
         #expect(a.memory !== b.memory)
+        #expect(a.vfs.devices.tmpfs !== b.vfs.devices.tmpfs)
+        #expect(a.vfs.devices.procfs !== b.vfs.devices.procfs)
     }
 
     @Test("a test's Kernel leaves the process's signal mask alone")
@@ -81,6 +96,44 @@ private func blockedSignals() -> sigset_t {
         let pb1 = try #require(Pipe.allocate(creds: creds, limits: b.pipeLimits, memory: b.memory))
         #expect(pa1.ino == pb1.ino)
         #expect(pa2.ino == pa1.ino + 1)
+    }
+
+    @Test("synthetic inode numbers are per namespace: each kernel numbers its tmpfs files from the same start")
+    func syntheticInodes() throws {
+        let a = try makeKernel(), b = try makeKernel()
+        let fa = try createFile(a.vfs, "/tmp/first"), fb = try createFile(b.vfs, "/tmp/first")
+        #expect(fa.dev == SyntheticDev.tmpfs && fb.dev == SyntheticDev.tmpfs)
+        #expect(fa.ino == fb.ino)
+        // Within one namespace /tmp and /run are one device and never share a number.
+        let ra = try createFile(a.vfs, "/run/second")
+        #expect(ra.dev == fa.dev)
+        #expect(ra.ino != fa.ino)
+        #expect(try statPath(a.vfs, "/run").ino != statPath(a.vfs, "/tmp").ino)
+        // procfs and devfs too: the same node has the same number in both kernels.
+        #expect(try statPath(a.vfs, "/proc/meminfo").ino == statPath(b.vfs, "/proc/meminfo").ino)
+        #expect(try statPath(a.vfs, "/dev/null").ino == statPath(b.vfs, "/dev/null").ino)
+    }
+
+    @Test("two live files on the tmpfs mounts of one namespace never share (st_dev, st_ino)")
+    func tmpfsMountsShareOneSequence() throws {
+        let k = try makeKernel()
+        try k.vfs.mountTmpFS(at: "/mnt", mode: 0o1777, sizeBytes: 1 << 20)   // a --tmpfs mount
+        let dirs = ["/tmp", "/root", "/home", "/run", "/var/tmp", "/dev/shm", "/mnt"]
+        var seen: [String: String] = [:]   // "dev:ino" -> path
+        var clashes: [String] = []
+        func note(_ s: FileStat, _ path: String) {
+            let key = "\(s.dev):\(s.ino)"
+            if let other = seen[key] { clashes.append("\(path) and \(other) are both \(key)") }
+            seen[key] = path
+        }
+        for d in dirs {
+            let root = try statPath(k.vfs, d)
+            #expect(root.dev == SyntheticDev.tmpfs, "\(d)")
+            note(root, d)
+            for i in 0..<3 { note(try createFile(k.vfs, "\(d)/f\(i)"), "\(d)/f\(i)") }
+        }
+        #expect(clashes.isEmpty, "\(clashes)")
+        #expect(seen.count == dirs.count * 4)
     }
 
     @Test("the memory limit each kernel reports is its own")

@@ -213,7 +213,7 @@ import SystemPackage
         #expect(memory.charged(.tmpfsPages) == 2 * 4096)
         #expect(try chunk.withUnsafeBytes { bytes throws(Errno) in try g.write(bytes, at: 2 * 4096) } == 6 * 4096)
         // An overlay or memfd file (no mount limits) charges the same account.
-        let loose = try TmpFile(fileMode: 0o644, uid: 0, gid: 0, account: memory)
+        let loose = try TmpFile(fileMode: 0o644, uid: 0, gid: 0, account: memory, device: SyntheticDevice(SyntheticDev.tmpfs))
         #expect(throws: Errno.noSpace) { try chunk.withUnsafeBytes { bytes throws(Errno) in try loose.write(bytes, at: 0) } }
     }
 
@@ -271,7 +271,7 @@ import SystemPackage
         i.enqueue(wd: 1, mask: InotifyMask.delete, cookie: 0, name: nil)
         #expect(i.pendingCount == 4)
         // A watch it cannot pay for is ENOMEM.
-        #expect(throws: Errno.noMemory) { try i.addWatch(SyntheticInode(mode: FileType.directory | 0o755, dev: 1), mask: InotifyMask.create) }
+        #expect(throws: Errno.noMemory) { try i.addWatch(SyntheticInode(mode: FileType.directory | 0o755, device: SyntheticDevice(1)), mask: InotifyMask.create) }
     }
 
     @Test("epoll: each registration is charged; ENOMEM when the account cannot pay")

@@ -7,20 +7,22 @@ public enum DevFS {
     /// FilesystemMagic.TMPFS_MAGIC: devtmpfs reports tmpfs's.
     static let magic: Int64 = 0x0102_1994
 
-    public static func makeRoot(memory: MemoryAccount? = nil) -> StaticDirectory {
-        let dev = SyntheticDev.devfs
-        let root = StaticDirectory(dev: dev, magic: magic)
-        root.add("null", CharDevice(.null, major: 1, minor: 3))
-        root.add("zero", CharDevice(.zero, major: 1, minor: 5))
-        root.add("full", CharDevice(.full, major: 1, minor: 7))
-        root.add("random", CharDevice(.random, major: 1, minor: 8))
-        root.add("urandom", CharDevice(.random, major: 1, minor: 9))
-        root.add("tty", CharDevice(.tty, major: 5, minor: 0))
-        root.add("fd", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd"))
-        root.add("stdin", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/0"))
-        root.add("stdout", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/1"))
-        root.add("stderr", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/2"))
-        root.add("shm", TmpFS(mode: 0o1777, account: memory).root)
+    /// The /dev of a namespace whose devices are `devices`: its nodes are numbered on devfs,
+    /// /dev/shm's on the namespace's tmpfs device.
+    public static func makeRoot(devices: SyntheticDevices, memory: MemoryAccount? = nil) -> StaticDirectory {
+        let dev = devices.devfs
+        let root = StaticDirectory(device: dev, magic: magic)
+        root.add("null", CharDevice(.null, major: 1, minor: 3, device: dev))
+        root.add("zero", CharDevice(.zero, major: 1, minor: 5, device: dev))
+        root.add("full", CharDevice(.full, major: 1, minor: 7, device: dev))
+        root.add("random", CharDevice(.random, major: 1, minor: 8, device: dev))
+        root.add("urandom", CharDevice(.random, major: 1, minor: 9, device: dev))
+        root.add("tty", CharDevice(.tty, major: 5, minor: 0, device: dev))
+        root.add("fd", SyntheticSymlink(device: dev, fixed: "/proc/self/fd"))
+        root.add("stdin", SyntheticSymlink(device: dev, fixed: "/proc/self/fd/0"))
+        root.add("stdout", SyntheticSymlink(device: dev, fixed: "/proc/self/fd/1"))
+        root.add("stderr", SyntheticSymlink(device: dev, fixed: "/proc/self/fd/2"))
+        root.add("shm", TmpFS(mode: 0o1777, account: memory, device: devices.tmpfs).root)
         return root
     }
 }
@@ -30,9 +32,9 @@ public final class CharDevice: SyntheticInode {
     public enum Kind { case null, zero, full, random, tty }
     let kind: Kind
 
-    public init(_ kind: Kind, major: UInt64, minor: UInt64) {
+    public init(_ kind: Kind, major: UInt64, minor: UInt64, device: SyntheticDevice) {
         self.kind = kind
-        super.init(mode: FileType.character | 0o666, dev: SyntheticDev.devfs, rdev: (major << 8) | minor)
+        super.init(mode: FileType.character | 0o666, device: device, rdev: (major << 8) | minor)
     }
 
     public override var readOnly: Bool { false }

@@ -20,8 +20,10 @@ public final class OverlayFS {
     /// st_dev of every overlay node.
     public static let dev: UInt64 = 0x2e
     public private(set) var root: OverlayNode!
-    /// Inode numbers of new nodes start far above any host inode number the lower reports.
-    private var nextIno: UInt64 = 1 << 40
+    /// The upper layer's nodes: st_dev is the overlay's, and the inode numbers of new nodes
+    /// start far above any host inode number the lower reports (a copied-up node keeps its
+    /// lower's).
+    let device = SyntheticDevice(OverlayFS.dev, after: 1 << 40)
     /// What the upper layer's file pages are charged to (the sandbox's memory account).
     let memory: MemoryAccount?
 
@@ -30,8 +32,6 @@ public final class OverlayFS {
         self.memory = memory
         root = OverlayNode(fs: self, lower: lower, upper: nil, parent: nil)
     }
-
-    func allocateIno() -> UInt64 { nextIno += 1; return nextIno }
 }
 
 public final class OverlayNode: Inode {
@@ -97,15 +97,15 @@ public final class OverlayNode: Inode {
         let u: TmpInode
         switch s.mode & FileType.mask {
         case FileType.regular:
-            let f = try TmpFile(fileMode: s.mode & 0o7777, uid: s.uid, gid: s.gid, account: fs.memory)
+            let f = try TmpFile(fileMode: s.mode & 0o7777, uid: s.uid, gid: s.gid, account: fs.memory, device: fs.device)
             try OverlayNode.copyData(from: lower, size: s.size, to: f.fd)
             u = f
         case FileType.directory:
-            u = TmpInode(mode: s.mode, uid: s.uid, gid: s.gid)
+            u = TmpInode(mode: s.mode, uid: s.uid, gid: s.gid, device: fs.device)
         case FileType.symlink:
-            u = TmpSymlink(target: try lower.readlink(nil), uid: s.uid, gid: s.gid)
+            u = TmpSymlink(target: try lower.readlink(nil), uid: s.uid, gid: s.gid, device: fs.device)
         default:
-            u = TmpSpecial(mode: s.mode, rdev: s.rdev, uid: s.uid, gid: s.gid)
+            u = TmpSpecial(mode: s.mode, rdev: s.rdev, uid: s.uid, gid: s.gid, device: fs.device)
         }
         u.attributes.mode = s.mode
         u.attributes.ino = s.ino
@@ -285,29 +285,28 @@ public final class OverlayNode: Inode {
         u.touch()
     }
 
+    /// A node made in the overlay (`u` numbered on the overlay's device).
     private func newNode(_ u: TmpInode) -> OverlayNode {
-        u.attributes.ino = fs.allocateIno()
-        u.attributes.dev = OverlayFS.dev
         return OverlayNode(fs: fs, lower: nil, upper: u, parent: nil)
     }
 
     public override func create(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
         if node(name) != nil { throw .fileExists }
-        let n = newNode(try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, account: fs.memory))
+        let n = newNode(try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, account: fs.memory, device: fs.device))
         try insert(name, n)
         return n
     }
 
     public override func mkdir(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
         if node(name) != nil { throw .fileExists }
-        let n = newNode(TmpInode(mode: FileType.directory | (mode & 0o7777), uid: creds.fsuid, gid: creds.fsgid))
+        let n = newNode(TmpInode(mode: FileType.directory | (mode & 0o7777), uid: creds.fsuid, gid: creds.fsgid, device: fs.device))
         try insert(name, n)
         return n
     }
 
     public override func symlink(_ name: [UInt8], target: [UInt8], creds: Credentials) throws(Errno) -> Inode {
         if node(name) != nil { throw .fileExists }
-        let n = newNode(TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid))
+        let n = newNode(TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid, device: fs.device))
         try insert(name, n)
         return n
     }
@@ -316,13 +315,13 @@ public final class OverlayNode: Inode {
         let type = mode & FileType.mask
         if type == FileType.regular || type == 0 { return try create(name, mode: mode & 0o7777, creds: creds) }
         if node(name) != nil { throw .fileExists }
-        let n = newNode(TmpSpecial(mode: mode, rdev: rdev, uid: creds.fsuid, gid: creds.fsgid))
+        let n = newNode(TmpSpecial(mode: mode, rdev: rdev, uid: creds.fsuid, gid: creds.fsgid, device: fs.device))
         try insert(name, n)
         return n
     }
 
     public override func createTemporary(mode: UInt32, creds: Credentials, linkable: Bool) throws(Errno) -> Inode {
-        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, account: fs.memory)
+        let f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, account: fs.memory, device: fs.device)
         f.attributes.nlink = 0
         f.temporaryLinkable = linkable
         return newNode(f)

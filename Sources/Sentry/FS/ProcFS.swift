@@ -17,30 +17,31 @@ public final class ProcRoot: SyntheticInode {
     public weak var kernel: Kernel?
     private var fixed: [(name: [UInt8], inode: Inode)] = []
 
-    public init() {
-        super.init(mode: FileType.directory | 0o555, dev: SyntheticDev.procfs)
-        let dev = SyntheticDev.procfs
+    /// The root of a procfs whose nodes are numbered on `device` (the namespace's procfs).
+    public init(device: SyntheticDevice) {
+        super.init(mode: FileType.directory | 0o555, device: device)
+        let dev = device
         attributes.nlink = 3
-        add("self", SyntheticSymlink(dev: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
+        add("self", SyntheticSymlink(device: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
             guard let task else { throw .noSuchFileOrDirectory }
             self.kernel = task.kernel
             return Array(String(task.group.pid).utf8)
         })
-        add("thread-self", SyntheticSymlink(dev: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
+        add("thread-self", SyntheticSymlink(device: dev) { [unowned self] (task: Task?) throws(Errno) -> [UInt8] in
             guard let task else { throw .noSuchFileOrDirectory }
             self.kernel = task.kernel
             return Array("\(task.group.pid)/task/\(task.tid)".utf8)
         })
-        add("filesystems", GeneratedFile(dev: dev) { _ in
+        add("filesystems", GeneratedFile(device: dev) { _ in
             Array("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tpipefs\nnodev\tdevpts\n\text4\nnodev\toverlay\nnodev\tcgroup2\n".utf8)
         })
-        add("mounts", SyntheticSymlink(dev: dev, fixed: "self/mounts"))
-        add("cpuinfo", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.cpuinfo(self.kernel, t) })
-        add("meminfo", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.meminfo((t?.kernel ?? self.kernel)?.memory.memoryLimit) })
-        add("stat", GeneratedFile(dev: dev) { [unowned self] t in ProcGlobal.stat(self.kernel, t) })
-        add("uptime", GeneratedFile(dev: dev) { _ in HostProcFile.read("/proc/uptime") ?? Array("0.00 0.00\n".utf8) })
-        add("loadavg", GeneratedFile(dev: dev) { [unowned self] _ in ProcGlobal.loadavg(self.kernel) })
-        add("version", GeneratedFile(dev: dev) { [unowned self] _ in ProcGlobal.version(self.kernel) })
+        add("mounts", SyntheticSymlink(device: dev, fixed: "self/mounts"))
+        add("cpuinfo", GeneratedFile(device: dev) { [unowned self] t in ProcGlobal.cpuinfo(self.kernel, t) })
+        add("meminfo", GeneratedFile(device: dev) { [unowned self] t in ProcGlobal.meminfo((t?.kernel ?? self.kernel)?.memory.memoryLimit) })
+        add("stat", GeneratedFile(device: dev) { [unowned self] t in ProcGlobal.stat(self.kernel, t) })
+        add("uptime", GeneratedFile(device: dev) { _ in HostProcFile.read("/proc/uptime") ?? Array("0.00 0.00\n".utf8) })
+        add("loadavg", GeneratedFile(device: dev) { [unowned self] _ in ProcGlobal.loadavg(self.kernel) })
+        add("version", GeneratedFile(device: dev) { [unowned self] _ in ProcGlobal.version(self.kernel) })
         add("sys", ProcSys.make(self))
     }
 
@@ -55,10 +56,10 @@ public final class ProcRoot: SyntheticInode {
 
     public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         for e in fixed where e.name == name { return e.inode }
-        if let pid = parsePID(name), let g = threadGroup(pid) { return PidDirectory(g, thread: nil) }
+        if let pid = parsePID(name), let g = threadGroup(pid) { return PidDirectory(g, thread: nil, device: device) }
         // Linux lets a thread's id be looked up at the top level too (not listed).
         if let tid = parsePID(name), let kernel, let t = kernel.tasks.values.first(where: { $0.tid == tid }) {
-            return PidDirectory(t.group, thread: t)
+            return PidDirectory(t.group, thread: t, device: device)
         }
         throw .noSuchFileOrDirectory
     }
@@ -96,9 +97,9 @@ func parsePID(_ name: [UInt8]) -> Int32? {
 /// at each lookup (procfs contents change under the VFS; nothing is cached). Nodes belong to the
 /// process's effective ids, so mode bits keep other users out of environ, fd/ and maps.
 final class PidDirectory: StaticDirectory {
-    init(_ group: ThreadGroup, thread: Task?) {
-        let dev = SyntheticDev.procfs
-        super.init(dev: dev, magic: ProcRoot.magic, mode: 0o555)
+    init(_ group: ThreadGroup, thread: Task?, device: SyntheticDevice) {
+        let dev = device
+        super.init(device: dev, magic: ProcRoot.magic, mode: 0o555)
         weak let g = group
         weak let th = thread
         let creds = (thread ?? group.threads.first)?.creds ?? Credentials()
@@ -111,10 +112,10 @@ final class PidDirectory: StaticDirectory {
         func own(_ i: SyntheticInode) -> SyntheticInode { i.attributes.uid = creds.euid; i.attributes.gid = creds.egid; return i }
         attributes.uid = creds.euid; attributes.gid = creds.egid
         func gen(_ name: String, mode: UInt32 = 0o444, _ f: @escaping (Task?) -> [UInt8]) {
-            add(name, own(GeneratedFile(dev: dev, mode: mode, f)))
+            add(name, own(GeneratedFile(device: dev, mode: mode, f)))
         }
         func link(_ name: String, _ f: @escaping (Task?) throws(Errno) -> [UInt8]) {
-            add(name, own(SyntheticSymlink(dev: dev, f)))
+            add(name, own(SyntheticSymlink(device: dev, f)))
         }
         gen("cgroup") { _ in Array("0::/\n".utf8) }
         gen("cmdline") { _ in
@@ -122,7 +123,7 @@ final class PidDirectory: StaticDirectory {
             for a in g?.argv ?? [] { out.append(contentsOf: a); out.append(0) }
             return out
         }
-        add("comm", own(ProcCommFile(group)))
+        add("comm", own(ProcCommFile(group, device: dev)))
         link("cwd") { (_: Task?) throws(Errno) -> [UInt8] in VFS.absolutePath(try subject().fs.cwd) }
         gen("environ", mode: 0o400) { _ in
             var out: [UInt8] = []
@@ -133,8 +134,8 @@ final class PidDirectory: StaticDirectory {
             guard let g, !g.executablePath.isEmpty else { throw .noSuchFileOrDirectory }
             return g.executablePath
         }
-        add("fd", own(FDDirectory(group)))
-        add("fdinfo", own(FDInfoDirectory(group)))
+        add("fd", own(FDDirectory(group, device: dev)))
+        add("fdinfo", own(FDInfoDirectory(group, device: dev)))
         gen("limits") { _ in ProcPid.limits(g) }
         gen("maps") { reader in (try? ProcPid.maps(subject(), reader: reader)) ?? [] }
         gen("mountinfo") { reader in ProcPid.mountinfo(reader ?? (try? subject())) }
@@ -143,16 +144,16 @@ final class PidDirectory: StaticDirectory {
         gen("stat") { reader in (try? ProcPid.stat(subject(), reader: reader, wholeProcess: thread == nil)) ?? [] }
         gen("statm") { _ in (try? HostProcFile.read("/proc/\(subject().hostTID)/statm")) ?? Array("0 0 0 0 0 0 0\n".utf8) }
         gen("status") { reader in (try? ProcPid.status(subject(), reader: reader)) ?? [] }
-        if thread == nil { add("task", own(TaskDirectory(group))) }
+        if thread == nil { add("task", own(TaskDirectory(group, device: dev))) }
     }
 }
 
 /// /proc/PID/comm: the process's name; the process itself (or root) may write it.
 final class ProcCommFile: SyntheticInode {
     weak var group: ThreadGroup?
-    init(_ group: ThreadGroup) {
+    init(_ group: ThreadGroup, device: SyntheticDevice) {
         self.group = group
-        super.init(mode: FileType.regular | 0o644, dev: SyntheticDev.procfs)
+        super.init(mode: FileType.regular | 0o644, device: device)
     }
     override var readOnly: Bool { false }
     /// O_TRUNC at open is accepted and means nothing (the write replaces the name).
@@ -202,14 +203,14 @@ final class ProcWritableFile: VFSFile {
 /// /proc/PID/task: one directory per thread.
 final class TaskDirectory: SyntheticInode {
     weak var group: ThreadGroup?
-    init(_ group: ThreadGroup) {
+    init(_ group: ThreadGroup, device: SyntheticDevice) {
         self.group = group
-        super.init(mode: FileType.directory | 0o555, dev: SyntheticDev.procfs)
+        super.init(mode: FileType.directory | 0o555, device: device)
     }
     override var readOnly: Bool { false }
     override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         guard let tid = parsePID(name), let g = group, let t = g.threads.first(where: { $0.tid == tid }) else { throw .noSuchFileOrDirectory }
-        return PidDirectory(g, thread: t)
+        return PidDirectory(g, thread: t, device: device)
     }
     override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
         (group?.threads.map(\.tid).sorted() ?? []).map { DirEntry(name: Array(String($0).utf8), ino: UInt64($0) << 16 | 1, type: 4) }
@@ -226,9 +227,9 @@ class ProcessFDList: SyntheticInode {
     /// d_ino base and d_type of the entries.
     let inoBase: UInt64
     let entryType: UInt8
-    init(_ group: ThreadGroup, inoBase: UInt64, entryType: UInt8) {
+    init(_ group: ThreadGroup, inoBase: UInt64, entryType: UInt8, device: SyntheticDevice) {
         self.group = group; self.inoBase = inoBase; self.entryType = entryType
-        super.init(mode: FileType.directory | 0o500, dev: SyntheticDev.procfs)
+        super.init(mode: FileType.directory | 0o500, device: device)
     }
     var table: FDTable? { group?.threads.first?.fdTable }
     override var readOnly: Bool { false }
@@ -243,11 +244,11 @@ class ProcessFDList: SyntheticInode {
 
 /// /proc/PID/fd: one link per open fd.
 final class FDDirectory: ProcessFDList {
-    init(_ group: ThreadGroup) { super.init(group, inoBase: 0x10000, entryType: 10) }
+    init(_ group: ThreadGroup, device: SyntheticDevice) { super.init(group, inoBase: 0x10000, entryType: 10, device: device) }
 
     override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         guard let fd = parseFD(name), let file = table?[fd]?.file else { throw .noSuchFileOrDirectory }
-        let l = FDLink(file)
+        let l = FDLink(file, device: device)
         l.attributes.uid = attributes.uid; l.attributes.gid = attributes.gid
         return l
     }
@@ -258,7 +259,7 @@ func parseFD(_ name: [UInt8]) -> Int32? { name == [0x30] ? 0 : parsePID(name) }
 
 /// /proc/PID/fdinfo: pos, flags, mnt_id, ino of each open fd.
 final class FDInfoDirectory: ProcessFDList {
-    init(_ group: ThreadGroup) { super.init(group, inoBase: 0x20000, entryType: 8) }
+    init(_ group: ThreadGroup, device: SyntheticDevice) { super.init(group, inoBase: 0x20000, entryType: 8, device: device) }
 
     override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         guard let fd = parseFD(name), let entry = table?[fd] else { throw .noSuchFileOrDirectory }
@@ -266,7 +267,7 @@ final class FDInfoDirectory: ProcessFDList {
         let flags = file.accessMode | file.statusFlags | (entry.closeOnExec ? 0o2000000 : 0)
         let ino = (try? file.stat().ino) ?? 0
         let text = "pos:\t\(file.offset)\nflags:\t0\(String(flags, radix: 8))\nmnt_id:\t\(ProcPid.mountID(file.dentry, in: group?.threads.first?.kernel.vfs))\nino:\t\(ino)\n"
-        let f = GeneratedFile(dev: SyntheticDev.procfs, mode: 0o444) { _ in Array(text.utf8) }
+        let f = GeneratedFile(device: device, mode: 0o444) { _ in Array(text.utf8) }
         f.attributes.uid = attributes.uid; f.attributes.gid = attributes.gid
         return f
     }
@@ -276,9 +277,9 @@ final class FDInfoDirectory: ProcessFDList {
 /// file itself (so /dev/stdout reaches a pipe), see `VFS.walkComponents`.
 public final class FDLink: SyntheticInode {
     public let file: FileDescription
-    init(_ file: FileDescription) {
+    init(_ file: FileDescription, device: SyntheticDevice) {
         self.file = file
-        super.init(mode: FileType.symlink | 0o700, dev: SyntheticDev.procfs)
+        super.init(mode: FileType.symlink | 0o700, device: device)
     }
     public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] {
         if let p = file.path { return p }

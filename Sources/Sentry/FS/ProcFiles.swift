@@ -366,34 +366,34 @@ extension String {
 /// /proc/sys: the sysctls programs read (and root may write where Linux allows).
 enum ProcSys {
     static func make(_ root: ProcRoot) -> StaticDirectory {
-        let dev = SyntheticDev.procfs
+        let dev = root.device
         func dir(_ entries: [(String, Inode)]) -> StaticDirectory {
-            let d = StaticDirectory(dev: dev, magic: ProcRoot.magic, mode: 0o555)
+            let d = StaticDirectory(device: dev, magic: ProcRoot.magic, mode: 0o555)
             for (n, i) in entries { d.add(n, i) }
             return d
         }
-        func fixed(_ s: String) -> GeneratedFile { GeneratedFile(dev: dev) { _ in Array((s + "\n").utf8) } }
+        func fixed(_ s: String) -> GeneratedFile { GeneratedFile(device: dev) { _ in Array((s + "\n").utf8) } }
         func host(_ path: String, _ fallback: String) -> GeneratedFile {
-            GeneratedFile(dev: dev) { _ in HostProcFile.read(path) ?? Array((fallback + "\n").utf8) }
+            GeneratedFile(device: dev) { _ in HostProcFile.read(path) ?? Array((fallback + "\n").utf8) }
         }
         weak let r = root
         let hostname = ProcSysctlString(get: { r?.kernel?.uts.hostname ?? Array("husk".utf8) },
-                                        set: { v in r?.kernel?.uts.hostname = v })
+                                        set: { v in r?.kernel?.uts.hostname = v }, device: dev)
         let domainname = ProcSysctlString(get: { r?.kernel?.uts.domainname ?? Array("(none)".utf8) },
-                                          set: { v in r?.kernel?.uts.domainname = v })
+                                          set: { v in r?.kernel?.uts.domainname = v }, device: dev)
         let kernel = dir([
             ("hostname", hostname), ("domainname", domainname),
             ("ostype", fixed("Linux")),
-            ("osrelease", GeneratedFile(dev: dev) { _ in (r?.kernel?.uts.release ?? []) + [0x0A] }),
-            ("version", GeneratedFile(dev: dev) { _ in (r?.kernel?.uts.version ?? []) + [0x0A] }),
+            ("osrelease", GeneratedFile(device: dev) { _ in (r?.kernel?.uts.release ?? []) + [0x0A] }),
+            ("version", GeneratedFile(device: dev) { _ in (r?.kernel?.uts.version ?? []) + [0x0A] }),
             ("pid_max", host("/proc/sys/kernel/pid_max", "4194304")),
             ("threads-max", host("/proc/sys/kernel/threads-max", "126838")),
             ("ngroups_max", fixed("65536")),
             ("cap_last_cap", fixed("\(Credentials.lastCapability)")),
             ("overflowuid", fixed("65534")), ("overflowgid", fixed("65534")),
             ("random", dir([
-                ("boot_id", GeneratedFile(dev: dev) { _ in Array((ProcGlobal.bootID + "\n").utf8) }),
-                ("uuid", GeneratedFile(dev: dev) { _ in Array((ProcGlobal.uuid() + "\n").utf8) }),
+                ("boot_id", GeneratedFile(device: dev) { _ in Array((ProcGlobal.bootID + "\n").utf8) }),
+                ("uuid", GeneratedFile(device: dev) { _ in Array((ProcGlobal.uuid() + "\n").utf8) }),
                 ("entropy_avail", fixed("256")), ("poolsize", fixed("256")),
             ])),
         ])
@@ -402,10 +402,10 @@ enum ProcSys {
             ("max_map_count", host("/proc/sys/vm/max_map_count", "65530")),
         ])
         let fs = dir([
-            ("pipe-max-size", GeneratedFile(dev: dev) { _ in Array("\(r?.kernel?.pipeLimits.maxSize ?? PipeLimits.defaultMaxSize)\n".utf8) }),
-            ("pipe-user-pages-soft", GeneratedFile(dev: dev) { _ in
+            ("pipe-max-size", GeneratedFile(device: dev) { _ in Array("\(r?.kernel?.pipeLimits.maxSize ?? PipeLimits.defaultMaxSize)\n".utf8) }),
+            ("pipe-user-pages-soft", GeneratedFile(device: dev) { _ in
                 Array("\(r?.kernel?.pipeLimits.userPagesSoft ?? PipeLimits.defaultUserPagesSoft)\n".utf8) }),
-            ("pipe-user-pages-hard", GeneratedFile(dev: dev) { _ in
+            ("pipe-user-pages-hard", GeneratedFile(device: dev) { _ in
                 Array("\(r?.kernel?.pipeLimits.userPagesHard ?? PipeLimits.defaultUserPagesHard)\n".utf8) }),
             ("nr_open", fixed("1048576")),
             ("file-max", host("/proc/sys/fs/file-max", "9223372036854775807")),
@@ -424,9 +424,9 @@ enum ProcSys {
 final class ProcSysctlString: SyntheticInode {
     let get: () -> [UInt8]
     let set: ([UInt8]) -> Void
-    init(get: @escaping () -> [UInt8], set: @escaping ([UInt8]) -> Void) {
+    init(get: @escaping () -> [UInt8], set: @escaping ([UInt8]) -> Void, device: SyntheticDevice) {
         self.get = get; self.set = set
-        super.init(mode: FileType.regular | 0o644, dev: SyntheticDev.procfs)
+        super.init(mode: FileType.regular | 0o644, device: device)
     }
     override var readOnly: Bool { false }
     override func setAttributes(_ change: AttributeChange) throws(Errno) {
@@ -446,10 +446,11 @@ final class ProcSysctlString: SyntheticInode {
 public enum SysFS {
     static let magic: Int64 = 0x6265_6572
 
-    public static func makeRoot() -> StaticDirectory {
-        let dev: UInt64 = 0x15
+    /// The /sys of a namespace, its nodes numbered on `device` (the namespace's sysfs).
+    public static func makeRoot(device: SyntheticDevice) -> StaticDirectory {
+        let dev = device
         func dir(_ entries: [(String, Inode)]) -> StaticDirectory {
-            let d = StaticDirectory(dev: dev, magic: magic, mode: 0o555)
+            let d = StaticDirectory(device: dev, magic: magic, mode: 0o555)
             for (n, i) in entries { d.add(n, i) }
             return d
         }
@@ -467,9 +468,9 @@ public enum SysFS {
             return Array((HostProcFile.formatCPUList(set) + "\n").utf8)
         }
         let cpu = dir([
-            ("online", GeneratedFile(dev: dev) { t in cpus(t, all: false) }),
-            ("possible", GeneratedFile(dev: dev) { t in cpus(t, all: true) }),
-            ("present", GeneratedFile(dev: dev) { t in cpus(t, all: true) }),
+            ("online", GeneratedFile(device: dev) { t in cpus(t, all: false) }),
+            ("possible", GeneratedFile(device: dev) { t in cpus(t, all: true) }),
+            ("present", GeneratedFile(device: dev) { t in cpus(t, all: true) }),
         ])
         let devices = dir([("system", dir([("cpu", cpu)]))])
         let fs = dir([("cgroup", dir([]))])

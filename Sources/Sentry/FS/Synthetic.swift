@@ -1,28 +1,56 @@
 import Glibc
 import SystemPackage
 
-/// Inode numbers for nodes the Sentry makes up (devfs, procfs, tmpfs). Still process-wide (two
-/// Kernels in one process share the sequence, unique within each): moving it onto the
-/// filesystem instances needs them built where the sandbox boots (docs/sentry.md).
-enum SyntheticIno {
-    nonisolated(unsafe) static var next: UInt64 = 1000
-    static func allocate() -> UInt64 { next += 1; return next }
-}
-
 /// Device numbers of the synthetic filesystems (what st_dev shows).
 enum SyntheticDev {
     static let devfs: UInt64 = 0x06
+    static let sysfs: UInt64 = 0x15
     static let procfs: UInt64 = 0x16
     static let tmpfs: UInt64 = 0x2c
 }
 
-/// A node whose attributes the Sentry keeps (uid/gid 0 unless set).
+/// One device the Sentry makes nodes up on: its number (st_dev) and the sequence of inode
+/// numbers its nodes take (get_next_ino). The mount namespace owns one per device number
+/// (`VFS.devices`): every tmpfs mount of a sandbox shows st_dev 0x2c, so they all draw from one
+/// sequence, and (st_dev, st_ino) names one file, as find, du, cp -a and tar expect. Nothing
+/// is shared between namespaces: two Kernels in one process number their nodes apart.
+public final class SyntheticDevice {
+    /// st_dev of the device's nodes.
+    public let number: UInt64
+    /// The last inode number handed out.
+    public private(set) var lastIno: UInt64
+
+    /// A device whose first node gets `after + 1`.
+    public init(_ number: UInt64, after: UInt64 = 1000) {
+        self.number = number
+        lastIno = after
+    }
+
+    /// The next inode number of this device (never 0; a 64-bit sequence does not wrap).
+    public func allocateIno() -> UInt64 { lastIno += 1; return lastIno }
+}
+
+/// The synthetic devices of one mount namespace, one per device number.
+public struct SyntheticDevices {
+    public let devfs = SyntheticDevice(SyntheticDev.devfs)
+    public let sysfs = SyntheticDevice(SyntheticDev.sysfs)
+    public let procfs = SyntheticDevice(SyntheticDev.procfs)
+    /// Every tmpfs mount of the namespace (/dev/shm too) and memfd_create's files.
+    public let tmpfs = SyntheticDevice(SyntheticDev.tmpfs)
+    public init() {}
+}
+
+/// A node whose attributes the Sentry keeps (uid/gid 0 unless set), numbered on `device`.
 open class SyntheticInode: Inode {
     public var attributes: FileStat
+    /// The device the node is on: the nodes it makes later (a tmpfs directory's files, procfs's
+    /// per-process directories) are numbered on it too.
+    public let device: SyntheticDevice
 
-    public init(mode: UInt32, dev: UInt64, size: Int64 = 0, rdev: UInt64 = 0) {
+    public init(mode: UInt32, device: SyntheticDevice, size: Int64 = 0, rdev: UInt64 = 0) {
+        self.device = device
         var s = FileStat()
-        s.mode = mode; s.dev = dev; s.ino = SyntheticIno.allocate(); s.size = size; s.rdev = rdev
+        s.mode = mode; s.dev = device.number; s.ino = device.allocateIno(); s.size = size; s.rdev = rdev
         s.nlink = mode & FileType.mask == FileType.directory ? 2 : 1
         let now = Timespec.now()
         s.atime = now; s.mtime = now; s.ctime = now; s.btime = now
@@ -39,9 +67,9 @@ open class StaticDirectory: SyntheticInode {
     public var entries: [(name: [UInt8], inode: Inode)] = []
     let magic: Int64
 
-    public init(dev: UInt64, magic: Int64, mode: UInt32 = 0o755) {
+    public init(device: SyntheticDevice, magic: Int64, mode: UInt32 = 0o755) {
         self.magic = magic
-        super.init(mode: FileType.directory | mode, dev: dev)
+        super.init(mode: FileType.directory | mode, device: device)
     }
 
     public func add(_ name: String, _ inode: Inode) { entries.append((Array(name.utf8), inode)) }
@@ -70,14 +98,14 @@ open class StaticDirectory: SyntheticInode {
 public final class SyntheticSymlink: SyntheticInode {
     let target: (Task?) throws(Errno) -> [UInt8]
 
-    public init(dev: UInt64, _ target: @escaping (Task?) throws(Errno) -> [UInt8]) {
+    public init(device: SyntheticDevice, _ target: @escaping (Task?) throws(Errno) -> [UInt8]) {
         self.target = target
-        super.init(mode: FileType.symlink | 0o777, dev: dev)
+        super.init(mode: FileType.symlink | 0o777, device: device)
     }
 
-    public convenience init(dev: UInt64, fixed: String) {
+    public convenience init(device: SyntheticDevice, fixed: String) {
         let bytes = Array(fixed.utf8)
-        self.init(dev: dev) { (_: Task?) throws(Errno) -> [UInt8] in bytes }
+        self.init(device: device) { (_: Task?) throws(Errno) -> [UInt8] in bytes }
     }
 
     public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] { try target(task) }
@@ -92,9 +120,9 @@ public final class SyntheticSymlink: SyntheticInode {
 public final class GeneratedFile: SyntheticInode {
     let generate: (Task?) -> [UInt8]
 
-    public init(dev: UInt64, mode: UInt32 = 0o444, _ generate: @escaping (Task?) -> [UInt8]) {
+    public init(device: SyntheticDevice, mode: UInt32 = 0o444, _ generate: @escaping (Task?) -> [UInt8]) {
         self.generate = generate
-        super.init(mode: FileType.regular | mode, dev: dev)
+        super.init(mode: FileType.regular | mode, device: device)
     }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {

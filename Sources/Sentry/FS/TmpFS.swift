@@ -13,14 +13,16 @@ public final class TmpFS {
     /// nil: half of RAM, and half of RAM's pages; RAM is the sandbox's memory limit if it has
     /// one: `memoryLimit`, else `account`'s). Its pages and inodes are charged to `account` too,
     /// the sandbox's memory account, which every tmpfs mount shares: together they never hold
-    /// more than its budget.
+    /// more than its budget. Its nodes are numbered on `device`: the namespace's tmpfs device,
+    /// which all its tmpfs mounts share (`VFS.devices`); a tmpfs of its own (tests) when nil.
     public init(mode: UInt32 = 0o1777, sizeBytes: UInt64? = nil, inodes: UInt64? = nil, account: MemoryAccount? = nil,
-                memoryLimit: UInt64? = nil) {
+                memoryLimit: UInt64? = nil, device: SyntheticDevice? = nil) {
         let ram = TmpFSLimits.ramBytes(memoryLimit: memoryLimit ?? account?.memoryLimit)
         let pages = (sizeBytes ?? ram / 2) / TmpFSLimits.pageSize
         limits = TmpFSLimits(maxBlocks: pages, maxInodes: inodes ?? ram / TmpFSLimits.pageSize / 2, account: account)
         limits.usedInodes = 1  // the root
-        root = TmpDirectory(mode: mode, uid: 0, gid: 0, parent: nil, limits: limits)
+        root = TmpDirectory(mode: mode, uid: 0, gid: 0, parent: nil, limits: limits,
+                            device: device ?? SyntheticDevice(SyntheticDev.tmpfs))
     }
 }
 
@@ -74,15 +76,16 @@ public final class TmpFSLimits {
     }
 }
 
-/// Shared behaviour of tmpfs nodes: writable attributes.
+/// Shared behaviour of tmpfs nodes: writable attributes. A directory numbers what it makes on
+/// its own device.
 public class TmpInode: SyntheticInode {
     /// The mount's accounting; nil for nodes outside a tmpfs mount (the overlay's upper layer,
     /// memfd_create), which only the sandbox's memory limit bounds. A node given limits holds
     /// one reserved inode until it is freed.
     let limits: TmpFSLimits?
-    init(mode: UInt32, uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil) {
+    init(mode: UInt32, uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil, device: SyntheticDevice) {
         self.limits = limits
-        super.init(mode: mode, dev: SyntheticDev.tmpfs)
+        super.init(mode: mode, device: device)
         attributes.uid = uid; attributes.gid = gid
     }
     deinit { limits?.releaseInode() }
@@ -124,8 +127,8 @@ public class TmpInode: SyntheticInode {
 /// A FIFO, socket or device node of tmpfs (mknod): attributes only. Opening a FIFO needs the
 /// pipe type; a device node of the sandbox reaches no host device (ENXIO).
 public final class TmpSpecial: TmpInode {
-    init(mode: UInt32, rdev: UInt64, uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil) {
-        super.init(mode: mode, uid: uid, gid: gid, limits: limits)
+    init(mode: UInt32, rdev: UInt64, uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil, device: SyntheticDevice) {
+        super.init(mode: mode, uid: uid, gid: gid, limits: limits, device: device)
         attributes.rdev = rdev
     }
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
@@ -142,9 +145,9 @@ public final class TmpDirectory: TmpInode {
     private var nodes: [[UInt8]: TmpInode] = [:]
     weak var parent: TmpDirectory?
 
-    init(mode: UInt32, uid: UInt32, gid: UInt32, parent: TmpDirectory?, limits: TmpFSLimits? = nil) {
+    init(mode: UInt32, uid: UInt32, gid: UInt32, parent: TmpDirectory?, limits: TmpFSLimits? = nil, device: SyntheticDevice) {
         self.parent = parent
-        super.init(mode: FileType.directory | mode, uid: uid, gid: gid, limits: limits)
+        super.init(mode: FileType.directory | mode, uid: uid, gid: gid, limits: limits, device: device)
     }
 
     public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
@@ -181,7 +184,7 @@ public final class TmpDirectory: TmpInode {
         if nodes[name] != nil { throw .fileExists }
         try limits?.reserveInode()
         let f: TmpFile
-        do { f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, limits: limits) } catch {
+        do { f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, limits: limits, device: device) } catch {
             limits?.releaseInode(); throw error
         }
         try insert(name, f)
@@ -191,7 +194,7 @@ public final class TmpDirectory: TmpInode {
     public override func mkdir(_ name: [UInt8], mode: UInt32, creds: Credentials) throws(Errno) -> Inode {
         if nodes[name] != nil { throw .fileExists }
         try limits?.reserveInode()
-        let d = TmpDirectory(mode: mode & 0o7777, uid: creds.fsuid, gid: creds.fsgid, parent: self, limits: limits)
+        let d = TmpDirectory(mode: mode & 0o7777, uid: creds.fsuid, gid: creds.fsgid, parent: self, limits: limits, device: device)
         try insert(name, d)
         attributes.nlink += 1
         return d
@@ -203,7 +206,7 @@ public final class TmpDirectory: TmpInode {
         }
         if nodes[name] != nil { throw .fileExists }
         try limits?.reserveInode()
-        let n = TmpSpecial(mode: mode, rdev: rdev, uid: creds.fsuid, gid: creds.fsgid, limits: limits)
+        let n = TmpSpecial(mode: mode, rdev: rdev, uid: creds.fsuid, gid: creds.fsgid, limits: limits, device: device)
         try insert(name, n)
         return n
     }
@@ -211,7 +214,7 @@ public final class TmpDirectory: TmpInode {
     public override func createTemporary(mode: UInt32, creds: Credentials, linkable: Bool) throws(Errno) -> Inode {
         try limits?.reserveInode()
         let f: TmpFile
-        do { f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, limits: limits) } catch {
+        do { f = try TmpFile(fileMode: mode, uid: creds.fsuid, gid: creds.fsgid, limits: limits, device: device) } catch {
             limits?.releaseInode(); throw error
         }
         f.attributes.nlink = 0
@@ -222,7 +225,7 @@ public final class TmpDirectory: TmpInode {
     public override func symlink(_ name: [UInt8], target: [UInt8], creds: Credentials) throws(Errno) -> Inode {
         if nodes[name] != nil { throw .fileExists }
         try limits?.reserveInode()
-        let s = TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid, limits: limits)
+        let s = TmpSymlink(target: target, uid: creds.fsuid, gid: creds.fsgid, limits: limits, device: device)
         try insert(name, s)
         return s
     }
@@ -304,9 +307,9 @@ public final class TmpDirectory: TmpInode {
 
 public final class TmpSymlink: TmpInode {
     let target: [UInt8]
-    init(target: [UInt8], uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil) {
+    init(target: [UInt8], uid: UInt32, gid: UInt32, limits: TmpFSLimits? = nil, device: SyntheticDevice) {
         self.target = target
-        super.init(mode: FileType.symlink | 0o777, uid: uid, gid: gid, limits: limits)
+        super.init(mode: FileType.symlink | 0o777, uid: uid, gid: gid, limits: limits, device: device)
         attributes.size = Int64(target.count)
     }
     public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] { target }
@@ -320,7 +323,7 @@ public final class TmpFile: TmpInode {
     let account: MemoryAccount?
 
     init(fileMode mode: UInt32, uid: UInt32, gid: UInt32, sealable: Bool = false, limits: TmpFSLimits? = nil,
-         account: MemoryAccount? = nil) throws(Errno) {
+         account: MemoryAccount? = nil, device: SyntheticDevice) throws(Errno) {
         self.account = account ?? limits?.account
         // MFD_CLOEXEC, and MFD_ALLOW_SEALING for memfd_create's sealable files.
         let fd = chusk_vfs_memfd_create("husk-tmpfs", sealable ? 3 : 1)
@@ -328,7 +331,7 @@ public final class TmpFile: TmpInode {
         self.fd = fd
         var host = Glibc.stat()
         hostIno = fstat(fd, &host) == 0 ? UInt64(host.st_ino) : 0
-        super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid, limits: limits)
+        super.init(mode: FileType.regular | (mode & 0o7777), uid: uid, gid: gid, limits: limits, device: device)
     }
 
     deinit {

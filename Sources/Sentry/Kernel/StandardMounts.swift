@@ -28,16 +28,17 @@ extension VFS {
     }
 
     /// The synthetic /dev (with its /dev/shm), /proc and /sys, and fresh tmpfs on /tmp, /root,
-    /// /home, /run and /var/tmp, in the order /proc/mounts lists them.
+    /// /home, /run and /var/tmp, in the order /proc/mounts lists them; their nodes are numbered
+    /// on the namespace's devices (`devices`).
     public func mountStandardFilesystems() throws(Errno) {
-        try mount(DevFS.makeRoot(memory: memory), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
+        try mount(DevFS.makeRoot(devices: devices, memory: memory), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
         listMount(source: "tmpfs", path: "/dev/shm", type: "tmpfs", options: "rw,nosuid,nodev")
-        let proc = ProcRoot()
+        let proc = ProcRoot(device: devices.procfs)
         try mountProc(proc)
-        try? mount(SysFS.makeRoot(), at: "/sys", source: "sysfs", type: "sysfs", options: "ro,nosuid,nodev,noexec,relatime")
+        try? mount(SysFS.makeRoot(device: devices.sysfs), at: "/sys", source: "sysfs", type: "sysfs", options: "ro,nosuid,nodev,noexec,relatime")
         for (path, mode) in [("/tmp", 0o1777), ("/root", 0o700), ("/home", 0o755), ("/run", 0o755), ("/var/tmp", 0o1777)] as [(String, UInt32)] {
             // A read-only root without the directory gets none below it (/var/tmp needs /var).
-            try? mount(TmpFS(mode: mode, account: memory).root, at: path, source: "tmpfs", type: "tmpfs", options: "rw,nosuid,nodev")
+            try? mount(TmpFS(mode: mode, account: memory, device: devices.tmpfs).root, at: path, source: "tmpfs", type: "tmpfs", options: "rw,nosuid,nodev")
         }
     }
 }

@@ -189,7 +189,7 @@ func sysMemfdCreate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         if name.count > 249 { throw .invalidArgument }
         let mode: UInt32 = flags & noexecSeal != 0 ? 0o666 : 0o777
         let node = try TmpFile(fileMode: mode, uid: task.creds.fsuid, gid: task.creds.fsgid, sealable: flags & (sealing | noexecSeal) != 0,
-                               account: task.kernel.memory)
+                               account: task.kernel.memory, device: task.kernel.vfs.devices.tmpfs)
         node.attributes.nlink = 0
         let root = Dentry(name: [], parent: nil, inode: nil)
         let d = Dentry(name: Array("memfd:".utf8) + name + Array(" (deleted)".utf8), parent: root, inode: node)

@@ -29,6 +29,9 @@ public final class VFS {
     public let fsnotify = FSNotifyRegistry()
     /// Which tmpfs file each memfd the sandbox's files live in is (FS/TmpFS.swift).
     let memfdPaths = MemfdPaths()
+    /// The devices the namespace's synthetic filesystems number their nodes on (devfs, procfs,
+    /// sysfs, and one tmpfs device for all its tmpfs mounts and memfds: FS/Synthetic.swift).
+    public let devices = SyntheticDevices()
 
     /// What /proc/mounts lists: one line per mount, in mount order.
     public private(set) var mountTable: [MountEntry] = []
@@ -104,7 +107,7 @@ public final class VFS {
         let ctx = FSContext(root: root, cwd: root, umask: 0)
         if let d = try? lookup(ctx, at: nil, Array(path.utf8), followFinal: false, creds: Credentials(uid: 0, gid: 0)),
            d.inode?.fileType != FileType.directory { throw .notDirectory }
-        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes, memoryLimit: memory.memoryLimit).root, at: path, source: "tmpfs", type: "tmpfs",
+        try mount(TmpFS(mode: mode, sizeBytes: sizeBytes, memoryLimit: memory.memoryLimit, device: devices.tmpfs).root, at: path, source: "tmpfs", type: "tmpfs",
                   options: "rw,nosuid,nodev" + (sizeBytes.map { ",size=\($0 / 1024)k" } ?? ""))
     }
 
