@@ -42,6 +42,7 @@ public final class ProcRoot: SyntheticInode {
         add("loadavg", GeneratedFile(dev: dev) { [unowned self] _ in ProcGlobal.loadavg(self.kernel) })
         add("version", GeneratedFile(dev: dev) { [unowned self] _ in ProcGlobal.version(self.kernel) })
         add("sys", ProcSys.make(self))
+        add("sysvipc", IPCProcFiles.directory(self))
     }
 
     private func add(_ name: String, _ inode: Inode) { fixed.append((Array(name.utf8), inode)) }
