@@ -34,8 +34,8 @@ import Testing
         let mmap = try #require(rows.first { $0["name"] as? String == "mmap" })
         #expect(mmap["nr"] as? Int == SyscallNumber.mmap)
         #expect((mmap["host"] as? [Any])?.count == 3)
-        let shmget = try #require(rows.first { $0["name"] as? String == "shmget" })
-        #expect(shmget["level"] as? String == "none" && shmget["handled"] as? String == "ENOSYS")
+        let mqOpen = try #require(rows.first { $0["name"] as? String == "mq_open" })
+        #expect(mqOpen["level"] as? String == "none" && mqOpen["handled"] as? String == "ENOSYS")
     }
 
     @Test("the levels add up and every partial or missing call says why")

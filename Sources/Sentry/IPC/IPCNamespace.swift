@@ -205,8 +205,10 @@ extension Array where Element == UInt8 {
 }
 
 extension Kernel {
-    /// A process's last thread exited: its SEM_UNDO adjustments are applied (exit_sem).
-    func ipcProcessExited(_ group: ThreadGroup) {
+    /// A process's last thread exited: its SEM_UNDO adjustments are applied (exit_sem) and its
+    /// shared memory attachments dropped.
+    func ipcProcessExited(_ group: ThreadGroup, _ ns: IPCNamespace) {
         group.semaphoreUndo.apply(pid: group.pid)
+        ns.dropAttachments(of: group)
     }
 }

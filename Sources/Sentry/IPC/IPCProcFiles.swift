@@ -1,3 +1,4 @@
+import Glibc
 import LinuxABI
 import SystemPackage
 
@@ -34,7 +35,17 @@ enum IPCProcFiles {
     }
 
     static func shm(_ ns: IPCNamespace) -> [UInt8] {
-        Array("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n".utf8)
+        var out = "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n"
+        for m in ns.segments.sorted {
+            let p = m.perm
+            var st = stat()
+            let rss = fstat(m.hostFD, &st) == 0 ? UInt64(st.st_blocks) * 512 : 0
+            out += "\(pad(String(p.key), 10)) \(pad(String(m.id), 10))  \(pad(String(p.mode, radix: 8), 4)) \(pad(String(m.size), 21)) "
+            out += "\(pad(String(m.cpid), 5)) \(pad(String(m.lpid), 5))  \(pad(String(m.attaches.count), 5)) "
+            out += "\(pad(String(p.uid), 5)) \(pad(String(p.gid), 5)) \(pad(String(p.cuid), 5)) \(pad(String(p.cgid), 5)) "
+            out += "\(pad(String(m.atime), 10)) \(pad(String(m.dtime), 10)) \(pad(String(m.ctime), 10)) \(pad(String(rss), 21)) \(pad("0", 21))\n"
+        }
+        return Array(out.utf8)
     }
 
     /// /proc/sysvipc.

@@ -292,6 +292,7 @@ public final class Kernel {
             group.environ = parent.group.environ
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
+            if flags & CloneFlags.CLONE_VM == 0 { parent.ipc.copyAttachments(from: parent.group, to: group) }
         }
         let fdTable = flags & CloneFlags.CLONE_FILES != 0 ? parent.fdTable : parent.fdTable.copy()
         let fs = flags & CloneFlags.CLONE_FS != 0 ? parent.fs : parent.fs.copy()
@@ -311,7 +312,7 @@ public final class Kernel {
             group.realTimer?.cancel()
             for timer in group.posixTimers.values { timer.timer.cancel() }
             group.posixTimers.removeAll()
-            ipcProcessExited(group)
+            ipcProcessExited(group, task.ipc)
             threadGroups[group.hostTGID] = nil
             group.parent?.children.removeAll { $0 === group }
             for child in group.children {

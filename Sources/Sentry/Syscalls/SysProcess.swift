@@ -189,6 +189,7 @@ extension Kernel {
         // POSIX timers do not survive execve (ITIMER_REAL does).
         for timer in g.posixTimers.values { timer.timer.cancel() }
         g.posixTimers.removeAll()
+        task.ipc.dropAttachments(of: g)   // the old address space and its shmat mappings are gone
         g.executablePath = plan.executablePath
         g.argv = plan.argv
         g.environ = plan.envp
