@@ -143,10 +143,11 @@ int main(void) {
 
     /* removal wakes a receiver with EIDRM */
     c = fork();
-    if (c == 0) { rcv("child after RMID", id, 64, 0, 0); _exit(0); }
+    if (c == 0) { struct m b; _exit(msgrcv(id, &b, 64, 0, 0) < 0 ? errno : 0); }
     usleep(50000);
     CHECK(msgctl(id, IPC_RMID, NULL));
     waitpid(c, &st, 0);
+    printf("child after RMID: %s\n", WIFEXITED(st) ? errname(WEXITSTATUS(st)) : "killed");
     CHECK(msgctl(id, IPC_STAT, &ds));
     CHECK(msgctl(id, IPC_RMID, NULL));
     CHECK(msgctl(-1, IPC_STAT, &ds));

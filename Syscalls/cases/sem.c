@@ -161,12 +161,12 @@ int main(void) {
     if (c == 0) {
         struct sembuf d = {0, -5, 0};
         int r = semop(id, &d, 1);
-        printf("child after RMID: %d %s\n", r, r < 0 ? errname(errno) : "");
-        _exit(0);
+        _exit(r < 0 ? errno : 0);
     }
     waitcount(id, 0, GETNCNT);
     CHECK(semctl(id, 0, IPC_RMID));
     waitpid(c, &st, 0);
+    printf("child after RMID: %s\n", WIFEXITED(st) ? errname(WEXITSTATUS(st)) : "killed");
     CHECK(semctl(id, 0, GETVAL));                      /* EINVAL */
     CHECK(semctl(id, 0, IPC_RMID));
     CHECK(semget(KEY, 1, 0));                          /* ENOENT */
