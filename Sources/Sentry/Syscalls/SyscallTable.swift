@@ -287,7 +287,7 @@ public enum SyscallTable {
         t.serve(269, "faccessat", sysFaccessat, args: [.fd, .path, .int])
         t.serve(270, "pselect6", sysPselect6, restart: .restartNoHandler)
         t.serve(271, "ppoll", sysPpoll, restart: .restartNoHandler)
-        t.serve(272, "unshare", SysProcess.unshare, .partial("CLONE_FILES and CLONE_FS; new namespaces EPERM"))
+        t.serve(272, "unshare", SysProcess.unshare, .partial("CLONE_FILES, CLONE_FS, CLONE_SYSVSEM and CLONE_NEWIPC; other new namespaces EPERM"))
         t.native(273, "set_robust_list", "own memory")
         t.native(274, "get_robust_list", "only tasks of the nested PID namespace")
         t.serve(275, "splice", sysSplice, args: [.fd, .ptr, .fd, .ptr, .int, .hex])
