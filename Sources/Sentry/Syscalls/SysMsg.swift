@@ -42,6 +42,8 @@ func sysMsgsnd(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
             let size = a.long(2), msqid = a.int(0)
             if size > Int64(ns.msgmax) || size < 0 || msqid < 0 { throw .invalidArgument }
             if type < 1 { throw .invalidArgument }
+            // msgmax is root's to raise: never copy in what the account could not hold.
+            if Int(size) + 64 > ns.memory.available(for: .ipc) { ns.memory.refused(); throw .noMemory }
             let text = try t.copyInBytes(a[1] &+ 8, count: Int(size))
             call = MsgCall(queue: try ns.queues.find(id: msqid), type: type, text: text)
         }
