@@ -396,7 +396,7 @@ enum ProcSys {
                 ("uuid", GeneratedFile(device: dev) { _ in Array((ProcGlobal.uuid() + "\n").utf8) }),
                 ("entropy_avail", fixed("256")), ("poolsize", fixed("256")),
             ])),
-        ])
+        ] + IPCProcFiles.sysctls(root))
         let vm = dir([
             ("overcommit_memory", host("/proc/sys/vm/overcommit_memory", "0")),
             ("max_map_count", host("/proc/sys/vm/max_map_count", "65530")),

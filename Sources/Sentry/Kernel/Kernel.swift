@@ -17,6 +17,8 @@ public final class Kernel {
     /// Deadlines the event loop wakes for (poll/select/epoll timeouts; Timers.swift).
     public let timers = TimerQueue()
     public let uts: UTSNamespace
+    /// The sandbox's System V IPC namespace (IPC/IPCNamespace.swift).
+    public let ipc: IPCNamespace
     /// The program's terminal, when husk run sits on one.
     public let terminal: TerminalInfo?
     /// The first application process; its exit ends the sandbox.
@@ -58,6 +60,7 @@ public final class Kernel {
         self.strace = strace
         self.terminal = terminal
         self.uts = UTSNamespace()
+        self.ipc = IPCNamespace(memory: vfs.memory)
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         watch(platform.eventFD, queue: nil)
         if hostSignals {
@@ -289,10 +292,12 @@ public final class Kernel {
             group.environ = parent.group.environ
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
+            if flags & CloneFlags.CLONE_VM == 0 { parent.ipc.copyAttachments(from: parent.group, to: group) }
         }
         let fdTable = flags & CloneFlags.CLONE_FILES != 0 ? parent.fdTable : parent.fdTable.copy()
         let fs = flags & CloneFlags.CLONE_FS != 0 ? parent.fs : parent.fs.copy()
         let child = Task(kernel: self, hostTID: childTID, tid: vtid, group: group, fdTable: fdTable, fs: fs, creds: parent.creds)
+        child.ipc = parent.ipc
         register(child)
     }
 
@@ -307,6 +312,7 @@ public final class Kernel {
             group.realTimer?.cancel()
             for timer in group.posixTimers.values { timer.timer.cancel() }
             group.posixTimers.removeAll()
+            ipcProcessExited(group, task.ipc)
             threadGroups[group.hostTGID] = nil
             group.parent?.children.removeAll { $0 === group }
             for child in group.children {

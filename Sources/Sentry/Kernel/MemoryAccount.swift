@@ -38,6 +38,8 @@ public final class MemoryAccount {
         case timers
         /// fd tables: their slots and the open fds.
         case files
+        /// System V semaphore sets and queued messages (Sources/Sentry/IPC).
+        case ipc
 
         public var description: String {
             switch self {
@@ -50,6 +52,7 @@ public final class MemoryAccount {
             case .eventfd: "eventfds"
             case .timers: "timers"
             case .files: "fds"
+            case .ipc: "SysV IPC"
             }
         }
     }

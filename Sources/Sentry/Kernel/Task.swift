@@ -62,6 +62,9 @@ public final class ThreadGroup {
     public var realTimer: IntervalTimer?
     /// timer_create's timers by id: deleted on exec, not inherited by fork.
     public var posixTimers: [Int32: PosixTimer] = [:]
+    /// SEM_UNDO adjustments (IPC/SemaphoreSet.swift): shared by the threads, empty after fork,
+    /// kept across exec, applied when the last thread exits.
+    lazy var semaphoreUndo = SemUndoList()
     public init(hostTGID: HostTID, pid: Int32, parent: ThreadGroup?, rlimits: ResourceLimits) {
         self.hostTGID = hostTGID; self.pid = pid; self.parent = parent; self.rlimits = rlimits
     }
@@ -120,6 +123,9 @@ public final class Task {
     var blockedCall: BlockedCall?
     /// The task's wait set for calls that wait on several queues or a deadline (poll, select…).
     var waitSet: WaitSet?
+    /// The System V IPC namespace (IPC/IPCNamespace.swift): the kernel's, the parent's after a
+    /// clone, a fresh one after unshare(CLONE_NEWIPC).
+    lazy var ipc: IPCNamespace = kernel.ipc
 
     init(kernel: Kernel, hostTID: HostTID, tid: Int32, group: ThreadGroup, fdTable: FDTable, fs: FSContext, creds: Credentials) {
         self.kernel = kernel; self.hostTID = hostTID; self.tid = tid; self.group = group

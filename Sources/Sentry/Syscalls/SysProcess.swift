@@ -76,8 +76,9 @@ enum SysProcess {
         }
     }
 
-    /// unshare(2): the fd table and fs context can be unshared; namespaces cannot be created
-    /// inside the sandbox, which Linux reports as EPERM to a process without the capability.
+    /// unshare(2): the fd table, the fs context, the SEM_UNDO list and the IPC namespace can be
+    /// unshared; other namespaces cannot be created inside the sandbox, which Linux reports as
+    /// EPERM to a process without the capability.
     static func unshare(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let flags = a[0]
         let known = CloneFlags.CLONE_FILES | CloneFlags.CLONE_FS | CloneFlags.CLONE_SYSVSEM | CloneFlags.CLONE_THREAD
@@ -86,9 +87,14 @@ enum SysProcess {
         if flags & (CloneFlags.CLONE_THREAD | CloneFlags.CLONE_SIGHAND | CloneFlags.CLONE_VM) != 0 && t.group.threads.count > 1 {
             return .error(.invalidArgument)
         }
-        if flags & CloneFlags.namespaces != 0 { return .error(.notPermitted) }
+        if flags & CloneFlags.namespaces & ~CloneFlags.CLONE_NEWIPC != 0 { return .error(.notPermitted) }
+        if flags & CloneFlags.CLONE_NEWIPC != 0 && !t.creds.has(Capability.sysAdmin) { return .error(.notPermitted) }
         if flags & CloneFlags.CLONE_FILES != 0 { t.fdTable = t.fdTable.copy() }
         if flags & CloneFlags.CLONE_FS != 0 { t.fs = t.fs.copy() }
+        // CLONE_NEWIPC implies CLONE_SYSVSEM, which applies the SEM_UNDO adjustments as an exit
+        // would; the new namespace is empty (IPC/IPCNamespace.swift).
+        if flags & (CloneFlags.CLONE_NEWIPC | CloneFlags.CLONE_SYSVSEM) != 0 { t.group.semaphoreUndo.apply(pid: t.group.pid) }
+        if flags & CloneFlags.CLONE_NEWIPC != 0 { t.ipc = IPCNamespace(memory: t.kernel.memory) }
         return .zero
     }
 
@@ -189,6 +195,7 @@ extension Kernel {
         // POSIX timers do not survive execve (ITIMER_REAL does).
         for timer in g.posixTimers.values { timer.timer.cancel() }
         g.posixTimers.removeAll()
+        task.ipc.dropAttachments(of: g)   // the old address space and its shmat mappings are gone
         g.executablePath = plan.executablePath
         g.argv = plan.argv
         g.environ = plan.envp
