@@ -17,6 +17,8 @@ public final class Kernel {
     /// Deadlines the event loop wakes for (poll/select/epoll timeouts; Timers.swift).
     public let timers = TimerQueue()
     public let uts: UTSNamespace
+    /// The sandbox's network namespace: unix socket names, the network mode (FS/UnixSocket.swift).
+    public let network = NetworkNamespace()
     /// The program's terminal, when husk run sits on one.
     public let terminal: TerminalInfo?
     /// The first application process; its exit ends the sandbox.

@@ -38,6 +38,8 @@ public final class MemoryAccount {
         case timers
         /// fd tables: their slots and the open fds.
         case files
+        /// Messages queued on sockets (their bytes and an sk_buff each).
+        case sockets
 
         public var description: String {
             switch self {
@@ -50,6 +52,7 @@ public final class MemoryAccount {
             case .eventfd: "eventfds"
             case .timers: "timers"
             case .files: "fds"
+            case .sockets: "socket buffers"
             }
         }
     }
