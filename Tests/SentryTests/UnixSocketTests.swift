@@ -69,3 +69,30 @@ struct UnixSocketTests {
         #expect(h.value(SyscallNumber.read, UInt64(h.int32s(pipeFDs, 2)[0]), h.buffer(4), 4) == 0)   // no writer left
     }
 }
+
+@Suite("AF_UNIX nesting limit", .serialized)
+struct UnixSocketNestingTests {
+    @Test("sockets nest in each other's queues at most 4 deep (ETOOMANYREFS), as unix_attach_fds")
+    func nesting() throws {
+        let h = try KernelHarness()
+        let le32: (Int32) -> [UInt8] = { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        let le64: (UInt64) -> [UInt8] = { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        func send(_ over: Int32, _ fd: Int32) -> Int64? {
+            let control = h.bytes(le64(20) + le32(1) + le32(1) + le32(fd) + [0, 0, 0, 0])
+            let iov = h.bytes(le64(h.bytes([7])) + le64(1))
+            let msg = h.bytes(le64(0) + le64(0) + le64(iov) + le64(1) + le64(control) + le64(24) + le64(0))
+            return h.value(SyscallNumber.sendmsg, UInt64(over), msg, 0)
+        }
+        var pairs: [(Int32, Int32)] = []
+        for _ in 0..<6 {
+            let fds = h.buffer(8)
+            #expect(h.value(SyscallNumber.socketpair, UInt64(Socket.AF_UNIX), UInt64(Socket.SOCK_DGRAM), 0, fds) == 0)
+            let p = h.int32s(fds, 2)
+            pairs.append((p[0], p[1]))
+        }
+        // pair i+1's receiving end goes into pair i's queue... each level one deeper.
+        var results: [Int64?] = []
+        for i in (0..<5).reversed() { results.append(send(pairs[i].0, pairs[i + 1].1)) }
+        #expect(results == [1, 1, 1, 1, err(Errno(rawValue: 109))], "\(results)")
+    }
+}

@@ -14,7 +14,8 @@ import SystemPackage
 // `ls -l` shows `s`), found again by its (dev, ino) in the network namespace; abstract names
 // live in the namespace only. Memory: every queued message is charged to the sandbox's memory
 // account (ENOBUFS when it cannot pay), and files in flight count against the sender's
-// RLIMIT_NOFILE (ETOOMANYREFS), as too_many_unix_fds. Files in flight are closed with the queue
+// RLIMIT_NOFILE (ETOOMANYREFS), as too_many_unix_fds, and sockets nest in each other's queues
+// at most 4 deep (ETOOMANYREFS, as unix_attach_fds). Files in flight are closed with the queue
 // holding them when it is never read. Unlike Linux there is no garbage collector for cycles of
 // sockets sent over themselves: such a cycle stays until the sandbox ends (its memory is charged).
 
@@ -64,12 +65,17 @@ struct UnixCredentials: Equatable {
 
 /// SCM_RIGHTS files on their way: counted against the sending user while they exist.
 final class InFlightFiles {
+    /// MAX_RECURSION_LEVEL: how deep unix sockets may nest in each other's queues. It also
+    /// bounds the recursion of the deinits that free a nest, so the Sentry's stack.
+    static let maxDepth = 4
     var files: [FileDescription]
+    /// 1 + the deepest nesting of the unix sockets among `files` (their queues' own depth).
+    let depth: Int
     private let net: NetworkNamespace
     private let user: UInt32
     private let count: Int
-    init(_ files: [FileDescription], net: NetworkNamespace, user: UInt32) {
-        self.files = files; self.net = net; self.user = user; count = files.count
+    init(_ files: [FileDescription], depth: Int, net: NetworkNamespace, user: UInt32) {
+        self.files = files; self.depth = depth; self.net = net; self.user = user; count = files.count
         net.inflight[user, default: 0] += count
     }
     deinit {
@@ -238,6 +244,15 @@ final class UnixSocketFile: FileDescription {
             if head == messages.count { messages.removeAll(keepingCapacity: true); head = 0 }
         }
         queue.notify(PollEvents.output | PollEvents.writeNormal)
+    }
+
+    /// The deepest nesting of files in flight in this socket's queue, or in the queues of the
+    /// connections waiting on it to be accepted (0: none).
+    var queueDepth: Int {
+        var d = 0
+        for m in messages[head...] { if let r = m.rights { d = max(d, r.depth) } }
+        for e in acceptQueue { d = max(d, e.queueDepth) }
+        return d
     }
 
     /// Bytes readable now: everything (stream, seqpacket) or the next datagram (unix_inq_len).

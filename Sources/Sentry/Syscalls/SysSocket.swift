@@ -605,7 +605,10 @@ enum SysSocket {
             let used = t.kernel.network.inflight[t.creds.uid] ?? 0
             if used + rights.count > Int(clamping: t.group.rlimits.limits[7].soft)
                 && !t.creds.has(Capability.sysResource) && !t.creds.has(Capability.sysAdmin) { throw ETOOMANYREFS }
-            return InFlightFiles(rights, net: t.kernel.network, user: t.creds.uid)
+            var depth = 0
+            for case let u as UnixSocketFile in rights { depth = max(depth, u.queueDepth) }
+            if depth + 1 > InFlightFiles.maxDepth { throw ETOOMANYREFS }
+            return InFlightFiles(rights, depth: depth + 1, net: t.kernel.network, user: t.creds.uid)
         }
 
         if s.type == Socket.SOCK_DGRAM {
