@@ -19,6 +19,8 @@ public final class Kernel {
     public let uts: UTSNamespace
     /// The sandbox's System V IPC namespace (IPC/IPCNamespace.swift).
     public let ipc: IPCNamespace
+    /// The sandbox's network namespace: unix socket names, the network mode (FS/UnixSocket.swift).
+    public let network = NetworkNamespace()
     /// The program's terminal, when husk run sits on one.
     public let terminal: TerminalInfo?
     /// The first application process; its exit ends the sandbox.

@@ -40,6 +40,8 @@ public final class MemoryAccount {
         case files
         /// System V semaphore sets and queued messages (Sources/Sentry/IPC).
         case ipc
+        /// Messages queued on sockets (their bytes and an sk_buff each).
+        case sockets
 
         public var description: String {
             switch self {
@@ -53,6 +55,7 @@ public final class MemoryAccount {
             case .timers: "timers"
             case .files: "fds"
             case .ipc: "SysV IPC"
+            case .sockets: "socket buffers"
             }
         }
     }

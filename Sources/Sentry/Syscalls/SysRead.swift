@@ -11,6 +11,9 @@ private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64
         if offset != nil { return .error(.illegalSeek) }
         return file.canRead ? pipeRead(task, pipe, targets) : .error(.badFileDescriptor)
     }
+    if file is UnixSocketFile || file is SocketFile {
+        return offset != nil ? .error(.illegalSeek) : SysSocket.read(task, file, targets)
+    }
     if !file.canRead { return .error(.badFileDescriptor) }
     var total: UInt64 = 0
     for (_, len) in targets { total &+= len }
@@ -36,6 +39,9 @@ private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt6
     if let pipe = file as? PipeFile {
         if offset != nil { return .error(.illegalSeek) }
         return file.canWrite ? pipeWrite(task, pipe, sources) : .error(.badFileDescriptor)
+    }
+    if file is UnixSocketFile || file is SocketFile {
+        return offset != nil ? .error(.illegalSeek) : SysSocket.write(task, file, sources)
     }
     if !file.canWrite { return .error(.badFileDescriptor) }
     if let dev = file as? DeviceFile, dev.discardsWrites {

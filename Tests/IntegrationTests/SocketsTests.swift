@@ -1,0 +1,102 @@
+// AF_UNIX sockets served by the Sentry, tried as users would: python's socketpair, asyncio and
+// SCM_RIGHTS between processes, node's child_process and net, perl's socketpair, Go net/http on
+// a unix socket, nc -lU with nc -U, socat. Each tool comes from scripts/setup.sh.
+import Foundation
+import Testing
+
+@Suite("Unix sockets in real programs", .serialized)
+struct SocketsTests {
+    /// Runs `argv` inside husk and expects exit 0 with exactly `stdout`.
+    private func expectInside(_ argv: [String], _ stdout: String, timeout: Double = 60) throws {
+        let r = try Husk.run(argv, timeout: timeout)
+        #expect(r.status == 0 && r.stdout == stdout, "\(r)")
+    }
+
+    @Test("python: socketpair, an asyncio unix server, SCM_RIGHTS to a child")
+    func python() throws {
+        try expectInside(["/usr/bin/python3", "-c", """
+            import socket, asyncio, os, array
+            a, b = socket.socketpair()
+            a.sendall(b"hi"); print(b.recv(10).decode())
+            async def main():
+                srv = await asyncio.start_unix_server(lambda r, w: (w.write(b"pong"), w.close()), path="/tmp/asy.sock")
+                r, w = await asyncio.open_unix_connection("/tmp/asy.sock")
+                print((await r.read(10)).decode())
+                srv.close()
+            asyncio.run(main())
+            x, y = socket.socketpair()
+            pid = os.fork()
+            if pid == 0:
+                msg, anc, flags, addr = y.recvmsg(10, socket.CMSG_SPACE(4))
+                os.write(array.array("i", anc[0][2])[0], b"via passed fd"); os._exit(0)
+            r, w = os.pipe()
+            x.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [w]))])
+            os.close(w); os.waitpid(pid, 0)
+            print(os.read(r, 100).decode())
+            """], "hi\npong\nvia passed fd\n")
+    }
+
+    @Test("node: child_process and a net server on a unix socket")
+    func node() throws {
+        try expectInside(["/usr/bin/node", "-e", """
+            const { execFileSync } = require('child_process');
+            console.log(execFileSync('echo', ['child ok']).toString().trim());
+            const net = require('net');
+            const srv = net.createServer(c => c.end('net ok')).listen('/tmp/n.sock', () => {
+              net.connect('/tmp/n.sock').on('data', d => { console.log(d.toString()); srv.close(); });
+            });
+            """], "child ok\nnet ok\n")
+    }
+
+    @Test("perl socketpair")
+    func perl() throws {
+        try expectInside(["/usr/bin/perl", "-e",
+                          #"use Socket; socketpair(my $a, my $b, AF_UNIX, SOCK_STREAM, PF_UNSPEC) or die "$!"; syswrite($a, "perl ok"); sysread($b, my $x, 10); print "$x\n""#],
+                         "perl ok\n")
+    }
+
+    @Test("nc -lU and nc -U; the socket file shows as s and unlink removes it")
+    func netcat() throws {
+        try expectInside(["/bin/sh", "-c", """
+            nc -lU /tmp/nc.sock > /tmp/got & sleep 0.5; ls -l /tmp/nc.sock | cut -c1
+            echo "nc ok" | nc -N -U /tmp/nc.sock; wait; cat /tmp/got; rm /tmp/nc.sock; test -e /tmp/nc.sock || echo gone
+            """], "s\nnc ok\ngone\n")
+    }
+
+    @Test("socat between UNIX-LISTEN and UNIX-CONNECT")
+    func socat() throws {
+        try expectInside(["/bin/sh", "-c", """
+            socat UNIX-LISTEN:/tmp/so.sock SYSTEM:"echo socat ok" & sleep 0.5; socat - UNIX-CONNECT:/tmp/so.sock; wait
+            """], "socat ok\n")
+    }
+
+    @Test("Go net/http on a unix socket")
+    func goUnixHTTP() throws {
+        let prog = try RuntimesTests.build("go-unix-http", source: """
+            package main
+
+            import (
+                "fmt"
+                "io"
+                "net"
+                "net/http"
+            )
+
+            func main() {
+                l, err := net.Listen("unix", "/tmp/g.sock")
+                if err != nil {
+                    panic(err)
+                }
+                go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "go ok") }))
+                c := http.Client{Transport: &http.Transport{Dial: func(_, _ string) (net.Conn, error) { return net.Dial("unix", "/tmp/g.sock") }}}
+                r, err := c.Get("http://x/")
+                if err != nil {
+                    panic(err)
+                }
+                b, _ := io.ReadAll(r.Body)
+                fmt.Println(string(b))
+            }
+            """, ext: "go") { src, out in ["/usr/bin/env", "GOCACHE=/tmp/husk-gocache", "GOPATH=/tmp/husk-gopath", "HOME=/tmp", "/usr/bin/go", "build", "-o", out, src] }
+        try expectInside([prog], "go ok\n", timeout: 120)
+    }
+}
