@@ -72,11 +72,11 @@ final class HostStreamFile: FileDescription {
                 return .zero
             case Ioctl.TCSETS, Ioctl.TCSETSW, Ioctl.TCSETSF:
                 return .zero
-            case Ioctl.TIOCGPGRP:
-                try task.copyOutValue(argument, task.group.pid)
-                return .zero
-            case Ioctl.TIOCSPGRP:
-                return .zero
+            case Ioctl.TIOCGPGRP, Ioctl.TIOCSPGRP:
+                // The relayed stream is nobody's controlling terminal: Linux's tiocgpgrp and
+                // tiocspgrp answer ENOTTY then. (Answering the caller's own pid made dash, whose
+                // process group differs, loop on tcgetpgrp and kill(0, SIGTTIN) for ever.)
+                return .error(.inappropriateIOCTLForDevice)
             default:
                 return .error(.inappropriateIOCTLForDevice)
             }
