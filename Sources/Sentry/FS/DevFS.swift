@@ -2,12 +2,13 @@ import CHusk
 import Glibc
 import SystemPackage
 
-/// /dev: null, zero, full, random, urandom, tty, fd, stdin/stdout/stderr, shm.
+/// /dev: null, zero, full, random, urandom, tty, ptmx, pts (devpts is mounted there), fd,
+/// stdin/stdout/stderr, shm.
 public enum DevFS {
     /// FilesystemMagic.TMPFS_MAGIC: devtmpfs reports tmpfs's.
     static let magic: Int64 = 0x0102_1994
 
-    public static func makeRoot(memory: MemoryAccount? = nil) -> StaticDirectory {
+    public static func makeRoot(memory: MemoryAccount? = nil, devpts: DevPts? = nil) -> StaticDirectory {
         let dev = SyntheticDev.devfs
         let root = StaticDirectory(dev: dev, magic: magic)
         root.add("null", CharDevice(.null, major: 1, minor: 3))
@@ -16,6 +17,11 @@ public enum DevFS {
         root.add("random", CharDevice(.random, major: 1, minor: 8))
         root.add("urandom", CharDevice(.random, major: 1, minor: 9))
         root.add("tty", CharDevice(.tty, major: 5, minor: 0))
+        if let devpts {
+            root.add("ptmx", PtmxNode(devpts: devpts, mode: 0o666))
+            root.add("pts", devpts.root)
+            root.add("console", SyntheticSymlink(dev: dev, fixed: "pts/0"))
+        }
         root.add("fd", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd"))
         root.add("stdin", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/0"))
         root.add("stdout", SyntheticSymlink(dev: dev, fixed: "/proc/self/fd/1"))
@@ -38,7 +44,13 @@ public final class CharDevice: SyntheticInode {
     public override var readOnly: Bool { false }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        if kind == .tty { throw .noSuchAddressOrDevice }  // no controlling terminal
+        if kind == .tty {
+            // The caller's controlling terminal (tty_open_current_tty), else ENXIO.
+            guard let task = request.task, let t = task.vfs.devpts.controllingTerminal(of: task) else { throw .noSuchAddressOrDevice }
+            let f = try PtySlaveFile.open(t, flags: request.flags | O_NOCTTY, task: task, path: Array("/dev/tty".utf8))
+            f.shownNode = self
+            return f
+        }
         return DeviceFile(dentry, flags: request.flags, kind: kind)
     }
 }

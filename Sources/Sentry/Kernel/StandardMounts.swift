@@ -30,8 +30,9 @@ extension VFS {
     /// The synthetic /dev (with its /dev/shm), /proc and /sys, and fresh tmpfs on /tmp, /root,
     /// /home, /run and /var/tmp, in the order /proc/mounts lists them.
     public func mountStandardFilesystems() throws(Errno) {
-        try mount(DevFS.makeRoot(memory: memory), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
+        try mount(DevFS.makeRoot(memory: memory, devpts: devpts), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
         listMount(source: "tmpfs", path: "/dev/shm", type: "tmpfs", options: "rw,nosuid,nodev")
+        listMount(source: "devpts", path: "/dev/pts", type: "devpts", options: "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666")
         let proc = ProcRoot()
         try mountProc(proc)
         try? mount(SysFS.makeRoot(), at: "/sys", source: "sysfs", type: "sysfs", options: "ro,nosuid,nodev,noexec,relatime")
