@@ -22,7 +22,7 @@ done
 
 # libseccomp-dev: filters; busybox-static, musl-tools, gcc, make: test programs and the
 # Syscalls suite; strace: comparing traces when debugging.
-packages=(libseccomp-dev busybox-static gcc make musl-tools strace golang-go python3 git)
+packages=(libseccomp-dev busybox-static gcc make musl-tools strace golang-go python3 git tmux)
 if [ "$peers" = 1 ]; then packages+=(runsc bubblewrap proot); fi
 
 missing=()
