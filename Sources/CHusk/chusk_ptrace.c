@@ -176,6 +176,11 @@ static void __attribute__((noreturn)) first_task_child(const struct chusk_first_
     if (syscall(SYS_capset, &hdr, data) != 0) child_fail(err_w, errno);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(err_w, errno);
 
+    // The program's init leads a session and a process group of its own (pid 1 of both),
+    // as a container's init does, rather than sitting in the Sentry's, which its namespace
+    // cannot see (getsid and getpgrp would answer 0).
+    if (setsid() < 0) child_fail(err_w, errno);
+
     // Wait for the tracer: until it has set PTRACE_O_TRACESECCOMP, RET_TRACE fails every
     // filtered call (execveat included) with ENOSYS.
     char go = 0;

@@ -22,7 +22,7 @@ public enum SandboxRun {
         }
         let exe = try SelfExecutable.open()
         _ = chusk_ignore_signal(SIGPIPE)
-        let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+        let forwarded: [Int32] = o.tty ? [SIGINT, SIGTERM, SIGHUP, SIGWINCH] : [SIGINT, SIGTERM, SIGHUP]
         let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
         if signalFD < 0 { throw HuskError("signalfd", errnoFrom(signalFD)) }
 
@@ -87,7 +87,11 @@ struct Parts {
             cloneFlags: Namespaces.gofer | userFlag, setsid: true)
         try mapRoot(gofer!.pid)
         lowerOOMScore(gofer!.pid)
-        var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: currentTerminal())
+        // -t: the console's first window size; sizes that follow go through the control pipe.
+        let terminal = o.tty ? (currentTerminal() ?? TerminalInfo(termios: [], rows: 24, columns: 80)) : nil
+        let controlP = o.tty ? try makePipe() : nil
+        if let c = controlP { stillOpen.insert(c.read) }
+        var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: terminal)
         sentryArgs.platform = o.platform
         sentryArgs.rootfsReadonly = o.rootfsReadonly
         sentryArgs.memoryLimit = o.limits.memoryBytes
@@ -97,7 +101,8 @@ struct Parts {
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
         sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
-                  (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)],
+                  (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
+                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []),
             cloneFlags: Namespaces.sentry | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
@@ -129,6 +134,14 @@ struct Parts {
         var relay = StdioRelay(stdinW: stdinP.write, stdoutR: stdoutP.read, stderrR: stderrP.read, statusR: statusP.read,
                                sentryPid: sentry!.pid, sentryPidFD: sentryPidFD, signalFD: signalFD)
         if let t = o.timeoutMillis { relay.deadlineMillis = monotonicMillis() + t }
+        if o.tty {
+            relay.controlW = controlP?.write ?? -1
+            if relay.controlW >= 0 { _ = fcntl(relay.controlW, F_SETFL, O_NONBLOCK) }
+            // -t without -i: the terminal gets no input (docker's -t alone).
+            if !o.interactive { relay.closeStdin() }
+            if isatty(0) != 0 { _ = chusk_tty_raw(0) }
+        }
+        defer { if o.tty { chusk_tty_restore() } }
         relay.goferPid = gofer!.pid
         relay.goferPidFD = chusk_pidfd_open(gofer!.pid)
         defer { if relay.goferPidFD >= 0 { close(relay.goferPidFD) } }

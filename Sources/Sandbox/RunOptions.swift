@@ -27,6 +27,10 @@ public struct RunOptions: Sendable {
     public var hostname: String?
     /// `--tmpfs PATH[:size=N,mode=M]`, in the order given.
     public var tmpfs: [TmpfsSpec] = []
+    /// `-t`: the program's stdio is a terminal (the Sentry's console pty), relayed to husk run's
+    /// own terminal in raw mode. `-i`: keep stdin open (with -t, stdin is relayed only with -i).
+    public var tty = false
+    public var interactive = false
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits

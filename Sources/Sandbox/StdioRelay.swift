@@ -20,6 +20,8 @@ struct StdioRelay {
     let signalFD: Int32
 
     private var hostStdinOpen = true
+    /// husk run -t: the pipe on which window sizes go to the console (4 bytes, rows and columns).
+    var controlW: Int32 = -1
     private var pending: [UInt8] = []
     private var pendingOff = 0
     private(set) var status: [UInt8] = []
@@ -97,12 +99,20 @@ struct StdioRelay {
                     while true {
                         let sig = chusk_signalfd_read(signalFD)
                         if sig <= 0 { break }
+                        if sig == SIGWINCH { sendWindowSize(); continue }
                         forward(sig)
                     }
                 default: break
                 }
             }
         }
+    }
+
+    /// SIGWINCH under -t: husk run's window size to the console, which signals the foreground job.
+    private func sendWindowSize() {
+        guard controlW >= 0, let t = currentTerminal() else { return }
+        let b: [UInt8] = [UInt8(t.rows & 0xff), UInt8(t.rows >> 8), UInt8(t.columns & 0xff), UInt8(t.columns >> 8)]
+        _ = b.withUnsafeBytes { Glibc.write(controlW, $0.baseAddress, 4) }
     }
 
     /// Whether the sandbox may still be running: the Sentry has neither exited, nor reported
@@ -151,7 +161,7 @@ struct StdioRelay {
         }
     }
 
-    private mutating func closeStdin() {
+    mutating func closeStdin() {
         hostStdinOpen = false
         if stdinW >= 0 { close(stdinW); stdinW = -1 }
         pending = []; pendingOff = 0

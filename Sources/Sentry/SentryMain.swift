@@ -23,8 +23,11 @@ public struct SentryConfig {
     public var strace: Bool
     /// --platform: how the tasks' syscalls are intercepted (built at boot by `make()`).
     public var platform: PlatformKind = .ptrace
-    /// husk run's terminal settings when its stdin/stdout is a terminal (nil: ENOTTY inside).
+    /// husk run -t: the window size of husk run's terminal; the program's stdio is then the
+    /// console pty (nil: relayed pipes, on which terminal calls answer ENOTTY).
     public var terminal: TerminalInfo?
+    /// husk run -t: the pipe carrying window sizes to the console (-1: none).
+    public var controlFD: Int32 = -1
     /// The working directory of the program inside the sandbox.
     public var workingDirectory: String
     /// Called once the first application task exists (so it does not inherit it) and before the

@@ -74,6 +74,14 @@ struct Run: ParsableCommand {
     @Flag(help: "Log every served system call on stderr, as strace does.")
     var strace = false
 
+    @Flag(name: [.customShort("t"), .customLong("tty")],
+          help: "Give the program a terminal (a pty in the sandbox) relayed to husk run's own, which is put in raw mode.")
+    var tty = false
+
+    @Flag(name: [.customShort("i"), .customLong("interactive")],
+          help: "Keep stdin open (with -t, stdin reaches the terminal only with -i; use -it for a shell).")
+    var interactive = false
+
     @Option(help: ArgumentHelp("How the Sentry intercepts the program's system calls (only ptrace so far).", valueName: "NAME"))
     var platform = "ptrace"
 
@@ -215,6 +223,8 @@ struct Run: ParsableCommand {
                                                 cpusetCpus: cpusetCpus, deviceRates: try deviceRates()))
         o.platform = try PlatformName.parse(platform).get()
         o.rootfsReadonly = rootfsReadonly
+        o.tty = tty
+        o.interactive = interactive
         o.noCgroup = noCgroup
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
         o.hostname = hostname

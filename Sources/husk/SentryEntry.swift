@@ -27,6 +27,7 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         if parts.count == 2, let uid = UInt32(parts[0]), let gid = UInt32(parts[1]) { c.user = (uid, gid) }
     }
     c.platform = s.platform
+    if s.terminal != nil { c.controlFD = PartFD.sentryControl }
     c.rootfsReadonly = s.rootfsReadonly
     c.memoryLimit = s.memoryLimit
     c.volumes = s.volumes.map { ($0.guest, $0.readOnly) }

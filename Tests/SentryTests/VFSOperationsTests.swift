@@ -222,7 +222,7 @@ private final class ReadOnlyDirectory: Sentry.Inode {
         #expect(vfs.proc == nil)
         #expect(error { _ = try vfs.resolve(ctx(root), at("/proc")) } == .noSuchFileOrDirectory)
         try vfs.mountStandardFilesystems()
-        #expect(vfs.mountTable.map(\.path) == ["/", "/tmp", "/ro", "/dev", "/dev/shm", "/proc", "/sys", "/tmp", "/root", "/home", "/run", "/var/tmp"])
+        #expect(vfs.mountTable.map(\.path) == ["/", "/tmp", "/ro", "/dev", "/dev/shm", "/dev/pts", "/proc", "/sys", "/tmp", "/root", "/home", "/run", "/var/tmp"])
         #expect(vfs.proc != nil)
     }
 }

@@ -53,6 +53,9 @@ void chusk_reset_signals(void);
 int chusk_ignore_signal(int sig);                          // SIG_IGN; 0 or -errno
 /// TCGETS into buf (the kernel struct termios, 36 bytes): bytes copied or -errno.
 int chusk_tcgets(int fd, uint8_t *buf, int len);
+/// husk run -t: raw mode on fd, restored by chusk_tty_restore, at exit and on a fatal signal.
+int chusk_tty_raw(int fd);
+void chusk_tty_restore(void);
 int chusk_tiocgwinsz(int fd, uint16_t *rows, uint16_t *cols); // 0 or -errno
 int chusk_getrandom(void *buf, size_t len);                // bytes or -errno
 /// W* macros on a wait status.

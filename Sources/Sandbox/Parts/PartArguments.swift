@@ -14,6 +14,8 @@ public enum PartFD {
     public static let sentryStdout: Int32 = 5
     public static let sentryStderr: Int32 = 6
     public static let sentryStatus: Int32 = 7
+    /// husk run -t: window sizes for the console (4 bytes each).
+    public static let sentryControl: Int32 = 8
     /// Monitor: one byte once it watches everything.
     public static let monitorReady: Int32 = 3
 }

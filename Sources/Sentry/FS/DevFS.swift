@@ -2,14 +2,15 @@ import CHusk
 import Glibc
 import SystemPackage
 
-/// /dev: null, zero, full, random, urandom, tty, fd, stdin/stdout/stderr, shm.
+/// /dev: null, zero, full, random, urandom, tty, ptmx, pts (devpts is mounted there), fd,
+/// stdin/stdout/stderr, shm.
 public enum DevFS {
     /// FilesystemMagic.TMPFS_MAGIC: devtmpfs reports tmpfs's.
     static let magic: Int64 = 0x0102_1994
 
     /// The /dev of a namespace whose devices are `devices`: its nodes are numbered on devfs,
     /// /dev/shm's on the namespace's tmpfs device.
-    public static func makeRoot(devices: SyntheticDevices, memory: MemoryAccount? = nil) -> StaticDirectory {
+    public static func makeRoot(devices: SyntheticDevices, memory: MemoryAccount? = nil, devpts: DevPts? = nil) -> StaticDirectory {
         let dev = devices.devfs
         let root = StaticDirectory(device: dev, magic: magic)
         root.add("null", CharDevice(.null, major: 1, minor: 3, device: dev))
@@ -18,6 +19,11 @@ public enum DevFS {
         root.add("random", CharDevice(.random, major: 1, minor: 8, device: dev))
         root.add("urandom", CharDevice(.random, major: 1, minor: 9, device: dev))
         root.add("tty", CharDevice(.tty, major: 5, minor: 0, device: dev))
+        if let devpts {
+            root.add("ptmx", PtmxNode(devpts: devpts, mode: 0o666))
+            root.add("pts", devpts.root)
+            root.add("console", SyntheticSymlink(device: dev, fixed: "pts/0"))
+        }
         root.add("fd", SyntheticSymlink(device: dev, fixed: "/proc/self/fd"))
         root.add("stdin", SyntheticSymlink(device: dev, fixed: "/proc/self/fd/0"))
         root.add("stdout", SyntheticSymlink(device: dev, fixed: "/proc/self/fd/1"))
@@ -40,7 +46,13 @@ public final class CharDevice: SyntheticInode {
     public override var readOnly: Bool { false }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        if kind == .tty { throw .noSuchAddressOrDevice }  // no controlling terminal
+        if kind == .tty {
+            // The caller's controlling terminal (tty_open_current_tty), else ENXIO.
+            guard let task = request.task, let t = task.vfs.devpts.controllingTerminal(of: task) else { throw .noSuchAddressOrDevice }
+            let f = try PtySlaveFile.open(t, flags: request.flags | O_NOCTTY, task: task, path: Array("/dev/tty".utf8))
+            f.shownNode = self
+            return f
+        }
         return DeviceFile(dentry, flags: request.flags, kind: kind)
     }
 }

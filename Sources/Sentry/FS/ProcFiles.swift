@@ -204,9 +204,10 @@ enum ProcPid {
         fields.append("\(ppid)")
         fields.append("\(sandboxPID(k, Int64(rest[2]) ?? 0))")   // pgrp
         fields.append("\(sandboxPID(k, Int64(rest[3]) ?? 0))")   // session
-        fields.append(String(rest[4]))                            // tty_nr
-        let tpgid = Int64(rest[5]) ?? -1
-        fields.append("\(tpgid <= 0 ? -1 : sandboxPID(k, tpgid))")
+        // tty_nr and tpgid: the controlling terminal is the Sentry's (TTY/Terminal.swift).
+        let tty = k.vfs.devpts.controllingTerminal(of: t)
+        fields.append("\(tty.map { Int64(136 << 8) | Int64($0.index & 0xff) | Int64($0.index & ~0xff) << 12 } ?? 0)")
+        fields.append("\(tty?.foreground.map { Int64($0) } ?? -1)")
         for i in 6..<rest.count { fields.append(String(rest[i].trimmingWhitespace())) }
         return Array((fields.joined(separator: " ") + "\n").utf8)
     }

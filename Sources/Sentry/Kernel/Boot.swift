@@ -35,9 +35,19 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     if let h = config.hostname { kernel.uts.hostname = Array(h.utf8) }
 
     let fdTable = FDTable(account: memory)
-    _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY, terminal: config.terminal), at: 0, closeOnExec: false)
-    _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY, terminal: config.terminal), at: 1, closeOnExec: false)
-    _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY, terminal: config.terminal), at: 2, closeOnExec: false)
+    if let t = config.terminal {
+        // husk run -t: the console pty (TTY/Console.swift) is the program's stdio.
+        do {
+            let console = try Console(kernel: kernel, inFD: config.stdinFD, outFD: config.stdoutFD, controlFD: config.controlFD,
+                                      rows: t.rows, columns: t.columns)
+            kernel.console = console
+            for fd: Int32 in 0...2 { _ = try? fdTable.install(console.slave, at: fd, closeOnExec: false) }
+        } catch { return bootFailure("cannot create the console: \(error)") }
+    } else {
+        _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdinFD, accessMode: O_RDONLY), at: 0, closeOnExec: false)
+        _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY), at: 1, closeOnExec: false)
+        _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY), at: 2, closeOnExec: false)
+    }
     let creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     let cwd = Array(config.workingDirectory.utf8)

@@ -2,17 +2,17 @@ import Glibc
 import LinuxABI
 import SystemPackage
 
-/// The program's stdio: a host pipe end (relayed by husk run) that the Sentry uses
-/// non-blocking, so a slow reader parks one task instead of stalling the kernel.
+/// The program's stdio without -t: a host pipe end (relayed by husk run) that the Sentry uses
+/// non-blocking, so a slow reader parks one task instead of stalling the kernel. It is a pipe,
+/// not a terminal, whatever husk run sits on: terminal calls answer ENOTTY, as on Linux
+/// (husk run -t gives the program the console pty instead, TTY/Console.swift).
 final class HostStreamFile: FileDescription {
     let fd: Int32
     let queue = WaitQueue()
-    let terminal: TerminalInfo?
     override var waitQueue: WaitQueue? { queue }
 
-    init(kernel: Kernel, fd: Int32, accessMode: Int32, terminal: TerminalInfo?) {
+    init(kernel: Kernel, fd: Int32, accessMode: Int32) {
         self.fd = fd
-        self.terminal = terminal
         let fl = fcntl(fd, F_GETFL)
         if fl >= 0 { _ = fcntl(fd, F_SETFL, fl | O_NONBLOCK) }
         super.init(accessMode: accessMode, statusFlags: 0)
@@ -33,9 +33,8 @@ final class HostStreamFile: FileDescription {
 
     override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
 
-    /// What /proc/PID/fd shows: the relayed pipe, or the terminal husk run sits on.
+    /// What /proc/PID/fd shows: the relayed pipe.
     override var path: [UInt8]? {
-        if terminal != nil { return Array("/dev/pts/0".utf8) }
         var st = Glibc.stat()
         guard fstat(fd, &st) == 0 else { return nil }
         return Array("pipe:[\(st.st_ino)]".utf8)
@@ -43,12 +42,7 @@ final class HostStreamFile: FileDescription {
 
     override func stat() throws(Errno) -> FileStat {
         var s = FileStat()
-        if terminal != nil {
-            s.mode = FileMode.S_IFCHR | 0o620
-            s.rdev = 0x8800   // /dev/pts/0
-        } else {
-            s.mode = FileMode.S_IFIFO | 0o600
-        }
+        s.mode = FileMode.S_IFIFO | 0o600
         s.blksize = 4096
         return s
     }
@@ -57,29 +51,5 @@ final class HostStreamFile: FileDescription {
         var p = pollfd(fd: fd, events: Int16(truncatingIfNeeded: mask), revents: 0)
         _ = poll(&p, 1, 0)
         return EventMask(UInt16(bitPattern: p.revents)) & (mask | PollEvents.error | PollEvents.hangUp)
-    }
-
-    /// Terminal requests answer from husk run's terminal; without one, ENOTTY as Linux does for a pipe.
-    override func ioctl(_ task: Task, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
-        guard let terminal else { return .error(.inappropriateIOCTLForDevice) }
-        do {
-            switch request {
-            case Ioctl.TCGETS:
-                try task.copyOut(argument, terminal.termios)
-                return .zero
-            case Ioctl.TIOCGWINSZ:
-                try task.copyOutStruct(argument, WinSize(ws_row: terminal.rows, ws_col: terminal.columns))
-                return .zero
-            case Ioctl.TCSETS, Ioctl.TCSETSW, Ioctl.TCSETSF:
-                return .zero
-            case Ioctl.TIOCGPGRP:
-                try task.copyOutValue(argument, task.group.pid)
-                return .zero
-            case Ioctl.TIOCSPGRP:
-                return .zero
-            default:
-                return .error(.inappropriateIOCTLForDevice)
-            }
-        } catch { return .error(error) }
     }
 }

@@ -23,6 +23,8 @@ public final class Kernel {
     public let network = NetworkNamespace()
     /// The program's terminal, when husk run sits on one.
     public let terminal: TerminalInfo?
+    /// The console pty of husk run -t (TTY/Console.swift), which the kernel keeps pumping.
+    var console: Console?
     /// The first application process; its exit ends the sandbox.
     public private(set) var initGroup: ThreadGroup?
     /// Syscalls that reached the Sentry without a handler, by number, with counts.
@@ -323,6 +325,7 @@ public final class Kernel {
                     try? platform.signalThread(tgid: child.hostTGID, tid: thread.hostTID, signal: thread.parentDeathSignal)
                 }
             }
+            sessionLeaderExited(group)
             if group === initGroup { finalStatus = terminatingSignal ?? status }
             if let parent = group.parent, parent.signalActions[Int(SIGCHLD)].handler > 1,
                let parked = parent.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) }) {

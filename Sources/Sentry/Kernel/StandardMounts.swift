@@ -31,8 +31,9 @@ extension VFS {
     /// /home, /run and /var/tmp, in the order /proc/mounts lists them; their nodes are numbered
     /// on the namespace's devices (`devices`).
     public func mountStandardFilesystems() throws(Errno) {
-        try mount(DevFS.makeRoot(devices: devices, memory: memory), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
+        try mount(DevFS.makeRoot(devices: devices, memory: memory, devpts: devpts), at: "/dev", source: "devtmpfs", type: "devtmpfs", options: "rw,nosuid")
         listMount(source: "tmpfs", path: "/dev/shm", type: "tmpfs", options: "rw,nosuid,nodev")
+        listMount(source: "devpts", path: "/dev/pts", type: "devpts", options: "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=666")
         let proc = ProcRoot(device: devices.procfs)
         try mountProc(proc)
         try? mount(SysFS.makeRoot(device: devices.sysfs), at: "/sys", source: "sysfs", type: "sysfs", options: "ro,nosuid,nodev,noexec,relatime")

@@ -14,6 +14,9 @@ private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64
     if file is UnixSocketFile || file is SocketFile {
         return offset != nil ? .error(.illegalSeek) : SysSocket.read(task, file, targets)
     }
+    if let tty = file as? PtySlaveFile {
+        return offset != nil ? .error(.illegalSeek) : tty.serveRead(task, targets)
+    }
     if !file.canRead { return .error(.badFileDescriptor) }
     var total: UInt64 = 0
     for (_, len) in targets { total &+= len }
@@ -64,6 +67,7 @@ private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt6
         } catch { return .error(error) }
     }
     let data = UnsafeRawBufferPointer(rebasing: IOScratch.buffer[0..<filled])
+    if let tty = file as? PtySlaveFile { return offset != nil ? .error(.illegalSeek) : tty.serveWrite(task, data) }
     let n: Int
     do {
         if let offset { n = try file.pwrite(task, data, at: offset) } else { n = try file.write(task, data) }

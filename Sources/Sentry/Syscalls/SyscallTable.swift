@@ -31,7 +31,7 @@ public enum SyscallTable {
         t.serve(13, "rt_sigaction", SysSignal.rtSigaction, args: [.int, .ptr, .ptr, .int])
         t.native(14, "rt_sigprocmask", "own signal mask")
         t.native(15, "rt_sigreturn", "own registers")
-        t.serve(16, "ioctl", sysIoctl, .partial("FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC and each file's own requests; others ENOTTY"), args: [.fd, .hex, .hex])
+        t.serve(16, "ioctl", sysIoctl, .partial("FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC and each file's own requests (terminals: termios, job control, devpts; docs/sentry.md \"Terminals\"); others ENOTTY"), args: [.fd, .hex, .hex])
         t.serve(17, "pread64", sysPread64, args: [.fd, .ptr, .int, .int])
         t.serve(18, "pwrite64", sysPwrite64, args: [.fd, .ptr, .int, .int])
         t.serve(19, "readv", sysReadv, args: [.fd, .ptr, .int])

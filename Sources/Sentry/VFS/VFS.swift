@@ -27,6 +27,8 @@ public final class VFS {
     /// The sandbox's advisory locks (VFS/FileLock.swift) and fsnotify state (VFS/FSNotify.swift).
     public let locks = FileLocks()
     public let fsnotify = FSNotifyRegistry()
+    /// The sandbox's devpts instance (TTY/DevPts.swift): its ptys and their index allocator.
+    public let devpts = DevPts()
     /// Which tmpfs file each memfd the sandbox's files live in is (FS/TmpFS.swift).
     let memfdPaths = MemfdPaths()
     /// The devices the namespace's synthetic filesystems number their nodes on (devfs, procfs,
