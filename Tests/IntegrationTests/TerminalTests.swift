@@ -84,8 +84,13 @@ struct TerminalTests {
         #expect(s.wait(for: "HUSK-EXIT=4"), "\(s.screen)")
     }
 
+    @Test func scriptRunsACommandOnAPty() throws {
+        // script(1) allocates a pty and waits with signalfd4 and poll.
+        let r = try Husk.run(["/usr/bin/script", "-qc", "tty; stty -a", "/dev/null"])
+        #expect(r.status == 0 && r.stdout.contains("/dev/pts/") && r.stdout.contains("speed 38400 baud"), "\(r)")
+    }
+
     @Test func ptysInsideWithoutDashT() throws {
-        // (script(1) needs signalfd4, which the Sentry does not serve yet.)
         let py = """
         import os, pty
         pid, fd = pty.fork()

@@ -35,6 +35,9 @@ public final class Kernel {
     public let memory: MemoryAccount
     /// The pipe sysctls, each user's pipe slots and the pipe inode numbers (Pipe.swift).
     public let pipeLimits = PipeLimits()
+    /// Notified whenever the Sentry sends a signal or a child exits: signalfd readers and
+    /// pollers wait here (Syscalls/SysSignalfd.swift).
+    let signalQueue = WaitQueue()
     /// Each user's inotify instances (Inotify.swift).
     public let inotifyInstances = InotifyInstances()
 
@@ -209,6 +212,7 @@ public final class Kernel {
             resume(tid)
         case .exited(let tid, let status):
             taskExited(tid, status: status)
+            signalQueue.notify(PollEvents.input)   // the parent's SIGCHLD
         case .signalled(let tid, let signal):
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
             applySignalInfo(task, signal)

@@ -48,6 +48,7 @@ extension Kernel {
     public func sendSignal(_ sig: Int32, to task: Task, info: SigInfo? = nil) throws(Errno) {
         try platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: sig)
         if let info, task.pendingSignalInfo[sig] == nil { task.pendingSignalInfo[sig] = info }
+        signalQueue.notify(PollEvents.input)
         signalPending(sig, on: task)
     }
 
@@ -85,6 +86,7 @@ extension Kernel {
         let r = chusk_syscall6(Int(SyscallNumber.rt_tgsigqueueinfo), Int(task.group.hostTGID), Int(task.hostTID), Int(sig),
                                Int(bitPattern: buffer.baseAddress), 0, 0)
         if r < 0 { throw Errno(rawValue: Int32(-r)) }
+        signalQueue.notify(PollEvents.input)
         signalPending(sig, on: task)
     }
 

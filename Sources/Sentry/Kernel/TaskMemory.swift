@@ -24,7 +24,7 @@ extension Task {
     /// Anonymous memory in the task (MAP_PRIVATE|MAP_ANONYMOUS plus `extraFlags`).
     public func mapAnonymous(address: UInt64, length: UInt64, prot: Int32, extraFlags: Int32 = 0) throws(Errno) -> UInt64 {
         let flags = Int32(0x02 | 0x20) | extraFlags
-        return try inject(9, [address, length, UInt64(UInt32(bitPattern: prot)), UInt64(UInt32(bitPattern: flags)), UInt64.max, 0])
+        return try inject(SyscallNumber.mmap, [address, length, UInt64(UInt32(bitPattern: prot)), UInt64(UInt32(bitPattern: flags)), UInt64.max, 0])
     }
 }
 
