@@ -71,6 +71,52 @@ struct TerminalTests {
         #expect(s.wait(for: "HUSK-EXIT=3"), "\(s.screen)")
     }
 
+    @Test func lineEditingAndFullScreenPrograms() throws {
+        try #require(tmuxPresent(), "tmux is installed by scripts/setup.sh")
+        let s = try TmuxSession([try Husk.require(), "run", "-it", "-e", "TERM=xterm", "--", "/bin/bash", "--norc", "--noprofile"])
+        #expect(s.wait(for: "bash-"), "a prompt: \(s.screen)")
+        // readline: history with the Up arrow, completion with Tab.
+        try s.type("echo first-line")
+        #expect(s.wait(for: "first-line", count: 2), "\(s.screen)")
+        try s.keys("Up")
+        try s.keys("Enter")
+        #expect(s.wait(for: "first-line", count: 4), "history recalled: \(s.screen)")
+        try s.keys("-l", "ech")
+        try s.keys("Tab")
+        try s.type("tab-completed")   // completion added "echo "
+        #expect(s.wait(for: "echo tab-completed") && s.wait(for: "tab-completed", count: 2), "\(s.screen)")
+        // The Python REPL.
+        try s.type("clear; python3 -q")
+        #expect(s.wait(for: ">>>"), "\(s.screen)")
+        try s.type("6*7")
+        #expect(s.wait(for: "42"), "\(s.screen)")
+        try s.type("exit()")
+        try s.type("clear; top -b -n1 | head -8")
+        #expect(s.wait(for: "PID"), "\(s.screen)")
+        // less pages a file and quits on q.
+        try s.type("clear; less /etc/os-release")
+        #expect(s.wait(for: "PRETTY_NAME"), "\(s.screen)")
+        try s.keys("q")
+        try s.type("echo less-done")
+        #expect(s.wait(for: "less-done", count: 2), "\(s.screen)")
+        // vim takes keys, follows a resize, and writes its file.
+        try s.type("clear; vim -u NONE -N /tmp/husk-vim.txt")
+        #expect(s.wait(for: "[New]"), "vim drew its screen: \(s.screen)")
+        try s.keys("-l", "ihello-vim")
+        try s.keys("Escape")
+        _ = try IntegrationTests.run(["/usr/bin/tmux", "resize-window", "-t", s.name, "-x", "90", "-y", "25"], timeout: 20)
+        usleep(500_000)
+        try s.type(":echo 'cols=' . &columns")
+        #expect(s.wait(for: "cols=90"), "vim saw the resize: \(s.screen)")
+        try s.type(":wq")
+        // Keys typed before vim has exited would be read (and dropped) by vim.
+        #expect(s.wait(for: "bash-5.2#"), "back at the prompt: \(s.screen)")
+        try s.type("clear; cat /tmp/husk-vim.txt; echo cat-done")
+        #expect(s.wait(for: "cat-done") && s.screen.hasPrefix("hello-vim\n"), "\(s.screen)")
+        try s.type("exit 0")
+        #expect(s.wait(for: "HUSK-EXIT=0"), "\(s.screen)")
+    }
+
     @Test func dashPromptAndWindowSize() throws {
         try #require(tmuxPresent(), "tmux is installed by scripts/setup.sh")
         let s = try TmuxSession([try Husk.require(), "run", "-it", "--", "/bin/sh"])
