@@ -410,6 +410,7 @@ enum ProcSys {
                 Array("\(r?.kernel?.pipeLimits.userPagesHard ?? PipeLimits.defaultUserPagesHard)\n".utf8) }),
             ("nr_open", fixed("1048576")),
             ("file-max", host("/proc/sys/fs/file-max", "9223372036854775807")),
+            ("mqueue", IPCProcFiles.mqueueDirectory(root)),
             ("inotify", dir([
                 ("max_queued_events", fixed("\(InotifyFile.maxQueuedEvents)")),
                 ("max_user_instances", fixed("\(InotifyInstances.maxPerUser)")),

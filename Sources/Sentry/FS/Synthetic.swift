@@ -7,6 +7,8 @@ enum SyntheticDev {
     static let sysfs: UInt64 = 0x15
     static let procfs: UInt64 = 0x16
     static let tmpfs: UInt64 = 0x2c
+    /// An IPC namespace's mqueue filesystem (each namespace numbers its queues on its own).
+    static let mqueue: UInt64 = 0x13
 }
 
 /// One device the Sentry makes nodes up on: its number (st_dev) and the sequence of inode

@@ -165,7 +165,15 @@ public final class IPCNamespace {
     /// Pages of all segments (shm_tot).
     var shmPages: UInt64 = 0
 
-    init(memory: MemoryAccount) { self.memory = memory }
+    /// The namespace's mqueue filesystem: its POSIX message queues and their limits.
+    let mqueue: MqueueNamespace
+
+    /// A fresh namespace; `mqueueUsers` is RLIMIT_MSGQUEUE's per-user count, which outlives
+    /// namespaces (pass the creator's on unshare).
+    init(memory: MemoryAccount, mqueueUsers: MqueueUsers = MqueueUsers()) {
+        self.memory = memory
+        mqueue = MqueueNamespace(memory: memory, users: mqueueUsers)
+    }
 
     /// The ipcget() skeleton shared by semget, msgget and shmget: IPC_PRIVATE always creates;
     /// a key finds its object (EEXIST under IPC_CREAT|IPC_EXCL, `check` for the family's

@@ -82,13 +82,40 @@ enum IPCProcFiles {
     }
 }
 
+extension IPCProcFiles {
+    /// /proc/sys/fs/mqueue: the reader's namespace's POSIX message queue limits, with
+    /// mq_sysctl.c's bounds (EINVAL outside them): msg_max and msg_default 1…65536,
+    /// msgsize_max and msgsize_default 128…16 MiB, queues_max any int.
+    static func mqueueDirectory(_ root: ProcRoot) -> StaticDirectory {
+        weak let r = root
+        func value(_ get: @escaping (MqueueNamespace) -> Int, _ range: ClosedRange<UInt64>,
+                   _ set: @escaping (MqueueNamespace, Int) -> Void) -> IPCSysctl {
+            IPCSysctl(namespace: { t in t?.ipc ?? r?.kernel?.ipc }, get: { [UInt64(get($0.mqueue))] },
+                      set: { (ns: IPCNamespace, v: [UInt64]) throws(Errno) in
+                          guard range.contains(v[0]) else { throw .invalidArgument }
+                          set(ns.mqueue, Int(v[0]))
+                      }, device: root.device)
+        }
+        let msgs = UInt64(MqLimits.minMsgMax)...UInt64(MqLimits.hardMsgMax)
+        let sizes = UInt64(MqLimits.minMsgSizeMax)...UInt64(MqLimits.hardMsgSizeMax)
+        let d = StaticDirectory(device: root.device, magic: ProcRoot.magic, mode: 0o555)
+        d.add("msg_default", value({ $0.msgDefault }, msgs, { $0.msgDefault = $1 }))
+        d.add("msg_max", value({ $0.msgMax }, msgs, { $0.msgMax = $1 }))
+        d.add("msgsize_default", value({ $0.msgsizeDefault }, sizes, { $0.msgsizeDefault = $1 }))
+        d.add("msgsize_max", value({ $0.msgsizeMax }, sizes, { $0.msgsizeMax = $1 }))
+        d.add("queues_max", value({ $0.queuesMax }, 0...UInt64(Int32.max), { $0.queuesMax = $1 }))
+        return d
+    }
+}
+
 /// A numeric IPC sysctl of the reader's namespace: world-readable, writable by root with
 /// CAP_SYS_ADMIN (sem takes four numbers, separated by tabs on reading).
 final class IPCSysctl: SyntheticInode {
     let namespace: (Task?) -> IPCNamespace?
     let get: (IPCNamespace) -> [UInt64]
-    let set: (IPCNamespace, [UInt64]) -> Void
-    init(namespace: @escaping (Task?) -> IPCNamespace?, get: @escaping (IPCNamespace) -> [UInt64], set: @escaping (IPCNamespace, [UInt64]) -> Void,
+    let set: (IPCNamespace, [UInt64]) throws(Errno) -> Void
+    init(namespace: @escaping (Task?) -> IPCNamespace?, get: @escaping (IPCNamespace) -> [UInt64],
+         set: @escaping (IPCNamespace, [UInt64]) throws(Errno) -> Void,
          device: SyntheticDevice) {
         self.namespace = namespace; self.get = get; self.set = set
         super.init(mode: FileType.regular | 0o644, device: device)
@@ -110,7 +137,7 @@ final class IPCSysctl: SyntheticInode {
                 values.append(v)
             }
             if values.isEmpty { throw .invalidArgument }
-            set(ns, values)
+            try set(ns, values)
         }
     }
 }

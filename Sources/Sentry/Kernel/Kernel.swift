@@ -68,6 +68,7 @@ public final class Kernel {
         self.terminal = terminal
         self.uts = UTSNamespace()
         self.ipc = IPCNamespace(memory: vfs.memory)
+        vfs.attachMqueue(ipc.mqueue.root)
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         watch(platform.eventFD, queue: nil)
         if hostSignals {

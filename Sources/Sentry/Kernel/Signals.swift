@@ -90,6 +90,22 @@ extension Kernel {
         signalPending(sig, on: task)
     }
 
+    /// Queues a signal with a siginfo naming `sender` as its source (SI_MESGQ): the call is
+    /// injected into the sender, which is stopped in the syscall that causes the signal, so that
+    /// the host keeps si_pid (a siginfo queued from the Sentry's ancestor PID namespace arrives
+    /// with si_pid 0, even to sigwaitinfo, which no delivery stop could fix).
+    func queueSignal(_ sig: Int32, info: SigInfo, to task: Task, from sender: Task) throws(Errno) {
+        let scratch = try platform.scratchAddress(sender.hostTID)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
+        defer { buffer.deallocate() }
+        info.encode(into: buffer)
+        try sender.copyOut(scratch, UnsafeRawBufferPointer(buffer))
+        try sender.inject(SyscallNumber.rt_tgsigqueueinfo, [UInt64(UInt32(bitPattern: task.group.pid)), UInt64(UInt32(bitPattern: task.tid)),
+                                                            UInt64(UInt32(bitPattern: sig)), scratch])
+        signalQueue.notify(PollEvents.input)
+        signalPending(sig, on: task)
+    }
+
     /// A signal is pending on `task` (sent by us or by the host kernel): if the task sits in a
     /// served call, finish that call the way Linux does for this signal and disposition. What the
     /// call keeps in flight (BlockedCall.swift) answers the call-specific questions.

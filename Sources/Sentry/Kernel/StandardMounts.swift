@@ -42,4 +42,14 @@ extension VFS {
             try? mount(TmpFS(mode: mode, account: memory, device: devices.tmpfs).root, at: path, source: "tmpfs", type: "tmpfs", options: "rw,nosuid,nodev")
         }
     }
+
+    /// /dev/mqueue: the mqueue filesystem `root` of the sandbox's first IPC namespace (the one
+    /// mounted there at boot, as a distribution's /dev/mqueue is), part of devfs here and listed
+    /// in /proc/mounts. Nothing when the namespace has no standard /dev (tests).
+    func attachMqueue(_ root: Inode) {
+        guard let dev = self.root.cachedChild(Array("dev".utf8))?.mountTop.inode as? StaticDirectory,
+              (try? dev.lookup(Array("mqueue".utf8))) == nil else { return }
+        dev.add("mqueue", root)
+        listMount(source: "mqueue", path: "/dev/mqueue", type: "mqueue", options: "rw,nosuid,nodev,noexec,relatime")
+    }
 }

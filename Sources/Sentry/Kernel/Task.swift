@@ -82,6 +82,8 @@ public struct SignalAction: Sendable {
 /// RLIMIT_* values (soft, hard) for the 16 resources.
 public struct ResourceLimits: Sendable {
     public static let infinity = UInt64.max
+    /// RLIMIT_MSGQUEUE's default (MQ_BYTES_MAX).
+    public static let defaultMsgQueue: UInt64 = 819_200
     public var limits: [(soft: UInt64, hard: UInt64)]
     public init() {
         limits = Array(repeating: (ResourceLimits.infinity, ResourceLimits.infinity), count: 16)
@@ -91,7 +93,7 @@ public struct ResourceLimits: Sendable {
         limits[7] = (1024, 1_048_576)                     // RLIMIT_NOFILE
         limits[8] = (8 << 20, 8 << 20)                    // RLIMIT_MEMLOCK
         limits[11] = (63_419, 63_419)                     // RLIMIT_SIGPENDING
-        limits[12] = (819_200, 819_200)                   // RLIMIT_MSGQUEUE
+        limits[12] = (ResourceLimits.defaultMsgQueue, ResourceLimits.defaultMsgQueue)  // RLIMIT_MSGQUEUE
         limits[13] = (0, 0)                               // RLIMIT_NICE
         limits[14] = (0, 0)                               // RLIMIT_RTPRIO
     }

@@ -124,7 +124,9 @@ func sysCreat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 
 /// close(2): the description goes away with its last reference.
 func sysClose(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
-    task.fdTable.remove(a.int(0)) == nil ? .error(.badFileDescriptor) : .zero
+    guard let file = task.fdTable.remove(a.int(0)) else { return .error(.badFileDescriptor) }
+    (file as? MessageQueueFile)?.flush(task.group)
+    return .zero
 }
 
 /// dup(2).

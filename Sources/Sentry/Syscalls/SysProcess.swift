@@ -94,7 +94,7 @@ enum SysProcess {
         // CLONE_NEWIPC implies CLONE_SYSVSEM, which applies the SEM_UNDO adjustments as an exit
         // would; the new namespace is empty (IPC/IPCNamespace.swift).
         if flags & (CloneFlags.CLONE_NEWIPC | CloneFlags.CLONE_SYSVSEM) != 0 { t.group.semaphoreUndo.apply(pid: t.group.pid) }
-        if flags & CloneFlags.CLONE_NEWIPC != 0 { t.ipc = IPCNamespace(memory: t.kernel.memory) }
+        if flags & CloneFlags.CLONE_NEWIPC != 0 { t.ipc = IPCNamespace(memory: t.kernel.memory, mqueueUsers: t.ipc.mqueue.users) }
         return .zero
     }
 
@@ -189,6 +189,7 @@ extension Kernel {
         if tasks.values.contains(where: { $0.fdTable === table && $0.group !== task.group }) {
             task.fdTable = table.copy()
         }
+        flushMessageQueuesOnExec(task)
         task.fdTable.closeOnExec()
         let g = task.group
         for i in g.signalActions.indices where g.signalActions[i].handler > 1 { g.signalActions[i] = SignalAction() }

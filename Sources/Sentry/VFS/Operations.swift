@@ -153,7 +153,7 @@ extension VFS {
 
     /// may_delete: the caller may write and search `dir`, and the sticky bit lets it remove
     /// `victim`, which must be a directory exactly when `directory`.
-    private func mayDelete(_ ctx: WalkContext, _ dir: Inode, _ victim: Inode, directory: Bool) throws(Errno) {
+    func mayDelete(_ ctx: WalkContext, _ dir: Inode, _ victim: Inode, directory: Bool) throws(Errno) {
         try dir.checkAccess(ctx.creds, [.write, .execute])
         try checkSticky(ctx.creds, dir, victim)
         let isDir = victim.fileType == FileType.directory
