@@ -37,4 +37,36 @@ import Testing
         #expect(husk.status == 0, "\(husk)")
         #expect(husk.stdout == "husk! 0\n", "\(husk)")
     }
+
+    @Test("POSIX message queues in /dev/mqueue: ls lists them, cat gives the QSIZE line, rm removes one")
+    func mqueueFilesystem() throws {
+        // ctypes calls the libc's mq_open and mq_send, which the Sentry serves.
+        let program = """
+            import ctypes, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            q = libc.mq_open(b"/husk-it", os.O_CREAT | os.O_RDWR, 0o640, None)
+            assert q >= 0, os.strerror(ctypes.get_errno())
+            for text, prio in ((b"hello", 1), (b"world!!", 3)):
+                assert libc.mq_send(q, text, len(text), prio) == 0
+            """
+        let script = """
+            python3 -c '\(program)' || exit 1
+            touch /dev/mqueue/husk-touched
+            ls /dev/mqueue; cat /dev/mqueue/husk-it; stat -c '%a %s %F' /dev/mqueue/husk-it
+            rm /dev/mqueue/husk-it; ls /dev/mqueue; cat /proc/sys/fs/mqueue/msg_max
+            grep -c '^mqueue /dev/mqueue mqueue ' /proc/mounts
+            """
+        let husk = try Husk.run(["/bin/sh", "-c", script])
+        #expect(husk.status == 0, "\(husk)")
+        #expect(husk.stdout == """
+            husk-it
+            husk-touched
+            QSIZE:12         NOTIFY:0     SIGNO:0     NOTIFY_PID:0     
+            640 80 regular file
+            husk-touched
+            10
+            1
+
+            """, "\(husk)")
+    }
 }

@@ -31,9 +31,10 @@ enum MqLimits {
     /// overflow (EOVERFLOW).
     static func accountedBytes(maxmsg: Int, msgsize: Int) -> Int? {
         let (bytes, o1) = maxmsg.multipliedReportingOverflow(by: msgsize)
-        let tree = maxmsg * msgHeader + min(maxmsg, Int(prioMax)) * treeNode
-        let (total, o2) = bytes.addingReportingOverflow(tree)
-        return o1 || o2 ? nil : total
+        let (headers, o2) = maxmsg.multipliedReportingOverflow(by: msgHeader)
+        let (tree, o3) = headers.addingReportingOverflow(min(maxmsg, Int(prioMax)) * treeNode)
+        let (total, o4) = bytes.addingReportingOverflow(tree)
+        return o1 || o2 || o3 || o4 ? nil : total
     }
 }
 
