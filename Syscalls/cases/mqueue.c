@@ -220,6 +220,11 @@ int main(void) {
     d = dup(q);
     CHECK(close(d));                                               /* the owner's close ends it */
     line("line after owner close", q);
+    CHECK(mq_notify(q, &ev));
+    d = dup(q);
+    CHECK(dup2(devnull, d));                                       /* dup2's close is a close */
+    line("line after dup2 over it", q);
+    CHECK(close(d));
     ev.sigev_notify = 99;
     CHECK(mq_notify(q, &ev));                                      /* EINVAL */
     ev.sigev_notify = SIGEV_SIGNAL;

@@ -34,8 +34,10 @@ import Testing
         let mmap = try #require(rows.first { $0["name"] as? String == "mmap" })
         #expect(mmap["nr"] as? Int == SyscallNumber.mmap)
         #expect((mmap["host"] as? [Any])?.count == 3)
+        let mount = try #require(rows.first { $0["name"] as? String == "mount" })
+        #expect(mount["level"] as? String == "none" && mount["handled"] as? String == "ENOSYS")
         let mqOpen = try #require(rows.first { $0["name"] as? String == "mq_open" })
-        #expect(mqOpen["level"] as? String == "none" && mqOpen["handled"] as? String == "ENOSYS")
+        #expect(mqOpen["level"] as? String == "partial" && mqOpen["handled"] as? String == "Sentry")
     }
 
     @Test("the levels add up and every partial or missing call says why")

@@ -38,7 +38,8 @@ public final class MemoryAccount {
         case timers
         /// fd tables: their slots and the open fds.
         case files
-        /// System V semaphore sets and queued messages (Sources/Sentry/IPC).
+        /// System V semaphore sets and queued messages, POSIX message queues and their messages
+        /// (Sources/Sentry/IPC).
         case ipc
         /// Messages queued on sockets (their bytes and an sk_buff each).
         case sockets
@@ -54,7 +55,7 @@ public final class MemoryAccount {
             case .eventfd: "eventfds"
             case .timers: "timers"
             case .files: "fds"
-            case .ipc: "SysV IPC"
+            case .ipc: "IPC"
             case .sockets: "socket buffers"
             }
         }

@@ -14,7 +14,7 @@ func sysCloseRange(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         if flags & cloexec != 0 {
             try? task.fdTable.setCloseOnExec(fd, true)
         } else {
-            task.fdTable.remove(fd)
+            flushClosed(task, task.fdTable.remove(fd))
         }
     }
     return .zero

@@ -125,8 +125,14 @@ func sysCreat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 /// close(2): the description goes away with its last reference.
 func sysClose(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     guard let file = task.fdTable.remove(a.int(0)) else { return .error(.badFileDescriptor) }
-    (file as? MessageQueueFile)?.flush(task.group)
+    flushClosed(task, file)
     return .zero
+}
+
+/// What a close does besides dropping the fd (Linux's f_op->flush, run at every close, dup2's
+/// included): a message queue's notification registered by the closing process ends.
+func flushClosed(_ task: Task, _ file: FileDescription?) {
+    (file as? MessageQueueFile)?.flush(task.group)
 }
 
 /// dup(2).
@@ -143,7 +149,7 @@ func sysDup2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     let newfd = a.int(1)
     if newfd == a.int(0) { return .ok(Int(newfd)) }
     if newfd < 0 || newfd >= task.fdLimit { return .error(.badFileDescriptor) }
-    do { try task.fdTable.install(file, at: newfd, closeOnExec: false) } catch { return .error(error) }
+    do { flushClosed(task, try task.fdTable.install(file, at: newfd, closeOnExec: false)) } catch { return .error(error) }
     return .ok(Int(newfd))
 }
 
@@ -154,7 +160,7 @@ func sysDup3(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
     let newfd = a.int(1)
     if newfd < 0 || newfd >= task.fdLimit { return .error(.badFileDescriptor) }
-    do { try task.fdTable.install(file, at: newfd, closeOnExec: flags != 0) } catch { return .error(error) }
+    do { flushClosed(task, try task.fdTable.install(file, at: newfd, closeOnExec: flags != 0)) } catch { return .error(error) }
     return .ok(Int(newfd))
 }
 
