@@ -43,6 +43,21 @@ struct MqueueTests {
         #expect(q.qsize == 0)
     }
 
+    @Test("thousands of distinct priorities: received highest first, each priority FIFO")
+    func manyPriorities() throws {
+        let memory = MemoryAccount(budget: 1 << 30)
+        let ns = MqueueNamespace(memory: memory, users: MqueueUsers())
+        let q = try ns.create(Array("big".utf8), mode: 0o600, creds: Credentials(), attr: (40000, 2), rlimit: UInt64.max)
+        for i in 0..<40000 {
+            _ = try q.send([UInt8(i & 0xff), UInt8(i >> 8 & 0xff)], priority: UInt32(i % 20000), senderPID: 1, senderUID: 0, memory: memory)
+        }
+        var expected: [Int] = []
+        for p in (0..<20000).reversed() { expected.append(p); expected.append(p + 20000) }
+        var got: [Int] = []
+        while let m = q.receive() { got.append(Int(m.text[0]) | Int(m.text[1]) << 8) }
+        #expect(got == expected)
+    }
+
     @Test("creation limits: attributes, queues_max, RLIMIT_MSGQUEUE (given back when the queue is freed)")
     func limits() throws {
         let users = MqueueUsers()

@@ -9,7 +9,9 @@ import SystemPackage
 /// The root of an mqueue filesystem: sticky and world-writable (S_ISVTX | 0777), holding only
 /// queues (mkdir, symlink, link and rename: EPERM, as Linux, which has no such operations there).
 final class MqueueDirectory: SyntheticInode {
-    private var entries: [(name: [UInt8], queue: PosixMessageQueue)] = []
+    /// The queues by name, and their names in creation order (for readdir).
+    private var queues: [[UInt8]: PosixMessageQueue] = [:]
+    private var order: [[UInt8]] = []
     private unowned let namespace: MqueueNamespace
 
     static var statistics: FSStatistics { FSStatistics(type: MqLimits.magic) }
@@ -20,25 +22,26 @@ final class MqueueDirectory: SyntheticInode {
     }
 
     /// The queue named `name`, if any.
-    func queue(_ name: [UInt8]) -> PosixMessageQueue? { entries.first { $0.name == name }?.queue }
+    func queue(_ name: [UInt8]) -> PosixMessageQueue? { queues[name] }
 
     /// The names, in creation order.
-    var names: [[UInt8]] { entries.map(\.name) }
+    var names: [[UInt8]] { order }
 
     func add(_ name: [UInt8], _ q: PosixMessageQueue) {
-        entries.append((name, q))
+        queues[name] = q
+        order.append(name)
         changed()
     }
 
     /// Drops a name (mq_unlink, unlink(2)); the queue lives on while open. ENOENT when absent.
     func remove(_ name: [UInt8]) throws(Errno) {
-        guard let i = entries.firstIndex(where: { $0.name == name }) else { throw .noSuchFileOrDirectory }
-        entries.remove(at: i)
+        guard queues.removeValue(forKey: name) != nil else { throw .noSuchFileOrDirectory }
+        order.removeAll { $0 == name }
         changed()
     }
 
     private func changed() {
-        attributes.size = 2 * MqLimits.direntSize + Int64(entries.count) * MqLimits.direntSize
+        attributes.size = 2 * MqLimits.direntSize + Int64(order.count) * MqLimits.direntSize
         let now = Timespec.now()
         attributes.mtime = now; attributes.ctime = now
     }
@@ -49,7 +52,9 @@ final class MqueueDirectory: SyntheticInode {
     }
 
     override func readdir(_ task: Task?) throws(Errno) -> [DirEntry] {
-        entries.map { DirEntry(name: $0.name, ino: $0.queue.attributes.ino, type: FileType.direntType(FileType.regular)) }
+        order.compactMap { name in
+            queues[name].map { DirEntry(name: name, ino: $0.attributes.ino, type: FileType.direntType(FileType.regular)) }
+        }
     }
 
     override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {

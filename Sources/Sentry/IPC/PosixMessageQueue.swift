@@ -1,5 +1,6 @@
 import DequeModule
 import Glibc
+import HeapModule
 import LinuxABI
 import SystemPackage
 
@@ -140,8 +141,11 @@ final class MqueueNamespace {
 final class PosixMessageQueue: SyntheticInode {
     let maxmsg: Int
     let msgsize: Int
-    /// The messages, in buckets of one priority, lowest priority first.
-    private var buckets: [(priority: UInt32, messages: Deque<MqMessage>)] = []
+    /// The messages by priority, each priority's in arrival order, and the priorities that have
+    /// any in a heap (Linux's rbtree of priority nodes): a send and a receive cost O(log n),
+    /// whatever the priorities a program uses.
+    private var byPriority: [UInt32: Deque<MqMessage>] = [:]
+    private var priorities = Heap<UInt32>()
     private(set) var count = 0
     /// The bytes of the queued messages (QSIZE).
     private(set) var qsize = 0
@@ -188,12 +192,8 @@ final class PosixMessageQueue: SyntheticInode {
               memory: MemoryAccount) throws(Errno) -> MqSignal? {
         let charge = try memory.hold(MqLimits.msgHeader + text.count, .ipc, or: .noMemory)
         let m = MqMessage(priority: priority, text: text, charge: charge)
-        if let i = buckets.firstIndex(where: { $0.priority >= priority }), buckets[i].priority == priority {
-            buckets[i].messages.append(m)
-        } else {
-            let at = buckets.firstIndex(where: { $0.priority > priority }) ?? buckets.count
-            buckets.insert((priority, [m]), at: at)
-        }
+        if byPriority[priority] == nil { priorities.insert(priority) }
+        byPriority[priority, default: []].append(m)
         count += 1
         qsize += text.count
         touch()
@@ -214,9 +214,11 @@ final class PosixMessageQueue: SyntheticInode {
 
     /// Takes the oldest message of the highest priority; nil when empty.
     func receive() -> MqMessage? {
-        guard let last = buckets.indices.last else { return nil }
-        let m = buckets[last].messages.removeFirst()
-        if buckets[last].messages.isEmpty { buckets.removeLast() }
+        guard let top = priorities.max, let m = byPriority[top]?.removeFirst() else { return nil }
+        if byPriority[top]?.isEmpty == true {
+            byPriority[top] = nil
+            _ = priorities.removeMax()
+        }
         count -= 1
         qsize -= m.text.count
         touch()
