@@ -67,6 +67,10 @@ public enum SyscallCompletion: Sendable, Equatable {
     /// pselect6 and epoll_pwait do with their sigmask argument.
     /// Needs `PlatformCapabilities.suspendUnderMask`.
     case suspendUnderMask(UInt64)
+    /// The host runs the call with argument `index` (0-5) replaced by `value`: clone with
+    /// CLONE_NEWIPC, whose namespace the Sentry makes itself, runs without the flag.
+    /// Needs `PlatformCapabilities.rewriteArgument`.
+    case runNativeWithArgument(index: Int, value: UInt64)
 }
 
 /// Completions a syscall channel can carry out beyond `.skip` and `.runNative`. The Sentry
@@ -79,6 +83,9 @@ public struct PlatformCapabilities: OptionSet, Sendable {
     public static let restartSyscall = PlatformCapabilities(rawValue: 1 << 0)
     /// `.suspendUnderMask`: ptrace turns the call into a native rt_sigsuspend with the mask.
     public static let suspendUnderMask = PlatformCapabilities(rawValue: 1 << 1)
+    /// `.runNativeWithArgument`: ptrace writes the argument register at the seccomp stop (the
+    /// kernel then checks the changed call against the filter again).
+    public static let rewriteArgument = PlatformCapabilities(rawValue: 1 << 2)
 }
 
 /// What the first application task starts as.

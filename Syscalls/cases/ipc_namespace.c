@@ -1,7 +1,10 @@
-// syscalls: unshare, semget, msgget, shmget
-// unshare(CLONE_NEWIPC): a fresh, empty IPC namespace, shared by the children made after it.
+// syscalls: unshare, clone, semget, msgget, shmget, mq_open
+// unshare(CLONE_NEWIPC): a fresh, empty IPC namespace, shared by the children made after it;
+// clone(CLONE_NEWIPC): a child in a fresh one (SysV objects and POSIX queues alike).
 #include "check.h"
+#include <mqueue.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/sem.h>
@@ -17,6 +20,28 @@ static int lines(const char *path) {
     while ((c = fgetc(f)) != EOF) if (c == '\n') n++;
     fclose(f);
     return n;
+}
+
+static char qname[64];
+
+static int in_new_namespace(void *arg) {
+    (void)arg;
+    CHECKN("clone child: semget", semget(KEY, 0, 0));            /* ENOENT */
+    CHECKN("clone child: mq_open", mq_open(qname, O_RDONLY));    /* ENOENT */
+    SHOW("clone child: sysvipc/sem lines", "%d", lines("/proc/sysvipc/sem"));
+    mqd_t q = mq_open(qname, O_CREAT | O_EXCL | O_RDWR, 0600, NULL);
+    FACT("clone child: its own queue of that name", q >= 0);
+    mq_unlink(qname);
+    return 0;
+}
+
+static int clone_newipc(unsigned long flags) {
+    static char stack[64 * 1024] __attribute__((aligned(16)));
+    pid_t c = clone(in_new_namespace, stack + sizeof stack, (int)flags | SIGCHLD, NULL);
+    if (c < 0) return -1;
+    int st;
+    waitpid(c, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
 }
 
 int main(void) {
@@ -64,5 +89,28 @@ int main(void) {
         _exit(0);
     }
     waitpid(c, &st, 0);
+
+    /* clone(CLONE_NEWIPC): the child's namespace is new; the parent's objects stay. */
+    snprintf(qname, sizeof qname, "/husk-case-ipcns-%d", getpid());
+    mq_unlink(qname);
+    int set = semget(KEY, 1, IPC_CREAT | 0600);
+    mqd_t q = mq_open(qname, O_CREAT | O_RDWR, 0600, NULL);
+    FACT("parent set and queue", set >= 0 && q >= 0);
+    CHECKV(clone_newipc(CLONE_NEWIPC));
+    FACT("parent set still there", semget(KEY, 0, 0) == set);
+    mqd_t again = mq_open(qname, O_RDWR);
+    FACT("parent queue still there", again >= 0);
+    CHECKN("CLONE_NEWIPC|CLONE_SYSVSEM", clone_newipc(CLONE_NEWIPC | CLONE_SYSVSEM));   /* EINVAL */
+    c = fork();
+    if (c == 0) {
+        if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000)) _exit(9);
+        CHECKN("unprivileged clone(CLONE_NEWIPC)", clone_newipc(CLONE_NEWIPC));     /* EPERM */
+        _exit(0);
+    }
+    waitpid(c, &st, 0);
+    mq_close(again);
+    mq_close(q);
+    mq_unlink(qname);
+    semctl(set, 0, IPC_RMID);
     return 0;
 }

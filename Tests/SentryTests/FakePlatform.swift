@@ -32,7 +32,7 @@ final class FakePlatform: Platform {
     private(set) var installedFDs: [(tid: HostTID, hostFD: Int32)] = []
     private(set) var heldGroupStops: [HostTID] = []
 
-    var capabilities: PlatformCapabilities = [.restartSyscall, .suspendUnderMask]
+    var capabilities: PlatformCapabilities = [.restartSyscall, .suspendUnderMask, .rewriteArgument]
     /// What an injected syscall returns (nil: -ENOSYS): the Sentry's address-space work fails
     /// cleanly unless a test says otherwise.
     var injectResult: ((HostTID, Int, [UInt64]) -> Int64)?
@@ -90,7 +90,8 @@ final class FakePlatform: Platform {
         guard let t = tasks[tid], t.atSyscall else { throw .noSuchProcess }
         switch completion {
         case .restart where !capabilities.contains(.restartSyscall),
-             .suspendUnderMask where !capabilities.contains(.suspendUnderMask):
+             .suspendUnderMask where !capabilities.contains(.suspendUnderMask),
+             .runNativeWithArgument where !capabilities.contains(.rewriteArgument):
             throw .notSupported
         default: break
         }

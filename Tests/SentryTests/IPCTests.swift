@@ -86,4 +86,30 @@ struct IPCTests {
         #expect(h.read(buf, 8) == [7, 0, 0, 0, 0, 0, 0, 0])
         #expect(h.value(msgctl, id, 0, 0) == 0)
     }
+
+    @Test("clone(CLONE_NEWIPC): the host clones without the flag, the child gets a fresh namespace")
+    func cloneNewIPC() throws {
+        let h = try KernelHarness()
+        let clone = 56
+        let CLONE_NEWIPC: UInt64 = 0x0800_0000, CLONE_SYSVSEM: UInt64 = 0x0004_0000, SIGCHLD: UInt64 = 17
+        #expect(h.value(clone, CLONE_NEWIPC | CLONE_SYSVSEM | SIGCHLD) == err(.invalidArgument))
+        #expect(h.call(clone, CLONE_NEWIPC | SIGCHLD) == .runNativeWithArgument(index: 0, value: SIGCHLD))
+        // The host reports a clone with SIGCHLD alone as a fork.
+        h.platform.addTask(5_000_400, vtid: 2, copying: fakeInitTID)
+        h.platform.queue(.cloned(parent: fakeInitTID, child: 5_000_400, kind: .fork))
+        h.platform.queue(.started(5_000_400))
+        h.kernel.serveReady()
+        let child = try #require(h.kernel.tasks[5_000_400])
+        #expect(child.ipc !== h.initTask.ipc)
+        #expect(child.ipc.mqueue.users === h.initTask.ipc.mqueue.users)
+        // A plain fork shares its parent's.
+        let plain = try #require(h.fork(child: 5_000_401, pid: 3))
+        #expect(plain.ipc === h.initTask.ipc)
+        // A platform that cannot rewrite the argument, or a caller without CAP_SYS_ADMIN: EPERM.
+        h.platform.capabilities.remove(.rewriteArgument)
+        #expect(h.value(clone, CLONE_NEWIPC | SIGCHLD) == err(.notPermitted))
+        h.platform.capabilities.insert(.rewriteArgument)
+        h.initTask.creds.effective = 0
+        #expect(h.value(clone, CLONE_NEWIPC | SIGCHLD) == err(.notPermitted))
+    }
 }

@@ -107,13 +107,20 @@ public final class PtracePlatform: Platform {
 
     // MARK: - Platform
 
-    public var capabilities: PlatformCapabilities { [.restartSyscall, .suspendUnderMask] }
+    public var capabilities: PlatformCapabilities { [.restartSyscall, .suspendUnderMask, .rewriteArgument] }
 
     public func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) {
         switch completion {
         case .skip(let v): try finish(tid, .skip(v))
         case .runNative: try finish(tid, .runNative)
         case .restart: try finish(tid, .restart)
+        case .runNativeWithArgument(let index, let value):
+            guard let t = tasks[tid], (0..<6).contains(index) else { throw Errno.invalidArgument }
+            let r = t.regs
+            var args = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9]
+            args[index] = value
+            try finish(tid, .rewrite(SyscallRegisters(nr: Int(Int64(bitPattern: r.orig_rax)), args: (args[0], args[1], args[2], args[3], args[4], args[5]),
+                                                      ip: r.rip, sp: r.rsp)))
         case .suspendUnderMask(let mask):
             // A native rt_sigsuspend with the mask: the host delivers the pending signal under
             // it, restores the caller's mask after the handler and returns EINTR. The mask goes

@@ -282,7 +282,8 @@ public final class Kernel {
     private func adoptClone(_ parent: Task, childTID: HostTID, kind: CloneKind) {
         let flags: UInt64
         switch kind {
-        case .fork: flags = UInt64(SIGCHLD)
+        // A clone with SIGCHLD alone is reported as a fork: CLONE_NEWIPC comes from its handler.
+        case .fork: flags = UInt64(SIGCHLD) | (parent.pendingCloneFlags & CloneFlags.CLONE_NEWIPC)
         case .vfork: flags = CloneFlags.CLONE_VM | CloneFlags.CLONE_VFORK | UInt64(SIGCHLD)
         case .clone: flags = parent.pendingCloneFlags
         }
@@ -306,7 +307,9 @@ public final class Kernel {
         let fdTable = flags & CloneFlags.CLONE_FILES != 0 ? parent.fdTable : parent.fdTable.copy()
         let fs = flags & CloneFlags.CLONE_FS != 0 ? parent.fs : parent.fs.copy()
         let child = Task(kernel: self, hostTID: childTID, tid: vtid, group: group, fdTable: fdTable, fs: fs, creds: parent.creds)
-        child.ipc = parent.ipc
+        // clone(CLONE_NEWIPC), checked by SysProcess.clone: a fresh, empty IPC namespace.
+        child.ipc = flags & CloneFlags.CLONE_NEWIPC != 0
+            ? IPCNamespace(memory: memory, mqueueUsers: parent.ipc.mqueue.users) : parent.ipc
         register(child)
     }
 

@@ -11,7 +11,7 @@ enum SysProcess {
         let flags: [(UInt64, String)] = [
             (CloneFlags.CLONE_UNTRACED, "CLONE_UNTRACED would escape the tracer"),
             (CloneFlags.CLONE_NEWNS, "CLONE_NEWNS"), (CloneFlags.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
-            (CloneFlags.CLONE_NEWUTS, "CLONE_NEWUTS"), (CloneFlags.CLONE_NEWIPC, "CLONE_NEWIPC"),
+            (CloneFlags.CLONE_NEWUTS, "CLONE_NEWUTS"),
             (CloneFlags.CLONE_NEWUSER, "CLONE_NEWUSER"), (CloneFlags.CLONE_NEWPID, "CLONE_NEWPID"),
             (CloneFlags.CLONE_NEWNET, "CLONE_NEWNET"),
         ]
@@ -19,14 +19,31 @@ enum SysProcess {
     }
 
     /// clone(2): flags checked here, then the host creates the task (traced from birth).
+    /// CLONE_NEWIPC is the Sentry's: the host runs the clone without it and the child gets a
+    /// fresh IPC namespace when it appears (Kernel.adoptClone).
     static func clone(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let flags = a[0]
-        // An unprivileged Linux process may not create namespaces; inside, nobody is privileged
-        // on the host, and the application filter refuses them as well.
-        if flags & CloneFlags.namespaces != 0 { return .error(.notPermitted) }
+        // The other namespaces are refused (inside, nobody is privileged on the host, and the
+        // application filter refuses them as well).
+        if flags & CloneFlags.namespaces & ~CloneFlags.CLONE_NEWIPC != 0 { return .error(.notPermitted) }
         if flags & CloneFlags.CLONE_UNTRACED != 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_THREAD != 0 && flags & CloneFlags.CLONE_SIGHAND == 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_SIGHAND != 0 && flags & CloneFlags.CLONE_VM == 0 { return .error(.invalidArgument) }
+        if flags & CloneFlags.CLONE_NEWIPC != 0 {
+            // copy_process: a new namespace cannot share the old one's SEM_UNDO list; then
+            // create_new_namespaces needs CAP_SYS_ADMIN.
+            if flags & CloneFlags.CLONE_SYSVSEM != 0 { return .error(.invalidArgument) }
+            if !t.creds.has(Capability.sysAdmin) { return .error(.notPermitted) }
+            guard t.platform.capabilities.contains(.rewriteArgument) else { return .error(.notPermitted) }
+            t.pendingCloneFlags = flags
+            do {
+                try t.platform.complete(t.hostTID, .runNativeWithArgument(index: 0, value: flags & ~CloneFlags.CLONE_NEWIPC))
+            } catch {
+                t.pendingCloneFlags = 0
+                return .error(error)
+            }
+            return .handled
+        }
         t.pendingCloneFlags = flags
         return .native
     }

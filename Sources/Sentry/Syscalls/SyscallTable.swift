@@ -71,7 +71,7 @@ public enum SyscallTable {
         t.serve(53, "socketpair", SysSocket.socketpair, args: [.int, .int, .int, .ptr])
         t.serve(54, "setsockopt", SysSocket.setsockopt, .partial("AF_UNIX: SOL_SOCKET options"), args: [.fd, .int, .int, .ptr, .int])
         t.serve(55, "getsockopt", SysSocket.getsockopt, .partial("AF_UNIX: SOL_SOCKET options"), args: [.fd, .int, .int, .ptr, .ptr])
-        t.serve(56, "clone", SysProcess.clone, .partial("threads and processes; CLONE_NEW* and CLONE_UNTRACED refused"), args: [.hex, .ptr, .ptr, .ptr, .hex], filter: SysProcess.refusedCloneFlags)
+        t.serve(56, "clone", SysProcess.clone, .partial("threads and processes; CLONE_NEWIPC served (a fresh IPC namespace); the other CLONE_NEW* and CLONE_UNTRACED refused"), args: [.hex, .ptr, .ptr, .ptr, .hex], filter: SysProcess.refusedCloneFlags)
         t.native(57, "fork", "the Platform reports the child (PTRACE_EVENT_FORK)")
         t.native(58, "vfork", "the Platform reports the child (PTRACE_EVENT_VFORK)")
         t.serve(59, "execve", SysProcess.execve, args: [.path, .ptr, .ptr])
