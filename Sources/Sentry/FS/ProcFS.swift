@@ -40,6 +40,8 @@ public final class ProcRoot: SyntheticInode {
         add("meminfo", GeneratedFile(device: dev) { [unowned self] t in ProcGlobal.meminfo((t?.kernel ?? self.kernel)?.memory.memoryLimit) })
         add("stat", GeneratedFile(device: dev) { [unowned self] t in ProcGlobal.stat(self.kernel, t) })
         add("uptime", GeneratedFile(device: dev) { _ in HostProcFile.read("/proc/uptime") ?? Array("0.00 0.00\n".utf8) })
+        // The host's event counters, as uptime and loadavg (vmstat(8), free and sar read them).
+        add("vmstat", GeneratedFile(device: dev) { _ in HostProcFile.read("/proc/vmstat") ?? [] })
         add("loadavg", GeneratedFile(device: dev) { [unowned self] _ in ProcGlobal.loadavg(self.kernel) })
         add("version", GeneratedFile(device: dev) { [unowned self] _ in ProcGlobal.version(self.kernel) })
         add("sys", ProcSys.make(self))

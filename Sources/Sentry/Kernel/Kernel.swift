@@ -27,6 +27,8 @@ public final class Kernel {
     var console: Console?
     /// The first application process; its exit ends the sandbox.
     public private(set) var initGroup: ThreadGroup?
+    /// Processes that exited and that their parent may not have reaped yet (Kernel/Zombies.swift).
+    var zombies: [Int32: Zombie] = [:]
     /// Syscalls that reached the Sentry without a handler, by number, with counts.
     public private(set) var unimplemented: [Int: Int] = [:]
     /// What the Sentry holds on the program's request, capped below the sandbox's memory
@@ -322,6 +324,7 @@ public final class Kernel {
             group.posixTimers.removeAll()
             ipcProcessExited(group, task.ipc)
             threadGroups[group.hostTGID] = nil
+            noteZombie(group, creds: task.creds)
             group.parent?.children.removeAll { $0 === group }
             for child in group.children {
                 child.parent = initGroup

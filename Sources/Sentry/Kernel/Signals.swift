@@ -160,10 +160,14 @@ extension Kernel {
     /// Linux's kill permission: root, or a matching real/effective uid against the target's
     /// real/saved uid (SIGCONT also within a session, which the sandbox approximates by uid).
     func mayKill(_ sender: Task, _ target: ThreadGroup) -> Bool {
-        let s = sender.creds
-        if s.has(Capability.kill) { return true }
+        if sender.creds.has(Capability.kill) { return true }
         guard let t = target.threads.first?.creds else { return false }
-        return s.euid == t.uid || s.euid == t.suid || s.uid == t.uid || s.uid == t.suid
+        return Kernel.mayKill(sender.creds, t)
+    }
+
+    /// The same check between two sets of credentials.
+    static func mayKill(_ s: Credentials, _ t: Credentials) -> Bool {
+        s.has(Capability.kill) || s.euid == t.uid || s.euid == t.suid || s.uid == t.uid || s.uid == t.suid
     }
 }
 

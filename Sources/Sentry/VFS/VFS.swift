@@ -213,6 +213,7 @@ public final class VFS {
         if wantsWrite { want.insert(.write) }
         try inode.checkAccess(ctx.creds, want)
         if wantsWrite && inode.readOnly && (type == FileType.regular || type == FileType.directory) { throw .readOnlyFileSystem }
+        try inode.checkNoAtime(ctx.creds, flags: flags)
         let truncate = flags & O_TRUNC != 0 && type == FileType.regular
         if truncate {
             var change = AttributeChange(); change.size = 0
