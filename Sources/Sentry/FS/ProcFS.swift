@@ -64,6 +64,8 @@ public final class ProcRoot: SyntheticInode {
         if let tid = parsePID(name), let kernel, let t = kernel.tasks.values.first(where: { $0.tid == tid }) {
             return PidDirectory(t.group, thread: t, device: device)
         }
+        // An unreaped zombie: its files describe its last thread (state Z from the host).
+        if let pid = parsePID(name), let z = kernel?.zombie(pid: pid) { return PidDirectory(z.group, thread: z.lastThread, device: device) }
         throw .noSuchFileOrDirectory
     }
 
@@ -73,6 +75,7 @@ public final class ProcRoot: SyntheticInode {
         if let kernel {
             var pids: [Int32] = []
             for g in kernel.threadGroups.values where !g.threads.isEmpty { pids.append(g.pid) }
+            for pid in kernel.zombies.keys where kernel.zombie(pid: pid) != nil { pids.append(pid) }
             for p in pids.sorted() { out.append(DirEntry(name: Array(String(p).utf8), ino: UInt64(p) << 16, type: 4)) }
         }
         return out

@@ -324,7 +324,7 @@ public final class Kernel {
             group.posixTimers.removeAll()
             ipcProcessExited(group, task.ipc)
             threadGroups[group.hostTGID] = nil
-            noteZombie(group, creds: task.creds)
+            noteZombie(group, lastThread: task)
             group.parent?.children.removeAll { $0 === group }
             for child in group.children {
                 child.parent = initGroup

@@ -7,15 +7,19 @@ import Platform
 /// the process in state Z.
 struct Zombie {
     let group: ThreadGroup
-    /// The credentials its last thread had, for kill's permission check.
-    let creds: Credentials
+    /// Its last thread (what /proc/PID shows) and the credentials it had, for kill's check.
+    let lastThread: Task
+    var creds: Credentials { lastThread.creds }
 }
 
 extension Kernel {
     /// Records a process whose last thread exited; forgets records the host has reaped.
-    func noteZombie(_ group: ThreadGroup, creds: Credentials) {
+    func noteZombie(_ group: ThreadGroup, lastThread: Task) {
         if zombies.count >= 64 { zombies = zombies.filter { isHostZombie($0.value.group) } }
-        zombies[group.pid] = Zombie(group: group, creds: creds)
+        // A zombie holds no files (exit_files): its open files are released now, as they would
+        // be without the record.
+        lastThread.fdTable = FDTable()
+        zombies[group.pid] = Zombie(group: group, lastThread: lastThread)
     }
 
     /// The unreaped process with program pid `pid`, if it is one.
