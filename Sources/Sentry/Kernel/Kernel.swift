@@ -114,8 +114,8 @@ public final class Kernel {
     }
 
     /// Creates the first task's records once the Platform started it.
-    func adoptFirstTask(hostTID: HostTID, fdTable: FDTable, fs: FSContext, creds: Credentials) -> Task {
-        let group = ThreadGroup(hostTGID: hostTID, pid: 1, parent: nil, rlimits: ResourceLimits())
+    func adoptFirstTask(hostTID: HostTID, fdTable: FDTable, fs: FSContext, creds: Credentials, rlimits: ResourceLimits = ResourceLimits()) -> Task {
+        let group = ThreadGroup(hostTGID: hostTID, pid: 1, parent: nil, rlimits: rlimits)
         let task = Task(kernel: self, hostTID: hostTID, tid: 1, group: group, fdTable: fdTable, fs: fs, creds: creds)
         register(task)
         return task

@@ -96,6 +96,20 @@ public struct ResourceLimits: Sendable {
         limits[14] = (0, 0)                               // RLIMIT_RTPRIO
     }
     public var openFiles: Int32 { Int32(clamping: limits[7].soft) }
+
+    /// The limits this process runs with (the Sentry inherits husk run's): the first task
+    /// starts with them, as a child of husk run would. RLIMIT_NOFILE is kept within nr_open.
+    public static func ofThisProcess() -> ResourceLimits {
+        var r = ResourceLimits()
+        for i in r.limits.indices {
+            var rl = rlimit()
+            guard getrlimit(__rlimit_resource_t(UInt32(i)), &rl) == 0 else { continue }
+            r.limits[i] = (UInt64(rl.rlim_cur), UInt64(rl.rlim_max))
+        }
+        let nrOpen: UInt64 = 1_048_576
+        r.limits[7] = (min(r.limits[7].soft, nrOpen), min(r.limits[7].hard, nrOpen))
+        return r
+    }
 }
 
 /// A thread of the sandboxed program: one host thread traced by the Sentry.
