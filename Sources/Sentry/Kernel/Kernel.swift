@@ -326,8 +326,10 @@ public final class Kernel {
             threadGroups[group.hostTGID] = nil
             noteZombie(group, lastThread: task)
             group.parent?.children.removeAll { $0 === group }
+            let reaper = newReaper(for: group)
             for child in group.children {
-                child.parent = initGroup
+                child.parent = reaper
+                if let reaper, reaper !== initGroup { reaper.children.append(child) }
                 for thread in child.threads where thread.parentDeathSignal != 0 {
                     try? platform.signalThread(tgid: child.hostTGID, tid: thread.hostTID, signal: thread.parentDeathSignal)
                 }

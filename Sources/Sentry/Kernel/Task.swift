@@ -58,6 +58,8 @@ public final class ThreadGroup {
     /// Signal dispositions as rt_sigaction recorded them (the host holds the live copy).
     public var signalActions: [SignalAction] = Array(repeating: SignalAction(), count: 65)
     public var exitStatus: Int32?
+    /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here (not inherited by fork).
+    public var isChildSubreaper = false
     /// ITIMER_REAL (alarm, setitimer): survives exec, not fork.
     public var realTimer: IntervalTimer?
     /// timer_create's timers by id: deleted on exec, not inherited by fork.

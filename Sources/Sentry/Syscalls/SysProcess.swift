@@ -148,8 +148,14 @@ enum SysProcess {
             guard a[1] <= 1 else { return .error(.invalidArgument) }
             t.creds.keepCapabilities = a[1] == 1
             return .zero
-        case Prctl.PR_SET_CHILD_SUBREAPER, Prctl.PR_GET_CHILD_SUBREAPER:
-            return .error(.invalidArgument)
+        case Prctl.PR_SET_CHILD_SUBREAPER:
+            // Recorded for the Sentry's process tree, and run natively: the host reparents the
+            // orphans (wait4 and getppid run natively).
+            t.group.isChildSubreaper = a[1] != 0
+            return .native
+        case Prctl.PR_GET_CHILD_SUBREAPER:
+            do { try t.copyOutValue(a[1], Int32(t.group.isChildSubreaper ? 1 : 0)) } catch { return .error(error) }
+            return .zero
         default:
             return .error(.invalidArgument)
         }
