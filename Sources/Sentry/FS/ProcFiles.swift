@@ -209,6 +209,8 @@ enum ProcPid {
         fields.append("\(tty.map { Int64(136 << 8) | Int64($0.index & 0xff) | Int64($0.index & ~0xff) << 12 } ?? 0)")
         fields.append("\(tty?.foreground.map { Int64($0) } ?? -1)")
         for i in 6..<rest.count { fields.append(String(rest[i].trimmingWhitespace())) }
+        fields[17] = "\(20 + t.nice)"   // priority and nice as setpriority left them
+        fields[18] = "\(t.nice)"
         return Array((fields.joined(separator: " ") + "\n").utf8)
     }
 

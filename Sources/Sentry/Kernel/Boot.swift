@@ -95,6 +95,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         let tid = try platform.startFirstTask(spec)
         close(stub)
         task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds, rlimits: husksLimits)
+        task.nice = Int32(HostProc.statField(tid, 19) ?? 0)   // husk run's nice, as its child's
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }

@@ -308,6 +308,7 @@ public final class Kernel {
         let fs = flags & CloneFlags.CLONE_FS != 0 ? parent.fs : parent.fs.copy()
         let child = Task(kernel: self, hostTID: childTID, tid: vtid, group: group, fdTable: fdTable, fs: fs, creds: parent.creds)
         child.ipc = parent.ipc
+        child.nice = parent.nice
         register(child)
     }
 

@@ -130,6 +130,9 @@ public final class Task {
     public internal(set) var jobStopped = false
     /// PR_SET_PDEATHSIG: the signal this task gets when its parent dies.
     public var parentDeathSignal: Int32 = 0
+    /// The nice value getpriority/setpriority answer with (Syscalls/SysPriority.swift); per
+    /// thread, inherited by clone.
+    public var nice: Int32 = 0
     /// clone flags seen at the seccomp stop, applied when the child appears.
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.
