@@ -298,7 +298,7 @@ public enum SyscallTable {
         t.serve(275, "splice", sysSplice, args: [.fd, .ptr, .fd, .ptr, .int, .hex])
         t.serve(276, "tee", sysTee, args: [.fd, .fd, .int, .hex])
         t.none(277, "sync_file_range", .none("not implemented"))
-        t.none(278, "vmsplice", .none("not implemented"))
+        t.serve(278, "vmsplice", sysVmsplice, .partial("copies as writev/readv on the pipe: a blocking vmsplice to a pipe waits for room for all of it and fills pipe slots by bytes (Linux fills what fits, one slot per user page)"), args: [.fd, .ptr, .int, .hex])
         t.none(279, "move_pages", .none("not implemented"))
         t.serve(280, "utimensat", sysUtimensat, args: [.fd, .path, .ptr, .hex])
         t.serve(281, "epoll_pwait", sysEpollPwait, restart: .restartNoHandler)
