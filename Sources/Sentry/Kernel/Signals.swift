@@ -86,6 +86,9 @@ extension Kernel {
         let r = chusk_syscall6(Int(SyscallNumber.rt_tgsigqueueinfo), Int(task.group.hostTGID), Int(task.hostTID), Int(sig),
                                Int(bitPattern: buffer.baseAddress), 0, 0)
         if r < 0 { throw Errno(rawValue: Int32(-r)) }
+        // The host zeroes si_pid for a sender in an ancestor PID namespace (the Sentry): the
+        // program's siginfo is put back at delivery or by sigtimedwait, as for sendSignal.
+        if task.pendingSignalInfo[sig] == nil { task.pendingSignalInfo[sig] = info }
         signalQueue.notify(PollEvents.input)
         signalPending(sig, on: task)
     }

@@ -143,7 +143,7 @@ public enum SyscallTable {
         t.serve(125, "capget", SysCreds.capget)
         t.serve(126, "capset", SysCreds.capset)
         t.native(127, "rt_sigpending", "the caller's own pending signals (every signal is a host signal)", args: [.ptr, .int])
-        t.native(128, "rt_sigtimedwait", "waits on the own signal state; any signal wakes it on the host", restart: .restartNoHandler)
+        t.serve(128, "rt_sigtimedwait", SysSigwait.rtSigtimedwait, restart: .noRestart, args: [.ptr, .ptr, .ptr, .int])
         t.serve(129, "rt_sigqueueinfo", SysSignal.rtSigqueueinfo)
         t.native(130, "rt_sigsuspend", "waits on the own signal state; any signal wakes it on the host", restart: .noRestart)
         t.native(131, "sigaltstack", "own signal stack")
