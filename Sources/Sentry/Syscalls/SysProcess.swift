@@ -25,6 +25,9 @@ enum SysProcess {
         // on the host, and the application filter refuses them as well.
         if flags & CloneFlags.namespaces != 0 { return .error(.notPermitted) }
         if flags & CloneFlags.CLONE_UNTRACED != 0 { return .error(.invalidArgument) }
+        // The host would install a host pidfd in the task's (invisible) fd table: not offered,
+        // pidfd_open gives the sandbox's own.
+        if flags & CloneFlags.CLONE_PIDFD != 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_THREAD != 0 && flags & CloneFlags.CLONE_SIGHAND == 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_SIGHAND != 0 && flags & CloneFlags.CLONE_VM == 0 { return .error(.invalidArgument) }
         t.pendingCloneFlags = flags
