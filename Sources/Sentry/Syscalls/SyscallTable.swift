@@ -87,7 +87,7 @@ public enum SyscallTable {
         t.serve(69, "msgsnd", sysMsgsnd, restart: .restartNoHandler, args: [.int, .ptr, .int, .hex])
         t.serve(70, "msgrcv", sysMsgrcv, restart: .restartNoHandler, args: [.int, .ptr, .int, .int, .hex])
         t.serve(71, "msgctl", sysMsgctl, args: [.int, .int, .ptr])
-        t.serve(72, "fcntl", sysFcntl, .partial("F_SETOWN and F_SETSIG are accepted but no SIGIO is sent"), args: [.fd, .int, .hex])
+        t.serve(72, "fcntl", sysFcntl, .partial("F_SETOWN and F_SETSIG are accepted but no SIGIO is sent; F_NOTIFY is EINVAL, as a kernel built without dnotify (inotify is served)"), args: [.fd, .int, .hex])
         t.serve(73, "flock", sysFlock, args: [.fd, .int])
         t.serve(74, "fsync", sysFsync, args: [.fd])
         t.serve(75, "fdatasync", sysFsync, args: [.fd])
