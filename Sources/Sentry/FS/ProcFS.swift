@@ -129,7 +129,7 @@ final class PidDirectory: StaticDirectory {
             for a in g?.argv ?? [] { out.append(contentsOf: a); out.append(0) }
             return out
         }
-        add("comm", own(ProcCommFile(group, device: dev)))
+        add("comm", own(ProcCommFile(group, thread: thread, device: dev)))
         link("cwd") { (_: Task?) throws(Errno) -> [UInt8] in VFS.absolutePath(try subject().fs.cwd) }
         gen("environ", mode: 0o400) { _ in
             var out: [UInt8] = []
@@ -157,8 +157,13 @@ final class PidDirectory: StaticDirectory {
 /// /proc/PID/comm: the process's name; the process itself (or root) may write it.
 final class ProcCommFile: SyntheticInode {
     weak var group: ThreadGroup?
-    init(_ group: ThreadGroup, device: SyntheticDevice) {
+    /// The thread of /proc/PID/task/TID/comm; nil for /proc/PID/comm (the leader's).
+    weak var thread: Task?
+    let perThread: Bool
+    init(_ group: ThreadGroup, thread: Task? = nil, device: SyntheticDevice) {
         self.group = group
+        self.thread = thread
+        perThread = thread != nil
         super.init(mode: FileType.regular | 0o644, device: device)
     }
     override var readOnly: Bool { false }
@@ -167,13 +172,19 @@ final class ProcCommFile: SyntheticInode {
         if change.mode != nil || change.uid != nil || change.gid != nil { throw .notPermitted }
     }
     override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        let name = group?.name ?? []
+        let name = perThread ? thread?.comm ?? [] : group?.name ?? []
         return ProcWritableFile(dentry, flags: request.flags, contents: name + [0x0A]) { [weak self] (writer: Task, bytes: [UInt8]) throws(Errno) in
-            guard let g = self?.group else { throw .noSuchProcess }
+            guard let self, let g = self.group else { throw .noSuchProcess }
             // Linux: only threads of the same process may set another thread's comm this way.
             if writer.group !== g { throw .invalidArgument }
             // Linux keeps what was written, newline included, up to 15 bytes.
-            g.name = Array(bytes.prefix { $0 != 0 }.prefix(15))
+            let name = Array(bytes.prefix { $0 != 0 }.prefix(15))
+            if self.perThread {
+                guard let t = self.thread else { throw .noSuchProcess }
+                t.comm = name
+            } else {
+                g.name = name
+            }
         }
     }
 }

@@ -296,7 +296,7 @@ public final class Kernel {
         } else {
             let parentGroup = flags & CloneFlags.CLONE_PARENT != 0 ? (parent.group.parent ?? parent.group) : parent.group
             group = ThreadGroup(hostTGID: childTID, pid: vtid, parent: parentGroup, rlimits: parent.group.rlimits)
-            group.name = parent.group.name
+            group.name = parent.comm
             group.executablePath = parent.group.executablePath
             group.argv = parent.group.argv
             group.environ = parent.group.environ
@@ -309,6 +309,7 @@ public final class Kernel {
         let child = Task(kernel: self, hostTID: childTID, tid: vtid, group: group, fdTable: fdTable, fs: fs, creds: parent.creds)
         child.ipc = parent.ipc
         child.nice = parent.nice
+        if flags & CloneFlags.CLONE_THREAD != 0 { child.threadName = parent.comm }
         register(child)
     }
 

@@ -133,6 +133,14 @@ public final class Task {
     /// The nice value getpriority/setpriority answer with (Syscalls/SysPriority.swift); per
     /// thread, inherited by clone.
     public var nice: Int32 = 0
+    /// A thread's own comm when it is not the group's leader (whose comm is `group.name`).
+    var threadName: [UInt8]?
+    /// comm: per thread, as PR_SET_NAME and /proc/PID/task/TID/comm see it; the leader's is
+    /// the process's (/proc/PID/comm).
+    public var comm: [UInt8] {
+        get { threadName ?? group.name }
+        set { if tid == group.pid { group.name = newValue; threadName = nil } else { threadName = newValue } }
+    }
     /// clone flags seen at the seccomp stop, applied when the child appears.
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.

@@ -113,11 +113,11 @@ enum SysProcess {
         case Prctl.PR_SET_NAME:
             do {
                 let name = try t.copyInBytes(a[1], count: 16)
-                t.group.name = Array(name.prefix { $0 != 0 }.prefix(15))
+                t.comm = Array(name.prefix { $0 != 0 }.prefix(15))
             } catch { return .error(error) }
             return .zero
         case Prctl.PR_GET_NAME:
-            var out = t.group.name
+            var out = t.comm
             out.append(contentsOf: repeatElement(0, count: 16 - out.count))
             do { try t.copyOut(a[1], out) } catch { return .error(error) }
             return .zero
@@ -209,6 +209,7 @@ extension Kernel {
         g.argv = plan.argv
         g.environ = plan.envp
         g.name = plan.comm
+        task.threadName = nil   // the exec'd thread leads the process now
         do {
             _ = try Loader.load(plan, into: task)
             try platform.resume(task.hostTID, signal: 0)
