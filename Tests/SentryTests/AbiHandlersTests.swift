@@ -44,6 +44,15 @@ private func err(_ e: Errno) -> Int64 { e.syscallResult }
         #expect(h.value(SyscallNumber.clock_adjtime, 1, timex) == err(.notSupported))
     }
 
+    @Test("timer_create: the alarm clocks are EOPNOTSUPP (no RTC), CPU-time clocks EINVAL")
+    func timerClocks() throws {
+        let h = try KernelHarness()
+        let id = h.buffer(4)
+        #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_REALTIME_ALARM), 0, id) == err(.notSupported))
+        #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_BOOTTIME_ALARM), 0, id) == err(.notSupported))
+        #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_PROCESS_CPUTIME_ID), 0, id) == err(.invalidArgument))
+    }
+
     @Test("an orphan goes to the nearest live subreaper, else to init")
     func reaper() throws {
         let h = try KernelHarness()
