@@ -181,6 +181,14 @@ extension GoferServer {
             let r = try record(h)
             var s = chusk_gofer_statfs()
             _ = try check(chusk_gofer_fstatfs(r.fd, &s))
+            // The root view's own directories sit on the Gofer's scaffold tmpfs; what the
+            // sandbox's root is made of is the host filesystem under its usr (merged /usr, as
+            // the host's /): report that one's usage, as statfs of the host's / would.
+            if s.type == 0x0102_1994, let usr = try? hostOpenPathBeneath(r.fd, Array("usr".utf8)) {
+                var u = chusk_gofer_statfs()
+                if chusk_gofer_fstatfs(usr, &u) == 0 && u.type != 0x0102_1994 { s = u }
+                hostClose(usr)
+            }
             return .statfs(GoferStatFS(type: s.type, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree,
                                        bavail: s.bavail, files: s.files, ffree: s.ffree, namelen: s.namelen,
                                        frsize: s.frsize, flags: s.flags))

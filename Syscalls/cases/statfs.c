@@ -18,5 +18,13 @@ int main(void) {
     CHECKN("statfs through a file", statfs("/etc/os-release/x", &s));
     CHECKN("statfs bad buffer", statfs("/", BADPTR));
     CHECKN("fstatfs bad fd", fstatfs(-1, &s));
+    /* The root view reports the host filesystem's usage, not a memory filesystem's. */
+    struct statfs root, usr, shm;
+    statfs("/", &root);
+    statfs("/usr/share", &usr);
+    statfs("/dev/shm", &shm);
+    FACT("/ and /usr/share: the same blocks and files", root.f_blocks == usr.f_blocks && root.f_files == usr.f_files);
+    FACT("/ is not sized like the /dev/shm tmpfs", root.f_blocks != shm.f_blocks);
+    FACT("/ has used blocks", root.f_bfree < root.f_blocks);
     return 0;
 }

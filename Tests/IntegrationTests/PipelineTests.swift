@@ -13,6 +13,10 @@ struct PipelineTests {
         ("sleep 0.1 & echo started; wait $!; echo $?", "started\n0\n"),
         ("head -c 3000000 /dev/zero | cat | cat | wc -c", "3000000\n"),
         ("printf 'b\\na\\nc\\n' | sort | tr a-z A-Z | tac", "C\nB\nA\n"),
+        // `> /dev/stderr` when stderr is a pipe (O_CREAT|O_TRUNC through /proc/self/fd/2).
+        ("{ echo x > /dev/stderr; echo y >> /dev/fd/2; } 2>&1 | cat", "x\ny\n"),
+        // The working directory follows a rename of it (getcwd through /bin/pwd).
+        ("d=$(mktemp -d) && cd \"$d\" && mv \"$d\" \"$d.moved\" && /bin/pwd | sed \"s|^$d|D|\"; rmdir \"$d.moved\"", "D.moved\n"),
     ]
 
     @Test("same stdout and exit status", arguments: 0..<scripts.count)

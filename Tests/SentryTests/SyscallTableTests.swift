@@ -83,9 +83,10 @@ import Testing
     func restart() {
         let noHandler = SyscallTable.entries.filter { $0.restart == .restartNoHandler }.map(\.name).sorted()
         #expect(noHandler == ["clock_nanosleep", "epoll_pwait", "epoll_pwait2", "epoll_wait", "io_getevents", "msgrcv", "msgsnd",
-                              "nanosleep", "poll", "ppoll", "pselect6", "rt_sigtimedwait", "select"])
-        // semop and semtimedop return -EINTR itself (ipc/sem.c): EINTR after a stop too.
-        #expect(SyscallTable.entries.filter { $0.restart == .noRestart }.map(\.name).sorted() == ["pause", "rt_sigsuspend", "semop", "semtimedop"])
+                              "nanosleep", "poll", "ppoll", "pselect6", "select"])
+        // semop and semtimedop return -EINTR itself (ipc/sem.c): EINTR after a stop too; so does
+        // rt_sigtimedwait (kernel/signal.c; signal(7) lists sigtimedwait among them).
+        #expect(SyscallTable.entries.filter { $0.restart == .noRestart }.map(\.name).sorted() == ["pause", "rt_sigsuspend", "rt_sigtimedwait", "semop", "semtimedop"])
         #expect(SyscallTable.restartClass(SyscallNumber.read) == .restartSys)
         // After a handler: only ERESTARTSYS under SA_RESTART. After a stop: all but pause/sigsuspend.
         #expect(RestartClass.restartSys.restarts(handlerRuns: true, saRestart: true, stopped: false))

@@ -141,6 +141,30 @@ private final class ReadOnlyDirectory: Sentry.Inode {
         #expect(error { try rename("/tmp", "/x") } == .resourceBusy)
     }
 
+    @Test func dentriesFollowRenamesAndKnowTheyAreRemoved() throws {
+        try mkdir("/tmp/a")
+        try mkdir("/tmp/a/sub")
+        let sub = try vfs.resolve(ctx(root), at("/tmp/a/sub"))
+        try touch("/tmp/f")
+        let f = try vfs.resolve(ctx(root), at("/tmp/f"))
+        try rename("/tmp/a", "/tmp/b")
+        #expect(vfs.pathname(sub, root: vfs.root) == Array("/tmp/b/sub".utf8))
+        try rename("/tmp/f", "/tmp/b/g")
+        #expect(vfs.pathname(f, root: vfs.root) == Array("/tmp/b/g".utf8))
+        #expect(!f.unlinked && !sub.unlinked)
+        try touch("/tmp/h")
+        let h = try vfs.resolve(ctx(root), at("/tmp/h"))
+        try rename("/tmp/b/g", "/tmp/h")   // over h: h's dentry is gone
+        #expect(h.unlinked && !f.unlinked)
+        #expect(vfs.pathname(f, root: vfs.root) == Array("/tmp/h".utf8))
+        try unlink("/tmp/b/sub", directory: true)
+        #expect(sub.unlinked)
+        // A removed directory takes no new names (IS_DEADDIR).
+        let dead = WalkContext(fs: FSContext(root: vfs.root, cwd: sub, umask: 0o022), creds: root, task: nil)
+        #expect(error { try vfs.mkdirat(dead, PathOperand(base: nil, path: Array("x".utf8), follow: true), mode: 0o755) } == .noSuchFileOrDirectory)
+        #expect(error { _ = try vfs.open(dead, at: nil, Array("y".utf8), flags: O_CREAT | O_WRONLY, mode: 0o600) } == .noSuchFileOrDirectory)
+    }
+
     @Test func renameAcrossMountsIsEXDEV() throws {
         try touch("/a"); try mkdir("/d")
         #expect(error { try rename("/a", "/tmp/a") } == .improperLink)

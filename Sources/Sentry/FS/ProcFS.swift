@@ -40,6 +40,8 @@ public final class ProcRoot: SyntheticInode {
         add("meminfo", GeneratedFile(device: dev) { [unowned self] t in ProcGlobal.meminfo((t?.kernel ?? self.kernel)?.memory.memoryLimit) })
         add("stat", GeneratedFile(device: dev) { [unowned self] t in ProcGlobal.stat(self.kernel, t) })
         add("uptime", GeneratedFile(device: dev) { _ in HostProcFile.read("/proc/uptime") ?? Array("0.00 0.00\n".utf8) })
+        // The host's event counters, as uptime and loadavg (vmstat(8), free and sar read them).
+        add("vmstat", GeneratedFile(device: dev) { _ in HostProcFile.read("/proc/vmstat") ?? [] })
         add("loadavg", GeneratedFile(device: dev) { [unowned self] _ in ProcGlobal.loadavg(self.kernel) })
         add("version", GeneratedFile(device: dev) { [unowned self] _ in ProcGlobal.version(self.kernel) })
         add("sys", ProcSys.make(self))
@@ -62,6 +64,8 @@ public final class ProcRoot: SyntheticInode {
         if let tid = parsePID(name), let kernel, let t = kernel.tasks.values.first(where: { $0.tid == tid }) {
             return PidDirectory(t.group, thread: t, device: device)
         }
+        // An unreaped zombie: its files describe its last thread (state Z from the host).
+        if let pid = parsePID(name), let z = kernel?.zombie(pid: pid) { return PidDirectory(z.group, thread: z.lastThread, device: device) }
         throw .noSuchFileOrDirectory
     }
 
@@ -71,6 +75,7 @@ public final class ProcRoot: SyntheticInode {
         if let kernel {
             var pids: [Int32] = []
             for g in kernel.threadGroups.values where !g.threads.isEmpty { pids.append(g.pid) }
+            for pid in kernel.zombies.keys where kernel.zombie(pid: pid) != nil { pids.append(pid) }
             for p in pids.sorted() { out.append(DirEntry(name: Array(String(p).utf8), ino: UInt64(p) << 16, type: 4)) }
         }
         return out
@@ -124,7 +129,7 @@ final class PidDirectory: StaticDirectory {
             for a in g?.argv ?? [] { out.append(contentsOf: a); out.append(0) }
             return out
         }
-        add("comm", own(ProcCommFile(group, device: dev)))
+        add("comm", own(ProcCommFile(group, thread: thread, device: dev)))
         link("cwd") { (_: Task?) throws(Errno) -> [UInt8] in VFS.absolutePath(try subject().fs.cwd) }
         gen("environ", mode: 0o400) { _ in
             var out: [UInt8] = []
@@ -152,8 +157,13 @@ final class PidDirectory: StaticDirectory {
 /// /proc/PID/comm: the process's name; the process itself (or root) may write it.
 final class ProcCommFile: SyntheticInode {
     weak var group: ThreadGroup?
-    init(_ group: ThreadGroup, device: SyntheticDevice) {
+    /// The thread of /proc/PID/task/TID/comm; nil for /proc/PID/comm (the leader's).
+    weak var thread: Task?
+    let perThread: Bool
+    init(_ group: ThreadGroup, thread: Task? = nil, device: SyntheticDevice) {
         self.group = group
+        self.thread = thread
+        perThread = thread != nil
         super.init(mode: FileType.regular | 0o644, device: device)
     }
     override var readOnly: Bool { false }
@@ -162,13 +172,19 @@ final class ProcCommFile: SyntheticInode {
         if change.mode != nil || change.uid != nil || change.gid != nil { throw .notPermitted }
     }
     override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
-        let name = group?.name ?? []
+        let name = perThread ? thread?.comm ?? [] : group?.name ?? []
         return ProcWritableFile(dentry, flags: request.flags, contents: name + [0x0A]) { [weak self] (writer: Task, bytes: [UInt8]) throws(Errno) in
-            guard let g = self?.group else { throw .noSuchProcess }
+            guard let self, let g = self.group else { throw .noSuchProcess }
             // Linux: only threads of the same process may set another thread's comm this way.
             if writer.group !== g { throw .invalidArgument }
             // Linux keeps what was written, newline included, up to 15 bytes.
-            g.name = Array(bytes.prefix { $0 != 0 }.prefix(15))
+            let name = Array(bytes.prefix { $0 != 0 }.prefix(15))
+            if self.perThread {
+                guard let t = self.thread else { throw .noSuchProcess }
+                t.comm = name
+            } else {
+                g.name = name
+            }
         }
     }
 }

@@ -200,7 +200,7 @@ enum ProcPid {
         let state = stateLetter(t, reader: reader, host: hostState)
         let pid = wholeProcess ? g.pid : t.tid
         let ppid = Int64(g.parent?.pid ?? 0)
-        var fields: [String] = ["\(pid)", "(\(String(decoding: g.name, as: UTF8.self)))", String(UnicodeScalar(state))]
+        var fields: [String] = ["\(pid)", "(\(String(decoding: t.comm, as: UTF8.self)))", String(UnicodeScalar(state))]
         fields.append("\(ppid)")
         fields.append("\(sandboxPID(k, Int64(rest[2]) ?? 0))")   // pgrp
         fields.append("\(sandboxPID(k, Int64(rest[3]) ?? 0))")   // session
@@ -209,6 +209,8 @@ enum ProcPid {
         fields.append("\(tty.map { Int64(136 << 8) | Int64($0.index & 0xff) | Int64($0.index & ~0xff) << 12 } ?? 0)")
         fields.append("\(tty?.foreground.map { Int64($0) } ?? -1)")
         for i in 6..<rest.count { fields.append(String(rest[i].trimmingWhitespace())) }
+        fields[17] = "\(20 + t.nice)"   // priority and nice as setpriority left them
+        fields[18] = "\(t.nice)"
         return Array((fields.joined(separator: " ") + "\n").utf8)
     }
 
@@ -231,7 +233,7 @@ enum ProcPid {
         while fdSize < (t.fdTable.openFDs.last.map { Int($0) + 1 } ?? 0) { fdSize *= 2 }
         func hex(_ v: UInt64) -> String { let s = String(v, radix: 16); return String(repeating: "0", count: max(0, 16 - s.count)) + s }
         let ours: [(String, String)] = [
-            ("Name", String(decoding: g.name, as: UTF8.self)),
+            ("Name", String(decoding: t.comm, as: UTF8.self)),
             ("Umask", "0" + String(String(t.fs.umask, radix: 8).suffix(3)).leftPadded(to: 3)),
             ("State", stateName(state)),
             ("Tgid", "\(g.pid)"), ("Ngid", "0"), ("Pid", "\(t.tid)"), ("PPid", "\(g.parent?.pid ?? 0)"),

@@ -150,6 +150,12 @@ public final class TmpDirectory: TmpInode {
         super.init(mode: FileType.directory | mode, uid: uid, gid: gid, limits: limits, device: device)
     }
 
+    /// Positive names are cached, so that a dentry (a working directory, an open file) is the
+    /// one a rename moves and an unlink marks; every change goes through the VFS's operations,
+    /// which update the cache.
+    public override var cachesChildren: Bool { true }
+    public override var cachesNegativeChildren: Bool { false }
+
     public override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         guard let n = nodes[name] else { throw .noSuchFileOrDirectory }
         return n

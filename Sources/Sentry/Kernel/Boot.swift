@@ -81,6 +81,8 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         return 0
     }
 
+    // husk run's rlimits (inherited by the Sentry), read before anything here changes them.
+    let husksLimits = ResourceLimits.ofThisProcess()
     let task: Task
     var tasksUnderOwnIdentity = false
     do {
@@ -92,7 +94,8 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         tasksUnderOwnIdentity = spec.hostIDs != nil
         let tid = try platform.startFirstTask(spec)
         close(stub)
-        task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds)
+        task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds, rlimits: husksLimits)
+        task.nice = Int32(HostProc.statField(tid, 19) ?? 0)   // husk run's nice, as its child's
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }

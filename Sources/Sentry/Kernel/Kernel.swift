@@ -27,6 +27,8 @@ public final class Kernel {
     var console: Console?
     /// The first application process; its exit ends the sandbox.
     public private(set) var initGroup: ThreadGroup?
+    /// Processes that exited and that their parent may not have reaped yet (Kernel/Zombies.swift).
+    var zombies: [Int32: Zombie] = [:]
     /// Syscalls that reached the Sentry without a handler, by number, with counts.
     public private(set) var unimplemented: [Int: Int] = [:]
     /// What the Sentry holds on the program's request, capped below the sandbox's memory
@@ -113,8 +115,8 @@ public final class Kernel {
     }
 
     /// Creates the first task's records once the Platform started it.
-    func adoptFirstTask(hostTID: HostTID, fdTable: FDTable, fs: FSContext, creds: Credentials) -> Task {
-        let group = ThreadGroup(hostTGID: hostTID, pid: 1, parent: nil, rlimits: ResourceLimits())
+    func adoptFirstTask(hostTID: HostTID, fdTable: FDTable, fs: FSContext, creds: Credentials, rlimits: ResourceLimits = ResourceLimits()) -> Task {
+        let group = ThreadGroup(hostTGID: hostTID, pid: 1, parent: nil, rlimits: rlimits)
         let task = Task(kernel: self, hostTID: hostTID, tid: 1, group: group, fdTable: fdTable, fs: fs, creds: creds)
         register(task)
         return task
@@ -296,7 +298,7 @@ public final class Kernel {
         } else {
             let parentGroup = flags & CloneFlags.CLONE_PARENT != 0 ? (parent.group.parent ?? parent.group) : parent.group
             group = ThreadGroup(hostTGID: childTID, pid: vtid, parent: parentGroup, rlimits: parent.group.rlimits)
-            group.name = parent.group.name
+            group.name = parent.comm
             group.executablePath = parent.group.executablePath
             group.argv = parent.group.argv
             group.environ = parent.group.environ
@@ -310,6 +312,8 @@ public final class Kernel {
         // clone(CLONE_NEWIPC), checked by SysProcess.clone: a fresh, empty IPC namespace.
         child.ipc = flags & CloneFlags.CLONE_NEWIPC != 0
             ? IPCNamespace(memory: memory, mqueueUsers: parent.ipc.mqueue.users) : parent.ipc
+        child.nice = parent.nice
+        if flags & CloneFlags.CLONE_THREAD != 0 { child.threadName = parent.comm }
         register(child)
     }
 
@@ -326,9 +330,12 @@ public final class Kernel {
             group.posixTimers.removeAll()
             ipcProcessExited(group, task.ipc)
             threadGroups[group.hostTGID] = nil
+            noteZombie(group, lastThread: task)
             group.parent?.children.removeAll { $0 === group }
+            let reaper = newReaper(for: group)
             for child in group.children {
-                child.parent = initGroup
+                child.parent = reaper
+                if let reaper, reaper !== initGroup { reaper.children.append(child) }
                 for thread in child.threads where thread.parentDeathSignal != 0 {
                     try? platform.signalThread(tgid: child.hostTGID, tid: thread.hostTID, signal: thread.parentDeathSignal)
                 }

@@ -86,6 +86,9 @@ extension Kernel {
         let r = chusk_syscall6(Int(SyscallNumber.rt_tgsigqueueinfo), Int(task.group.hostTGID), Int(task.hostTID), Int(sig),
                                Int(bitPattern: buffer.baseAddress), 0, 0)
         if r < 0 { throw Errno(rawValue: Int32(-r)) }
+        // The host zeroes si_pid for a sender in an ancestor PID namespace (the Sentry): the
+        // program's siginfo is put back at delivery or by sigtimedwait, as for sendSignal.
+        if task.pendingSignalInfo[sig] == nil { task.pendingSignalInfo[sig] = info }
         signalQueue.notify(PollEvents.input)
         signalPending(sig, on: task)
     }
@@ -176,10 +179,14 @@ extension Kernel {
     /// Linux's kill permission: root, or a matching real/effective uid against the target's
     /// real/saved uid (SIGCONT also within a session, which the sandbox approximates by uid).
     func mayKill(_ sender: Task, _ target: ThreadGroup) -> Bool {
-        let s = sender.creds
-        if s.has(Capability.kill) { return true }
+        if sender.creds.has(Capability.kill) { return true }
         guard let t = target.threads.first?.creds else { return false }
-        return s.euid == t.uid || s.euid == t.suid || s.uid == t.uid || s.uid == t.suid
+        return Kernel.mayKill(sender.creds, t)
+    }
+
+    /// The same check between two sets of credentials.
+    static func mayKill(_ s: Credentials, _ t: Credentials) -> Bool {
+        s.has(Capability.kill) || s.euid == t.uid || s.euid == t.suid || s.uid == t.uid || s.uid == t.suid
     }
 }
 

@@ -58,6 +58,8 @@ public final class ThreadGroup {
     /// Signal dispositions as rt_sigaction recorded them (the host holds the live copy).
     public var signalActions: [SignalAction] = Array(repeating: SignalAction(), count: 65)
     public var exitStatus: Int32?
+    /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here (not inherited by fork).
+    public var isChildSubreaper = false
     /// ITIMER_REAL (alarm, setitimer): survives exec, not fork.
     public var realTimer: IntervalTimer?
     /// timer_create's timers by id: deleted on exec, not inherited by fork.
@@ -98,6 +100,20 @@ public struct ResourceLimits: Sendable {
         limits[14] = (0, 0)                               // RLIMIT_RTPRIO
     }
     public var openFiles: Int32 { Int32(clamping: limits[7].soft) }
+
+    /// The limits this process runs with (the Sentry inherits husk run's): the first task
+    /// starts with them, as a child of husk run would. RLIMIT_NOFILE is kept within nr_open.
+    public static func ofThisProcess() -> ResourceLimits {
+        var r = ResourceLimits()
+        for i in r.limits.indices {
+            var rl = rlimit()
+            guard getrlimit(__rlimit_resource_t(UInt32(i)), &rl) == 0 else { continue }
+            r.limits[i] = (UInt64(rl.rlim_cur), UInt64(rl.rlim_max))
+        }
+        let nrOpen: UInt64 = 1_048_576
+        r.limits[7] = (min(r.limits[7].soft, nrOpen), min(r.limits[7].hard, nrOpen))
+        return r
+    }
 }
 
 /// A thread of the sandboxed program: one host thread traced by the Sentry.
@@ -116,6 +132,17 @@ public final class Task {
     public internal(set) var jobStopped = false
     /// PR_SET_PDEATHSIG: the signal this task gets when its parent dies.
     public var parentDeathSignal: Int32 = 0
+    /// The nice value getpriority/setpriority answer with (Syscalls/SysPriority.swift); per
+    /// thread, inherited by clone.
+    public var nice: Int32 = 0
+    /// A thread's own comm when it is not the group's leader (whose comm is `group.name`).
+    var threadName: [UInt8]?
+    /// comm: per thread, as PR_SET_NAME and /proc/PID/task/TID/comm see it; the leader's is
+    /// the process's (/proc/PID/comm).
+    public var comm: [UInt8] {
+        get { threadName ?? group.name }
+        set { if tid == group.pid { group.name = newValue; threadName = nil } else { threadName = newValue } }
+    }
     /// clone flags seen at the seccomp stop, applied when the child appears.
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.

@@ -26,6 +26,8 @@ func sysGetdents64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
 /// getcwd(2): ERANGE when the buffer is too small; returns the length with the NUL.
 func sysGetcwd(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
+        // A removed working directory has no path (d_unlinked): ENOENT.
+        if task.fs.cwd.unlinked { throw .noSuchFileOrDirectory }
         var path = task.vfs.pathname(task.fs.cwd, root: task.fs.root)
         path.append(0)
         if UInt64(path.count) > a[1] { throw .outOfRange }

@@ -42,6 +42,7 @@ func sysFcntl(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
             return .ok(Int(file.statusFlags | file.accessMode))
         case Fcntl.F_SETFL:
             if file.isPath { throw .badFileDescriptor }
+            if file.statusFlags & O_NOATIME_ == 0, let inode = file.dentry?.inode { try inode.checkNoAtime(task.creds, flags: a.int(2)) }
             file.statusFlags = (file.statusFlags & ~settableStatusFlags) | (a.int(2) & settableStatusFlags)
             return .zero
         case Fcntl.F_GETLK, Fcntl.F_OFD_GETLK, Fcntl.F_SETLK, Fcntl.F_SETLKW, Fcntl.F_OFD_SETLK, Fcntl.F_OFD_SETLKW:

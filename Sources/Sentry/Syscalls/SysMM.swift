@@ -11,7 +11,8 @@ enum SysMM {
     /// madvise advice values that only affect the caller's own anonymous memory.
     static let nativeAdvice: [UInt64] = [0 /*NORMAL*/, 1 /*RANDOM*/, 2 /*SEQUENTIAL*/, 3 /*WILLNEED*/,
         4 /*DONTNEED*/, 8 /*FREE*/, 10 /*DONTFORK*/, 11 /*DOFORK*/, 14 /*HUGEPAGE*/, 15 /*NOHUGEPAGE*/,
-        16 /*DONTDUMP*/, 17 /*DODUMP*/]
+        16 /*DONTDUMP*/, 17 /*DODUMP*/, 18 /*WIPEONFORK*/, 19 /*KEEPONFORK*/, 20 /*COLD*/, 21 /*PAGEOUT*/,
+        22 /*POPULATE_READ*/, 23 /*POPULATE_WRITE*/]
 
     /// The mmap forms that run on the host: anonymous memory that cannot replace the stub.
     static var nativeMmap: [NativeRule] {
@@ -52,12 +53,23 @@ enum SysMM {
             guard file.canRead else { return .error(.permissionDenied) }
             let shared = flags & 0x0f == Mmap.MAP_SHARED || flags & 0x0f == Mmap.MAP_SHARED_VALIDATE
             if shared && prot & Mmap.PROT_WRITE != 0 && !file.canWrite { return .error(.permissionDenied) }
+            if let device = file as? DeviceFile, device.kind == .zero { return mapZero(t, a) }
             guard let hostFD = file.hostFD else { return .error(.operationNotSupportedByDevice) }
             let r = try t.mapHostFile(hostFD, address: addr, length: length, prot: prot, flags: flags, offset: offset)
             return .value(Int64(bitPattern: r))
         } catch {
             return .error(error)
         }
+    }
+
+    /// mmap of /dev/zero: anonymous memory (mmap_zero), shared across fork when MAP_SHARED, as
+    /// Linux's shmem object behind a shared /dev/zero mapping; the offset is ignored.
+    static func mapZero(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let anonymous = a.int(3) | Mmap.MAP_ANONYMOUS
+        do {
+            let r = try t.inject(SyscallNumber.mmap, [a[0], a[1], a[2], UInt64(UInt32(bitPattern: anonymous)), UInt64.max, 0])
+            return .value(Int64(bitPattern: r))
+        } catch { return .error(error) }
     }
 
     /// munmap(2) of a range the filter could not judge.

@@ -27,6 +27,9 @@ enum SysProcess {
         // application filter refuses them as well).
         if flags & CloneFlags.namespaces & ~CloneFlags.CLONE_NEWIPC != 0 { return .error(.notPermitted) }
         if flags & CloneFlags.CLONE_UNTRACED != 0 { return .error(.invalidArgument) }
+        // The host would install a host pidfd in the task's (invisible) fd table: not offered,
+        // pidfd_open gives the sandbox's own.
+        if flags & CloneFlags.CLONE_PIDFD != 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_THREAD != 0 && flags & CloneFlags.CLONE_SIGHAND == 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_SIGHAND != 0 && flags & CloneFlags.CLONE_VM == 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_NEWIPC != 0 {
@@ -127,11 +130,11 @@ enum SysProcess {
         case Prctl.PR_SET_NAME:
             do {
                 let name = try t.copyInBytes(a[1], count: 16)
-                t.group.name = Array(name.prefix { $0 != 0 }.prefix(15))
+                t.comm = Array(name.prefix { $0 != 0 }.prefix(15))
             } catch { return .error(error) }
             return .zero
         case Prctl.PR_GET_NAME:
-            var out = t.group.name
+            var out = t.comm
             out.append(contentsOf: repeatElement(0, count: 16 - out.count))
             do { try t.copyOut(a[1], out) } catch { return .error(error) }
             return .zero
@@ -165,8 +168,14 @@ enum SysProcess {
             guard a[1] <= 1 else { return .error(.invalidArgument) }
             t.creds.keepCapabilities = a[1] == 1
             return .zero
-        case Prctl.PR_SET_CHILD_SUBREAPER, Prctl.PR_GET_CHILD_SUBREAPER:
-            return .error(.invalidArgument)
+        case Prctl.PR_SET_CHILD_SUBREAPER:
+            // Recorded for the Sentry's process tree, and run natively: the host reparents the
+            // orphans (wait4 and getppid run natively).
+            t.group.isChildSubreaper = a[1] != 0
+            return .native
+        case Prctl.PR_GET_CHILD_SUBREAPER:
+            do { try t.copyOutValue(a[1], Int32(t.group.isChildSubreaper ? 1 : 0)) } catch { return .error(error) }
+            return .zero
         default:
             return .error(.invalidArgument)
         }
@@ -218,6 +227,7 @@ extension Kernel {
         g.argv = plan.argv
         g.environ = plan.envp
         g.name = plan.comm
+        task.threadName = nil   // the exec'd thread leads the process now
         do {
             _ = try Loader.load(plan, into: task)
             try platform.resume(task.hostTID, signal: 0)

@@ -94,7 +94,7 @@ private func writeEnd(_ task: Task, _ file: FileDescription, offset: inout Int64
 }
 
 /// Reads an iovec array (at most UIO_MAXIOV entries; the total must fit in ssize_t).
-private func copyInIovecs(_ task: Task, _ address: UInt64, _ count: Int32) throws(Errno) -> [(UInt64, UInt64)] {
+func copyInIovecs(_ task: Task, _ address: UInt64, _ count: Int32) throws(Errno) -> [(UInt64, UInt64)] {
     if count < 0 || count > 1024 { throw .invalidArgument }
     if count == 0 { return [] }
     let raw = try task.copyInBytes(address, count: Int(count) * 16)

@@ -32,7 +32,10 @@ enum SysSignal {
         let k = t.kernel
         var targets: [ThreadGroup]
         if pid > 0 {
-            guard let g = k.threadGroup(pid: pid) else { return .error(.noSuchProcess) }
+            // Any thread's id names its process (find_vpid); an unreaped zombie is still found.
+            guard let g = k.threadGroup(pid: pid) ?? k.groupOfThread(pid) else {
+                return k.signalZombie(t, pid: pid) ?? .error(.noSuchProcess)
+            }
             targets = [g]
         } else if pid == -1 {
             // Everyone but init and the caller's own process, as Linux's kill(-1).
@@ -67,7 +70,9 @@ enum SysSignal {
     static func signalThread(_ t: Task, tgid: Int32?, tid: Int32, sig: Int32) -> SyscallReturn {
         guard tid > 0, tgid.map({ $0 > 0 }) ?? true, sig >= 0 && sig <= 64 else { return .error(.invalidArgument) }
         guard let target = t.kernel.tasks.values.first(where: { $0.tid == tid && (tgid == nil || $0.group.pid == tgid) }) else {
-            return .error(.noSuchProcess)
+            // A zombie's leader is still found by its id (do_send_specific).
+            guard tgid == nil || tgid == tid else { return .error(.noSuchProcess) }
+            return t.kernel.signalZombie(t, pid: tid) ?? .error(.noSuchProcess)
         }
         guard t.kernel.mayKill(t, target.group) else { return .error(.notPermitted) }
         if sig == 0 { return .zero }
@@ -90,9 +95,14 @@ enum SysSignal {
         do {
             var info = try t.copyInStruct(infoAddress, as: SigInfo.self)
             let k = t.kernel
-            // Only a process signalling itself may forge kernel or tkill codes (checked first, as Linux).
-            if (info.si_code >= 0 || info.si_code == SigCode.SI_TKILL) && tgid != t.group.pid { return .error(.notPermitted) }
-            guard let group = k.threadGroup(pid: tgid) else { return .error(.noSuchProcess) }
+            // Only a thread signalling itself (task_pid_vnr(current): its own thread id) may forge
+            // kernel or tkill codes, checked first, as Linux.
+            if (info.si_code >= 0 || info.si_code == SigCode.SI_TKILL) && (tid ?? tgid) != t.tid { return .error(.notPermitted) }
+            // rt_sigqueueinfo's pid may be any thread's id; an unreaped zombie is still found.
+            guard let group = k.threadGroup(pid: tgid) ?? (tid == nil ? k.groupOfThread(tgid) : nil) else {
+                guard tid == nil || tid == tgid else { return .error(.noSuchProcess) }
+                return k.signalZombie(t, pid: tgid) ?? .error(.noSuchProcess)
+            }
             let target: Task? = tid.map { id in group.threads.first { $0.tid == id } } ?? nil
             if tid != nil && target == nil { return .error(.noSuchProcess) }
             guard k.mayKill(t, group) else { return .error(.notPermitted) }

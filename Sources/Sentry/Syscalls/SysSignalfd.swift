@@ -43,25 +43,7 @@ final class SignalFDFile: FileDescription {
     }
 
     /// One pending signal of the mask taken from the task (thread, then process), or nil.
-    private func dequeue(_ task: Task) throws(Errno) -> SigInfo? {
-        let scratch = try kernel.platform.scratchAddress(task.hostTID)
-        // The scratch page: the mask at 0, a zero timespec at 16, the siginfo at 64.
-        var args = [UInt8](repeating: 0, count: 32)
-        withUnsafeBytes(of: mask.littleEndian) { args.replaceSubrange(0..<8, with: $0) }
-        try task.copyOut(scratch, args)
-        let r = try kernel.platform.injectSyscall(task.hostTID, SyscallNumber.rt_sigtimedwait, [scratch, scratch + 64, scratch + 16, 8])
-        if r == -Int64(EAGAIN) || r == -Int64(EINTR) { return nil }
-        if r < 0 { throw Errno(rawValue: Int32(-r)) }
-        let raw = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
-        defer { raw.deallocate() }
-        try kernel.platform.readMemory(task.hostTID, at: scratch + 64, into: raw)
-        guard var info = SigInfo.decode(from: UnsafeRawBufferPointer(raw)) else { return nil }
-        // A signal the Sentry sent shows its real sender, as at a delivery stop.
-        if let sent = task.pendingSignalInfo.removeValue(forKey: Int32(r)) ?? task.group.threads.lazy.compactMap({ $0.pendingSignalInfo[Int32(r)] }).first {
-            info = sent
-        }
-        return info
-    }
+    private func dequeue(_ task: Task) throws(Errno) -> SigInfo? { try kernel.dequeueSignal(task, mask: mask) }
 
     override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
 

@@ -4,8 +4,8 @@ import LinuxABI
 import SystemPackage
 
 // splice(2) and tee(2): moving bytes between a pipe and a file or another pipe without a trip
-// through the task's memory (here through the Sentry's scratch buffer). vmsplice is not served
-// (ENOSYS).
+// through the task's memory (here through the Sentry's scratch buffer); vmsplice between a
+// pipe and the task's memory.
 
 /// SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT.
 private let spliceFlagsAll: UInt32 = 0xF
@@ -207,4 +207,23 @@ func sysCopyFileRange(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         if a[3] != 0 { try task.copyOutValue(a[3], outOff + Int64(done)) } else { out.offset += Int64(done) }
         return .ok(done)
     }
+}
+
+/// vmsplice(2): the task's memory into a pipe it may write, or a pipe's bytes into the task's
+/// memory, copied as writev and readv on the pipe do (no page is shared: SPLICE_F_GIFT changes
+/// nothing a program can see). SPLICE_F_NONBLOCK makes the pipe side non-blocking (EAGAIN).
+func sysVmsplice(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    if a.uint(3) & ~spliceFlagsAll != 0 { return .error(.invalidArgument) }
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    let toPipe = file.canWrite
+    if !toPipe && !file.canRead { return .error(.badFileDescriptor) }
+    let iovecs: [(UInt64, UInt64)]
+    do { iovecs = try copyInIovecs(task, a[1], a.int(2)) } catch { return .error(error) }
+    if iovecs.allSatisfy({ $0.1 == 0 }) { return .zero }
+    guard let pipe = (file as? PipeFile)?.pipe else { return .error(.badFileDescriptor) }
+    if a.uint(3) & spliceNonBlock != 0 {
+        if toPipe && pipe.readers > 0 && pipe.room(for: 1).0 == 0 { return .error(.resourceTemporarilyUnavailable) }
+        if !toPipe && pipe.count == 0 && pipe.writers > 0 { return .error(.resourceTemporarilyUnavailable) }
+    }
+    return toPipe ? sysWritev(task, a) : sysReadv(task, a)
 }

@@ -4,10 +4,15 @@ import SystemPackage
 /// a cache of children looked up so far. A child with a nil inode is a negative entry (the name
 /// is known not to exist), which spares the Gofer a round trip on the next miss.
 public final class Dentry {
-    public let name: [UInt8]
+    /// The name and parent change when a rename moves the dentry (d_move), so a working
+    /// directory or an open file follows its renames.
+    public private(set) var name: [UInt8]
     /// The parent in the same filesystem; nil for a filesystem's root. Strong: a cached
     /// subtree keeps its path alive (the cache never evicts; it lives as long as the VFS).
-    public let parent: Dentry?
+    public private(set) var parent: Dentry?
+    /// Removed by unlink, rmdir or a rename over it (d_unlinked): getcwd answers ENOENT and
+    /// /proc/PID/fd shows the path with " (deleted)".
+    public internal(set) var unlinked = false
     /// The inode; nil for a negative entry.
     public let inode: Inode?
     /// The filesystem mounted on this dentry, if any (its root dentry).
@@ -32,8 +37,15 @@ public final class Dentry {
     /// Mount points are always kept (see `VFS.mount`).
     @discardableResult
     func remember(_ child: Dentry) -> Dentry {
-        if inode?.cachesChildren == true { children[child.name] = child }
+        guard let inode, inode.cachesChildren, child.inode != nil || inode.cachesNegativeChildren else { return child }
+        children[child.name] = child
         return child
+    }
+
+    /// A rename moved this dentry to `name` in `parent` (d_move); the caller updates the caches.
+    func move(to parent: Dentry, name: [UInt8]) {
+        self.parent = parent
+        self.name = name
     }
 
     /// Drops a cached child (after unlink, rename, create).

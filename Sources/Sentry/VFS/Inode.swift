@@ -73,6 +73,10 @@ open class Inode {
     /// synthetic directories whose contents change under the VFS (/proc).
     open var cachesChildren: Bool { false }
 
+    /// Whether it may also remember names that do not exist (tmpfs does not: negative entries
+    /// of a memory filesystem would only grow the cache).
+    open var cachesNegativeChildren: Bool { cachesChildren }
+
     /// Looks up one name in this directory (never "." or ".."); ENOENT when absent.
     open func lookup(_ name: [UInt8]) throws(Errno) -> Inode { throw .notDirectory }
 

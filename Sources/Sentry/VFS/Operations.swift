@@ -71,6 +71,7 @@ extension VFS {
         let dir = parent.inode!
         if dir.readOnly { throw .readOnlyFileSystem }
         try dir.checkAccess(ctx.creds, [.write, .execute])
+        if parent.unlinked { throw .noSuchFileOrDirectory }   // may_create's IS_DEADDIR
         return (parent, name)
     }
 
@@ -192,6 +193,7 @@ extension VFS {
         if victim.isMountRoot { throw .resourceBusy }
         try dir.unlink(name, directory: directory)
         parent.forget(name)
+        victim.unlinked = true
         FSNotify.removed(parent, name, inode, directory: directory)
     }
 
@@ -242,6 +244,12 @@ extension VFS {
         if source.isMountRoot || target.isMountRoot { throw .resourceBusy }
         try od.rename(on, to: nd, nn, flags: flags)
         op.forget(on); np.forget(nn)
+        // d_move: the dentries follow (a working directory inside, an open file's path).
+        if targetInode != nil {
+            if exchange { target.move(to: op, name: on); op.remember(target) } else { target.unlinked = true }
+        }
+        source.move(to: np, name: nn)
+        np.remember(source)
         FSNotify.moved(from: op, on, to: np, nn, source: sourceInode, target: targetInode, exchange: exchange, in: fsnotify)
     }
 

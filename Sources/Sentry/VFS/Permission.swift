@@ -31,7 +31,18 @@ extension Credentials {
     }
 }
 
+extension Credentials {
+    /// inode_owner_or_capable: the file's owner, or CAP_FOWNER.
+    public func ownsOrCapable(_ stat: FileStat) -> Bool { fsuid == stat.uid || has(Capability.fowner) }
+}
+
 extension Inode {
+    /// O_NOATIME is for the owner or CAP_FOWNER only (may_open, setfl): EPERM.
+    func checkNoAtime(_ creds: Credentials, flags: Int32) throws(Errno) {
+        guard flags & O_NOATIME_ != 0 else { return }
+        if !creds.ownsOrCapable(try stat()) { throw .notPermitted }
+    }
+
     /// EACCES unless `creds` may access the node as `want` asks.
     func checkAccess(_ creds: Credentials, _ want: AccessRequest) throws(Errno) {
         if want.isEmpty { return }

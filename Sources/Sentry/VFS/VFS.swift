@@ -160,6 +160,12 @@ public final class VFS {
                 if noFollow { throw .tooManySymbolicLinkLevels }
                 hops += 1
                 if hops > 40 { throw .tooManySymbolicLinkLevels }
+                // /proc/PID/fd/N (so /dev/stdout, /dev/stderr): a magic link leads to the open
+                // file itself, a pipe or a socket included, never to a name to create.
+                if e.inode is FDLink {
+                    existing = try walk(ctx, from: parent, name, followFinal: true)
+                    break
+                }
                 let target = try e.inode!.readlink(ctx.task)
                 if target.isEmpty { throw .noSuchFileOrDirectory }
                 (parent, name, trailing) = try walkParent(ctx, from: parent, target)
@@ -177,6 +183,7 @@ public final class VFS {
                 if trailing { throw .isDirectory }
                 let dirInode = parent.inode!
                 try dirInode.checkAccess(ctx.creds, [.write, .execute])
+                if parent.unlinked { throw .noSuchFileOrDirectory }   // may_create's IS_DEADDIR
                 let (perm, owner) = VFS.newNode(ctx, in: dirInode, mode: mode & 0o7777, directory: false)
                 let node = try dirInode.create(name, mode: perm, creds: owner)
                 parent.forget(name)
@@ -213,6 +220,7 @@ public final class VFS {
         if wantsWrite { want.insert(.write) }
         try inode.checkAccess(ctx.creds, want)
         if wantsWrite && inode.readOnly && (type == FileType.regular || type == FileType.directory) { throw .readOnlyFileSystem }
+        try inode.checkNoAtime(ctx.creds, flags: flags)
         let truncate = flags & O_TRUNC != 0 && type == FileType.regular
         if truncate {
             var change = AttributeChange(); change.size = 0

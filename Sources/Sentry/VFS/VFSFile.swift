@@ -32,7 +32,9 @@ open class VFSFile: FileDescription {
 
     open override func stat() throws(Errno) -> FileStat { try inode.stat() }
 
-    open override var path: [UInt8]? { VFS.absolutePath(node) }
+    open override var path: [UInt8]? {
+        node.unlinked ? VFS.absolutePath(node) + Array(" (deleted)".utf8) : VFS.absolutePath(node)
+    }
 
     /// fsync(2) of a file of a filesystem: regular files and directories have nothing to flush
     /// (tmpfs is memory; the root view's files are written to host fds at once); device nodes
