@@ -217,6 +217,21 @@ public protocol TaskLifecycle: AnyObject {
 
     /// Sends a signal to a host thread (tgkill from the Sentry).
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
+
+    /// ptrace inside the sandbox: a request the Sentry makes for the program's tracer on a
+    /// task it holds stopped (docs/sentry.md, "ptrace inside the sandbox"). `data` is the
+    /// request's buffer in the Sentry (a word for PEEK*/POKE*, user_regs_struct, the FXSAVE
+    /// area, a siginfo) or, for `.singleStep`, the signal to deliver. Returns the raw result.
+    func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno)
+}
+
+/// The host ptrace requests the Sentry passes on for the program's tracer (numbers of
+/// linux/ptrace.h); nothing else reaches the host from a program's ptrace.
+public enum TraceeRequest: Int, Sendable {
+    case peekText = 1, peekData = 2, peekUser = 3, pokeText = 4, pokeData = 5, pokeUser = 6
+    case singleStep = 9
+    case getRegs = 12, setRegs = 13, getFPRegs = 14, setFPRegs = 15
+    case getSigInfo = 0x4202, setSigInfo = 0x4203
 }
 
 extension TaskLifecycle {

@@ -263,6 +263,26 @@ public final class PtracePlatform: Platform {
         try Self.check(chusk_tgkill(tgid, tid, signal))
     }
 
+    public func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno) {
+        guard var t = tasks[tid], t.stop != .running else { throw Errno.noSuchProcess }
+        switch request {
+        case .singleStep:
+            let sig = UInt(bitPattern: Int(bitPattern: data))
+            try Self.check(chusk_ptrace(request.rawValue, tid, 0, sig))
+            t.stop = .running
+            t.consumedNr = nil
+            tasks[tid] = t
+        case .pokeText, .pokeData, .pokeUser:
+            let word = data.map { UInt(bitPattern: Int($0.load(as: UInt64.self))) } ?? 0
+            try Self.check(chusk_ptrace(request.rawValue, tid, UInt(addr), word))
+            if request == .pokeUser { try getRegs(tid, &tasks[tid]!.regs) }
+        default:
+            try Self.check(chusk_ptrace_data(request.rawValue, tid, UInt(addr), data))
+            // The registers the Platform restores after an injection follow the tracer's.
+            if request == .setRegs || request == .setFPRegs { try getRegs(tid, &tasks[tid]!.regs) }
+        }
+    }
+
     /// Forgets a task that the Sentry killed and reaped itself (normally `.exited` does it).
     public func forget(_ tid: HostTID) { tasks[tid] = nil; earlyStarts.remove(tid) }
 }

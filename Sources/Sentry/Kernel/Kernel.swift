@@ -40,6 +40,8 @@ public final class Kernel {
     let signalQueue = WaitQueue()
     /// Each user's inotify instances (Inotify.swift).
     public let inotifyInstances = InotifyInstances()
+    /// ptrace between tasks of the sandbox (PtraceState.swift).
+    let ptrace = PtraceTable()
 
     private let epollFD: Int32
     private var hostWatches: [Int32: WaitQueue] = [:]
@@ -216,8 +218,10 @@ public final class Kernel {
         case .signalled(let tid, let signal):
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
             applySignalInfo(task, signal)
+            if ptraceSignalStop(task, signal) { return }
             do { try platform.resume(tid, signal: signal) } catch { taskVanished(tid) }
-        case .groupStopped(let tid, _):
+        case .groupStopped(let tid, let signal):
+            if let task = tasks[tid], ptraceGroupStop(task, signal) { return }
             // Stay stopped as Linux would (the real parent sees it through wait) until SIGCONT.
             do { try platform.holdGroupStop(tid) } catch { taskVanished(tid) }
         }
@@ -315,6 +319,7 @@ public final class Kernel {
         unpark(task)
         let group = task.group
         group.threads.removeAll { $0 === task }
+        ptraceTaskExited(task, status: status)
         if group.threads.isEmpty {
             group.exitStatus = status
             group.realTimer?.cancel()

@@ -202,7 +202,7 @@ extension Kernel {
         g.name = plan.comm
         do {
             _ = try Loader.load(plan, into: task)
-            try platform.resume(task.hostTID, signal: 0)
+            if !ptraceExec(task, formerTID: task.tid) { try platform.resume(task.hostTID, signal: 0) }
         } catch {
             // Past the point of no return Linux kills the process with SIGSEGV.
             kill(task, signal: SIGKILL)
