@@ -46,6 +46,11 @@ public enum TaskEvent: Sendable {
     case signalled(HostTID, signal: Int32)
     /// A group-stop (SIGSTOP/SIGTSTP…) took effect in the task.
     case groupStopped(HostTID, signal: Int32)
+    /// A syscall-entry or syscall-exit stop, reported only while `setSyscallTracing` is on
+    /// for the task (ptrace inside the sandbox: the program's tracer asked for PTRACE_SYSCALL).
+    case syscallStop(HostTID, exit: Bool)
+    /// The stop `interrupt` asked for.
+    case interrupted(HostTID)
 }
 
 public enum CloneKind: Sendable { case fork, vfork, clone }
@@ -223,6 +228,14 @@ public protocol TaskLifecycle: AnyObject {
     /// request's buffer in the Sentry (a word for PEEK*/POKE*, user_regs_struct, the FXSAVE
     /// area, a siginfo) or, for `.singleStep`, the signal to deliver. Returns the raw result.
     func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno)
+
+    /// While on, the task stops at the entry and exit of every syscall, native ones included
+    /// (`.syscallStop`), besides the served calls' stops.
+    func setSyscallTracing(_ tid: HostTID, _ on: Bool)
+
+    /// Makes a running task stop (`.interrupted`) as soon as it can; a task stopped already
+    /// stops again right after it is resumed.
+    func interrupt(_ tid: HostTID) throws(Errno)
 }
 
 /// The host ptrace requests the Sentry passes on for the program's tracer (numbers of

@@ -168,6 +168,16 @@ final class FakePlatform: Platform {
         signals.append((tgid, tid, signal))
     }
 
+    private(set) var syscallTracing: Set<HostTID> = []
+    func setSyscallTracing(_ tid: HostTID, _ on: Bool) {
+        if on { syscallTracing.insert(tid) } else { syscallTracing.remove(tid) }
+    }
+    private(set) var interrupts: [HostTID] = []
+    func interrupt(_ tid: HostTID) throws(Errno) {
+        guard tasks[tid] != nil else { throw .noSuchProcess }
+        interrupts.append(tid)
+    }
+
     /// PEEK/POKE of text and data act on the task's buffer (EIO outside it, as the host's
     /// ptrace_access_vm); register requests are recorded and read zeros.
     func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno) {

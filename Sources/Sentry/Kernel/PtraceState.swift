@@ -18,10 +18,13 @@ enum Ptrace {
     static let GETSIGINFO: Int64 = 0x4202, SETSIGINFO: Int64 = 0x4203, GETREGSET: Int64 = 0x4204
     static let SETREGSET: Int64 = 0x4205, SEIZE: Int64 = 0x4206, INTERRUPT: Int64 = 0x4207, LISTEN: Int64 = 0x4208
 
+    static let O_TRACESYSGOOD: UInt64 = 1, O_TRACEFORK: UInt64 = 2, O_TRACEVFORK: UInt64 = 4
+    static let O_TRACECLONE: UInt64 = 8, O_TRACEEXIT: UInt64 = 0x40
     static let O_TRACEEXEC: UInt64 = 0x10, O_EXITKILL: UInt64 = 0x10_0000
     /// PTRACE_O_MASK: every option bit Linux accepts.
     static let O_MASK: UInt64 = 0x0000_00ff | 0x0010_0000 | 0x0020_0000
-    static let EVENT_EXEC: Int32 = 4
+    static let EVENT_FORK: Int32 = 1, EVENT_VFORK: Int32 = 2, EVENT_CLONE: Int32 = 3
+    static let EVENT_EXEC: Int32 = 4, EVENT_EXIT: Int32 = 6, EVENT_STOP: Int32 = 128
 
     /// The wait status of a stop: `code` is what Linux keeps in exit_code (a signal, with an
     /// event in bits 8-15), reported as (code << 8) | 0x7f.
@@ -46,6 +49,15 @@ final class PtraceLink {
     var deliveryStop = false
     /// A tracee that exited while the tracer is not its parent: its status, until waited for.
     var exitStatus: Int32?
+    /// Resumed with PTRACE_SYSCALL: stops at every syscall entry and exit.
+    var syscallStops = false
+    /// Auto-attached by a fork/clone event: its first stop goes to the tracer.
+    var pendingStart = false
+    /// Stopped by PTRACE_INTERRUPT while parked in a served call: the host task stays where
+    /// it is, and resuming only ends the stop the tracer sees.
+    var heldInCall = false
+    /// In a group stop (PTRACE_LISTEN's condition).
+    var groupStop = false
 
     init(tracer: Task, seized: Bool) {
         self.tracer = tracer
@@ -115,12 +127,14 @@ extension Kernel {
         link.stopCode = code
         link.reported = false
         link.deliveryStop = delivery
+        link.groupStop = false
+        link.heldInCall = false
         ptrace.notify(link.tracerGroup)
         // The tracer's SIGCHLD (CLD_TRAPPED), which the host does not send for these stops;
         // ignored by default, so it only matters to a handler.
         let g = link.tracerGroup
         if g.signalActions[Int(SIGCHLD)].handler > 1 {
-            if let parked = g.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) }) {
+            if let parked = g.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) && !isWaitingForChildren($0) }) {
                 signalPending(SIGCHLD, on: parked)
             } else if let leader = g.threads.first {
                 try? platform.signalThread(tgid: g.hostTGID, tid: leader.hostTID, signal: SIGCHLD)
@@ -139,7 +153,54 @@ extension Kernel {
     /// tracer resumes it.
     func ptraceGroupStop(_ task: Task, _ signal: Int32) -> Bool {
         guard let link = ptrace.link(task) else { return false }
-        return ptraceStop(task, code: link.seized ? signal | (128 << 8) : signal)
+        _ = ptraceStop(task, code: link.seized ? signal | (Ptrace.EVENT_STOP << 8) : signal)
+        link.groupStop = true
+        return true
+    }
+
+    /// A syscall-entry or -exit stop under PTRACE_SYSCALL: SIGTRAP, | 0x80 under TRACESYSGOOD.
+    func ptraceSyscallStop(_ task: Task) -> Bool {
+        guard let link = ptrace.link(task), link.syscallStops else { return false }
+        return ptraceStop(task, code: SIGTRAP | (link.options & Ptrace.O_TRACESYSGOOD != 0 ? 0x80 : 0))
+    }
+
+    /// The stop PTRACE_INTERRUPT asked for (PTRACE_EVENT_STOP).
+    func ptraceInterruptStop(_ task: Task) -> Bool {
+        guard ptrace.link(task) != nil else { return false }
+        return ptraceStop(task, code: SIGTRAP | (Ptrace.EVENT_STOP << 8))
+    }
+
+    /// A traced parent's fork, vfork or clone under the matching option: the child is traced
+    /// by the same tracer with the same options, and the parent stops at the event with the
+    /// child's pid as its message. Returns true when the parent stays stopped.
+    func ptraceClone(_ parent: Task, childTID: HostTID, kind: CloneKind) -> Bool {
+        guard let link = ptrace.link(parent), let tracer = link.tracer, let child = tasks[childTID] else { return false }
+        let (option, event): (UInt64, Int32)
+        switch kind {
+        case .fork: (option, event) = (Ptrace.O_TRACEFORK, Ptrace.EVENT_FORK)
+        case .vfork: (option, event) = (Ptrace.O_TRACEVFORK, Ptrace.EVENT_VFORK)
+        case .clone: (option, event) = (Ptrace.O_TRACECLONE, Ptrace.EVENT_CLONE)
+        }
+        guard link.options & option != 0 else { return false }
+        ptraceLink(child, to: tracer, seized: link.seized, options: link.options)
+        ptrace.link(child)?.pendingStart = true
+        link.eventMessage = UInt64(UInt32(bitPattern: child.tid))
+        return ptraceStop(parent, code: SIGTRAP | (event << 8))
+    }
+
+    /// An auto-attached child's first stop: PTRACE_EVENT_STOP when seized, else the SIGSTOP
+    /// Linux sends it.
+    func ptraceStartStop(_ task: Task) -> Bool {
+        guard let link = ptrace.link(task), link.pendingStart else { return false }
+        link.pendingStart = false
+        return link.seized ? ptraceStop(task, code: SIGTRAP | (Ptrace.EVENT_STOP << 8)) : ptraceStop(task, code: SIGSTOP, delivery: true)
+    }
+
+    /// PTRACE_EVENT_EXIT under PTRACE_O_TRACEEXIT, the wait status as its message.
+    func ptraceExitStop(_ task: Task, status: Int32) -> Bool {
+        guard let link = ptrace.link(task), link.options & Ptrace.O_TRACEEXIT != 0 else { return false }
+        link.eventMessage = UInt64(UInt32(bitPattern: status))
+        return ptraceStop(task, code: SIGTRAP | (Ptrace.EVENT_EXIT << 8))
     }
 
     /// After a traced task's execve: PTRACE_EVENT_EXEC under PTRACE_O_TRACEEXEC, else (not
@@ -163,7 +224,9 @@ extension Kernel {
     func ptraceTaskExited(_ task: Task, status: Int32) {
         if let link = ptrace.link(task) {
             let group = task.group
-            if group.threads.isEmpty && group.parent !== link.tracerGroup && task.hostTID == group.hostTGID {
+            // The host tells the parent of its child's exit; any other tracee's exit (a
+            // thread, a grandchild) is the tracer's to wait for.
+            if !(task.hostTID == group.hostTGID && group.parent === link.tracerGroup) {
                 link.exitStatus = status
                 link.stopCode = nil
                 link.reported = false
@@ -182,6 +245,13 @@ extension Kernel {
         }
         if task.group.threads.isEmpty { ptrace.forget(task.group) }
         if let parent = task.group.parent { ptrace.notify(parent) }
+    }
+
+    /// A thread parked in wait4 or waitid: a child's stop or exit completes its wait before
+    /// the SIGCHLD handler runs, as in Linux, so the signal must not interrupt it.
+    func isWaitingForChildren(_ task: Task) -> Bool {
+        guard let nr = task.parked?.args.number else { return false }
+        return nr == SyscallNumber.wait4 || nr == SyscallNumber.waitid
     }
 
     /// The tracer of `task` as /proc/PID/status's TracerPid shows it (0 when untraced).

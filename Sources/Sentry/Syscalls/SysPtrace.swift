@@ -31,9 +31,7 @@ enum SysPtrace {
             if link.stopCode != nil { resume(k, target, link, signal: 0) }
             return .zero
         }
-        if request == Ptrace.INTERRUPT || request == Ptrace.LISTEN {
-            return .error(.ioError)     // not served yet (docs/syscalls.md)
-        }
+        if request == Ptrace.INTERRUPT { return interrupt(k, target, link) }
         guard link.stopCode != nil else { return .error(.noSuchProcess) }
         switch request {
         case Ptrace.PEEKTEXT, Ptrace.PEEKDATA, Ptrace.PEEKUSER:
@@ -59,10 +57,18 @@ enum SysPtrace {
             guard data & ~Ptrace.O_MASK == 0 else { return .error(.invalidArgument) }
             link.options = data
             return .zero
-        case Ptrace.CONT, Ptrace.DETACH, Ptrace.SINGLESTEP:
+        case Ptrace.LISTEN:
+            // Only a seized tracee in a group stop: it stays stopped until SIGCONT.
+            guard link.seized, link.groupStop else { return .error(.ioError) }
+            link.stopCode = nil
+            do { try k.platform.holdGroupStop(target.hostTID) } catch { return .error(.noSuchProcess) }
+            return .zero
+        case Ptrace.CONT, Ptrace.DETACH, Ptrace.SINGLESTEP, Ptrace.SYSCALL:
             guard data <= 64 else { return .error(.ioError) }
             let sig = link.deliveryStop ? Int32(data) : 0
             if request == Ptrace.DETACH { k.ptrace.links[target.hostTID] = nil }
+            link.syscallStops = request == Ptrace.SYSCALL
+            k.platform.setSyscallTracing(target.hostTID, link.syscallStops)
             if request == Ptrace.SINGLESTEP {
                 link.stopCode = nil
                 do { try k.platform.traceeRequest(target.hostTID, .singleStep, addr: 0, data: UnsafeMutableRawPointer(bitPattern: UInt(sig))) } catch {
@@ -73,7 +79,7 @@ enum SysPtrace {
             resume(k, target, link, signal: sig)
             return .zero
         default:
-            // PTRACE_SYSCALL, PTRACE_SYSEMU, GET_SYSCALL_INFO, seccomp filters… (docs/syscalls.md)
+            // PTRACE_SYSEMU, GET_SYSCALL_INFO, seccomp filters… (docs/syscalls.md)
             return .error(.ioError)
         }
     }
@@ -98,7 +104,25 @@ enum SysPtrace {
     static func resume(_ k: Kernel, _ target: Task, _ link: PtraceLink, signal: Int32) {
         link.stopCode = nil
         link.deliveryStop = false
+        if link.heldInCall {
+            link.heldInCall = false      // still parked in its served call: it goes on waiting
+            return
+        }
         try? k.platform.resume(target.hostTID, signal: signal)
+    }
+
+    /// PTRACE_INTERRUPT (seized tracees only): a running tracee stops with PTRACE_EVENT_STOP;
+    /// one parked in a served call is reported stopped where it is.
+    static func interrupt(_ k: Kernel, _ target: Task, _ link: PtraceLink) -> SyscallReturn {
+        guard link.seized else { return .error(.ioError) }
+        if link.stopCode != nil { return .zero }
+        if target.parked != nil {
+            _ = k.ptraceInterruptStop(target)
+            link.heldInCall = true
+            return .zero
+        }
+        do { try k.platform.interrupt(target.hostTID) } catch { return .error(.noSuchProcess) }
+        return .zero
     }
 
     /// PEEKTEXT/PEEKDATA/PEEKUSER: the raw call stores the word at `data`.
@@ -184,11 +208,15 @@ enum SysPtrace {
     }
 
     /// wait4(2): a tracer's wait sees its tracees' stops first; everything else (its own
-    /// children's exits and job-control stops) the host answers, in the task, as before.
+    /// children's exits and job-control stops) the host answers, in the task. A blocking
+    /// wait never blocks in the host, where a child that becomes a tracee later (TRACEME)
+    /// could not wake it: it parks on the kernel's queue, which child exits, child group
+    /// stops and tracee stops notify. WNOHANG and WCONTINUED waits of a process that traces
+    /// nobody run natively (nothing the Sentry sees tells a child continued).
     static func wait4(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let k = t.kernel
         let pid = a.int(0), statusAddress = a[1], options = a.int(2), rusage = a[3]
-        guard k.ptrace.isTracer(t.group) else { return .native }
+        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 { return .native }
         guard options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) == 0 else { return .error(.invalidArgument) }
         if pid == -1 || pid > 0, let (task, link, status) = report(t, pid: pid) {
             do {
@@ -214,24 +242,39 @@ enum SysPtrace {
     /// still report either. `found` tells a result that reports a child.
     static func waitNatively(_ t: Task, nr: Int, _ args: [UInt64], pid: Int32, noHang: Bool, found: (Int64) -> Bool) -> SyscallReturn {
         let k = t.kernel
+        if t.blockedCall is ChildWait && !k.ptrace.isTracer(t.group) {
+            // Woken by a child's exit or stop: the host answers at once, and its SIGCHLD
+            // stays pending with the kernel's siginfo (an injection would re-send it as
+            // SI_TKILL).
+            t.endBlockedCall()
+            return .native
+        }
         let r: Int64
         do { r = try k.platform.injectSyscall(t.hostTID, nr, args) } catch { return .error(error) }
-        let traceeMatches = k.ptrace.tracees(of: t.group).contains { pid == -1 || $0.task.tid == pid }
+        let traceeMatches = k.ptrace.tracees(of: t.group).contains { pid == -1 || $0.task.tid == pid || pid == 0 || pid < -1 }
         if r == -Int64(ECHILD) && traceeMatches || r >= 0 && !found(r) {
-            return noHang ? .zero : .block(k.ptrace.waitQueue(t.group), PollEvents.input)
+            if noHang { return .zero }
+            if !(t.blockedCall is ChildWait) { t.blockedCall = ChildWait() }
+            return .block(k.ptrace.waitQueue(t.group), PollEvents.input)
         }
+        t.endBlockedCall()
         return .value(r)
     }
+
+    /// A wait4 or waitid parked until a child or a tracee changes state.
+    final class ChildWait: BlockedCall {}
 
     /// waitid(2): as wait4 for P_PID and P_ALL; a tracee's stop fills the siginfo with
     /// CLD_TRAPPED and its stop code.
     static func waitid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let k = t.kernel
         let idtype = a.int(0), id = a.int(1), infop = a[2], options = a.int(3), rusage = a[4]
-        guard k.ptrace.isTracer(t.group), idtype == 0 || idtype == 1 else { return .native }   // P_ALL, P_PID
+        // P_ALL, P_PID and P_PGID, as wait4 (P_PIDFD runs natively).
+        guard idtype >= 0 && idtype <= 2 else { return .native }
+        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 { return .native }
         guard options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WCLONE | WALL) == 0,
               options & (WUNTRACED | WEXITED | WCONTINUED) != 0 else { return .error(.invalidArgument) }
-        let pid: Int32 = idtype == 0 ? -1 : id
+        let pid: Int32 = idtype == 0 ? -1 : idtype == 1 ? id : 0
         if pid == -1 || pid > 0, let (task, link, status) = report(t, pid: pid), link.exitStatus == nil || options & WEXITED != 0 {
             var info = [UInt8](repeating: 0, count: 128)
             func put(_ v: Int32, at offset: Int) { withUnsafeBytes(of: v.littleEndian) { info.replaceSubrange(offset..<offset + 4, with: $0) } }
