@@ -302,7 +302,7 @@ public final class PtracePlatform: Platform {
             t.consumedNr = nil
             tasks[tid] = t
         case .pokeText, .pokeData, .pokeUser:
-            let word = data.map { UInt(bitPattern: Int($0.load(as: UInt64.self))) } ?? 0
+            let word = data.map { UInt($0.load(as: UInt64.self)) } ?? 0
             try Self.check(chusk_ptrace(request.rawValue, tid, UInt(addr), word))
             if request == .pokeUser { try getRegs(tid, &tasks[tid]!.regs) }
         default:

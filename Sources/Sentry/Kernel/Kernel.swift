@@ -315,6 +315,7 @@ public final class Kernel {
             group.executablePath = parent.group.executablePath
             group.argv = parent.group.argv
             group.environ = parent.group.environ
+            group.auxv = parent.group.auxv
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
             if flags & CloneFlags.CLONE_VM == 0 { parent.ipc.copyAttachments(from: parent.group, to: group) }
