@@ -130,15 +130,19 @@ extension Kernel {
         link.groupStop = false
         link.heldInCall = false
         ptrace.notify(link.tracerGroup)
-        // The tracer's SIGCHLD (CLD_TRAPPED), which the host does not send for these stops;
-        // ignored by default, so it only matters to a handler.
+        // The tracer's SIGCHLD (CLD_TRAPPED), which the host does not send for these stops
+        // (do_notify_parent_cldstop). A thread parked in a wait gets it after its wait
+        // returns the stop, as in Linux; otherwise it wakes a parked thread like any signal.
         let g = link.tracerGroup
-        if g.signalActions[Int(SIGCHLD)].handler > 1 {
-            if let parked = g.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) && !isWaitingForChildren($0) }) {
-                signalPending(SIGCHLD, on: parked)
-            } else if let leader = g.threads.first {
-                try? platform.signalThread(tgid: g.hostTGID, tid: leader.hostTID, signal: SIGCHLD)
-            }
+        var info = SigInfo(si_signo: SIGCHLD, si_errno: 0, si_code: 4)     // CLD_TRAPPED
+        info.si_pid = task.tid
+        info.si_uid = task.creds.uid
+        info.si_status = code
+        if let waiting = g.threads.first(where: { isWaitingForChildren($0) }) {
+            try? platform.signalThread(tgid: g.hostTGID, tid: waiting.hostTID, signal: SIGCHLD)
+            if waiting.pendingSignalInfo[SIGCHLD] == nil { waiting.pendingSignalInfo[SIGCHLD] = info }
+        } else {
+            try? sendSignal(SIGCHLD, toGroup: g, info: info)
         }
         return true
     }
