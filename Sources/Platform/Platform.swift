@@ -62,6 +62,9 @@ public enum SyscallCompletion: Sendable, Equatable {
     case skip(Int64)
     /// Let the host run the call as it is (it is allowed by the filter).
     case runNative
+    /// Let the host run the same call with these six arguments instead (clone without
+    /// CLONE_UNTRACED).
+    case runNativeWith([UInt64])
     /// The call does not complete now: the task issues it again, with its original number and
     /// arguments, once a pending signal's handler returns (Linux's -ERESTARTSYS under
     /// SA_RESTART), or when it continues after a stop with no handler.

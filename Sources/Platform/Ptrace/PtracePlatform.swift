@@ -119,6 +119,10 @@ public final class PtracePlatform: Platform {
         switch completion {
         case .skip(let v): try finish(tid, .skip(v))
         case .runNative: try finish(tid, .runNative)
+        case .runNativeWith(let a):
+            guard a.count == 6, let t = tasks[tid] else { throw Errno.invalidArgument }
+            let nr = Int(Int64(bitPattern: t.regs.orig_rax))
+            try finish(tid, .rewrite(SyscallRegisters(nr: nr, args: (a[0], a[1], a[2], a[3], a[4], a[5]), ip: t.regs.rip, sp: t.regs.rsp)))
         case .restart: try finish(tid, .restart)
         case .suspendUnderMask(let mask):
             // A native rt_sigsuspend with the mask: the host delivers the pending signal under

@@ -204,8 +204,9 @@ public final class Kernel {
             guard let parentTask = tasks[parent] else { early[parent, default: []].append(event); return }
             // The child's early first stop waits until a tracer of the parent has it too.
             let childEarly = early.removeValue(forKey: child)
+            let untraced = parentTask.pendingCloneFlags & CloneFlags.CLONE_UNTRACED != 0
             adoptClone(parentTask, childTID: child, kind: kind)
-            let held = ptraceClone(parentTask, childTID: child, kind: kind)
+            let held = !untraced && ptraceClone(parentTask, childTID: child, kind: kind)
             for ev in childEarly ?? [] { handle(ev) }
             if !held { resume(parent) }
         case .started(let tid):
@@ -278,6 +279,9 @@ public final class Kernel {
             case .native:
                 strace?.native(task, args)
                 try platform.complete(tid, .runNative)
+            case .nativeWith(let rewritten):
+                strace?.native(task, args)
+                try platform.complete(tid, .runNativeWith(rewritten))
             case .block(let queue, let mask):
                 let waiter = Waiter(mask: mask) { [unowned self, unowned task] _ in
                     self.runQueue.append(task)

@@ -9,7 +9,6 @@ enum SysProcess {
     /// would escape tracing or create namespaces.
     static var refusedCloneFlags: [NativeRule] {
         let flags: [(UInt64, String)] = [
-            (CloneFlags.CLONE_UNTRACED, "CLONE_UNTRACED would escape the tracer"),
             (CloneFlags.CLONE_NEWNS, "CLONE_NEWNS"), (CloneFlags.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
             (CloneFlags.CLONE_NEWUTS, "CLONE_NEWUTS"), (CloneFlags.CLONE_NEWIPC, "CLONE_NEWIPC"),
             (CloneFlags.CLONE_NEWUSER, "CLONE_NEWUSER"), (CloneFlags.CLONE_NEWPID, "CLONE_NEWPID"),
@@ -24,10 +23,14 @@ enum SysProcess {
         // An unprivileged Linux process may not create namespaces; inside, nobody is privileged
         // on the host, and the application filter refuses them as well.
         if flags & CloneFlags.namespaces != 0 { return .error(.notPermitted) }
-        if flags & CloneFlags.CLONE_UNTRACED != 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_THREAD != 0 && flags & CloneFlags.CLONE_SIGHAND == 0 { return .error(.invalidArgument) }
         if flags & CloneFlags.CLONE_SIGHAND != 0 && flags & CloneFlags.CLONE_VM == 0 { return .error(.invalidArgument) }
         t.pendingCloneFlags = flags
+        if flags & CloneFlags.CLONE_UNTRACED != 0 {
+            // The program's tracer must not follow the child (ptrace inside the sandbox);
+            // the host's tracer, the Sentry, always does: the host runs it without the flag.
+            return .nativeWith([flags & ~CloneFlags.CLONE_UNTRACED, a[1], a[2], a[3], a[4], a[5]])
+        }
         return .native
     }
 

@@ -27,7 +27,7 @@ enum SysPtrace {
         // INTERRUPT need no stop).
         guard let link = k.ptrace.link(target), link.tracer === t, link.exitStatus == nil else { return .error(.noSuchProcess) }
         if request == Ptrace.KILL {
-            try? k.platform.signalThread(tgid: target.group.hostTGID, tid: target.hostTID, signal: SIGKILL)
+            try? k.sendSignal(SIGKILL, to: target)
             if link.stopCode != nil { resume(k, target, link, signal: 0) }
             return .zero
         }
@@ -96,7 +96,8 @@ enum SysPtrace {
         if k.ptrace.link(target) != nil { return .error(.notPermitted) }
         k.ptraceLink(target, to: t, seized: seize, options: seize ? options : 0)
         if !seize {
-            try? k.platform.signalThread(tgid: target.group.hostTGID, tid: target.hostTID, signal: SIGSTOP)
+            // As any SIGSTOP: a call the target is parked in ends (to restart after the stop).
+            try? k.sendSignal(SIGSTOP, to: target)
         }
         return .zero
     }
