@@ -122,6 +122,11 @@ extension PtracePlatform {
                 t.stop = .otherEvent
                 t.reentry = nil
                 _ = try? getRegs(tid, &t.regs)
+                if op == Int(CHUSK_SYSCALL_INFO_EXIT), let nr = t.skippedNr {
+                    t.regs.orig_rax = nr
+                    _ = try? setRegs(tid, t.regs)
+                }
+                t.skippedNr = nil
                 tasks[tid] = t
                 queue.push(.syscallStop(tid, exit: op == Int(CHUSK_SYSCALL_INFO_EXIT)))
                 return

@@ -151,6 +151,7 @@ public final class PtracePlatform: Platform {
         case .seccomp:
             switch completion {
             case .skip(let v):
+                if t.traceSyscalls { t.skippedNr = regs.orig_rax }
                 regs.orig_rax = UInt64.max      // -1: the host call is skipped
                 regs.rax = UInt64(bitPattern: v)
                 try setRegs(tid, regs)

@@ -37,6 +37,9 @@ struct TracedTask {
     var traceSyscalls = false
     /// The next syscall-entry stop re-enters a call whose entry was reported already.
     var swallowEntry = false
+    /// A call skipped at its seccomp stop (orig_rax -1) while syscall stops are reported: its
+    /// number, put back in orig_rax at its exit stop, where Linux's tracer finds it.
+    var skippedNr: UInt64? = nil
 }
 
 /// A FIFO of decoded events; nothing a waitpid returned is ever dropped.

@@ -58,8 +58,13 @@ enum SysPtrace {
             link.options = data
             return .zero
         case Ptrace.LISTEN:
-            // Only a seized tracee in a group stop: it stays stopped until SIGCONT.
-            guard link.seized, link.groupStop else { return .error(.ioError) }
+            // A seized tracee at a PTRACE_EVENT_STOP: in a group stop it stays stopped until
+            // SIGCONT; at an INTERRUPT stop it goes on running.
+            guard link.seized, let code = link.stopCode, code >> 8 == Ptrace.EVENT_STOP else { return .error(.ioError) }
+            if !link.groupStop {
+                resume(k, target, link, signal: 0)
+                return .zero
+            }
             link.stopCode = nil
             do { try k.platform.holdGroupStop(target.hostTID) } catch { return .error(.noSuchProcess) }
             return .zero
