@@ -89,9 +89,15 @@ static void traceme(void) {
     show_status("at the end", st);
 }
 
-static void attach_detach(void) {
+/* A child that waits in pause() until it is killed. */
+static pid_t pauser(void) {
     pid_t child = fork();
     if (child == 0) { for (;;) pause(); }
+    return child;
+}
+
+static void attach_detach(void) {
+    pid_t child = pauser();
     int st = 0;
     CHECKN("attach", ptrace(PTRACE_ATTACH, child, 0, 0));
     CHECKN("attach again", ptrace(PTRACE_ATTACH, child, 0, 0));
@@ -107,8 +113,7 @@ static void attach_detach(void) {
 }
 
 static void seize_kill(void) {
-    pid_t child = fork();
-    if (child == 0) { for (;;) pause(); }
+    pid_t child = pauser();
     int st = 0;
     CHECKN("seize with addr", ptrace(PTRACE_SEIZE, child, (void *)1, 0));
     CHECKN("seize bad option", ptrace(PTRACE_SEIZE, child, 0, (void *)0x40000000L));
