@@ -31,6 +31,10 @@ static long chusk_ret(long r) { return r == -1 ? -errno : r; }
 long chusk_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data) {
     return chusk_ret(ptrace((enum __ptrace_request)request, pid, (void *)addr, (void *)data));
 }
+long chusk_ptrace_data(long request, pid_t pid, unsigned long addr, void *data) {
+    /* The raw call: PEEK* requests store the word at data instead of returning it. */
+    return chusk_ret(syscall(SYS_ptrace, request, (long)pid, addr, data));
+}
 long chusk_ptrace_getregs(pid_t pid, struct user_regs_struct *regs) {
     return chusk_ret(ptrace(PTRACE_GETREGS, pid, NULL, regs));
 }

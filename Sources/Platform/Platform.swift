@@ -46,6 +46,11 @@ public enum TaskEvent: Sendable {
     case signalled(HostTID, signal: Int32)
     /// A group-stop (SIGSTOP/SIGTSTP…) took effect in the task.
     case groupStopped(HostTID, signal: Int32)
+    /// A syscall-entry or syscall-exit stop, reported only while `setSyscallTracing` is on
+    /// for the task (ptrace inside the sandbox: the program's tracer asked for PTRACE_SYSCALL).
+    case syscallStop(HostTID, exit: Bool)
+    /// The stop `interrupt` asked for.
+    case interrupted(HostTID)
 }
 
 public enum CloneKind: Sendable { case fork, vfork, clone }
@@ -57,6 +62,9 @@ public enum SyscallCompletion: Sendable, Equatable {
     case skip(Int64)
     /// Let the host run the call as it is (it is allowed by the filter).
     case runNative
+    /// Let the host run the same call with these six arguments instead (clone without
+    /// CLONE_UNTRACED).
+    case runNativeWith([UInt64])
     /// The call does not complete now: the task issues it again, with its original number and
     /// arguments, once a pending signal's handler returns (Linux's -ERESTARTSYS under
     /// SA_RESTART), or when it continues after a stop with no handler.
@@ -224,6 +232,29 @@ public protocol TaskLifecycle: AnyObject {
 
     /// Sends a signal to a host thread (tgkill from the Sentry).
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
+
+    /// ptrace inside the sandbox: a request the Sentry makes for the program's tracer on a
+    /// task it holds stopped (docs/sentry.md, "ptrace inside the sandbox"). `data` is the
+    /// request's buffer in the Sentry (a word for PEEK*/POKE*, user_regs_struct, the FXSAVE
+    /// area, a siginfo) or, for `.singleStep`, the signal to deliver. Returns the raw result.
+    func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno)
+
+    /// While on, the task stops at the entry and exit of every syscall, native ones included
+    /// (`.syscallStop`), besides the served calls' stops.
+    func setSyscallTracing(_ tid: HostTID, _ on: Bool)
+
+    /// Makes a running task stop (`.interrupted`) as soon as it can; a task stopped already
+    /// stops again right after it is resumed.
+    func interrupt(_ tid: HostTID) throws(Errno)
+}
+
+/// The host ptrace requests the Sentry passes on for the program's tracer (numbers of
+/// linux/ptrace.h); nothing else reaches the host from a program's ptrace.
+public enum TraceeRequest: Int, Sendable {
+    case peekText = 1, peekData = 2, peekUser = 3, pokeText = 4, pokeData = 5, pokeUser = 6
+    case singleStep = 9
+    case getRegs = 12, setRegs = 13, getFPRegs = 14, setFPRegs = 15
+    case getSigInfo = 0x4202, setSigInfo = 0x4203
 }
 
 extension TaskLifecycle {

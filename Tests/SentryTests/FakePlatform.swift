@@ -28,6 +28,7 @@ final class FakePlatform: Platform {
     private(set) var completions: [(tid: HostTID, completion: SyscallCompletion)] = []
     private(set) var resumes: [(tid: HostTID, signal: Int32)] = []
     private(set) var signals: [(tgid: HostTID, tid: HostTID, signal: Int32)] = []
+    private(set) var traceeRequests: [(tid: HostTID, request: TraceeRequest)] = []
     private(set) var injections: [(tid: HostTID, nr: Int, args: [UInt64])] = []
     private(set) var installedFDs: [(tid: HostTID, hostFD: Int32)] = []
     private(set) var heldGroupStops: [HostTID] = []
@@ -166,6 +167,38 @@ final class FakePlatform: Platform {
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno) {
         guard tasks[tid] != nil else { throw .noSuchProcess }
         signals.append((tgid, tid, signal))
+    }
+
+    private(set) var syscallTracing: Set<HostTID> = []
+    func setSyscallTracing(_ tid: HostTID, _ on: Bool) {
+        if on { syscallTracing.insert(tid) } else { syscallTracing.remove(tid) }
+    }
+    private(set) var interrupts: [HostTID] = []
+    func interrupt(_ tid: HostTID) throws(Errno) {
+        guard tasks[tid] != nil else { throw .noSuchProcess }
+        interrupts.append(tid)
+    }
+
+    /// PEEK/POKE of text and data act on the task's buffer (EIO outside it, as the host's
+    /// ptrace_access_vm); register requests are recorded and read zeros.
+    func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno) {
+        guard tasks[tid] != nil else { throw .noSuchProcess }
+        traceeRequests.append((tid, request))
+        switch request {
+        case .peekText, .peekData:
+            let r: Range<Int>
+            do { r = try range(tid, addr, 8) } catch { throw .ioError }
+            let word = tasks[tid]!.memory.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: r.lowerBound, as: UInt64.self) }
+            data?.storeBytes(of: word, as: UInt64.self)
+        case .pokeText, .pokeData:
+            let r: Range<Int>
+            do { r = try range(tid, addr, 8) } catch { throw .ioError }
+            let word = data?.load(as: UInt64.self) ?? 0
+            withUnsafeBytes(of: word) { b in tasks[tid]!.memory.replaceSubrange(r, with: b) }
+        case .getRegs: data?.initializeMemory(as: UInt8.self, repeating: 0, count: 216)
+        case .getFPRegs: data?.initializeMemory(as: UInt8.self, repeating: 0, count: 512)
+        default: break
+        }
     }
 }
 

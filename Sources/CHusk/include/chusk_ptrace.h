@@ -48,6 +48,9 @@ enum {
 
 /// ptrace(request, pid, addr, data) for requests that do not return data in the result.
 long chusk_ptrace(long request, pid_t pid, unsigned long addr, unsigned long data);
+/// The raw ptrace syscall: PEEKTEXT/PEEKDATA/PEEKUSER store the word at `data` (0 or a
+/// negative errno is returned), as the program's own raw call does.
+long chusk_ptrace_data(long request, pid_t pid, unsigned long addr, void *data);
 long chusk_ptrace_getregs(pid_t pid, struct user_regs_struct *regs);
 long chusk_ptrace_setregs(pid_t pid, const struct user_regs_struct *regs);
 /// PTRACE_GETEVENTMSG into *msg.

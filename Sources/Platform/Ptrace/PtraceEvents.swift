@@ -39,7 +39,7 @@ extension PtracePlatform {
                 let now = regs.syscallRegisters
                 if now.nr == re.nr && now.ip == re.ip && now.sp == re.sp && now.args == re.args {
                     tasks[tid] = t
-                    try? ptraceResume(tid, CHUSK_PTRACE_CONT)
+                    try? ptraceResume(tid, continueRequest(tid))
                     return
                 }
             }
@@ -91,8 +91,13 @@ extension PtracePlatform {
                 tasks[tid]!.stop = .trapStop
                 _ = try? getRegs(tid, &tasks[tid]!.regs)
                 queue.push(.groupStopped(tid, signal: sig))
+            } else if interrupts.remove(tid) != nil, tasks[tid] != nil {
+                tasks[tid]!.stop = .trapStop
+                tasks[tid]!.reentry = nil
+                _ = try? getRegs(tid, &tasks[tid]!.regs)
+                queue.push(.interrupted(tid))
             } else if let t = tasks[tid], t.started {
-                try? ptraceResume(tid, CHUSK_PTRACE_CONT)    // a stray PTRACE_INTERRUPT stop
+                try? ptraceResume(tid, continueRequest(tid))    // a stray PTRACE_INTERRUPT stop
             } else if tasks[tid] == nil {
                 earlyStarts.insert(tid)                       // the parent's clone event comes later
             } else {
@@ -101,8 +106,29 @@ extension PtracePlatform {
 
         default:
             if sig == SIGTRAP | 0x80 {
-                // A syscall stop only follows our own PTRACE_SYSCALL; none should be left here.
-                try? ptraceResume(tid, CHUSK_PTRACE_CONT)
+                // Outside injections, a syscall stop follows PTRACE_SYSCALL for the program's
+                // tracer; any other is stale.
+                guard var t = tasks[tid], t.traceSyscalls else {
+                    try? ptraceResume(tid, CHUSK_PTRACE_CONT)
+                    return
+                }
+                let op = chusk_ptrace_syscall_op(tid)
+                if t.swallowEntry && op == Int(CHUSK_SYSCALL_INFO_ENTRY) {
+                    t.swallowEntry = false
+                    tasks[tid] = t
+                    try? ptraceResume(tid, CHUSK_PTRACE_SYSCALL)
+                    return
+                }
+                t.stop = .otherEvent
+                t.reentry = nil
+                _ = try? getRegs(tid, &t.regs)
+                if op == Int(CHUSK_SYSCALL_INFO_EXIT), let nr = t.skippedNr {
+                    t.regs.orig_rax = nr
+                    _ = try? setRegs(tid, t.regs)
+                }
+                t.skippedNr = nil
+                tasks[tid] = t
+                queue.push(.syscallStop(tid, exit: op == Int(CHUSK_SYSCALL_INFO_EXIT)))
                 return
             }
             if tasks[tid] == nil { tasks[tid] = TracedTask() }

@@ -47,6 +47,8 @@ public final class PtracePlatform: Platform {
     var tasks: [HostTID: TracedTask] = [:]
     /// Children whose first stop arrived before their parent's clone event.
     var earlyStarts: Set<HostTID> = []
+    /// Tasks `interrupt` asked to stop: their next PTRACE_EVENT_STOP is reported.
+    var interrupts: Set<HostTID> = []
     var queue = EventQueue()
     /// Scratch for installFD's message (msghdr + iovec + control) on the Sentry side.
     let msgBuffer: UnsafeMutableRawPointer
@@ -99,6 +101,10 @@ public final class PtracePlatform: Platform {
     func ptraceResume(_ tid: HostTID, _ request: Int, signal: Int32 = 0) throws(Errno) {
         try Self.check(chusk_ptrace(request, tid, 0, UInt(signal)))
     }
+    /// PTRACE_CONT, or PTRACE_SYSCALL while the task's syscall stops are wanted.
+    func continueRequest(_ tid: HostTID) -> Int {
+        tasks[tid]?.traceSyscalls == true ? Int(CHUSK_PTRACE_SYSCALL) : Int(CHUSK_PTRACE_CONT)
+    }
     func eventMessage(_ tid: HostTID) throws(Errno) -> UInt {
         var msg: UInt = 0
         try Self.check(chusk_ptrace_geteventmsg(tid, &msg))
@@ -113,6 +119,10 @@ public final class PtracePlatform: Platform {
         switch completion {
         case .skip(let v): try finish(tid, .skip(v))
         case .runNative: try finish(tid, .runNative)
+        case .runNativeWith(let a):
+            guard a.count == 6, let t = tasks[tid] else { throw Errno.invalidArgument }
+            let nr = Int(Int64(bitPattern: t.regs.orig_rax))
+            try finish(tid, .rewrite(SyscallRegisters(nr: nr, args: (a[0], a[1], a[2], a[3], a[4], a[5]), ip: t.regs.rip, sp: t.regs.rsp)))
         case .restart: try finish(tid, .restart)
         case .runNativeWithArgument(let index, let value):
             guard let t = tasks[tid], (0..<6).contains(index) else { throw Errno.invalidArgument }
@@ -148,6 +158,7 @@ public final class PtracePlatform: Platform {
         case .seccomp:
             switch completion {
             case .skip(let v):
+                if t.traceSyscalls { t.skippedNr = regs.orig_rax }
                 regs.orig_rax = UInt64.max      // -1: the host call is skipped
                 regs.rax = UInt64(bitPattern: v)
                 try setRegs(tid, regs)
@@ -194,7 +205,17 @@ public final class PtracePlatform: Platform {
         default:
             break   // not at a syscall: the value has no register to go to
         }
-        try ptraceResume(tid, CHUSK_PTRACE_CONT)
+        if t.traceSyscalls && t.stop == .syscallExit {
+            // Injections used up the call's own exit stop, which the program's tracer waits
+            // for: a skipped call reports one here; a call that runs again has its second
+            // entry stop swallowed.
+            if case .skip = completion {
+                try reportExitStop(tid, &t)
+                return
+            }
+            t.swallowEntry = true
+        }
+        try ptraceResume(tid, continueRequest(tid))
         t.stop = .running
         t.consumedNr = nil
         tasks[tid] = t
@@ -212,9 +233,22 @@ public final class PtracePlatform: Platform {
         tasks[tid]!.consumedNr = nil
     }
 
+    /// Reports a syscall-exit stop for a task held at the exit stop of an injection (its
+    /// registers already hold the call's result) instead of resuming it.
+    func reportExitStop(_ tid: HostTID, _ t: inout TracedTask) throws(Errno) {
+        t.stop = .otherEvent
+        t.consumedNr = nil
+        tasks[tid] = t
+        queue.push(.syscallStop(tid, exit: true))
+    }
+
     public func resume(_ tid: HostTID, signal: Int32) throws(Errno) {
-        guard tasks[tid] != nil else { throw Errno.noSuchProcess }
-        try ptraceResume(tid, CHUSK_PTRACE_CONT, signal: signal)
+        guard var t = tasks[tid] else { throw Errno.noSuchProcess }
+        if t.traceSyscalls && t.stop == .syscallExit && signal == 0 {
+            try reportExitStop(tid, &t)      // execve's exit, after the Loader's injections
+            return
+        }
+        try ptraceResume(tid, continueRequest(tid), signal: signal)
         tasks[tid]!.stop = .running
         tasks[tid]!.consumedNr = nil
     }
@@ -268,6 +302,36 @@ public final class PtracePlatform: Platform {
 
     public func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno) {
         try Self.check(chusk_tgkill(tgid, tid, signal))
+    }
+
+    public func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno) {
+        guard var t = tasks[tid], t.stop != .running else { throw Errno.noSuchProcess }
+        switch request {
+        case .singleStep:
+            let sig = UInt(bitPattern: Int(bitPattern: data))
+            try Self.check(chusk_ptrace(request.rawValue, tid, 0, sig))
+            t.stop = .running
+            t.consumedNr = nil
+            tasks[tid] = t
+        case .pokeText, .pokeData, .pokeUser:
+            let word = data.map { UInt($0.load(as: UInt64.self)) } ?? 0
+            try Self.check(chusk_ptrace(request.rawValue, tid, UInt(addr), word))
+            if request == .pokeUser { try getRegs(tid, &tasks[tid]!.regs) }
+        default:
+            try Self.check(chusk_ptrace_data(request.rawValue, tid, UInt(addr), data))
+            // The registers the Platform restores after an injection follow the tracer's.
+            if request == .setRegs || request == .setFPRegs { try getRegs(tid, &tasks[tid]!.regs) }
+        }
+    }
+
+    public func setSyscallTracing(_ tid: HostTID, _ on: Bool) {
+        tasks[tid]?.traceSyscalls = on
+    }
+
+    public func interrupt(_ tid: HostTID) throws(Errno) {
+        guard tasks[tid] != nil else { throw Errno.noSuchProcess }
+        try Self.check(chusk_ptrace(Int(CHUSK_PTRACE_INTERRUPT), tid, 0, 0))
+        interrupts.insert(tid)
     }
 
     /// Forgets a task that the Sentry killed and reaped itself (normally `.exited` does it).

@@ -32,6 +32,14 @@ struct TracedTask {
     var stub: StubImage? = nil
     /// A child's first stop was reported (`.started`).
     var started = false
+    /// Resumed with PTRACE_SYSCALL instead of PTRACE_CONT: the program's tracer wants its
+    /// syscall stops.
+    var traceSyscalls = false
+    /// The next syscall-entry stop re-enters a call whose entry was reported already.
+    var swallowEntry = false
+    /// A call skipped at its seccomp stop (orig_rax -1) while syscall stops are reported: its
+    /// number, put back in orig_rax at its exit stop, where Linux's tracer finds it.
+    var skippedNr: UInt64? = nil
 }
 
 /// A FIFO of decoded events; nothing a waitpid returned is ever dropped.

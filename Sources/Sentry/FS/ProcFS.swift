@@ -123,6 +123,7 @@ final class PidDirectory: StaticDirectory {
         func link(_ name: String, _ f: @escaping (Task?) throws(Errno) -> [UInt8]) {
             add(name, own(SyntheticSymlink(device: dev, f)))
         }
+        gen("auxv", mode: 0o400) { _ in g?.auxv ?? [] }
         gen("cgroup") { _ in Array("0::/\n".utf8) }
         gen("cmdline") { _ in
             var out: [UInt8] = []

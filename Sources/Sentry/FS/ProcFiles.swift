@@ -165,6 +165,7 @@ enum ProcPid {
     /// a task stopped while the Sentry serves it running; other host states as they are.
     static func stateLetter(_ t: Task, reader: Task?, host: UInt8?) -> UInt8 {
         if let reader, reader.group === t.group { return UInt8(ascii: "R") }
+        if t.kernel.ptrace.link(t)?.stopCode != nil { return UInt8(ascii: "t") }
         if t.jobStopped { return UInt8(ascii: "T") }
         if t.parked != nil { return UInt8(ascii: "S") }
         guard let host else { return UInt8(ascii: "R") }
@@ -237,7 +238,7 @@ enum ProcPid {
             ("Umask", "0" + String(String(t.fs.umask, radix: 8).suffix(3)).leftPadded(to: 3)),
             ("State", stateName(state)),
             ("Tgid", "\(g.pid)"), ("Ngid", "0"), ("Pid", "\(t.tid)"), ("PPid", "\(g.parent?.pid ?? 0)"),
-            ("TracerPid", "0"),
+            ("TracerPid", "\(k.tracerPID(t))"),
             ("Uid", "\(c.uid)\t\(c.euid)\t\(c.suid)\t\(c.fsuid)"),
             ("Gid", "\(c.gid)\t\(c.egid)\t\(c.sgid)\t\(c.fsgid)"),
             ("FDSize", "\(fdSize)"),
@@ -248,7 +249,7 @@ enum ProcPid {
             "Threads": "\(g.threads.count)",
             "CapInh": hex(c.inheritable), "CapPrm": hex(c.permitted), "CapEff": hex(c.effective),
             "CapBnd": hex(c.bounding), "CapAmb": hex(0),
-            "Seccomp": "0", "Seccomp_filters": "0", "TracerPid": "0",
+            "Seccomp": "0", "Seccomp_filters": "0", "TracerPid": "\(k.tracerPID(t))",
         ]
         var out = ""
         for (key, value) in ours { out += "\(key):\t\(value)\n" }

@@ -42,6 +42,8 @@ public final class Kernel {
     let signalQueue = WaitQueue()
     /// Each user's inotify instances (Inotify.swift).
     public let inotifyInstances = InotifyInstances()
+    /// ptrace between tasks of the sandbox (PtraceState.swift).
+    let ptrace = PtraceTable()
 
     private let epollFD: Int32
     private var hostWatches: [Int32: WaitQueue] = [:]
@@ -203,15 +205,22 @@ public final class Kernel {
             dispatch(task, SyscallArguments(regs), retry: false)
         case .cloned(let parent, let child, let kind):
             guard let parentTask = tasks[parent] else { early[parent, default: []].append(event); return }
+            // The child's early first stop waits until a tracer of the parent has it too.
+            let childEarly = early.removeValue(forKey: child)
+            let untraced = parentTask.pendingCloneFlags & CloneFlags.CLONE_UNTRACED != 0
             adoptClone(parentTask, childTID: child, kind: kind)
-            resume(parent)
+            let held = !untraced && ptraceClone(parentTask, childTID: child, kind: kind)
+            for ev in childEarly ?? [] { handle(ev) }
+            if !held { resume(parent) }
         case .started(let tid):
-            guard tasks[tid] != nil else { early[tid, default: []].append(event); return }
+            guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
+            if ptraceStartStop(task) { return }
             resume(tid)
         case .execed(let tid, _):
             // Execs happen inside execve's handler (Platform.execStub); a stray one just continues.
             resume(tid)
-        case .exiting(let tid, _):
+        case .exiting(let tid, let status):
+            if let task = tasks[tid], ptraceExitStop(task, status: status) { return }
             resume(tid)
         case .exited(let tid, let status):
             taskExited(tid, status: status)
@@ -219,10 +228,19 @@ public final class Kernel {
         case .signalled(let tid, let signal):
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
             applySignalInfo(task, signal)
+            if ptraceSignalStop(task, signal) { return }
             do { try platform.resume(tid, signal: signal) } catch { taskVanished(tid) }
-        case .groupStopped(let tid, _):
+        case .groupStopped(let tid, let signal):
+            if let parent = tasks[tid]?.group.parent { ptrace.notify(parent) }   // its WUNTRACED waits
+            if let task = tasks[tid], ptraceGroupStop(task, signal) { return }
             // Stay stopped as Linux would (the real parent sees it through wait) until SIGCONT.
             do { try platform.holdGroupStop(tid) } catch { taskVanished(tid) }
+        case .syscallStop(let tid, _):
+            if let task = tasks[tid], ptraceSyscallStop(task) { return }
+            resume(tid)
+        case .interrupted(let tid):
+            if let task = tasks[tid], ptraceInterruptStop(task) { return }
+            resume(tid)
         }
     }
 
@@ -264,6 +282,9 @@ public final class Kernel {
             case .native:
                 strace?.native(task, args)
                 try platform.complete(tid, .runNative)
+            case .nativeWith(let rewritten):
+                strace?.native(task, args)
+                try platform.complete(tid, .runNativeWith(rewritten))
             case .block(let queue, let mask):
                 let waiter = Waiter(mask: mask) { [unowned self, unowned task] _ in
                     self.runQueue.append(task)
@@ -302,6 +323,7 @@ public final class Kernel {
             group.executablePath = parent.group.executablePath
             group.argv = parent.group.argv
             group.environ = parent.group.environ
+            group.auxv = parent.group.auxv
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
             if flags & CloneFlags.CLONE_VM == 0 { parent.ipc.copyAttachments(from: parent.group, to: group) }
@@ -323,6 +345,7 @@ public final class Kernel {
         unpark(task)
         let group = task.group
         group.threads.removeAll { $0 === task }
+        ptraceTaskExited(task, status: status)
         if group.threads.isEmpty {
             group.exitStatus = status
             group.realTimer?.cancel()
@@ -343,7 +366,7 @@ public final class Kernel {
             sessionLeaderExited(group)
             if group === initGroup { finalStatus = terminatingSignal ?? status }
             if let parent = group.parent, parent.signalActions[Int(SIGCHLD)].handler > 1,
-               let parked = parent.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) }) {
+               let parked = parent.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) && !isWaitingForChildren($0) }) {
                 // The host sends the parent SIGCHLD once its tracer reaped this exit, but that
                 // never wakes a thread parked in a served call: the Sentry does.
                 signalPending(SIGCHLD, on: parked)

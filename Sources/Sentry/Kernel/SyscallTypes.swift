@@ -25,6 +25,8 @@ public enum SyscallReturn {
     case block(WaitQueue, EventMask)
     /// Let the host run the call as it is (clone after its flags were checked…).
     case native
+    /// Let the host run the call with these six arguments instead.
+    case nativeWith([UInt64])
     /// The handler already resumed or replaced the task (execve, exit): do nothing more.
     case handled
 

@@ -54,6 +54,8 @@ public final class ThreadGroup {
     public var argv: [[UInt8]] = []
     /// The environment it was exec'd with (/proc/PID/environ).
     public var environ: [[UInt8]] = []
+    /// Its auxiliary vector (/proc/PID/auxv), copied by fork.
+    public var auxv: [UInt8] = []
     public var rlimits: ResourceLimits
     /// Signal dispositions as rt_sigaction recorded them (the host holds the live copy).
     public var signalActions: [SignalAction] = Array(repeating: SignalAction(), count: 65)

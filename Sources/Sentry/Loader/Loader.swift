@@ -38,6 +38,8 @@ public struct LoadedImage: Sendable, Equatable {
     public var stackTop: UInt64
     /// AT_PHDR.
     public var phdr: UInt64
+    /// The auxiliary vector as written on the stack, AT_NULL included (/proc/PID/auxv).
+    public var auxv: [UInt8] = []
 }
 
 /// Kernel-wide auxv values: the Sentry runs on the same kernel and CPU as its tasks, so its
@@ -83,6 +85,7 @@ public enum Loader {
         defer { space.finish() }
         var rng = SystemRandomNumberGenerator()
         let image = try load(plan, into: space, stub: stub, creds: task.creds, host: HostAuxv.current(), rng: &rng)
+        task.group.auxv = image.auxv
         try platform.setEntryRegisters(task.hostTID, ip: image.entry, sp: image.stackPointer)
         return image
     }
@@ -128,9 +131,11 @@ public enum Loader {
             let low = ImageMapper.pageDown(stack.stackPointer)
             try space.protect(low, length: ImageMapper.pageUp(top) - low, prot: stackProt | Mmap.PROT_GROWSDOWN)
         }
+        let auxvStart = Int(stack.auxvAddress - stack.stackPointer)
         return LoadedImage(entry: interpreter?.entry ?? program.entry, programEntry: program.entry, base: program.bias,
                            interpreterBase: interpreter?.bias ?? 0, brk: program.brk,
-                           stackPointer: stack.stackPointer, stackTop: top, phdr: program.phdr)
+                           stackPointer: stack.stackPointer, stackTop: top, phdr: program.phdr,
+                           auxv: Array(stack.bytes[auxvStart..<(auxvStart + 16 * (aux.count + 1))]))
     }
 
     static func mapProgram(_ exe: ExecFile, hasInterpreter: Bool, into space: LoaderAddressSpace, avoid: Range<UInt64>,

@@ -7,13 +7,23 @@ import SystemPackage
 
 /// getdents64(2): records from the description's cached listing, at most 1 MiB per call.
 func sysGetdents64(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    getdents(task, a, legacy: false)
+}
+
+/// getdents(2): the same, in the old linux_dirent layout (LeakSanitizer reads /proc/PID/task
+/// with it).
+func sysGetdents(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    getdents(task, a, legacy: true)
+}
+
+private func getdents(_ task: Task, _ a: SyscallArguments, legacy: Bool) -> SyscallReturn {
     serve { () throws(Errno) in
         let file = try task.fdTable.get(a.int(0))
         if file.isPath { throw .badFileDescriptor }
         guard let dir = file as? DirectoryFile else { throw .notDirectory }
         let buf = IOScratch.slice(UInt64(a.uint(2)))
         let saved = dir.offset
-        let n = try dir.getdents64(task, buf)
+        let n = try dir.getdents64(task, buf, legacy: legacy)
         do throws(Errno) { try task.copyOut(a[1], UnsafeRawBufferPointer(rebasing: buf[0..<n])) } catch {
             dir.offset = saved  // undo: the entries were not delivered
             throw error

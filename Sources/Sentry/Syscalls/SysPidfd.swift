@@ -108,16 +108,10 @@ extension SysPidfd {
     static let WNOHANG: Int32 = 1, WSTOPPED: Int32 = 2, WEXITED: Int32 = 4, WCONTINUED: Int32 = 8, WNOWAIT: Int32 = 0x0100_0000
     static let waitOptions: Int32 = WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | 0x2000_0000 | 0x4000_0000 | Int32(bitPattern: 0x8000_0000)
 
-    /// The waitid forms the host runs: P_ALL, P_PID and P_PGID reach only the nested PID
-    /// namespace. P_PIDFD names a Sentry fd and stops here.
-    static var nativeWaitid: [NativeRule] {
-        (0...2).map { NativeRule.allow("P_ALL, P_PID, P_PGID: reaps within the nested PID namespace", [.arg(0, equals: UInt64($0))]) }
-    }
-
     /// waitid(2) with P_PIDFD: the host's waitid(P_PID) on the process the pidfd names, run
     /// without blocking (injected with WNOHANG, results through the scratch page) each time a
     /// child changes state, until it reports one; O_NONBLOCK on the pidfd implies WNOHANG.
-    /// Other id types run natively (an unknown one: the host's EINVAL).
+    /// Reached from SysPtrace.waitid; an unknown id type runs natively (the host's EINVAL).
     static func waitid(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         guard a.int(0) == P_PIDFD else { return .native }
         var options = a.int(3)

@@ -9,7 +9,6 @@ enum SysProcess {
     /// would escape tracing or create namespaces.
     static var refusedCloneFlags: [NativeRule] {
         let flags: [(UInt64, String)] = [
-            (CloneFlags.CLONE_UNTRACED, "CLONE_UNTRACED would escape the tracer"),
             (CloneFlags.CLONE_NEWNS, "CLONE_NEWNS"), (CloneFlags.CLONE_NEWCGROUP, "CLONE_NEWCGROUP"),
             (CloneFlags.CLONE_NEWUTS, "CLONE_NEWUTS"),
             (CloneFlags.CLONE_NEWUSER, "CLONE_NEWUSER"), (CloneFlags.CLONE_NEWPID, "CLONE_NEWPID"),
@@ -26,7 +25,6 @@ enum SysProcess {
         // The other namespaces are refused (inside, nobody is privileged on the host, and the
         // application filter refuses them as well).
         if flags & CloneFlags.namespaces & ~CloneFlags.CLONE_NEWIPC != 0 { return .error(.notPermitted) }
-        if flags & CloneFlags.CLONE_UNTRACED != 0 { return .error(.invalidArgument) }
         // The host would install a host pidfd in the task's (invisible) fd table: not offered,
         // pidfd_open gives the sandbox's own.
         if flags & CloneFlags.CLONE_PIDFD != 0 { return .error(.invalidArgument) }
@@ -40,7 +38,7 @@ enum SysProcess {
             guard t.platform.capabilities.contains(.rewriteArgument) else { return .error(.notPermitted) }
             t.pendingCloneFlags = flags
             do {
-                try t.platform.complete(t.hostTID, .runNativeWithArgument(index: 0, value: flags & ~CloneFlags.CLONE_NEWIPC))
+                try t.platform.complete(t.hostTID, .runNativeWithArgument(index: 0, value: flags & ~(CloneFlags.CLONE_NEWIPC | CloneFlags.CLONE_UNTRACED)))
             } catch {
                 t.pendingCloneFlags = 0
                 return .error(error)
@@ -48,6 +46,11 @@ enum SysProcess {
             return .handled
         }
         t.pendingCloneFlags = flags
+        if flags & CloneFlags.CLONE_UNTRACED != 0 {
+            // The program's tracer must not follow the child (ptrace inside the sandbox);
+            // the host's tracer, the Sentry, always does: the host runs it without the flag.
+            return .nativeWith([flags & ~CloneFlags.CLONE_UNTRACED, a[1], a[2], a[3], a[4], a[5]])
+        }
         return .native
     }
 
@@ -230,7 +233,7 @@ extension Kernel {
         task.threadName = nil   // the exec'd thread leads the process now
         do {
             _ = try Loader.load(plan, into: task)
-            try platform.resume(task.hostTID, signal: 0)
+            if !ptraceExec(task, formerTID: task.tid) { try platform.resume(task.hostTID, signal: 0) }
         } catch {
             // Past the point of no return Linux kills the process with SIGSEGV.
             kill(task, signal: SIGKILL)

@@ -130,15 +130,17 @@ public final class DirectoryFile: VFSFile {
         return l
     }
 
-    /// Fills `buffer` with linux_dirent64 records from the current offset; EINVAL when not even
-    /// one fits, 0 at the end.
-    public func getdents64(_ task: Task?, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+    /// Fills `buffer` with linux_dirent64 records from the current offset (with `legacy`, the
+    /// old getdents's linux_dirent: d_name at 18, d_type in the record's last byte); EINVAL
+    /// when not even one fits, 0 at the end.
+    public func getdents64(_ task: Task?, _ buffer: UnsafeMutableRawBufferPointer, legacy: Bool = false) throws(Errno) -> Int {
         let l = try entries(task)
         var used = 0
         var index = Int(clamping: offset)
+        let nameAt = legacy ? 18 : 19
         while index < l.count {
             let e = l[index]
-            let reclen = (19 + e.name.count + 1 + 7) & ~7
+            let reclen = (nameAt + e.name.count + (legacy ? 2 : 1) + 7) & ~7
             if used + reclen > buffer.count {
                 if used == 0 { throw .invalidArgument }
                 break
@@ -148,8 +150,8 @@ public final class DirectoryFile: VFSFile {
             rec.storeBytes(of: e.ino.littleEndian, toByteOffset: 0, as: UInt64.self)
             rec.storeBytes(of: Int64(index + 1).littleEndian, toByteOffset: 8, as: Int64.self)
             rec.storeBytes(of: UInt16(reclen).littleEndian, toByteOffset: 16, as: UInt16.self)
-            rec[18] = e.type
-            for (i, b) in e.name.enumerated() { rec[19 + i] = b }
+            rec[legacy ? reclen - 1 : 18] = e.type
+            for (i, b) in e.name.enumerated() { rec[nameAt + i] = b }
             used += reclen
             index += 1
         }
