@@ -26,6 +26,9 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return 0
         }
     }
+    // --network none: the sandbox's own namespace has only `lo`, down; bring it up while the
+    // Sentry still holds CAP_NET_ADMIN there (before its host filter).
+    if let e = bringLoopbackUp() { return bootFailure("cannot bring up the loopback interface: \(e)") }
     let platform: any Platform
     do { platform = try config.platform.make(filter: SyscallTable.applicationFilter) } catch {
         return bootFailure("cannot start the \(config.platform.rawValue) platform: \(error)")
