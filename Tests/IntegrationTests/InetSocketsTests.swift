@@ -87,7 +87,7 @@ struct InetSocketsTests {
         try expectInside(["/usr/local/libexec/husk-go-inet-test"], "go http ok\n")
     }
 
-    @Test("a host listener on 127.0.0.1 is not reachable from inside (own network namespace)")
+    @Test("a host listener on 127.0.0.1 is not reachable from inside (own network namespace), but is with --network host")
     func hostListenerUnreachable() throws {
         let l = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(l) }
@@ -110,6 +110,25 @@ struct InetSocketsTests {
         let native = try Husk.runNative(["/usr/bin/python3", "-c", probe])
         #expect(native.stdout == "connected\n", "\(native)")
         try expectInside(["/usr/bin/python3", "-c", probe], "ConnectionRefusedError\n")
+        // --network host: the host's namespace, where the listener is.
+        try expectInside(["/usr/bin/python3", "-c", probe], "connected\n", options: ["--network", "host"])
+    }
+
+    @Test("--network host: the sandbox's root binds a port below 1024, another user gets EACCES as on the host")
+    func hostLowPorts() throws {
+        let bind = """
+            import socket
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", 1)); print("bound")
+            except OSError as e:
+                print(type(e).__name__)
+            """
+        try expectInside(["/usr/bin/python3", "-c", bind], "bound\n", options: ["--network", "host"])
+        try expectInside(["/usr/bin/python3", "-c", bind], "PermissionError\n", options: ["--network", "host", "--user", "1000:1000"])
+        // --network none: any user may bind any port of the sandbox's own namespace (as Docker's
+        // net.ipv4.ip_unprivileged_port_start=0).
+        try expectInside(["/usr/bin/python3", "-c", bind], "bound\n", options: ["--user", "1000:1000"])
     }
 
     @Test("/proc/self/fd shows socket:[ino] and fstat says S_IFSOCK")

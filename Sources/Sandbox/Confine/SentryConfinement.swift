@@ -148,11 +148,14 @@ public enum SentryConfinement {
     /// SentryConfig.lockdown: not dumpable (no task can open its /proc files or trace it, even
     /// under the same uid), capabilities and the bounding set down to what its tasks' identity
     /// needs, then the filter.
-    public static func lockdown(tasksUnderOwnIdentity: Bool) -> Errno? {
+    /// With `--network host` (`bindLowPorts`) it also keeps CAP_NET_BIND_SERVICE, so that the
+    /// sandbox's root binds ports below 1024 of the host's namespace (the Sentry checks the
+    /// task's own capability first, SysInet.bind).
+    public static func lockdown(tasksUnderOwnIdentity: Bool, bindLowPorts: Bool = false) -> Errno? {
         do throws(Errno) {
             if program.isEmpty { try prepare() }
             let d = chusk_confine_not_dumpable(); if d < 0 { throw Errno(rawValue: -d) }
-            try Capability.restrict(to: tasksUnderOwnIdentity ? keptCapabilitiesOverOtherUID : 0)
+            try Capability.restrict(to: (tasksUnderOwnIdentity ? keptCapabilitiesOverOtherUID : 0) | (bindLowPorts ? 1 << 10 /* CAP_NET_BIND_SERVICE */ : 0))
             try HostFilter.load(program, who: "sentry")
         } catch { return error }
         return nil

@@ -163,3 +163,14 @@ public func bringLoopbackUp() -> Errno? {
         return nil
     }
 }
+
+/// net.ipv4.ip_unprivileged_port_start = 0 in the calling process's network namespace (the
+/// sysctl is per namespace; it also covers IPv6), as Docker sets it for a container: the
+/// sandbox's root binds port 80 though the Sentry, which makes the socket, has no
+/// CAP_NET_BIND_SERVICE. Best effort: a kernel without the sysctl keeps its rule.
+public func allowUnprivilegedPorts() {
+    let fd = Glibc.open("/proc/sys/net/ipv4/ip_unprivileged_port_start", O_WRONLY | O_CLOEXEC)
+    if fd < 0 { return }
+    _ = Glibc.write(fd, "0\n", 2)
+    Glibc.close(fd)
+}

@@ -33,6 +33,12 @@ enum SysInet {
     static func bind(_ t: Task, _ s: InetSocketFile, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) in
             let addr = try copyInAddress(t, a[1], a.int(2))
+            // --network host: the host's rule for ports below 1024 (the Sentry itself may bind
+            // them), applied to the task's own capabilities.
+            if t.kernel.network.mode == .host && addr.count >= 4 {
+                let port = Int(addr[2]) << 8 | Int(addr[3])
+                if port > 0 && port < 1024 && !t.creds.has(Capability.netBindService) { throw .permissionDenied }
+            }
             try hostCall(addr.withUnsafeBytes { Glibc.bind(s.fd, $0.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) })
             return .zero
         }
