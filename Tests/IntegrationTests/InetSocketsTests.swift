@@ -131,6 +131,18 @@ struct InetSocketsTests {
         try expectInside(["/usr/bin/python3", "-c", bind], "bound\n", options: ["--user", "1000:1000"])
     }
 
+    @Test("ip addr, ip route and ip link show the sandbox's interfaces (lo only); ip link set is refused")
+    func iproute2() throws {
+        let r = try Husk.run(["/bin/sh", "-c", """
+            ip -o addr | awk '{print $2, $3, $4}'
+            echo routes: $(ip route | wc -l)
+            ip -o link | awk '{print $2}'
+            ip link set lo down 2>/dev/null || echo refused
+            python3 -c 'import socket; print(socket.if_nameindex())'
+            """])
+        #expect(r.status == 0 && r.stdout == "lo inet 127.0.0.1/8\nlo inet6 ::1/128\nroutes: 0\nlo:\nrefused\n[(1, 'lo')]\n", "\(r)")
+    }
+
     @Test("/proc/self/fd shows socket:[ino] and fstat says S_IFSOCK")
     func procAndStat() throws {
         try expectInside(["/usr/bin/python3", "-c", """

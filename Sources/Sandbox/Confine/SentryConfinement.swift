@@ -110,6 +110,9 @@ public enum SentryConfinement {
                              .equal(arg: 2, value: 0)]))
             }
         }
+        rules.append(HostSyscallRule("socket", nr("socket"), "rtnetlink sockets it relays read requests to (getifaddrs, ip addr): AF_NETLINK, NETLINK_ROUTE only",
+            checks: [.equal(arg: 0, value: UInt64(Socket.AF_NETLINK)), .equal(arg: 1, value: UInt64(Socket.SOCK_RAW | InetHostCalls.typeFlags)),
+                     .equal(arg: 2, value: 0 /* NETLINK_ROUTE */)]))
         rules.append(HostSyscallRule("accept4", nr("accept4"), "connections on an inet listener it holds (non-blocking, close-on-exec)",
             checks: [.equal(arg: 3, value: UInt64(InetHostCalls.typeFlags))]))
         for name in ["bind", "listen", "connect", "getsockname", "getpeername", "shutdown"] {
@@ -126,6 +129,10 @@ public enum SentryConfinement {
         }
         for request in InetHostCalls.ioctls {
             rules.append(HostSyscallRule("ioctl", nr("ioctl"), "FIONREAD, SIOCOUTQ, SIOCATMARK of an inet socket",
+                checks: [.equal(arg: 1, value: UInt64(request))]))
+        }
+        for request in InetHostCalls.interfaceQueries {
+            rules.append(HostSyscallRule("ioctl", nr("ioctl"), "the SIOCGIF* interface queries (names, flags, addresses, MTU, index) of its namespace",
                 checks: [.equal(arg: 1, value: UInt64(request))]))
         }
         return rules

@@ -20,6 +20,7 @@ public enum InetHostCalls {
     public static let IPPROTO_TCP: Int32 = 6
     public static let IPPROTO_UDP: Int32 = 17
     public static let IPPROTO_IPV6: Int32 = 41
+    public static let SOL_NETLINK: Int32 = 270
 
     /// Options forwarded to the host by both setsockopt and getsockopt. Not here, among others:
     /// SO_ATTACH_FILTER/SO_ATTACH_BPF (BPF in the host kernel), SO_BINDTODEVICE, SO_MARK,
@@ -43,6 +44,9 @@ public enum InetHostCalls {
         // LEAVE_GROUP, MTU_DISCOVER, MTU, RECVERR, V6ONLY, RECVPKTINFO, PKTINFO, RECVHOPLIMIT,
         // HOPLIMIT, RECVTCLASS, TCLASS.
         for n: Int32 in [16, 17, 18, 19, 20, 21, 23, 24, 25, 26, 49, 50, 51, 52, 66, 67] { o.append((IPPROTO_IPV6, n)) }
+        // SOL_NETLINK: NETLINK_ADD_MEMBERSHIP, DROP_MEMBERSHIP, PKTINFO, NO_ENOBUFS, CAP_ACK,
+        // EXT_ACK, GET_STRICT_CHK (iproute2 sets the last three).
+        for n: Int32 in [1, 2, 3, 5, 10, 11, 12] { o.append((SOL_NETLINK, n)) }
         return o
     }()
 
@@ -59,6 +63,15 @@ public enum InetHostCalls {
     public static let SIOCOUTQ: UInt32 = 0x5411
     public static let SIOCATMARK: UInt32 = 0x8905
     public static let ioctls: [UInt32] = [FIONREAD, SIOCOUTQ, SIOCATMARK]
+
+    /// The interface queries any socket answers (dev_ioctl's read side): SIOCGIFNAME, CONF,
+    /// FLAGS, ADDR, DSTADDR, BRDADDR, NETMASK, METRIC, MTU, HWADDR, INDEX, TXQLEN, MAP. Never
+    /// a SIOCSIF* (the Sentry holds no CAP_NET_ADMIN after boot anyway).
+    public static let SIOCGIFCONF: UInt32 = 0x8912
+    /// SIOCGIFADDR, DSTADDR, BRDADDR, NETMASK: only an AF_INET socket answers them (inet_ioctl).
+    public static let inetAddressQueries: [UInt32] = [0x8915, 0x8917, 0x8919, 0x891b]
+    public static let interfaceQueries: [UInt32] = [0x8910, SIOCGIFCONF, 0x8913, 0x8915, 0x8917, 0x8919, 0x891b, 0x891d,
+                                                    0x8921, 0x8927, 0x8933, 0x8942, 0x8970]
 
     /// The type argument of every host socket() the Sentry makes: SOCK_NONBLOCK|SOCK_CLOEXEC.
     public static let typeFlags: Int32 = Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC
@@ -135,8 +148,9 @@ final class InetSocketFile: FileDescription {
         return EventMask(UInt16(bitPattern: p.revents)) & (mask | PollEvents.error | PollEvents.hangUp)
     }
 
-    /// FIONREAD/SIOCINQ, SIOCOUTQ, SIOCATMARK: the host's count.
+    /// FIONREAD/SIOCINQ, SIOCOUTQ, SIOCATMARK: the host's count; the SIOCGIF* queries.
     override func ioctl(_ task: Task, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
+        if InetHostCalls.interfaceQueries.contains(request) { return interfaceQuery(task, fd, request, argument) }
         guard InetHostCalls.ioctls.contains(request) else { return .error(.inappropriateIOCTLForDevice) }
         var value: Int32 = 0
         if Glibc.ioctl(fd, UInt(request), &value) < 0 { return .error(Errno(rawValue: errno)) }
@@ -173,4 +187,38 @@ public func allowUnprivilegedPorts() {
     if fd < 0 { return }
     _ = Glibc.write(fd, "0\n", 2)
     Glibc.close(fd)
+}
+
+/// A SIOCGIF* query (`InetHostCalls.interfaceQueries`) answered by the host socket `fd` about
+/// the namespace it lives in: the struct ifreq (40 bytes), or for SIOCGIFCONF the struct ifconf
+/// and at most 64 KiB of its buffer, copied in once and out after the host's answer.
+func interfaceQuery(_ t: Task, _ fd: Int32, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
+    serve { () throws(Errno) in
+        if request != InetHostCalls.SIOCGIFCONF {
+            var ifr = try t.copyInBytes(argument, count: 40)
+            if ifr.withUnsafeMutableBytes({ Glibc.ioctl(fd, UInt(request), $0.baseAddress!) }) < 0 { throw Errno(rawValue: errno) }
+            try t.copyOut(argument, ifr)
+            return .zero
+        }
+        let raw = try t.copyInBytes(argument, count: 16)
+        let length = raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: Int32.self) }
+        let buffer = raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self) }
+        var data = [UInt8](repeating: 0, count: buffer == 0 ? 0 : Int(min(max(length, 0), 1 << 16)))
+        var answered: Int32 = 0
+        let rc = data.withUnsafeMutableBytes { b -> Int32 in
+            var conf = [UInt8](repeating: 0, count: 16)
+            conf.withUnsafeMutableBytes { c in
+                c.storeBytes(of: Int32(b.count), toByteOffset: 0, as: Int32.self)
+                c.storeBytes(of: UInt64(UInt(bitPattern: buffer == 0 ? nil : b.baseAddress)), toByteOffset: 8, as: UInt64.self)
+            }
+            let r = conf.withUnsafeMutableBytes { Glibc.ioctl(fd, UInt(request), $0.baseAddress!) }
+            answered = conf.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: Int32.self) }
+            return r
+        }
+        if rc < 0 { throw Errno(rawValue: errno) }
+        let n = Int(max(answered, 0))
+        if buffer != 0 && n > 0 { try t.copyOut(buffer, Array(data[0..<min(n, data.count)])) }
+        try t.copyOutValue(argument, answered)
+        return .zero
+    }
 }

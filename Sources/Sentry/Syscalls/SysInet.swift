@@ -89,6 +89,7 @@ enum SysInet {
             let wait = t.blockedCall(InetConnectWait.self)
             let addr: [UInt8]
             if let wait { addr = wait.address } else { addr = try copyInAddress(t, a[1], a.int(2)) }
+            if s.domain == Socket.AF_NETLINK { try checkNetlinkPeer(addr) }
             let rc = addr.withUnsafeBytes { Glibc.connect(s.fd, $0.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
             let e = errno
             if let wait {
@@ -210,6 +211,7 @@ enum SysInet {
         repeat {
             let chunk = min(total - done, InetScratch.size)
             try gather(t, sources, from: done, count: chunk)
+            if s.domain == Socket.AF_NETLINK { try checkNetlinkRequest(chunk, to: to) }
             var iov = iovec(iov_base: InetScratch.buffer.baseAddress, iov_len: chunk)
             var to = to ?? [], control = done == 0 ? control : []
             let n = withUnsafeMutablePointer(to: &iov) { iovp in
@@ -287,6 +289,36 @@ enum SysInet {
         }
         t.endBlockedCall()
         return .ok(done)
+    }
+
+    // MARK: rtnetlink
+
+    /// The rtnetlink requests relayed to the host: reads only (RTM_GETLINK, RTM_GETADDR,
+    /// RTM_GETROUTE, RTM_GETNEIGH, RTM_GETRULE, RTM_GETNETCONF), each with NLM_F_REQUEST.
+    /// Anything that would change the namespace is EPERM here (the Sentry's socket holds no
+    /// CAP_NET_ADMIN either, so the host would refuse it too).
+    static let netlinkRequests: Set<UInt16> = [18, 22, 26, 30, 34, 82]
+
+    /// Checks the netlink messages in the scratch buffer's first `count` bytes, walking them as
+    /// netlink_rcv_skb will: it stops at a header shorter than 16 bytes or longer than what
+    /// is left (a request padded with zeros), so the check stops there too.
+    private static func checkNetlinkRequest(_ count: Int, to: [UInt8]?) throws(Errno) {
+        if let to { try checkNetlinkPeer(to) }
+        var at = 0
+        while at + 16 <= count {
+            let len = Int(InetScratch.buffer.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            let type = InetScratch.buffer.loadUnaligned(fromByteOffset: at + 4, as: UInt16.self)
+            let flags = InetScratch.buffer.loadUnaligned(fromByteOffset: at + 6, as: UInt16.self)
+            if len < 16 || len > count - at { break }
+            if !netlinkRequests.contains(type) || flags & 0x1 /* NLM_F_REQUEST */ == 0 { throw .notPermitted }
+            at += (len + 3) & ~3
+        }
+    }
+
+    /// A netlink destination must be the kernel (nl_pid 0, no groups).
+    private static func checkNetlinkPeer(_ addr: [UInt8]) throws(Errno) {
+        if addr.count < 12 { return }   // the host answers EINVAL
+        if addr[4..<12].contains(where: { $0 != 0 }) { throw .notPermitted }
     }
 
     // MARK: Helpers

@@ -163,6 +163,7 @@ enum SysSocket {
     static func socket(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let domain = a.int(0), rawType = a.int(1)
         let type = rawType & ~(Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC)
+        if domain == Socket.AF_NETLINK { return netlinkSocket(t, type: type, protocolNumber: a.int(2), flags: rawType) }
         guard [Socket.AF_UNIX, Socket.AF_INET, Socket.AF_INET6].contains(domain) else { return .error(.addressFamilyNotSupported) }
         guard [Socket.SOCK_STREAM, Socket.SOCK_DGRAM, Socket.SOCK_SEQPACKET].contains(type) else {
             return .error(type == Socket.SOCK_RAW && domain != Socket.AF_UNIX ? .notPermitted : .invalidArgument)
@@ -186,6 +187,18 @@ enum SysSocket {
             }
             let fd = try t.fdTable.allocate(file, closeOnExec: rawType & Socket.SOCK_CLOEXEC != 0, limit: t.fdLimit)
             return .ok(Int(fd))
+        } catch { return .error(error) }
+    }
+
+    /// socket(AF_NETLINK, SOCK_RAW or SOCK_DGRAM, NETLINK_ROUTE): a host rtnetlink socket the
+    /// Sentry holds and relays read requests to (SysInet.send's allow-list); other netlink
+    /// protocols EPROTONOSUPPORT.
+    private static func netlinkSocket(_ t: Task, type: Int32, protocolNumber: Int32, flags: Int32) -> SyscallReturn {
+        guard type == Socket.SOCK_RAW || type == Socket.SOCK_DGRAM else { return .error(Errno(rawValue: 94)) }  // ESOCKTNOSUPPORT
+        guard protocolNumber == 0 else { return .error(.protocolNotSupported) }
+        do {
+            let file = try InetSocketFile.make(t.kernel, domain: Socket.AF_NETLINK, type: Socket.SOCK_RAW, nonBlocking: flags & Socket.SOCK_NONBLOCK != 0)
+            return .ok(Int(try t.fdTable.allocate(file, closeOnExec: flags & Socket.SOCK_CLOEXEC != 0, limit: t.fdLimit)))
         } catch { return .error(error) }
     }
 
