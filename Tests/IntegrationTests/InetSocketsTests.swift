@@ -143,6 +143,18 @@ struct InetSocketsTests {
         #expect(r.status == 0 && r.stdout == "lo inet 127.0.0.1/8\nlo inet6 ::1/128\nroutes: 0\nlo:\nrefused\n[(1, 'lo')]\n", "\(r)")
     }
 
+    @Test("/proc/net/tcp lists a listener of the sandbox's namespace; /proc/net/unix its bound unix sockets")
+    func procNet() throws {
+        try expectInside(["/usr/bin/python3", "-c", """
+            import socket
+            l = socket.socket(); l.bind(("127.0.0.1", 4321)); l.listen(1)
+            u = socket.socket(socket.AF_UNIX); u.bind("/tmp/x.sock"); u.listen(1)
+            print([x.split()[1] for x in open("/proc/net/tcp").read().splitlines()[1:]])
+            print([x.split()[-1] for x in open("/proc/net/unix").read().splitlines()[1:]])
+            print([x.split(":")[0].strip() for x in open("/proc/net/dev").read().splitlines()[2:]])
+            """], "['0100007F:10E1']\n['/tmp/x.sock']\n['lo']\n")
+    }
+
     @Test("/proc/self/fd shows socket:[ino] and fstat says S_IFSOCK")
     func procAndStat() throws {
         try expectInside(["/usr/bin/python3", "-c", """
