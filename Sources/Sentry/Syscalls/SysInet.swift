@@ -211,7 +211,10 @@ enum SysInet {
         repeat {
             let chunk = min(total - done, InetScratch.size)
             try gather(t, sources, from: done, count: chunk)
-            if s.domain == Socket.AF_NETLINK { try checkNetlinkRequest(chunk, to: to) }
+            if s.domain == Socket.AF_NETLINK {
+                if let to { try checkNetlinkPeer(to) }
+                if !netlinkRequestAllowed(UnsafeRawBufferPointer(rebasing: InetScratch.buffer[0..<chunk])) { throw .notPermitted }
+            }
             var iov = iovec(iov_base: InetScratch.buffer.baseAddress, iov_len: chunk)
             var to = to ?? [], control = done == 0 ? control : []
             let n = withUnsafeMutablePointer(to: &iov) { iovp in
@@ -302,17 +305,18 @@ enum SysInet {
     /// Checks the netlink messages in the scratch buffer's first `count` bytes, walking them as
     /// netlink_rcv_skb will: it stops at a header shorter than 16 bytes or longer than what
     /// is left (a request padded with zeros), so the check stops there too.
-    private static func checkNetlinkRequest(_ count: Int, to: [UInt8]?) throws(Errno) {
-        if let to { try checkNetlinkPeer(to) }
+    static func netlinkRequestAllowed(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
         var at = 0
         while at + 16 <= count {
-            let len = Int(InetScratch.buffer.loadUnaligned(fromByteOffset: at, as: UInt32.self))
-            let type = InetScratch.buffer.loadUnaligned(fromByteOffset: at + 4, as: UInt16.self)
-            let flags = InetScratch.buffer.loadUnaligned(fromByteOffset: at + 6, as: UInt16.self)
+            let len = Int(bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            let type = bytes.loadUnaligned(fromByteOffset: at + 4, as: UInt16.self)
+            let flags = bytes.loadUnaligned(fromByteOffset: at + 6, as: UInt16.self)
             if len < 16 || len > count - at { break }
-            if !netlinkRequests.contains(type) || flags & 0x1 /* NLM_F_REQUEST */ == 0 { throw .notPermitted }
+            if !netlinkRequests.contains(type) || flags & 0x1 /* NLM_F_REQUEST */ == 0 { return false }
             at += (len + 3) & ~3
         }
+        return true
     }
 
     /// A netlink destination must be the kernel (nl_pid 0, no groups).
