@@ -97,13 +97,14 @@ struct Parts {
         sentryArgs.memoryLimit = o.limits.memoryBytes
         sentryArgs.volumes = o.volumes.map { VolumeSpec(host: "", guest: $0.guest, readOnly: $0.readOnly) }
         sentryArgs.hostname = o.hostname
+        sentryArgs.network = o.network
         sentryArgs.tmpfs = o.tmpfs
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
         sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
                   + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []),
-            cloneFlags: Namespaces.sentry | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
+            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
 

@@ -25,6 +25,8 @@ public struct RunOptions: Sendable {
     public var noCgroup = false
     /// `--hostname`: what uname and hostname show inside (nil: "husk").
     public var hostname: String?
+    /// `--network`: none (the sandbox's own namespace with only lo) or host (the host's).
+    public var network: NetworkNamespace.Mode = .none
     /// `--tmpfs PATH[:size=N,mode=M]`, in the order given.
     public var tmpfs: [TmpfsSpec] = []
     /// `-t`: the program's stdio is a terminal (the Sentry's console pty), relayed to husk run's

@@ -20,6 +20,11 @@ public enum Namespaces {
     public static let gofer = UInt(CHUSK_SB_CLONE_NEWNS | CHUSK_SB_CLONE_NEWPID | CHUSK_SB_CLONE_NEWIPC
                                    | CHUSK_SB_CLONE_NEWUTS | CHUSK_SB_CLONE_NEWNET)
     public static let sentry = gofer
+    /// The Sentry's set for a network mode: with `--network host` it stays in the caller's
+    /// network namespace, where its inet sockets are made (as runsc --network=host).
+    public static func sentry(network: NetworkNamespace.Mode) -> UInt {
+        network == .host ? sentry & ~UInt(CHUSK_SB_CLONE_NEWNET) : sentry
+    }
     /// Unshared by the Sentry after the parent moved it into the sandbox's cgroup, so that
     /// the namespace's root is `husk/<id>` and not husk run's cgroup.
     public static let sentryLate = UInt(CHUSK_SB_CLONE_NEWCGROUP)

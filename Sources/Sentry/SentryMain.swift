@@ -45,6 +45,9 @@ public struct SentryConfig {
     public var volumes: [(guest: String, readOnly: Bool)] = []
     /// --hostname: the UTS namespace's hostname (nil: "husk").
     public var hostname: String?
+    /// --network: none (the Sentry's fresh namespace, lo brought up at boot) or host (the
+    /// Sentry was left in the host's namespace).
+    public var network: NetworkNamespace.Mode = .none
     /// --tmpfs: extra tmpfs mounts (after the volumes).
     public var tmpfs: [(path: String, mode: UInt32, sizeBytes: UInt64?)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,

@@ -103,6 +103,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The sandbox's hostname, as uname and hostname show it (default husk).", valueName: "NAME"))
     var hostname: String?
 
+    @Option(help: ArgumentHelp("Network: none (default: a namespace of the sandbox's own with only loopback) or host (the host's network, as runsc --network=host).", valueName: "MODE"))
+    var network: String = "none"
+
     @Option(name: [.customShort("v"), .customLong("volume")],
             help: ArgumentHelp("Show host directory HOST at GUEST inside (read-write unless :ro; repeatable; directories only).", valueName: "HOST:GUEST[:ro|:rw]"))
     var volume: [String] = []
@@ -163,6 +166,7 @@ struct Run: ParsableCommand {
         if let t = timeout, RunOptions.parseDuration(t) == nil { throw ValidationError("--timeout \(t): expected a duration such as 10s, 500ms, 2m") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
         if let h = hostname, !isValidHostname(h) { throw ValidationError("--hostname \(h): must be 1 to 64 bytes") }
+        if NetworkNamespace.Mode(rawValue: network) == nil { throw ValidationError("--network \(network): expected none or host") }
         for v in volume where VolumeSpec.parse(v) == nil {
             throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw] (absolute paths)")
         }
@@ -228,6 +232,7 @@ struct Run: ParsableCommand {
         o.noCgroup = noCgroup
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
         o.hostname = hostname
+        o.network = NetworkNamespace.Mode(rawValue: network) ?? .none
         o.tmpfs = tmpfs.compactMap { try? TmpfsSpec.parse($0).get() }
         if let u = user {
             switch UserSpec.resolve(u, readEtc: UserSpec.readEtc(rootfs: root)) {

@@ -32,7 +32,8 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.memoryLimit = s.memoryLimit
     c.volumes = s.volumes.map { ($0.guest, $0.readOnly) }
     c.hostname = s.hostname
+    c.network = s.network
     c.tmpfs = s.tmpfs.map { ($0.path, $0.mode, $0.sizeBytes) }
-    c.lockdown = { SentryConfinement.lockdown(tasksUnderOwnIdentity: $0) }
+    c.lockdown = { SentryConfinement.lockdown(tasksUnderOwnIdentity: $0, bindLowPorts: s.network == .host) }
     return sentryMain(c)
 }

@@ -29,10 +29,31 @@ struct ConfinementTests {
         #expect(GoferConfinement.filter(writable: false).allowedSyscalls.count < GoferConfinement.filter(writable: true).allowedSyscalls.count)
     }
 
-    @Test("the Sentry's table: no exec, no socket, no mount, openat read-only, kill pid > 0")
+    @Test("the Sentry's table: no exec, inet sockets only, no mount, openat read-only, kill pid > 0")
     func sentryVerdicts() {
         func nr(_ n: String) -> Int32 { Int32(syscallNumber(named: n)!) }
-        for banned in ["execve", "execveat", "socket", "connect", "bind", "mount", "umount2", "pivot_root", "chroot",
+        // socket: AF_INET/AF_INET6 x TCP/UDP, non-blocking and close-on-exec, protocol 0 only.
+        let flags = UInt64(0o4000 | 0o2000000)
+        #expect(sentry.allows(nr: nr("socket"), args: [2, 1 | flags, 0]))
+        #expect(sentry.allows(nr: nr("socket"), args: [10, 2 | flags, 0]))
+        #expect(!sentry.allows(nr: nr("socket"), args: [2, 1, 0]), "a blocking socket")
+        #expect(!sentry.allows(nr: nr("socket"), args: [2, 3 | flags, 0]), "SOCK_RAW")
+        #expect(!sentry.allows(nr: nr("socket"), args: [1, 1 | flags, 0]), "AF_UNIX")
+        #expect(sentry.allows(nr: nr("socket"), args: [16, 3 | flags, 0]), "AF_NETLINK NETLINK_ROUTE")
+        #expect(!sentry.allows(nr: nr("socket"), args: [16, 3 | flags, 9]), "NETLINK_AUDIT")
+        #expect(!sentry.allows(nr: nr("socket"), args: [16, 3 | flags, 12]), "NETLINK_NETFILTER")
+        #expect(!sentry.allows(nr: nr("socket"), args: [17, 3 | flags, 0]), "AF_PACKET")
+        #expect(!sentry.allows(nr: nr("socket"), args: [2, 1 | flags, 132]), "another protocol")
+        #expect(!sentry.allows(nr: nr("accept4"), args: [3, 0, 0, 0]), "accept4 of a blocking socket")
+        #expect(sentry.allows(nr: nr("setsockopt"), args: [3, 6, 1 /* TCP_NODELAY */, 0, 4]))
+        #expect(!sentry.allows(nr: nr("setsockopt"), args: [3, 1, 26 /* SO_ATTACH_FILTER */, 0, 16]), "BPF")
+        #expect(!sentry.allows(nr: nr("setsockopt"), args: [3, 1, 50 /* SO_ATTACH_BPF */, 0, 4]), "BPF")
+        #expect(!sentry.allows(nr: nr("setsockopt"), args: [3, 1, 25 /* SO_BINDTODEVICE */, 0, 4]))
+        #expect(!sentry.allows(nr: nr("setsockopt"), args: [3, 6, 13 /* TCP_CONGESTION */, 0, 4]), "may load a module")
+        #expect(sentry.allows(nr: nr("ioctl"), args: [3, 0x541B /* FIONREAD */, 0]))
+        #expect(!sentry.allows(nr: nr("ioctl"), args: [3, 0x8914 /* SIOCSIFFLAGS */, 0]), "no interface changes")
+        #expect(!sentry.allows(nr: nr("ioctl"), args: [3, 0x5412 /* TIOCSTI */, 0]))
+        for banned in ["execve", "execveat", "sendto", "recvfrom", "socketpair", "mount", "umount2", "pivot_root", "chroot",
                        "unshare", "setns", "clone3", "fork", "vfork", "init_module", "bpf", "perf_event_open",
                        "io_uring_setup", "keyctl", "open_by_handle_at", "ptrace_dummy_not_a_call"] {
             guard let n = syscallNumber(named: banned) else { continue }
@@ -56,7 +77,8 @@ struct ConfinementTests {
     @Test("the compiled Sentry filter refuses with EPERM and lets allowed calls run")
     func sentryProgram() throws {
         #expect(try probe(sentry, "getpid") > 0)
-        #expect(try probe(sentry, "socket", Int(AF_INET), Int(SOCK_STREAM.rawValue), 0) == -Int(EPERM))
+        #expect(try probe(sentry, "socket", Int(AF_INET), Int(SOCK_STREAM.rawValue), 0) == -Int(EPERM), "blocking")
+        #expect(try probe(sentry, "socket", Int(AF_INET), Int(SOCK_RAW.rawValue) | 0o4000 | 0o2000000, 0) == -Int(EPERM))
         #expect(try probe(sentry, "socket", Int(AF_UNIX), Int(SOCK_STREAM.rawValue), 0) == -Int(EPERM))
         #expect(try probe(sentry, "execve", address("/bin/true"), 0, 0) == -Int(EPERM))
         #expect(try probe(sentry, "openat", -100, address("/proc/self/status"), Int(O_RDONLY_CLOEXEC)) >= 0)

@@ -6,6 +6,7 @@
 import CHusk
 import Glibc
 import LinuxABI
+import Sentry
 import SystemPackage
 
 public enum SentryConfinement {
@@ -82,6 +83,9 @@ public enum SentryConfinement {
             r("gettid", "its own tid"),
             r("exit", "thread exit"),
             r("exit_group", "exit once the program's PID 1 has exited"),
+            // Inet sockets (Sentry/FS/InetSocket.swift): host sockets in the Sentry's own network
+            // namespace, made only as AF_INET/AF_INET6 x TCP/UDP, non-blocking and close-on-exec.
+        ] + inetSocketRules + [
             // Its /proc (its own PID namespace): /proc/<tid>/status of its tasks. openat cannot
             // compare path strings; the root holds nothing but this /proc, and only read-only,
             // close-on-exec opens without O_CREAT/O_PATH tricks are admitted.
@@ -89,6 +93,50 @@ public enum SentryConfinement {
               [.masked(arg: 2, mask: ~UInt64(0o200000 /* O_DIRECTORY */ | 0o400000 /* O_NOFOLLOW */ | 0o4000 /* O_NONBLOCK */), value: O_CLOEXEC)]),
         ]
     }())
+
+    /// The host calls of inet sockets: socket() only for AF_INET/AF_INET6 x SOCK_STREAM/SOCK_DGRAM
+    /// (with SOCK_NONBLOCK|SOCK_CLOEXEC, protocol 0), accept4 only non-blocking and close-on-exec,
+    /// setsockopt/getsockopt only for the (level, option) pairs of `InetHostCalls`, ioctl only
+    /// FIONREAD, SIOCOUTQ and SIOCATMARK. bind, listen, connect, getsockname, getpeername and
+    /// shutdown act on a socket it holds (they cannot name another): its own host sockets, the
+    /// Gofer socket pair and the fd-installation socket.
+    static let inetSocketRules: [HostSyscallRule] = {
+        func nr(_ name: String) -> Int32 { Int32(syscallNumber(named: name)!) }
+        var rules: [HostSyscallRule] = []
+        for family in [Socket.AF_INET, Socket.AF_INET6] {
+            for type in [Socket.SOCK_STREAM, Socket.SOCK_DGRAM] {
+                rules.append(HostSyscallRule("socket", nr("socket"), "inet sockets it serves: AF_INET/AF_INET6, TCP/UDP, non-blocking, close-on-exec",
+                    checks: [.equal(arg: 0, value: UInt64(family)), .equal(arg: 1, value: UInt64(type | InetHostCalls.typeFlags)),
+                             .equal(arg: 2, value: 0)]))
+            }
+        }
+        rules.append(HostSyscallRule("socket", nr("socket"), "rtnetlink sockets it relays read requests to (getifaddrs, ip addr): AF_NETLINK, NETLINK_ROUTE only",
+            checks: [.equal(arg: 0, value: UInt64(Socket.AF_NETLINK)), .equal(arg: 1, value: UInt64(Socket.SOCK_RAW | InetHostCalls.typeFlags)),
+                     .equal(arg: 2, value: 0 /* NETLINK_ROUTE */)]))
+        rules.append(HostSyscallRule("accept4", nr("accept4"), "connections on an inet listener it holds (non-blocking, close-on-exec)",
+            checks: [.equal(arg: 3, value: UInt64(InetHostCalls.typeFlags))]))
+        for name in ["bind", "listen", "connect", "getsockname", "getpeername", "shutdown"] {
+            rules.append(HostSyscallRule(name, nr(name), "the program's \(name) on an inet socket it holds"))
+        }
+        func level(_ l: Int32) -> UInt64 { UInt64(UInt32(bitPattern: l)) }
+        for o in InetHostCalls.options {
+            rules.append(HostSyscallRule("setsockopt", nr("setsockopt"), "the allowed SOL_SOCKET, IPPROTO_TCP/UDP/IP/IPV6 options (InetHostCalls.options)",
+                checks: [.equal(arg: 1, value: level(o.level)), .equal(arg: 2, value: level(o.name))]))
+        }
+        for o in InetHostCalls.options + InetHostCalls.readOnlyOptions {
+            rules.append(HostSyscallRule("getsockopt", nr("getsockopt"), "the same options, and TCP_CONGESTION read-only",
+                checks: [.equal(arg: 1, value: level(o.level)), .equal(arg: 2, value: level(o.name))]))
+        }
+        for request in InetHostCalls.ioctls {
+            rules.append(HostSyscallRule("ioctl", nr("ioctl"), "FIONREAD, SIOCOUTQ, SIOCATMARK of an inet socket",
+                checks: [.equal(arg: 1, value: UInt64(request))]))
+        }
+        for request in InetHostCalls.interfaceQueries {
+            rules.append(HostSyscallRule("ioctl", nr("ioctl"), "the SIOCGIF* interface queries (names, flags, addresses, MTU, index) of its namespace",
+                checks: [.equal(arg: 1, value: UInt64(request))]))
+        }
+        return rules
+    }()
 
     /// Capabilities kept after lockdown when the tasks run under another host uid
     /// (`TaskHostIdentity`): CAP_KILL to signal them and CAP_SYS_PTRACE for process_vm_* and
@@ -107,11 +155,14 @@ public enum SentryConfinement {
     /// SentryConfig.lockdown: not dumpable (no task can open its /proc files or trace it, even
     /// under the same uid), capabilities and the bounding set down to what its tasks' identity
     /// needs, then the filter.
-    public static func lockdown(tasksUnderOwnIdentity: Bool) -> Errno? {
+    /// With `--network host` (`bindLowPorts`) it also keeps CAP_NET_BIND_SERVICE, so that the
+    /// sandbox's root binds ports below 1024 of the host's namespace (the Sentry checks the
+    /// task's own capability first, SysInet.bind).
+    public static func lockdown(tasksUnderOwnIdentity: Bool, bindLowPorts: Bool = false) -> Errno? {
         do throws(Errno) {
             if program.isEmpty { try prepare() }
             let d = chusk_confine_not_dumpable(); if d < 0 { throw Errno(rawValue: -d) }
-            try Capability.restrict(to: tasksUnderOwnIdentity ? keptCapabilitiesOverOtherUID : 0)
+            try Capability.restrict(to: (tasksUnderOwnIdentity ? keptCapabilitiesOverOtherUID : 0) | (bindLowPorts ? 1 << 10 /* CAP_NET_BIND_SERVICE */ : 0))
             try HostFilter.load(program, who: "sentry")
         } catch { return error }
         return nil

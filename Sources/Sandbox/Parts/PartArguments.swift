@@ -70,6 +70,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var volumes: [VolumeSpec] = []
     /// --hostname: the sandbox's UTS hostname.
     public var hostname: String?
+    /// --network: where its inet sockets live.
+    public var network: NetworkNamespace.Mode = .none
     /// --tmpfs: extra tmpfs mounts, in order.
     public var tmpfs: [TmpfsSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
@@ -84,6 +86,7 @@ public struct SentryArguments: Equatable, Sendable {
         if let m = memoryLimit { a += ["--memory-limit", String(m)] }
         for v in volumes { a += [v.readOnly ? "--volume-ro" : "--volume-rw", v.guest] }
         if let h = hostname { a += ["--hostname", h] }
+        if network != .none { a += ["--network", network.rawValue] }
         // MODE:SIZE:PATH (octal mode, bytes or "-"; the path last, as it may hold a colon).
         for t in tmpfs { a += ["--tmpfs", String(t.mode, radix: 8) + ":" + (t.sizeBytes.map { String($0) } ?? "-") + ":" + t.path] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
@@ -108,6 +111,7 @@ public struct SentryArguments: Equatable, Sendable {
                 guard let v = value(), v.hasPrefix("/") else { return nil }
                 out.volumes.append(VolumeSpec(host: "", guest: v, readOnly: a == "--volume-ro"))
             case "--hostname": guard let v = value() else { return nil }; out.hostname = v
+            case "--network": guard let v = value(), let m = NetworkNamespace.Mode(rawValue: v) else { return nil }; out.network = m
             case "--tmpfs":
                 guard let v = value() else { return nil }
                 let f = v.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)

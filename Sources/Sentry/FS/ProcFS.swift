@@ -46,6 +46,7 @@ public final class ProcRoot: SyntheticInode {
         add("version", GeneratedFile(device: dev) { [unowned self] _ in ProcGlobal.version(self.kernel) })
         add("sys", ProcSys.make(self))
         add("sysvipc", IPCProcFiles.directory(self))
+        add("net", ProcNet.directory(self))
     }
 
     private func add(_ name: String, _ inode: Inode) { fixed.append((Array(name.utf8), inode)) }

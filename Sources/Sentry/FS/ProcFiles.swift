@@ -482,3 +482,47 @@ public enum SysFS {
         return dir([("devices", devices), ("fs", fs), ("kernel", dir([]))])
     }
 }
+
+/// /proc/net: the inet tables and dev are the host's view of the Sentry's network namespace,
+/// which is the sandbox's (/proc/self/net of the Sentry, read at each open); unix lists the
+/// Sentry's own bound unix sockets.
+enum ProcNet {
+    static func directory(_ root: ProcRoot) -> StaticDirectory {
+        let dev = root.device
+        let d = StaticDirectory(device: dev, magic: ProcRoot.magic, mode: 0o555)
+        for name in ["tcp", "tcp6", "udp", "udp6", "dev", "snmp", "netstat", "if_inet6", "route", "raw", "raw6", "sockstat", "sockstat6"] {
+            d.add(name, GeneratedFile(device: dev) { _ in HostProcFile.read("/proc/self/net/" + name) ?? [] })
+        }
+        d.add("unix", GeneratedFile(device: dev) { [unowned root] t in unix((t?.kernel ?? root.kernel)?.network) })
+        return d
+    }
+
+    /// unix_seq_show's format for the namespace's bound sockets (an unbound socket, which Linux
+    /// also lists, is not tracked by name here).
+    static func unix(_ net: NetworkNamespace?) -> [UInt8] {
+        var out = "Num       RefCount Protocol Flags    Type St Inode Path\n"
+        guard let net else { return Array(out.utf8) }
+        var sockets: [UnixSocketFile] = []
+        for w in net.abstractNames.values { if let s = w.socket { sockets.append(s) } }
+        for w in net.pathSockets.values { if let s = w.socket { sockets.append(s) } }
+        func hex(_ v: UInt64, _ width: Int) -> String {
+            let h = String(v, radix: 16, uppercase: true)
+            return String(repeating: "0", count: max(0, width - h.count)) + h
+        }
+        for s in sockets.sorted(by: { $0.ino < $1.ino }) {
+            let flags: UInt64 = s.listening ? 0x10000 : 0
+            let state: UInt64 = s.connected ? 3 : 1
+            var path = ""
+            if let a = s.address, a.count > 2 {
+                if a[2] == 0 { path = " @" + String(decoding: a[3...], as: UTF8.self) }
+                else { path = " " + String(decoding: a[2...].prefix { $0 != 0 }, as: UTF8.self) }
+            }
+            out += "0000000000000000: 00000002 00000000 \(hex(flags, 8)) \(hex(UInt64(s.type), 4)) \(hex(state, 2)) \(String(s.ino).leftPadded(5))\(path)\n"
+        }
+        return Array(out.utf8)
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}

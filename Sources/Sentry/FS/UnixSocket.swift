@@ -39,6 +39,15 @@ public final class NetworkNamespace {
 
     public init() {}
 
+    /// A host UDP socket of the namespace, made on first use, that answers the SIOCGIF* queries
+    /// asked of unix sockets (glibc's if_nametoindex asks an AF_UNIX one).
+    private var queryFD: Int32 = -1
+    var interfaceQueryFD: Int32? {
+        if queryFD < 0 { queryFD = Glibc.socket(Socket.AF_INET, Socket.SOCK_DGRAM | InetHostCalls.typeFlags, 0) }
+        return queryFD >= 0 ? queryFD : nil
+    }
+    deinit { if queryFD >= 0 { Glibc.close(queryFD) } }
+
     /// The sockfs inode number of a new socket.
     func allocateIno() -> UInt64 { lastIno &+= 1; return lastIno }
 
@@ -312,7 +321,12 @@ final class UnixSocketFile: FileDescription {
         case UnixSocketFile.SIOCOUTQ:
             if listening { return .error(.invalidArgument) }
             value = outstanding
-        default: return .error(.inappropriateIOCTLForDevice)
+        default:
+            // SIOCGIF*: answered by a host socket of the sandbox's network namespace; the address
+            // queries are inet_ioctl's, which a unix socket does not reach (ENOTTY, as Linux).
+            if InetHostCalls.interfaceQueries.contains(request), !InetHostCalls.inetAddressQueries.contains(request),
+               let fd = net.interfaceQueryFD { return interfaceQuery(task, fd, request, argument) }
+            return .error(.inappropriateIOCTLForDevice)
         }
         do { try task.copyOutValue(argument, Int32(clamping: value)) } catch { return .error(error) }
         return .zero

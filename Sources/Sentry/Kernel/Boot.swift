@@ -26,6 +26,14 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return 0
         }
     }
+    // --network none: the sandbox's own namespace has only `lo`, down; bring it up while the
+    // Sentry still holds CAP_NET_ADMIN there (before its host filter), and let any user bind
+    // any port there, as Docker does (net.ipv4.ip_unprivileged_port_start 0): the Sentry, which
+    // makes the sockets, keeps no CAP_NET_BIND_SERVICE.
+    if config.network == .none {
+        if let e = bringLoopbackUp() { return bootFailure("cannot bring up the loopback interface: \(e)") }
+        allowUnprivilegedPorts()
+    }
     let platform: any Platform
     do { platform = try config.platform.make(filter: SyscallTable.applicationFilter) } catch {
         return bootFailure("cannot start the \(config.platform.rawValue) platform: \(error)")
@@ -33,6 +41,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
     kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")
     if let h = config.hostname { kernel.uts.hostname = Array(h.utf8) }
+    kernel.network.mode = config.network
 
     let fdTable = FDTable(account: memory)
     if let t = config.terminal {

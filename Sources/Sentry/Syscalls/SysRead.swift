@@ -11,7 +11,7 @@ private func readInto(_ task: Task, _ file: FileDescription, _ targets: [(UInt64
         if offset != nil { return .error(.illegalSeek) }
         return file.canRead ? pipeRead(task, pipe, targets) : .error(.badFileDescriptor)
     }
-    if file is UnixSocketFile || file is SocketFile {
+    if file is UnixSocketFile || file is InetSocketFile {
         return offset != nil ? .error(.illegalSeek) : SysSocket.read(task, file, targets)
     }
     if let tty = file as? PtySlaveFile {
@@ -43,7 +43,7 @@ private func writeFrom(_ task: Task, _ file: FileDescription, _ sources: [(UInt6
         if offset != nil { return .error(.illegalSeek) }
         return file.canWrite ? pipeWrite(task, pipe, sources) : .error(.badFileDescriptor)
     }
-    if file is UnixSocketFile || file is SocketFile {
+    if file is UnixSocketFile || file is InetSocketFile {
         return offset != nil ? .error(.illegalSeek) : SysSocket.write(task, file, sources)
     }
     if !file.canWrite { return .error(.badFileDescriptor) }

@@ -7,8 +7,8 @@ import SystemPackage
 // read/write/readv/writev on a socket (called from SysRead).
 //
 // AF_UNIX sockets are served in the Sentry (FS/UnixSocket.swift). AF_INET and AF_INET6
-// sockets can be made, but the sandbox has no network yet: connect fails as with no route and
-// the other calls answer EOPNOTSUPP.
+// sockets are host sockets the Sentry holds (FS/InetSocket.swift); each handler hands them to
+// SysInet.swift.
 //
 // Each handler copies its arguments in once (the address, the msghdr and its iovecs and
 // control data), decides on that copy, and copies out last; a blocking call parks on the
@@ -53,12 +53,12 @@ final class SocketWait: BlockedCall {
 
 extension Task {
     /// The socket call's wait state (made on the first run with `timeout`).
-    fileprivate func socketWait(timeout: UInt64) -> SocketWait {
+    func socketWait(timeout: UInt64) -> SocketWait {
         blockedCall(SocketWait.self) ?? beginBlockedCall(SocketWait(timeout: timeout))
     }
 
     /// Parks on `queue` until `mask`, or returns EAGAIN (or the partial count) when the deadline passed.
-    fileprivate func socketBlock(_ queue: WaitQueue, _ mask: EventMask, timeout: UInt64, done: Int = 0) -> SyscallReturn {
+    func socketBlock(_ queue: WaitQueue, _ mask: EventMask, timeout: UInt64, done: Int = 0) -> SyscallReturn {
         let w = socketWait(timeout: timeout)
         w.done = done
         guard let deadline = w.deadline else { return .block(queue, mask) }
@@ -73,9 +73,9 @@ extension Task {
     }
 
     /// The bytes an earlier run of this call moved.
-    fileprivate var socketDone: Int { blockedCall(SocketWait.self)?.done ?? 0 }
+    var socketDone: Int { blockedCall(SocketWait.self)?.done ?? 0 }
 
-    fileprivate func raiseSIGPIPE() {
+    func raiseSIGPIPE() {
         try? platform.signalThread(tgid: group.hostTGID, tid: hostTID, signal: SIGPIPE)
     }
 }
@@ -123,7 +123,7 @@ private func findUnixSocket(_ t: Task, _ address: UnixAddress) throws(Errno) -> 
 /// Writes a socket address to (address, length pointer) as move_addr_to_user: the caller's
 /// length is read first (EINVAL when negative), at most that much of the address is written,
 /// then its full length.
-private func copyOutAddress(_ t: Task, _ address: UInt64, _ lengthAddress: UInt64, _ bytes: [UInt8]) throws(Errno) {
+func copyOutAddress(_ t: Task, _ address: UInt64, _ lengthAddress: UInt64, _ bytes: [UInt8]) throws(Errno) {
     if address == 0 || lengthAddress == 0 { return }
     let room = try t.copyInValue(lengthAddress, as: Int32.self)
     if room < 0 { throw .invalidArgument }
@@ -136,8 +136,26 @@ private func copyOutAddress(_ t: Task, _ address: UInt64, _ lengthAddress: UInt6
 private func unixSocket(_ t: Task, _ fd: Int32, inet: Errno = .notSupportedOnSocket) throws(Errno) -> UnixSocketFile {
     let file = try t.fdTable.get(fd)
     if let s = file as? UnixSocketFile { return s }
-    if file is SocketFile { throw inet }
+    if file is InetSocketFile { throw inet }
     throw .notSocket
+}
+
+/// The inet socket behind the call's fd (argument 0), if it is one.
+func inetSocket(_ t: Task, _ a: SyscallArguments) -> InetSocketFile? {
+    (try? t.fdTable.get(a.int(0))) as? InetSocketFile
+}
+
+/// The unix or inet socket behind `fd`: EBADF, ENOTSOCK.
+private func anySocket(_ t: Task, _ fd: Int32) throws(Errno) -> FileDescription {
+    let file = try t.fdTable.get(fd)
+    if file is UnixSocketFile || file is InetSocketFile { return file }
+    throw .notSocket
+}
+
+/// A destination sockaddr for an inet send (EINVAL outside 0...128 bytes); the host checks it.
+private func copyInInetAddress(_ t: Task, _ address: UInt64, _ length: Int32) throws(Errno) -> [UInt8] {
+    if length < 0 || length > 128 { throw .invalidArgument }
+    return length == 0 ? [] : try t.copyInBytes(address, count: Int(length))
 }
 
 enum SysSocket {
@@ -145,6 +163,7 @@ enum SysSocket {
     static func socket(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let domain = a.int(0), rawType = a.int(1)
         let type = rawType & ~(Socket.SOCK_NONBLOCK | Socket.SOCK_CLOEXEC)
+        if domain == Socket.AF_NETLINK { return netlinkSocket(t, type: type, protocolNumber: a.int(2), flags: rawType) }
         guard [Socket.AF_UNIX, Socket.AF_INET, Socket.AF_INET6].contains(domain) else { return .error(.addressFamilyNotSupported) }
         guard [Socket.SOCK_STREAM, Socket.SOCK_DGRAM, Socket.SOCK_SEQPACKET].contains(type) else {
             return .error(type == Socket.SOCK_RAW && domain != Socket.AF_UNIX ? .notPermitted : .invalidArgument)
@@ -157,12 +176,29 @@ enum SysSocket {
             if !ok { return .error(.protocolNotSupported) }
         }
         let nonBlocking = rawType & Socket.SOCK_NONBLOCK != 0
-        let file: FileDescription = domain == Socket.AF_UNIX
-            ? UnixSocketFile(type: type, net: t.kernel.network, memory: t.kernel.memory, creds: .of(t), nonBlocking: nonBlocking)
-            : SocketFile(domain: domain, type: type, nonBlocking: nonBlocking)
         do {
+            let file: FileDescription
+            if domain == Socket.AF_UNIX {
+                file = UnixSocketFile(type: type, net: t.kernel.network, memory: t.kernel.memory, creds: .of(t), nonBlocking: nonBlocking)
+            } else {
+                // No SCTP: inet_create finds no protocol for SOCK_SEQPACKET.
+                if type == Socket.SOCK_SEQPACKET { return .error(Errno(rawValue: 94)) }  // ESOCKTNOSUPPORT
+                file = try InetSocketFile.make(t.kernel, domain: domain, type: type, nonBlocking: nonBlocking)
+            }
             let fd = try t.fdTable.allocate(file, closeOnExec: rawType & Socket.SOCK_CLOEXEC != 0, limit: t.fdLimit)
             return .ok(Int(fd))
+        } catch { return .error(error) }
+    }
+
+    /// socket(AF_NETLINK, SOCK_RAW or SOCK_DGRAM, NETLINK_ROUTE): a host rtnetlink socket the
+    /// Sentry holds and relays read requests to (SysInet.send's allow-list); other netlink
+    /// protocols EPROTONOSUPPORT.
+    private static func netlinkSocket(_ t: Task, type: Int32, protocolNumber: Int32, flags: Int32) -> SyscallReturn {
+        guard type == Socket.SOCK_RAW || type == Socket.SOCK_DGRAM else { return .error(Errno(rawValue: 94)) }  // ESOCKTNOSUPPORT
+        guard protocolNumber == 0 else { return .error(.protocolNotSupported) }
+        do {
+            let file = try InetSocketFile.make(t.kernel, domain: Socket.AF_NETLINK, type: Socket.SOCK_RAW, nonBlocking: flags & Socket.SOCK_NONBLOCK != 0)
+            return .ok(Int(try t.fdTable.allocate(file, closeOnExec: flags & Socket.SOCK_CLOEXEC != 0, limit: t.fdLimit)))
         } catch { return .error(error) }
     }
 
@@ -202,7 +238,8 @@ enum SysSocket {
     /// bind(2): a path makes a socket inode (EADDRINUSE when the name exists), an abstract name
     /// is the namespace's, an address of just the family autobinds.
     static func bind(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.bind(t, s, a) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0), inet: .addressNotAvailable)
             let address = try copyInUnixAddress(t, a[1], a.size(2))
             // A path that exists is EADDRINUSE before a second bind is EINVAL (unix_bind_bsd).
@@ -235,7 +272,8 @@ enum SysSocket {
 
     /// listen(2): stream and seqpacket sockets that are bound (EINVAL otherwise) and not connected.
     static func listen(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.listen(t, s, a) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0))
             if !s.isConnectionOriented { throw .notSupportedOnSocket }
             if s.address == nil || s.connected { throw .invalidArgument }
@@ -261,7 +299,8 @@ enum SysSocket {
     }
 
     private static func acceptCall(_ t: Task, _ a: SyscallArguments, flags: Int32) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.accept(t, s, a, flags: flags) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0))
             if !s.isConnectionOriented { throw .notSupportedOnSocket }
             if !s.listening { throw .invalidArgument }
@@ -295,13 +334,8 @@ enum SysSocket {
         do {
             let file = try t.fdTable.get(a.int(0))
             if let s = file as? UnixSocketFile { return try unixConnect(t, s, a) }
-            guard let sock = file as? SocketFile else { return .error(.notSocket) }
-            let length = a.size(2)
-            guard length >= 2 && length <= 128 else { return .error(.invalidArgument) }
-            let addr = try t.copyInBytes(a[1], count: length)
-            let family = Int32(UInt16(addr[0]) | UInt16(addr[1]) << 8)
-            if family != sock.domain { return .error(.addressFamilyNotSupported) }
-            return .error(.networkUnreachable)
+            if let s = file as? InetSocketFile { return SysInet.connect(t, s, a) }
+            return .error(.notSocket)
         } catch { return .error(error) }
     }
 
@@ -355,7 +389,8 @@ enum SysSocket {
 
     /// getsockname(2).
     static func getsockname(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.name(t, s, a, peer: false) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0))
             try copyOutAddress(t, a[1], a[2], s.address ?? [UInt8(Socket.AF_UNIX), 0])
             return .zero
@@ -364,7 +399,8 @@ enum SysSocket {
 
     /// getpeername(2): ENOTCONN without a peer.
     static func getpeername(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.name(t, s, a, peer: true) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0), inet: .socketNotConnected)
             let hasPeer = s.isConnectionOriented ? s.connected : s.datagramConnected && s.peer != nil
             if !hasPeer { throw .socketNotConnected }
@@ -376,7 +412,8 @@ enum SysSocket {
     /// shutdown(2): SHUT_RD, SHUT_WR, SHUT_RDWR; a connected stream or seqpacket peer sees the
     /// mirror image (our SHUT_WR is its end of input).
     static func shutdown(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.shutdown(t, s, a) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0), inet: .socketNotConnected)
             let how = a.int(1)
             if how < 0 || how > 2 { throw .invalidArgument }
@@ -398,19 +435,15 @@ enum SysSocket {
 
     /// setsockopt(2): SOL_SOCKET options; other levels EOPNOTSUPP (unix sockets have none).
     static func setsockopt(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.setsockopt(t, s, a) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0))
             let level = a.int(1), name = a.int(2), length = a.int(4)
             if level != SOL_SOCKET { throw .notSupportedOnSocket }
             if length < 0 { throw .invalidArgument }
             switch name {
             case 20, 21:  // SO_RCVTIMEO_OLD, SO_SNDTIMEO_OLD: struct timeval
-                if length < 16 { throw .invalidArgument }
-                let raw = try t.copyInBytes(a[3], count: 16)
-                let sec = raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: Int64.self) }
-                let usec = raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int64.self) }
-                if usec < 0 || usec >= 1_000_000 { throw .outOfDomain }
-                let ns: UInt64 = sec < 0 ? 0 : (sec >= 1 << 32 ? 0 : UInt64(sec) * 1_000_000_000 + UInt64(usec) * 1000)
+                let ns = try copyInTimeoutOption(t, a[3], length)
                 if name == 20 { s.receiveTimeout = ns } else { s.sendTimeout = ns }
                 return .zero
             case 13:  // SO_LINGER
@@ -448,7 +481,8 @@ enum SysSocket {
 
     /// getsockopt(2).
     static func getsockopt(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
-        serve { () throws(Errno) in
+        if let s = inetSocket(t, a) { return SysInet.getsockopt(t, s, a) }
+        return serve { () throws(Errno) in
             let s = try unixSocket(t, a.int(0))
             let level = a.int(1), name = a.int(2)
             if level != SOL_SOCKET { throw .notSupportedOnSocket }
@@ -498,6 +532,10 @@ enum SysSocket {
     /// sendto(2).
     static func sendto(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) in
+            if let s = inetSocket(t, a) {
+                let to = a[4] != 0 ? try copyInInetAddress(t, a[4], a.int(5)) : nil
+                return try SysInet.send(t, s, [(a[1], a[2])], flags: a.int(3), to: to, control: [])
+            }
             let s = try unixSocket(t, a.int(0), inet: .networkUnreachable)
             var to: UnixAddress?
             if a[4] != 0 { to = try copyInUnixAddress(t, a[4], a.size(5), allowUnnamed: false) }
@@ -508,8 +546,7 @@ enum SysSocket {
     /// sendmsg(2).
     static func sendmsg(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) in
-            let s = try unixSocket(t, a.int(0), inet: .networkUnreachable)
-            return try sendOne(t, s, a[1], flags: a.int(2))
+            return try sendOne(t, try anySocket(t, a.int(0)), a[1], flags: a.int(2))
         }
     }
 
@@ -517,7 +554,7 @@ enum SysSocket {
     /// call with the count sent so far (blocking sendmmsg waits only for the first).
     static func sendmmsg(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) in
-            let s = try unixSocket(t, a.int(0), inet: .networkUnreachable)
+            let s = try anySocket(t, a.int(0))
             let count = min(Int(a[2] & 0xffff_ffff), 1024)
             let flags = a.int(3)
             var sent = 0
@@ -540,8 +577,10 @@ enum SysSocket {
     }
 
     /// One msghdr at `header`: name, iovecs, control (SCM_RIGHTS, SCM_CREDENTIALS).
-    private static func sendOne(_ t: Task, _ s: UnixSocketFile, _ header: UInt64, flags: Int32) throws(Errno) -> SyscallReturn {
+    private static func sendOne(_ t: Task, _ file: FileDescription, _ header: UInt64, flags: Int32) throws(Errno) -> SyscallReturn {
         let h = try MessageHeader(t, header)
+        if let s = file as? InetSocketFile { return try inetSendOne(t, s, h, flags: flags) }
+        guard let s = file as? UnixSocketFile else { throw .notSocket }
         var to: UnixAddress?
         if h.name != 0 && h.nameLength > 0 { to = try copyInUnixAddress(t, h.name, Int(h.nameLength), allowUnnamed: false) }
         let iovecs = try copyInIovecList(t, h.iov, h.iovCount)
@@ -585,6 +624,31 @@ enum SysSocket {
             }
         }
         return try unixSend(t, s, iovecs, flags: flags, to: to, rights: rights, creds: creds)
+    }
+
+    /// One msghdr on an inet socket: its control messages go to the host as they are, less
+    /// SOL_SOCKET's SCM_RIGHTS and SCM_CREDENTIALS (fd numbers and pids of the sandbox), which
+    /// Linux ignores on a TCP or UDP socket (__sock_cmsg_send) and the host must never read.
+    private static func inetSendOne(_ t: Task, _ s: InetSocketFile, _ h: MessageHeader, flags: Int32) throws(Errno) -> SyscallReturn {
+        let to = h.name != 0 && h.nameLength > 0 ? try copyInInetAddress(t, h.name, h.nameLength) : nil
+        let iovecs = try copyInIovecList(t, h.iov, h.iovCount)
+        var control: [UInt8] = []
+        if h.controlLength > 0 {
+            if h.controlLength > 1 << 16 { throw .noBufferSpace }
+            let raw = try t.copyInBytes(h.control, count: Int(h.controlLength))
+            var at = 0
+            while at + 16 <= raw.count {
+                let (len, level, type) = raw.withUnsafeBytes { b in
+                    (Int(b.loadUnaligned(fromByteOffset: at, as: UInt64.self)), b.loadUnaligned(fromByteOffset: at + 8, as: Int32.self),
+                     b.loadUnaligned(fromByteOffset: at + 12, as: Int32.self))
+                }
+                if len < 16 || len > raw.count - at { throw .invalidArgument }
+                let next = min((len + 7) & ~7, raw.count - at)
+                if !(level == SOL_SOCKET && (type == SCM_RIGHTS || type == SCM_CREDENTIALS)) { control += raw[at..<(at + next)] }
+                at += next
+            }
+        }
+        return try SysInet.send(t, s, iovecs, flags: flags, to: to, control: control)
     }
 
     /// The body of every send: `sources` gathered once per run; a stream sends what fits and
@@ -682,9 +746,14 @@ enum SysSocket {
     /// recvfrom(2).
     static func recvfrom(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) in
-            let s = try unixSocket(t, a.int(0), inet: .socketNotConnected)
             var out = ReceiveOutput()
-            let r = try unixReceive(t, s, [(a[1], a[2])], flags: a.int(3), controlRoom: 0, output: &out)
+            let r: SyscallReturn
+            if let s = inetSocket(t, a) {
+                r = try SysInet.receive(t, s, [(a[1], a[2])], flags: a.int(3), controlRoom: 0, output: &out)
+            } else {
+                let s = try unixSocket(t, a.int(0), inet: .socketNotConnected)
+                r = try unixReceive(t, s, [(a[1], a[2])], flags: a.int(3), controlRoom: 0, output: &out)
+            }
             guard case .value = r else { return r }
             if a[4] != 0 { try copyOutAddress(t, a[4], a[5], out.from ?? []) }
             return r
@@ -694,8 +763,7 @@ enum SysSocket {
     /// recvmsg(2).
     static func recvmsg(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) in
-            let s = try unixSocket(t, a.int(0), inet: .socketNotConnected)
-            return try receiveOne(t, s, a[1], flags: a.int(2))
+            return try receiveOne(t, try anySocket(t, a.int(0)), a[1], flags: a.int(2))
         }
     }
 
@@ -703,7 +771,8 @@ enum SysSocket {
     /// MSG_WAITFORONE); the timeout argument is not applied.
     static func recvmmsg(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) in
-            let s = try unixSocket(t, a.int(0), inet: .socketNotConnected)
+            let s = try anySocket(t, a.int(0))
+            let stream = (s as? UnixSocketFile)?.isConnectionOriented ?? (s as? InetSocketFile)?.isStream ?? false
             let count = min(Int(a[2] & 0xffff_ffff), 1024)
             let flags = a.int(3) & ~MessageFlags.WAITFORONE
             var got = 0
@@ -717,17 +786,23 @@ enum SysSocket {
                 guard case .value(let n) = r else { return r }
                 try t.copyOutValue(entry &+ 56, UInt32(truncatingIfNeeded: n))
                 got += 1
-                if n == 0 && s.isConnectionOriented { break }
+                if n == 0 && stream { break }
             }
             return .ok(got)
         }
     }
 
-    private static func receiveOne(_ t: Task, _ s: UnixSocketFile, _ header: UInt64, flags: Int32) throws(Errno) -> SyscallReturn {
+    private static func receiveOne(_ t: Task, _ s: FileDescription, _ header: UInt64, flags: Int32) throws(Errno) -> SyscallReturn {
         let h = try MessageHeader(t, header)
         let iovecs = try copyInIovecList(t, h.iov, h.iovCount)
         var out = ReceiveOutput()
-        let r = try unixReceive(t, s, iovecs, flags: flags, controlRoom: Int(min(h.controlLength, 1 << 20)), output: &out)
+        let room = Int(min(h.controlLength, 1 << 20))
+        let r: SyscallReturn
+        if let s = s as? InetSocketFile {
+            r = try SysInet.receive(t, s, iovecs, flags: flags, controlRoom: room, output: &out)
+        } else if let s = s as? UnixSocketFile {
+            r = try unixReceive(t, s, iovecs, flags: flags, controlRoom: room, output: &out)
+        } else { throw .notSocket }
         guard case .value = r else { return r }
         // msg_namelen: the sender's address length (0 when it was unbound).
         if h.name != 0 {
@@ -862,26 +937,27 @@ enum SysSocket {
 
     /// read/readv on a socket: recv with no flags.
     static func read(_ t: Task, _ s: FileDescription, _ targets: [(UInt64, UInt64)]) -> SyscallReturn {
-        guard let s = s as? UnixSocketFile else {
-            let sock = s as? SocketFile
-            return .error(sock?.type == Socket.SOCK_DGRAM ? .resourceTemporarilyUnavailable : .socketNotConnected)
+        if let s = s as? InetSocketFile {
+            var out = ReceiveOutput()
+            do { return try SysInet.receive(t, s, targets, flags: 0, controlRoom: 0, output: &out) } catch { return .error(error) }
         }
+        guard let s = s as? UnixSocketFile else { return .error(.notSocket) }
         var out = ReceiveOutput()
         do { return try unixReceive(t, s, targets, flags: 0, controlRoom: 0, output: &out) } catch { return .error(error) }
     }
 
     /// write/writev on a socket: send with no flags.
     static func write(_ t: Task, _ s: FileDescription, _ sources: [(UInt64, UInt64)]) -> SyscallReturn {
-        guard let s = s as? UnixSocketFile else {
-            let sock = s as? SocketFile
-            return .error(sock?.type == Socket.SOCK_DGRAM ? .addressRequired : .socketNotConnected)
+        if let s = s as? InetSocketFile {
+            do { return try SysInet.send(t, s, sources, flags: 0, to: nil, control: []) } catch { return .error(error) }
         }
+        guard let s = s as? UnixSocketFile else { return .error(.notSocket) }
         do { return try unixSend(t, s, sources, flags: 0, to: nil, rights: [], creds: nil) } catch { return .error(error) }
     }
 }
 
 /// A struct msghdr as copied in.
-private struct MessageHeader {
+struct MessageHeader {
     var name: UInt64
     var nameLength: Int32
     var iov: UInt64
@@ -900,7 +976,7 @@ private struct MessageHeader {
 }
 
 /// An iovec array (at most UIO_MAXIOV entries, EMSGSIZE past that as sendmsg answers).
-private func copyInIovecList(_ t: Task, _ address: UInt64, _ count: UInt64) throws(Errno) -> [(UInt64, UInt64)] {
+func copyInIovecList(_ t: Task, _ address: UInt64, _ count: UInt64) throws(Errno) -> [(UInt64, UInt64)] {
     if count > 1024 { throw .messageTooLong }
     if count == 0 { return [] }
     let raw = try t.copyInBytes(address, count: Int(count) * 16)
@@ -951,28 +1027,4 @@ private func scatterBytes(_ t: Task, _ targets: [(UInt64, UInt64)], _ offset: In
         done += part
         skip = 0
     }
-}
-
-/// An inet socket: the sandbox has no network yet, so it is never connected.
-final class SocketFile: FileDescription {
-    let domain: Int32
-    let type: Int32
-    init(domain: Int32, type: Int32, nonBlocking: Bool) {
-        self.domain = domain; self.type = type
-        super.init(accessMode: O_RDWR, statusFlags: nonBlocking ? O_NONBLOCK : 0)
-    }
-    override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
-        throw type == Socket.SOCK_DGRAM ? .resourceTemporarilyUnavailable : .socketNotConnected
-    }
-    override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
-        throw type == Socket.SOCK_DGRAM ? .addressRequired : .socketNotConnected
-    }
-    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
-    override func stat() throws(Errno) -> FileStat {
-        var s = FileStat()
-        s.mode = FileMode.S_IFSOCK | 0o777
-        s.blksize = 4096
-        return s
-    }
-    override func readiness(_ mask: EventMask) -> EventMask { (PollEvents.output | PollEvents.hangUp) & mask }
 }
