@@ -36,7 +36,7 @@ public struct PendingChild {
                              fds: [(source: Int32, target: Int32)], cloneFlags: UInt = 0,
                              unshareFlags: UInt = 0, setsid: Bool = false) throws(HuskError) -> PendingChild {
         var cArgv = argv.map { strdup($0) } + [nil]
-        var cEnv = env.map { strdup($0) } + [nil]
+        var cEnv = (env + DebugTiming.partEnvironment).map { strdup($0) } + [nil]
         defer { for p in cArgv { free(p) }; for p in cEnv { free(p) } }
         let src = fds.map(\.source), dst = fds.map(\.target)
         var syncFD: Int32 = -1, errFD: Int32 = -1
