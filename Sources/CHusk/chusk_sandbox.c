@@ -254,3 +254,46 @@ void chusk_cgroup_warm_wait(void) {
     pthread_join(warm_thread, NULL);
     warm_started = 0;
 }
+
+// --- idle memory (docs/startup.md "Memory") --------------------------------------------------
+// Drops this process's page-table references to the clean, read-only pages of its own binary
+// (code and constants it touched while starting: argument parsing, set-up). The pages stay in
+// the page cache, shared; an access faults them back in. Only mappings of the executable that
+// are not writable and hold no anonymous (copied) page are touched: a RELRO segment, whose
+// relocated pages are anonymous, must keep them.
+#include <stdlib.h>
+#include <sys/mman.h>
+
+long chusk_drop_clean_exe_pages(void) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return -errno;
+    exe[n] = 0;
+    FILE *f = fopen("/proc/self/smaps", "re");
+    if (!f) return -errno;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long start = 0, end = 0;
+    int candidate = 0;
+    long dropped = 0;
+    while (getline(&line, &cap, f) > 0) {
+        unsigned long s, e;
+        char perms[8], path[4096];
+        path[0] = 0;
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %4095[^\n]", &s, &e, perms, path) >= 3 && strchr(line, '-') < strchr(line, ' ')) {
+            char *p = path;
+            while (*p == ' ') p++;
+            start = s; end = e;
+            candidate = strcmp(p, exe) == 0 && strchr(perms, 'w') == NULL;
+            continue;
+        }
+        unsigned long kb;
+        if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
+            if (kb == 0 && madvise((void *)start, end - start, MADV_DONTNEED) == 0) dropped += (long)(end - start);
+            candidate = 0;
+        }
+    }
+    free(line);
+    fclose(f);
+    return dropped;
+}

@@ -21,7 +21,7 @@ public enum SandboxRun {
             throw HuskError("--no-cgroup: resource limits (--memory, --pids, --cpus, ...) need a cgroup")
         }
         DebugTiming.mark("command line parsed")
-        let exe = try SelfExecutable.open()
+        let exe = try PartsExecutable.open()
         _ = chusk_ignore_signal(SIGPIPE)
         let forwarded: [Int32] = o.tty ? [SIGINT, SIGTERM, SIGHUP, SIGWINCH] : [SIGINT, SIGTERM, SIGHUP]
         let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
@@ -80,7 +80,7 @@ struct Parts {
 
     init(cgroups: CgroupSet) { self.cgroups = cgroups }
 
-    mutating func start(_ o: RunOptions, exe: SelfExecutable, signalFD: Int32) throws(HuskError) -> Int32 {
+    mutating func start(_ o: RunOptions, exe: PartsExecutable, signalFD: Int32) throws(HuskError) -> Int32 {
         let socks = try socketPair()
         let stdinP = try makePipe(), stdoutP = try makePipe(), stderrP = try makePipe(), statusP = try makePipe()
         let goferReady = try makePipe(), monitorReady = try makePipe()
@@ -175,6 +175,9 @@ struct Parts {
         relay.goferPid = gofer!.pid
         relay.goferPidFD = chusk_pidfd_open(gofer!.pid)
         defer { if relay.goferPidFD >= 0 { close(relay.goferPidFD) } }
+        // Set-up is over: the code and constants it paged in (argument parsing above all) need
+        // not stay resident while husk run relays (docs/startup.md "Memory").
+        _ = chusk_drop_clean_exe_pages()
         relay.run()
         DebugTiming.mark("sentry exited")
         // The counters before the monitor removes the cgroups; then the clean-up is the

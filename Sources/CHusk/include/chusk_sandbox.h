@@ -71,4 +71,9 @@ int chusk_cgroup_warm_start(const char *procs_path);
 /// Waits for that thread (no-op when none was started).
 void chusk_cgroup_warm_wait(void);
 
+/// Drops the resident clean pages of this process's own binary (read-only mappings without
+/// copied pages): they stay in the page cache and fault back in on use. Bytes of mappings
+/// dropped, or -errno.
+long chusk_drop_clean_exe_pages(void);
+
 #endif
