@@ -7,7 +7,8 @@
 #   --no-build  install packages only (scripts/test.sh builds in debug itself)
 #   --install   after the build, copy husk and husk-parts (the Sentry, Gofer and monitor, which
 #               husk run starts from beside its own binary) into DIR (default /usr/local/bin),
-#               so that `husk` is on PATH
+#               so that `husk` is on PATH, with bash and zsh completion and the husk(1) man page
+#               (generated from the argument parser) under DIR/../share
 #
 # The build is `swift build -c release --static-swift-stdlib`; the binaries are .build/release/husk
 # and .build/release/husk-parts.
@@ -23,7 +24,7 @@ while [ $# -gt 0 ]; do
         --install)
             install=/usr/local/bin
             if [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; then install=$1; shift; fi ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
     esac
 done
@@ -69,5 +70,15 @@ if [ -n "$install" ]; then
     # husk-parts first: a husk without it beside would fail to start a sandbox.
     $sudo install -m 0755 .build/release/husk-parts "$install/husk-parts"
     $sudo install -m 0755 .build/release/husk "$install/husk"
-    echo "setup.sh: installed husk and husk-parts in $install"
+    # Shell completion and the man page, both generated from husk's argument parser.
+    share="$(dirname "$install")/share"
+    $sudo install -d "$share/bash-completion/completions" "$share/zsh/site-functions" "$share/man/man1"
+    .build/release/husk --generate-completion-script bash | $sudo tee "$share/bash-completion/completions/husk" >/dev/null
+    .build/release/husk --generate-completion-script zsh | $sudo tee "$share/zsh/site-functions/_husk" >/dev/null
+    swift build --product generate-manual >/dev/null
+    man_dir=$(mktemp -d)
+    .build/debug/generate-manual .build/release/husk -o "$man_dir" >/dev/null
+    $sudo install -m 0644 "$man_dir/husk.1" "$share/man/man1/husk.1"
+    rm -rf "$man_dir"
+    echo "setup.sh: installed husk and husk-parts in $install, completions and husk(1) in $share"
 fi
