@@ -144,11 +144,14 @@ struct Parts {
         try cgroups.join(pid: gofer!.pid)
         try cgroups.join(pid: sentry!.pid)
         DebugTiming.mark("gofer and sentry joined the cgroup")
-        try gofer!.release(); released.append(gofer!.pid)
+        // Both released before either exec is confirmed: the two execs overlap.
+        try gofer!.letGo(); released.append(gofer!.pid)
+        try sentry!.letGo(); released.append(sentry!.pid)
+        try gofer!.confirm()
         done(goferReady.write)
         defer { close(goferReady.read) }
         // The Sentry execs, enters its jail and compiles its filter meanwhile; it boots on the go byte.
-        try sentry!.release(); released.append(sentry!.pid)
+        try sentry!.confirm()
         done(sentryGo.read)
         DebugTiming.mark("gofer and sentry exec'd")
         guard readByte(goferReady.read) else { throw HuskError("gofer: the root view could not be set up") }

@@ -67,11 +67,25 @@ public struct PendingChild {
 
     /// Lets the child exec and reports whether it did (blocks until exec or a failed step).
     public mutating func release() throws(HuskError) {
+        try letGo()
+        try confirm()
+    }
+
+    /// Lets the child go on to exec without waiting: `confirm()` then reports whether it did.
+    /// Releasing several children before confirming any lets their execs overlap.
+    public mutating func letGo() throws(HuskError) {
         var one: UInt8 = 1
         let w = write(syncFD, &one, 1)
         close(syncFD); syncFD = -1
+        if w != 1 {
+            close(errFD); errFD = -1
+            throw HuskError("release child", Errno(rawValue: errno))
+        }
+    }
+
+    /// After `letGo()`: blocks until the child exec'd (or a step before it failed).
+    public mutating func confirm() throws(HuskError) {
         defer { close(errFD); errFD = -1 }
-        if w != 1 { throw HuskError("release child", Errno(rawValue: errno)) }
         var code: Int32 = 0
         var n: Int
         repeat { n = read(errFD, &code, 4) } while n < 0 && errno == EINTR
