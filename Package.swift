@@ -41,9 +41,12 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
+        // The git commit of the build (generated before each build by Plugins/GitCommit).
+        .target(name: "BuildInfo", plugins: ["GitCommit"]),
+        .plugin(name: "GitCommit", capability: .buildTool()),
         // Namespaces, cgroups, root view, seccomp filters, lifecycle.
         .target(name: "Sandbox", dependencies: [
-            "LinuxABI", "CHusk", "Gofer", "Sentry", "Platform",
+            "LinuxABI", "CHusk", "Gofer", "Sentry", "Platform", "BuildInfo",
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Logging", package: "swift-log"),
         ]),

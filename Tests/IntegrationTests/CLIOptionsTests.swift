@@ -36,6 +36,13 @@ struct CLIOptionsTests {
             #expect(l.count == 1 && r.stdout.hasPrefix("husk ") && r.stdout.dropFirst(5).first?.isNumber == true, "\(r)")
         }
         #expect(try huskCommand(["--version"]).stdout == (try huskCommand(["version"])).stdout)
+        // The commit embedded at build time: 12 hex digits (+ "-dirty"), one this repository has.
+        let line = try huskCommand(["version"]).stdout
+        let commit = try #require(line.split(separator: "(commit ").last?.split(separator: ")").first.map(String.init), "\(line)")
+        let hash = commit.hasSuffix("-dirty") ? String(commit.dropLast(6)) : commit
+        #expect(hash.count == 12 && hash.allSatisfy(\.isHexDigit), "\(line)")
+        let known = try IntegrationTests.run(["/usr/bin/git", "-C", Husk.packageRoot, "cat-file", "-e", hash + "^{commit}"])
+        #expect(known.status == 0, "\(line): \(known)")
     }
 
     @Test("a mistyped command: one line with a suggestion, 125")
