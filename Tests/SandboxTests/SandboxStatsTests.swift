@@ -2,25 +2,30 @@ import Glibc
 import Testing
 @testable import Sandbox
 
-/// `mkdir -p ROOT/REL` (FakeCgroupTree.file makes one level only).
-private func makeDirectories(_ t: FakeCgroupTree, _ rel: String) throws {
-    var path = t.root
-    for name in rel.split(separator: "/") { path += "/" + name; try HostFS.mkdirIfMissing(path) }
+/// A fake cgroup tree holding `files` (relative path: contents), directories made as needed.
+private func fakeTree(_ files: KeyValuePairs<String, String>) throws -> FakeCgroupTree {
+    let t = try FakeCgroupTree()
+    for (rel, text) in files {
+        var path = t.root
+        for name in rel.split(separator: "/").dropLast() { path += "/" + name; try HostFS.mkdirIfMissing(path) }
+        try t.file(rel, text)
+    }
+    return t
 }
 
 @Suite("--stats: the cgroup counters and the Sentry's record")
 struct SandboxStatsTests {
     @Test("v2: cpu.stat, memory.peak, memory.stat file, io.stat, memory.events, pids.events")
     func v2FakeTree() throws {
-        let t = try FakeCgroupTree(); defer { t.remove() }
+        let t = try fakeTree([
+            "husk/s1/cpu.stat": "usage_usec 30000\nuser_usec 20000\nsystem_usec 10000\n",
+            "husk/s1/memory.peak": "8388608\n",
+            "husk/s1/memory.stat": "anon 4096\nfile 104857600\nkernel 8192\nfile_mapped 0\n",
+            "husk/s1/io.stat": "254:0 rbytes=4096 wbytes=104857600 rios=1 wios=25 dbytes=0 dios=0\n8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n",
+            "husk/s1/memory.events": "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n",
+            "husk/s1/pids.events": "max 2\n"
+        ]); defer { t.remove() }
         let p = CgroupPlacement(version: .v2, controllers: ["memory", "pids", "cpu", "io"], ownDirectory: t.root, id: "s1")
-        try makeDirectories(t, "husk/s1")
-        try t.file("husk/s1/cpu.stat", "usage_usec 30000\nuser_usec 20000\nsystem_usec 10000\n")
-        try t.file("husk/s1/memory.peak", "8388608\n")
-        try t.file("husk/s1/memory.stat", "anon 4096\nfile 104857600\nkernel 8192\nfile_mapped 0\n")
-        try t.file("husk/s1/io.stat", "254:0 rbytes=4096 wbytes=104857600 rios=1 wios=25 dbytes=0 dios=0\n8:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n")
-        try t.file("husk/s1/memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n")
-        try t.file("husk/s1/pids.events", "max 2\n")
         var s = SandboxStats()
         s.readCgroups([p])
         #expect(s.cgroupVersion == "v2")
@@ -36,19 +41,19 @@ struct SandboxStatsTests {
 
     @Test("v1: cpuacct.usage_user/_sys, max_usage_in_bytes, memory.stat cache, blkio throttle files")
     func v1FakeTree() throws {
-        let t = try FakeCgroupTree(); defer { t.remove() }
+        let t = try fakeTree([
+            "cpuacct/husk/s2/cpuacct.usage_user": "1500000000\n",
+            "cpuacct/husk/s2/cpuacct.usage_sys": "250000000\n",
+            "memory/husk/s2/memory.max_usage_in_bytes": "4194304\n",
+            "memory/husk/s2/memory.stat": "cache 2097152\nrss 1048576\ntotal_cache 9999\n",
+            "memory/husk/s2/memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
+            "blkio/husk/s2/blkio.throttle.io_service_bytes": "254:0 Read 512\n254:0 Write 1048576\n254:0 Sync 1048576\n254:0 Total 1049088\nTotal 1049088\n",
+            "blkio/husk/s2/blkio.throttle.io_serviced": "254:0 Read 1\n254:0 Write 4\n254:0 Total 5\nTotal 5\n",
+            "pids/husk/s2/pids.events": "max 0\n"
+        ]); defer { t.remove() }
         func place(_ c: String) -> CgroupPlacement {
             CgroupPlacement(version: .v1, controllers: [c], ownDirectory: t.root + "/" + c, id: "s2")
         }
-        for c in ["cpuacct", "memory", "blkio", "pids"] { try makeDirectories(t, c + "/husk/s2") }
-        try t.file("cpuacct/husk/s2/cpuacct.usage_user", "1500000000\n")
-        try t.file("cpuacct/husk/s2/cpuacct.usage_sys", "250000000\n")
-        try t.file("memory/husk/s2/memory.max_usage_in_bytes", "4194304\n")
-        try t.file("memory/husk/s2/memory.stat", "cache 2097152\nrss 1048576\ntotal_cache 9999\n")
-        try t.file("memory/husk/s2/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n")
-        try t.file("blkio/husk/s2/blkio.throttle.io_service_bytes", "254:0 Read 512\n254:0 Write 1048576\n254:0 Sync 1048576\n254:0 Total 1049088\nTotal 1049088\n")
-        try t.file("blkio/husk/s2/blkio.throttle.io_serviced", "254:0 Read 1\n254:0 Write 4\n254:0 Total 5\nTotal 5\n")
-        try t.file("pids/husk/s2/pids.events", "max 0\n")
         var s = SandboxStats()
         s.readCgroups(["cpuacct", "memory", "blkio", "pids"].map(place))
         #expect(s.cgroupVersion == "v1")
