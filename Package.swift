@@ -5,6 +5,8 @@ let package = Package(
     name: "Husk",
     products: [
         .executable(name: "husk", targets: ["husk"]),
+        // The Sentry, the Gofer and the monitor, started by husk run from beside its own binary.
+        .executable(name: "husk-parts", targets: ["husk-parts"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,16 +41,21 @@ let package = Package(
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
+        // The git commit of the build (generated before each build by Plugins/GitCommit).
+        .target(name: "BuildInfo", plugins: ["GitCommit"]),
+        .plugin(name: "GitCommit", capability: .buildTool()),
         // Namespaces, cgroups, root view, seccomp filters, lifecycle.
         .target(name: "Sandbox", dependencies: [
-            "LinuxABI", "CHusk", "Gofer", "Sentry", "Platform",
+            "LinuxABI", "CHusk", "Gofer", "Sentry", "Platform", "BuildInfo",
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "husk", dependencies: [
-            "Sandbox", "Sentry", "Gofer",
+            "Sandbox", "Sentry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // No argument-parser (and so no FoundationEssentials): a small, cheap-to-start binary.
+        .executableTarget(name: "husk-parts", dependencies: ["Sandbox", "Sentry", "Gofer", "CHusk"]),
         .testTarget(name: "LinuxABITests", dependencies: ["LinuxABI", "CHusk"]),
         .testTarget(name: "GoferTests", dependencies: ["GoferProtocol", "Gofer", "LinuxABI", "CHusk"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform", "Sentry", "LinuxABI", "CHusk"]),

@@ -1,12 +1,15 @@
+import BuildInfo
 import CHusk
 import Glibc
 import Platform
 
-/// husk's version: the one place it is written (`husk --version`, `husk version`).
+/// husk's version: the one place it is written (`husk --version`, `husk version`), with the git
+/// commit it was built from (embedded at build time by Plugins/GitCommit).
 public enum HuskVersion {
     public static let current = "0.1.0"
-    /// The line both commands print.
-    public static var line: String { "husk \(current)" }
+    public static let commit = huskGitCommit
+    /// The line both commands print: `husk 0.1.0 (commit 0123456789ab)`.
+    public static var line: String { "husk \(current) (commit \(commit))" }
 }
 
 /// `--env-file FILE` in docker's format: one `KEY=VALUE` per line (the value taken verbatim,

@@ -20,7 +20,8 @@ public enum SandboxRun {
         if o.noCgroup && !o.limits.isEmpty {
             throw HuskError("--no-cgroup: resource limits (--memory, --pids, --cpus, ...) need a cgroup")
         }
-        let exe = try SelfExecutable.open()
+        DebugTiming.mark("command line parsed")
+        let exe = try PartsExecutable.open()
         _ = chusk_ignore_signal(SIGPIPE)
         let forwarded: [Int32] = o.tty ? [SIGINT, SIGTERM, SIGHUP, SIGWINCH] : [SIGINT, SIGTERM, SIGHUP]
         let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
@@ -40,10 +41,17 @@ public enum SandboxRun {
                 throw HuskError(who + ": run with --no-cgroup to run without one (no resource limits)")
             }
         }
+        DebugTiming.mark("cgroup created")
         var parts = Parts(cgroups: cgroups)
         parts.userNamespace = rootless ? (geteuid(), getegid()) : nil
         do throws(HuskError) {
             try o.limits.write(to: cgroups.placements)
+            if o.wantsStats { BlockIOAccounting.enable(cgroups.placements, paths: [o.rootfs ?? "/"] + o.volumes.map(\.host)) }
+            // The joins' one slow step (an RCU grace period) overlaps with the spawns from here
+            // (after the mkdirs: the warming write holds the cgroup mutex while it waits).
+            if let first = cgroups.placements.first { _ = chusk_cgroup_warm_start(first.ownDirectory + "/cgroup.procs") }
+            defer { chusk_cgroup_warm_wait() }
+            DebugTiming.mark("limits written")
             return try parts.start(o, exe: exe, signalFD: signalFD)
         } catch {
             parts.fail()
@@ -65,12 +73,14 @@ struct Parts {
     var sentry: PendingChild? = nil
     var released: [pid_t] = []
     var monitorPidFD: Int32 = -1
+    /// husk run's end of the monitor's done pipe (PartFD.monitorDone).
+    var monitorDoneW: Int32 = -1
     /// Rootless: the host uid and gid each part's user namespace maps to its root.
     var userNamespace: (uid: uid_t, gid: gid_t)? = nil
 
     init(cgroups: CgroupSet) { self.cgroups = cgroups }
 
-    mutating func start(_ o: RunOptions, exe: SelfExecutable, signalFD: Int32) throws(HuskError) -> Int32 {
+    mutating func start(_ o: RunOptions, exe: PartsExecutable, signalFD: Int32) throws(HuskError) -> Int32 {
         let socks = try socketPair()
         let stdinP = try makePipe(), stdoutP = try makePipe(), stderrP = try makePipe(), statusP = try makePipe()
         let goferReady = try makePipe(), monitorReady = try makePipe()
@@ -87,6 +97,7 @@ struct Parts {
             cloneFlags: Namespaces.gofer | userFlag, setsid: true)
         try mapRoot(gofer!.pid)
         lowerOOMScore(gofer!.pid)
+        DebugTiming.mark("gofer spawned (held before exec)")
         // -t: the console's first window size; sizes that follow go through the control pipe.
         let terminal = o.tty ? (currentTerminal() ?? TerminalInfo(termios: [], rows: 24, columns: 80)) : nil
         let controlP = o.tty ? try makePipe() : nil
@@ -100,32 +111,54 @@ struct Parts {
         sentryArgs.network = o.network
         sentryArgs.tmpfs = o.tmpfs
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
+        let sentryGo = try makePipe()
+        stillOpen.insert(sentryGo.read)
+        defer { close(sentryGo.write) }
         sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
-                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []),
+                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)],
             cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
+        DebugTiming.mark("sentry spawned (held before exec)")
 
         // The monitor first: from the moment the parts may run, someone outlives us to clean up.
         let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories)
+        let monitorDone = try makePipe()
+        monitorDoneW = monitorDone.write
+        stillOpen.insert(monitorDone.read)
         var monitor = try PendingChild.spawn(exe, argv: ["husk"] + margs.arguments,
-            fds: [(devNull, 0), (devNull, 1), (2, 2), (monitorReady.write, PartFD.monitorReady)], setsid: true)
+            fds: [(devNull, 0), (devNull, 1), (2, 2), (monitorReady.write, PartFD.monitorReady), (monitorDone.read, PartFD.monitorDone)],
+            setsid: true)
+        done(monitorDone.read)
         let monitorFD = chusk_pidfd_open(monitor.pid)
         do throws(HuskError) { try monitor.release() } catch { _ = waitpid(monitor.pid, nil, 0); throw error }
         monitorPidFD = monitorFD
         done(monitorReady.write)
         defer { close(monitorReady.read) }
         guard readByte(monitorReady.read) else { throw HuskError("monitor did not start") }
+        DebugTiming.mark("monitor ready")
 
+        chusk_cgroup_warm_wait()
+        DebugTiming.mark("cgroup move warmed up")
         try cgroups.join(pid: gofer!.pid)
         try cgroups.join(pid: sentry!.pid)
-        try gofer!.release(); released.append(gofer!.pid)
+        DebugTiming.mark("gofer and sentry joined the cgroup")
+        // Both released before either exec is confirmed: the two execs overlap.
+        try gofer!.letGo(); released.append(gofer!.pid)
+        try sentry!.letGo(); released.append(sentry!.pid)
+        try gofer!.confirm()
         done(goferReady.write)
         defer { close(goferReady.read) }
+        // The Sentry execs, enters its jail and compiles its filter meanwhile; it boots on the go byte.
+        try sentry!.confirm()
+        done(sentryGo.read)
+        DebugTiming.mark("gofer and sentry exec'd")
         guard readByte(goferReady.read) else { throw HuskError("gofer: the root view could not be set up") }
-        try sentry!.release(); released.append(sentry!.pid)
+        DebugTiming.mark("gofer ready")
+        var one: UInt8 = 1
+        if write(sentryGo.write, &one, 1) != 1 { throw HuskError("sentry did not start", Errno(rawValue: errno)) }
 
         let sentryPidFD = chusk_pidfd_open(sentry!.pid)
         if sentryPidFD < 0 { throw HuskError("pidfd_open", errnoFrom(sentryPidFD)) }
@@ -146,8 +179,26 @@ struct Parts {
         relay.goferPid = gofer!.pid
         relay.goferPidFD = chusk_pidfd_open(gofer!.pid)
         defer { if relay.goferPidFD >= 0 { close(relay.goferPidFD) } }
+        // Set-up is over: the code and constants it paged in (argument parsing above all) need
+        // not stay resident while husk run relays (docs/startup.md "Memory").
+        _ = chusk_drop_clean_exe_pages()
         relay.run()
-        finish()
+        DebugTiming.mark("sentry exited")
+        // The counters before the monitor removes the cgroups; then the clean-up is the
+        // monitor's alone, off husk run's critical path.
+        let limitLines = LimitReport.lines(directories: cgroups.directories)
+        var stats: SandboxStats? = nil
+        if o.wantsStats {
+            var s = SandboxStats()
+            s.wallSeconds = Double(chusk_monotonic_ns() &- o.startNanos) / 1e9
+            s.readCgroups(cgroups.placements)
+            if relay.status.count > 4 { s.readSentryRecord(relay.status.dropFirst(4)) }
+            stats = s
+        }
+        handOver(reported: true)
+        DebugTiming.mark("counters read, clean-up handed to the monitor")
+        for line in limitLines { huskWarn(line) }
+        defer { if let stats { report(stats, o) } }
         if let k = relay.forcedKill {
             huskWarn(k.message)
             return k.status
@@ -183,9 +234,32 @@ struct Parts {
         }
     }
 
-    /// After the Sentry: the monitor kills the rest and removes the cgroup; wait for it so
+    /// Tells the monitor that husk run is done (a byte: the limits were reported) or gave up
+    /// (EOF alone), so that it ends the sandbox and removes the cgroups.
+    mutating func handOver(reported: Bool) {
+        guard monitorDoneW >= 0 else { return }
+        if reported {
+            var one: UInt8 = 1
+            _ = write(monitorDoneW, &one, 1)
+        }
+        close(monitorDoneW)
+        monitorDoneW = -1
+    }
+
+    /// --stats and --stats-json: the line on stderr, the record in the file.
+    func report(_ stats: SandboxStats, _ o: RunOptions) {
+        if let path = o.statsJSONPath {
+            do throws(Errno) { try HostFS.create(path, stats.json) } catch {
+                huskWarn("--stats-json \(path): \(error)")
+            }
+        }
+        if o.stats { huskWarn("stats: " + stats.line) }
+    }
+
+    /// After a failure: the monitor kills the rest and removes the cgroup; wait for it so
     /// that husk run returns with the sandbox gone, then reap the Gofer.
     mutating func finish() {
+        handOver(reported: false)
         if monitorPidFD >= 0 {
             var p = pollfd(fd: monitorPidFD, events: Int16(POLLIN), revents: 0)
             _ = poll(&p, 1, 10_000)
@@ -215,7 +289,7 @@ struct Parts {
 }
 
 /// One byte from a pipe: true; EOF or error: false.
-func readByte(_ fd: Int32) -> Bool {
+public func readByte(_ fd: Int32) -> Bool {
     var b: UInt8 = 0
     var n: Int
     repeat { n = read(fd, &b, 1) } while n < 0 && errno == EINTR

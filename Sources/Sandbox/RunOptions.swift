@@ -33,6 +33,12 @@ public struct RunOptions: Sendable {
     /// own terminal in raw mode. `-i`: keep stdin open (with -t, stdin is relayed only with -i).
     public var tty = false
     public var interactive = false
+    /// `--stats`: one `husk: stats:` line on exit; `--stats-json FILE`: the record as JSON.
+    public var stats = false
+    public var statsJSONPath: String?
+    /// When husk run started (CLOCK_MONOTONIC ns): the origin of --stats' wall time.
+    public var startNanos: UInt64 = 0
+    public var wantsStats: Bool { stats || statsJSONPath != nil }
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits

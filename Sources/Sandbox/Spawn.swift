@@ -3,15 +3,30 @@ import Glibc
 import Sentry
 import SystemPackage
 
-/// The husk binary, opened once at start-up: every part is this binary re-executed with
-/// execveat(AT_EMPTY_PATH), so a rebuilt or deleted file on disk cannot swap it mid-run.
-public struct SelfExecutable: Sendable {
+/// husk-parts, the binary of the Sentry, the Gofer and the monitor (Sources/husk-parts), found
+/// beside husk's own binary and opened once at start-up: every part is started from this fd
+/// with execveat(AT_EMPTY_PATH), so a rebuilt or deleted file on disk cannot swap it mid-run.
+public struct PartsExecutable: Sendable {
     public let fd: Int32
     public let path: String
-    public static func open() throws(HuskError) -> SelfExecutable {
-        let fd = Glibc.open("/proc/self/exe", Int32(CHUSK_SB_O_PATH) | O_CLOEXEC)
-        if fd < 0 { throw HuskError("open /proc/self/exe", Errno(rawValue: errno)) }
-        return SelfExecutable(fd: fd, path: HostFS.readlink("/proc/self/exe") ?? "husk")
+    public static let fileName = "husk-parts"
+
+    public static func open() throws(HuskError) -> PartsExecutable {
+        guard let me = HostFS.readlink("/proc/self/exe"), let slash = me.lastIndex(of: "/") else {
+            throw HuskError("cannot read /proc/self/exe")
+        }
+        let path = String(me[..<slash]) + "/" + fileName
+        let fd = Glibc.open(path, Int32(CHUSK_SB_O_PATH) | O_CLOEXEC)
+        if fd < 0 {
+            let e = Errno(rawValue: errno)
+            throw HuskError("\(path): \(e) (husk-parts must be installed beside husk: swift build builds both, scripts/setup.sh --install installs both)")
+        }
+        var st = stat()
+        if fstat(fd, &st) != 0 || st.st_mode & S_IFMT != S_IFREG {
+            Glibc.close(fd)
+            throw HuskError("\(path): not a regular file")
+        }
+        return PartsExecutable(fd: fd, path: path)
     }
 }
 
@@ -37,11 +52,11 @@ public struct PendingChild {
     var errFD: Int32
 
     /// Starts `exe` with argv, an explicit fd map (only these fds survive) and namespaces.
-    public static func spawn(_ exe: SelfExecutable, argv: [String], env: [String] = [],
+    public static func spawn(_ exe: PartsExecutable, argv: [String], env: [String] = [],
                              fds: [(source: Int32, target: Int32)], cloneFlags: UInt = 0,
                              unshareFlags: UInt = 0, setsid: Bool = false) throws(HuskError) -> PendingChild {
         var cArgv = argv.map { strdup($0) } + [nil]
-        var cEnv = env.map { strdup($0) } + [nil]
+        var cEnv = (env + DebugTiming.partEnvironment).map { strdup($0) } + [nil]
         defer { for p in cArgv { free(p) }; for p in cEnv { free(p) } }
         let src = fds.map(\.source), dst = fds.map(\.target)
         var syncFD: Int32 = -1, errFD: Int32 = -1
@@ -57,11 +72,25 @@ public struct PendingChild {
 
     /// Lets the child exec and reports whether it did (blocks until exec or a failed step).
     public mutating func release() throws(HuskError) {
+        try letGo()
+        try confirm()
+    }
+
+    /// Lets the child go on to exec without waiting: `confirm()` then reports whether it did.
+    /// Releasing several children before confirming any lets their execs overlap.
+    public mutating func letGo() throws(HuskError) {
         var one: UInt8 = 1
         let w = write(syncFD, &one, 1)
         close(syncFD); syncFD = -1
+        if w != 1 {
+            close(errFD); errFD = -1
+            throw HuskError("release child", Errno(rawValue: errno))
+        }
+    }
+
+    /// After `letGo()`: blocks until the child exec'd (or a step before it failed).
+    public mutating func confirm() throws(HuskError) {
         defer { close(errFD); errFD = -1 }
-        if w != 1 { throw HuskError("release child", Errno(rawValue: errno)) }
         var code: Int32 = 0
         var n: Int
         repeat { n = read(errFD, &code, 4) } while n < 0 && errno == EINTR

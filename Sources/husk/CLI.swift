@@ -74,6 +74,15 @@ struct Run: ParsableCommand {
     @Flag(help: "Log every served system call on stderr, as strace does.")
     var strace = false
 
+    @Flag(help: "On exit, print one line on stderr of what the run cost: wall and CPU time, peak memory, page cache, block I/O, served syscalls, limit events.")
+    var stats = false
+
+    @Option(help: ArgumentHelp("On exit, write the --stats record to FILE as JSON.", valueName: "FILE"))
+    var statsJson: String?
+
+    @Flag(help: "Print the time of each start-up step of husk run and its parts on stderr (also HUSK_DEBUG_TIMING=1; docs/startup.md).")
+    var debugTiming = false
+
     @Flag(name: [.customShort("t"), .customLong("tty")],
           help: "Give the program a terminal (a pty in the sandbox) relayed to husk run's own, which is put in raw mode.")
     var tty = false
@@ -231,6 +240,9 @@ struct Run: ParsableCommand {
         o.interactive = interactive
         o.noCgroup = noCgroup
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
+        o.stats = stats
+        o.statsJSONPath = statsJson
+        o.startNanos = HuskStart.nanos
         o.hostname = hostname
         o.network = NetworkNamespace.Mode(rawValue: network) ?? .none
         o.tmpfs = tmpfs.compactMap { try? TmpfsSpec.parse($0).get() }

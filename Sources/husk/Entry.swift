@@ -1,25 +1,19 @@
+import CHusk
 import Glibc
 import Sandbox
 
-/// Dispatches the hidden parts before swift-argument-parser does any work (they are started
-/// often and want a cheap start-up), then the user-facing CLI.
+/// The user-facing CLI. The parts husk run starts (the Sentry, the Gofer, the monitor) are a
+/// separate small binary, husk-parts, beside this one (Sources/husk-parts): they never load
+/// swift-argument-parser or FoundationEssentials (docs/startup.md).
 func huskEntry() -> Never {
+    let start = chusk_monotonic_ns()
+    HuskStart.nanos = start
     let args = CommandLine.arguments
-    if args.count >= 2 {
-        let rest = args[2...]
-        switch args[1] {
-        case "gofer": exit(goferEntry(rest))
-        case "sentry": exit(sentryEntry(rest))
-        case "monitor":
-            guard let m = MonitorArguments.parse(rest) else { exit(usage("monitor")) }
-            exit(monitorMain(m))
-        default: break
-        }
-    }
+    if args.count >= 2, args[1] == "run", DebugTiming.requested(args) { chusk_timing_start(start, "run") }
     exit(runCLI())
 }
 
-func usage(_ part: String) -> Int32 {
-    huskWarn("\(part): bad arguments (this is an internal command started by `husk run`)")
-    return 125
+/// husk's first instant (CLOCK_MONOTONIC ns): the origin of --stats' wall time.
+enum HuskStart {
+    nonisolated(unsafe) static var nanos: UInt64 = 0
 }

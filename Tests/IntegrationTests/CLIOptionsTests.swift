@@ -36,6 +36,13 @@ struct CLIOptionsTests {
             #expect(l.count == 1 && r.stdout.hasPrefix("husk ") && r.stdout.dropFirst(5).first?.isNumber == true, "\(r)")
         }
         #expect(try huskCommand(["--version"]).stdout == (try huskCommand(["version"])).stdout)
+        // The commit embedded at build time: 12 hex digits (+ "-dirty"), one this repository has.
+        let line = try huskCommand(["version"]).stdout
+        let commit = try #require(line.split(separator: "(commit ").last?.split(separator: ")").first.map(String.init), "\(line)")
+        let hash = commit.hasSuffix("-dirty") ? String(commit.dropLast(6)) : commit
+        #expect(hash.count == 12 && hash.allSatisfy(\.isHexDigit), "\(line)")
+        let known = try IntegrationTests.run(["/usr/bin/git", "-C", Husk.packageRoot, "cat-file", "-e", hash + "^{commit}"])
+        #expect(known.status == 0, "\(line): \(known)")
     }
 
     @Test("a mistyped command: one line with a suggestion, 125")
@@ -230,5 +237,44 @@ struct CLIOptionsTests {
         let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         expectRefused(try Husk.run(["/bin/true"], options: ["--cpus", "\(cpus + 1)"]), "\(cpus) CPU")
         expectRefused(try Husk.run(["/bin/true"], options: ["--cpuset-cpus", "\(cpus + 3)"]), "no CPU \(cpus + 3)")
+    }
+}
+
+@Suite("start-up log, completion and the man page", .serialized)
+struct StartupCLITests {
+    @Test("--debug-timing: one timing line per step of husk run and of each part; off by default")
+    func debugTiming() throws {
+        let r = try Husk.run(["/bin/true"], options: ["--debug-timing"])
+        #expect(r.status == 0, "\(r)")
+        let l = lines(r.stderr)
+        #expect(!l.isEmpty && l.allSatisfy { $0.hasPrefix("husk: timing: ") }, "\(r)")
+        for (part, step) in [("run", "command line parsed"), ("run", "gofer ready"), ("monitor", "exec'd"), ("gofer", "confined"),
+                             ("sentry", "jail entered"), ("sentry", "program exited"), ("run", "sentry exited")] {
+            #expect(l.contains { $0.contains(" \(part) ") && $0.contains(step) }, "\(part) \(step): \(r)")
+        }
+        let env = try IntegrationTests.run([try Husk.require(), "run", "--", "/bin/true"],
+                                           env: Husk.defaultEnvironment + ["HUSK_DEBUG_TIMING=1"])
+        #expect(env.status == 0 && env.stderr.contains("husk: timing: sentry"), "\(env)")
+        let off = try Husk.run(["/bin/true"])
+        #expect(off.stderr.isEmpty, "\(off)")
+    }
+
+    @Test("bash completion generated from the argument parser knows run's options")
+    func completion() throws {
+        let r = try IntegrationTests.run([try Husk.require(), "--generate-completion-script", "bash"], env: Husk.defaultEnvironment)
+        #expect(r.status == 0, "\(r)")
+        for word in ["run", "--stats", "--debug-timing", "--tmpfs", "--env-file", "--read-only"] {
+            #expect(r.stdout.contains(word), "\(word)")
+        }
+    }
+
+    @Test("the parser's help dump (what generate-manual turns into husk(1)) has every command")
+    func manualSource() throws {
+        let r = try IntegrationTests.run([try Husk.require(), "--experimental-dump-help"], env: Husk.defaultEnvironment)
+        #expect(r.status == 0, "\(r)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let command = try #require(o["command"] as? [String: Any])
+        let subs = (command["subcommands"] as? [[String: Any]] ?? []).compactMap { $0["commandName"] as? String }
+        #expect(Set(subs).isSuperset(of: ["run", "syscalls", "version"]), "\(subs)")
     }
 }

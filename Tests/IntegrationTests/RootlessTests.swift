@@ -26,9 +26,11 @@ struct RootlessUser {
         let husk = path + "/husk"
         // Copied by cp, not in this process: a thread of the test process forking while this
         // process held the copy open for writing would make its exec fail with ETXTBSY.
-        let copy = try run(["/bin/cp", built, husk], timeout: 60)
-        guard copy.status == 0 else { throw SpawnError(description: "cp husk: \(copy)") }
+        // husk-parts (the Sentry, Gofer and monitor) goes beside it, as an install puts it.
+        let copy = try run(["/bin/cp", built, built + "-parts", path + "/"], timeout: 60)
+        guard copy.status == 0 else { throw SpawnError(description: "cp husk husk-parts: \(copy)") }
         chmod(husk, 0o755)
+        chmod(husk + "-parts", 0o755)
         return RootlessUser(uid: uid, gid: gid, husk: husk)
     }
 
@@ -43,6 +45,7 @@ struct RootlessUser {
 
     func remove() {
         unlink(husk)
+        unlink(husk + "-parts")
         rmdir(String(husk.dropLast("/husk".count)))
     }
 }

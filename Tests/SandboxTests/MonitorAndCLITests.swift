@@ -6,7 +6,7 @@ import Testing
 struct MonitorAndCLITests {
     @Test("the monitor kills the sandbox's processes and removes its cgroup when husk run dies")
     func monitorCleansUp() throws {
-        let husk = try #require(huskBinary(), "husk binary next to the tests")
+        let parts = try #require(huskBinary(), "husk binary next to the tests") + "-parts"
         let placements = CgroupSet.planForSelf(id: "test" + newSandboxID(), wanted: ["pids"])
         try #require(!placements.isEmpty, "a pids cgroup controller")
         let cg = try CgroupSet.create(placements)
@@ -17,7 +17,7 @@ struct MonitorAndCLITests {
         // A husk-run stand-in whose child is the monitor; the monitor watches it.
         let script = "\"$0\" monitor --watch $$ --sentry \(sentry) --gofer 0 "
             + cg.directories.map { "--cgroup \($0) " }.joined() + "3>/dev/null & sleep 100"
-        let run = spawn(["/bin/sh", "-c", script, husk])
+        let run = spawn(["/bin/sh", "-c", script, parts])
         try #require(run > 0)
         usleep(300_000)
         #expect(HostFS.exists(cg.directories[0]))

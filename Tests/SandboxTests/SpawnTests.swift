@@ -5,10 +5,10 @@ import Testing
 
 @Suite("chusk_spawn", SharedChildren())
 struct SpawnTests {
-    func binary(_ path: String) throws -> SelfExecutable {
+    func binary(_ path: String) throws -> PartsExecutable {
         let fd = open(path, Int32(CHUSK_SB_O_PATH) | O_CLOEXEC)
         try #require(fd >= 0)
-        return SelfExecutable(fd: fd, path: path)
+        return PartsExecutable(fd: fd, path: path)
     }
 
     @Test("a held child keeps no fd but its own: the parent still sees EOF on other pipes")

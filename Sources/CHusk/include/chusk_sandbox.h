@@ -64,4 +64,16 @@ int chusk_wexitstatus(int status);
 int chusk_wifsignaled(int status);
 int chusk_wtermsig(int status);
 
+/// Starts a thread that writes this process's pid into `procs_path` (its own cgroup's
+/// cgroup.procs): the kernel's one slow step of a cgroup move (an RCU grace period) then
+/// overlaps with husk run's set-up. 0 or -errno.
+int chusk_cgroup_warm_start(const char *procs_path);
+/// Waits for that thread (no-op when none was started).
+void chusk_cgroup_warm_wait(void);
+
+/// Drops the resident clean pages of this process's own binary (read-only mappings without
+/// copied pages): they stay in the page cache and fault back in on use. Bytes of mappings
+/// dropped, or -errno.
+long chusk_drop_clean_exe_pages(void);
+
 #endif

@@ -2,8 +2,8 @@ import CHusk
 import Glibc
 
 /// `husk monitor`: in its own session, outside the sandbox's cgroup, it outlives husk run
-/// (like podman's conmon). When husk run dies or the Sentry exits (husk run kills the Sentry
-/// when the Gofer crashes, so that it alone tells which part died), it kills everything left
+/// (like podman's conmon). When husk run is done (it read the sandbox's counters after the
+/// Sentry exited, and returns without waiting for the clean-up) or dies, it kills everything left
 /// in the sandbox (the Sentry and Gofer are the inits of their PID namespaces, so killing them
 /// takes their namespaces with them; the cgroup catches anything else), removes the cgroup
 /// directories and exits.
@@ -16,25 +16,41 @@ public func monitorMain(_ args: MonitorArguments) -> Int32 {
     var one: UInt8 = 1
     _ = write(PartFD.monitorReady, &one, 1)
     close(PartFD.monitorReady)
+    var reported = false
     if parentAlive {
-        var fds = [pollfd(fd: watchFD, events: Int16(POLLIN), revents: 0)]
-        if sentryFD >= 0 { fds.append(pollfd(fd: sentryFD, events: Int16(POLLIN), revents: 0)) }
+        // Idle until the end: its start-up pages need not stay resident (docs/startup.md "Memory").
+        _ = chusk_drop_clean_exe_pages()
+        // husk run's done pipe: a byte once it has read the counters and is returning (the
+        // clean-up is then off its critical path), EOF without one when it died. Its pidfd as
+        // well, for a husk run that died holding a copy of the pipe elsewhere.
+        let doneFD = fcntl(PartFD.monitorDone, F_GETFD) >= 0 ? PartFD.monitorDone : -1
+        var fds = [pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: watchFD, events: Int16(POLLIN), revents: 0)]
         while true {
             let n = poll(&fds, nfds_t(fds.count), -1)
-            if n > 0 { break }
+            if n > 0 {
+                if doneFD >= 0 && fds[0].revents != 0 { reported = readByte(doneFD) }
+                break
+            }
             if n < 0 && errno != EINTR { break }
         }
     }
-    endSandbox(sentryPidFD: sentryFD, goferPidFD: goferFD, cgroups: args.cgroups)
+    if reported {
+        // husk run returned: its stderr is no longer ours to hold (a caller reading it to EOF
+        // would wait for the clean-up).
+        _ = dup2(0, 2)
+    }
+    endSandbox(sentryPidFD: sentryFD, goferPidFD: goferFD, cgroups: args.cgroups, reportLimits: !reported)
     return 0
 }
 
 /// Kills the parts and everything in the cgroups, then removes the cgroup directories.
-func endSandbox(sentryPidFD: Int32, goferPidFD: Int32, cgroups: [String]) {
+func endSandbox(sentryPidFD: Int32, goferPidFD: Int32, cgroups: [String], reportLimits: Bool) {
     if sentryPidFD >= 0 { _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL) }
     if goferPidFD >= 0 { _ = chusk_pidfd_send_signal(goferPidFD, SIGKILL) }
-    // Before the counters go with the directories: tell what the limits did.
-    for line in LimitReport.lines(directories: cgroups) { huskWarn(line) }
+    // Before the counters go with the directories: tell what the limits did (when husk run
+    // died before it could).
+    if reportLimits { for line in LimitReport.lines(directories: cgroups) { huskWarn(line) } }
     if !CgroupSet.killAndRemove(cgroups) {
         huskWarn("monitor: could not remove every cgroup of the sandbox: \(cgroups.joined(separator: " "))")
     }

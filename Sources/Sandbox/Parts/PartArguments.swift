@@ -16,8 +16,15 @@ public enum PartFD {
     public static let sentryStatus: Int32 = 7
     /// husk run -t: window sizes for the console (4 bytes each).
     public static let sentryControl: Int32 = 8
+    /// One byte from husk run once the Gofer serves: the Sentry enters its jail and compiles its
+    /// filter while the Gofer builds the root view, then waits here before it boots (EOF: the
+    /// Gofer failed, husk run says why, the Sentry exits without a word).
+    public static let sentryGo: Int32 = 9
     /// Monitor: one byte once it watches everything.
     public static let monitorReady: Int32 = 3
+    /// Monitor: husk run's end of the sandbox. husk run writes one byte once it has read the
+    /// sandbox's counters and reported its limits, then closes it; EOF alone means husk run died.
+    public static let monitorDone: Int32 = 4
 }
 
 public struct GoferArguments: Equatable, Sendable {

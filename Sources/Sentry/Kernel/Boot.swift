@@ -1,3 +1,4 @@
+import CHusk
 import Glibc
 import GoferProtocol
 import LinuxABI
@@ -7,6 +8,7 @@ import SystemPackage
 /// Runs the Sentry kernel until the program's PID 1 exits; writes its wait status to
 /// `config.statusFD` and returns the Sentry's own exit status (0 once a status was reported).
 public func sentryMain(_ config: SentryConfig) -> Int32 {
+    chusk_timing_mark("kernel boot")
     let gofer = GoferClient(socketFD: config.goferSocketFD)
     // The sandbox's memory account: the VFS's tmpfs mounts charge it, the Kernel owns it.
     let memory = MemoryAccount(memoryLimit: config.memoryLimit)
@@ -34,6 +36,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         if let e = bringLoopbackUp() { return bootFailure("cannot bring up the loopback interface: \(e)") }
         allowUnprivilegedPorts()
     }
+    chusk_timing_mark("root view attached, mounts made")
     let platform: any Platform
     do { platform = try config.platform.make(filter: SyscallTable.applicationFilter) } catch {
         return bootFailure("cannot start the \(config.platform.rawValue) platform: \(error)")
@@ -92,6 +95,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
 
     // husk run's rlimits (inherited by the Sentry), read before anything here changes them.
     let husksLimits = ResourceLimits.ofThisProcess()
+    chusk_timing_mark("program found")
     let task: Task
     var tasksUnderOwnIdentity = false
     do {
@@ -108,6 +112,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }
+    chusk_timing_mark("first task started")
     // Before lockdown (after it the Sentry opens nothing for writing): the program first when
     // the memory limit is reached. Its children inherit it and exec keeps it.
     if let error = setOOMScoreAdjust(task.hostTID, OOMScore.program) {
@@ -117,11 +122,16 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         kernel.kill(task, signal: SIGKILL)
         return bootFailure("cannot confine the sentry: \(error)")
     }
+    chusk_timing_mark("sentry filter loaded")
     kernel.finishExec(task, plan)
+    chusk_timing_mark("program loaded, running")
     let status = kernel.run()
+    chusk_timing_mark("program exited")
     if config.strace, let line = kernel.unimplementedReport { report(line) }
     if kernel.debugEvents { debugLog(kernel.memory.report) }
     writeStatus(config.statusFD, status)
+    var record = kernel.statsRecord
+    record.withUTF8 { b in _ = write(config.statusFD, b.baseAddress, b.count) }
     return 0
 }
 

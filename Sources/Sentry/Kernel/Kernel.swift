@@ -31,6 +31,13 @@ public final class Kernel {
     var zombies: [Int32: Zombie] = [:]
     /// Syscalls that reached the Sentry without a handler, by number, with counts.
     public private(set) var unimplemented: [Int: Int] = [:]
+    /// Calls that stopped in the Sentry, by number (husk run --stats): one increment per call.
+    let servedCounts: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: Kernel.countedSyscalls)
+        p.initialize(repeating: 0, count: Kernel.countedSyscalls)
+        return p
+    }()
+    static let countedSyscalls = 512
     /// What the Sentry holds on the program's request, capped below the sandbox's memory
     /// (MemoryAccount.swift). Made at boot from the --memory limit and given to the VFS first,
     /// whose tmpfs mounts and overlay charge it; the Kernel holds it for everything else.
@@ -252,7 +259,10 @@ public final class Kernel {
 
     func dispatch(_ task: Task, _ args: SyscallArguments, retry: Bool) {
         let nr = args.number
-        if !retry { task.beginSyscall() }
+        if !retry {
+            task.beginSyscall()
+            if nr >= 0 && nr < Kernel.countedSyscalls { servedCounts[nr] &+= 1 }
+        }
         if let strace, !retry { strace.enter(task, args) }
         let result: SyscallReturn
         if let handler = SyscallTable.handler(nr) {
@@ -406,6 +416,15 @@ public final class Kernel {
             former.group.threads.removeAll { $0 === former }
         }
         tasks[new] = task
+    }
+
+    /// What husk run --stats reads after the status: `served NR:N,...;unimplemented NR:N,...\n`
+    /// (numbers only: husk run names them with the same table).
+    public var statsRecord: String {
+        var served: [String] = []
+        for nr in 0..<Kernel.countedSyscalls where servedCounts[nr] != 0 { served.append("\(nr):\(servedCounts[nr])") }
+        let un = unimplemented.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }
+        return "served " + served.joined(separator: ",") + ";unimplemented " + un.joined(separator: ",") + "\n"
     }
 
     /// A one-line report of the syscalls the program used that the Sentry does not serve.

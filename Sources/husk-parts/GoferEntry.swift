@@ -12,7 +12,9 @@ func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     var volumeFDs: [Int32] = []
     do throws(HuskError) {
         volumeFDs = try GoferJail.enter(rootfs: g.rootfs, volumes: g.volumes)
+        chusk_timing_mark("root view built, pivoted")
         try GoferConfinement.lockdown(writable: g.writable)
+        chusk_timing_mark("confined")
     } catch {
         huskWarn("gofer: \(error.message)")
         return 125

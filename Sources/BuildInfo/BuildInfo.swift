@@ -1,0 +1,2 @@
+// The git commit husk was built from is generated into this module by Plugins/GitCommit
+// (`huskGitCommit`).
