@@ -129,7 +129,12 @@ final class FakePlatform: Platform {
         }
     }
 
+    /// Addresses process_vm_writev cannot write (a read-only page): only POKEDATA, which
+    /// writes with FOLL_FORCE, reaches them.
+    var writeProtected: Range<UInt64>?
+
     func writeMemory(_ tid: HostTID, at address: UInt64, from buffer: UnsafeRawBufferPointer) throws(Errno) {
+        if let p = writeProtected, address < p.upperBound && address + UInt64(buffer.count) > p.lowerBound { throw .badAddress }
         let r = try range(tid, address, buffer.count)
         tasks[tid]!.memory.replaceSubrange(r, with: buffer)
     }

@@ -101,8 +101,11 @@ func parsePID(_ name: [UInt8]) -> Int32? {
 }
 
 /// /proc/PID (thread nil: the process, shown through its leader) or /proc/PID/task/TID: built
-/// at each lookup (procfs contents change under the VFS; nothing is cached). Nodes belong to the
-/// process's effective ids, so mode bits keep other users out of environ, fd/ and maps.
+/// at each lookup (procfs contents change under the VFS; nothing is cached). The directory
+/// belongs to the process's effective ids and so does every node in it, but for a process that
+/// is not dumpable (or has exited), whose nodes belong to root (task_dump_owner): mode bits keep
+/// other users out of environ, fd/ and maps. environ, auxv, maps, mem and the exe, cwd, root and
+/// fd/N links also ask ptrace's access rule (PTRACE_MODE_FSCREDS), EACCES.
 final class PidDirectory: StaticDirectory {
     init(_ group: ThreadGroup, thread: Task?, device: SyntheticDevice) {
         let dev = device
@@ -116,15 +119,23 @@ final class PidDirectory: StaticDirectory {
             guard let t = g?.threads.first else { throw .noSuchProcess }
             return t
         }
-        func own(_ i: SyntheticInode) -> SyntheticInode { i.attributes.uid = creds.euid; i.attributes.gid = creds.egid; return i }
+        let access = ProcAccess(group)
+        let dumpOwner = group.dumpable == Dumpable.user && !group.threads.isEmpty
+        func own(_ i: SyntheticInode) -> SyntheticInode {
+            i.attributes.uid = dumpOwner ? creds.euid : 0; i.attributes.gid = dumpOwner ? creds.egid : 0
+            return i
+        }
         attributes.uid = creds.euid; attributes.gid = creds.egid
-        func gen(_ name: String, mode: UInt32 = 0o444, _ f: @escaping (Task?) -> [UInt8]) {
-            add(name, own(GeneratedFile(device: dev, mode: mode, f)))
+        func gen(_ name: String, mode: UInt32 = 0o444, checked: Bool = false, _ f: @escaping (Task?) -> [UInt8]) {
+            add(name, own(GeneratedFile(device: dev, mode: mode, access: checked ? access.check : nil, f)))
         }
         func link(_ name: String, _ f: @escaping (Task?) throws(Errno) -> [UInt8]) {
-            add(name, own(SyntheticSymlink(device: dev, f)))
+            add(name, own(SyntheticSymlink(device: dev) { (reader: Task?) throws(Errno) -> [UInt8] in
+                try access.check(reader)
+                return try f(reader)
+            }))
         }
-        gen("auxv", mode: 0o400) { _ in g?.auxv ?? [] }
+        gen("auxv", mode: 0o400, checked: true) { _ in g?.auxv ?? [] }
         gen("cgroup") { _ in Array("0::/\n".utf8) }
         gen("cmdline") { _ in
             var out: [UInt8] = []
@@ -133,7 +144,7 @@ final class PidDirectory: StaticDirectory {
         }
         add("comm", own(ProcCommFile(group, thread: thread, device: dev)))
         link("cwd") { (_: Task?) throws(Errno) -> [UInt8] in VFS.absolutePath(try subject().fs.cwd) }
-        gen("environ", mode: 0o400) { _ in
+        gen("environ", mode: 0o400, checked: true) { _ in
             var out: [UInt8] = []
             for e in g?.environ ?? [] { out.append(contentsOf: e); out.append(0) }
             return out
@@ -142,17 +153,33 @@ final class PidDirectory: StaticDirectory {
             guard let g, !g.executablePath.isEmpty else { throw .noSuchFileOrDirectory }
             return g.executablePath
         }
-        add("fd", own(FDDirectory(group, device: dev)))
+        add("fd", own(FDDirectory(group, access: access, device: dev)))
         add("fdinfo", own(FDInfoDirectory(group, device: dev)))
         gen("limits") { _ in ProcPid.limits(g) }
-        gen("maps") { reader in (try? ProcPid.maps(subject(), reader: reader)) ?? [] }
+        gen("maps", checked: true) { reader in (try? ProcPid.maps(subject(), reader: reader)) ?? [] }
+        add("mem", own(ProcMemInode(group, device: dev)))
         gen("mountinfo") { reader in ProcPid.mountinfo(reader ?? (try? subject())) }
         gen("mounts") { reader in ProcPid.mounts(reader ?? (try? subject())) }
         link("root") { (_: Task?) throws(Errno) -> [UInt8] in VFS.absolutePath(try subject().fs.root) }
         gen("stat") { reader in (try? ProcPid.stat(subject(), reader: reader, wholeProcess: thread == nil)) ?? [] }
         gen("statm") { _ in (try? HostProcFile.read("/proc/\(subject().hostTID)/statm")) ?? Array("0 0 0 0 0 0 0\n".utf8) }
         gen("status") { reader in (try? ProcPid.status(subject(), reader: reader)) ?? [] }
-        if thread == nil { add("task", own(TaskDirectory(group, device: dev))) }
+        if thread == nil {
+            let tasks = TaskDirectory(group, device: dev)
+            tasks.attributes.uid = creds.euid; tasks.attributes.gid = creds.egid   // dr-xr-xr-x: never root's
+            add("task", tasks)
+        }
+    }
+}
+
+/// ptrace_may_access(PTRACE_MODE_READ_FSCREDS) on a process's /proc files: EACCES for a reader
+/// that may not trace it (the Sentry's own reads carry no task and pass).
+struct ProcAccess {
+    weak var group: ThreadGroup?
+    init(_ group: ThreadGroup) { self.group = group }
+    func check(_ reader: Task?) throws(Errno) {
+        guard let reader, let group, let target = group.threads.first else { return }
+        if !reader.kernel.ptraceMayAccess(reader, target, .filesystem) { throw .permissionDenied }
     }
 }
 
@@ -261,13 +288,20 @@ class ProcessFDList: SyntheticInode {
     }
 }
 
-/// /proc/PID/fd: one link per open fd.
+/// /proc/PID/fd: one link per open fd. Its own process may search it even when the mode bits
+/// say no (a non-dumpable process's fd/ is root's), as proc_fd_permission.
 final class FDDirectory: ProcessFDList {
-    init(_ group: ThreadGroup, device: SyntheticDevice) { super.init(group, inoBase: 0x10000, entryType: 10, device: device) }
+    let access: ProcAccess
+    init(_ group: ThreadGroup, access: ProcAccess, device: SyntheticDevice) {
+        self.access = access
+        super.init(group, inoBase: 0x10000, entryType: 10, device: device)
+    }
+
+    override func grantsAccess(to task: Task) -> Bool { task.group === group }
 
     override func lookup(_ name: [UInt8]) throws(Errno) -> Inode {
         guard let fd = parseFD(name), let file = table?[fd]?.file else { throw .noSuchFileOrDirectory }
-        let l = FDLink(file, device: device)
+        let l = FDLink(file, access: access, device: device)
         l.attributes.uid = attributes.uid; l.attributes.gid = attributes.gid
         return l
     }
@@ -296,11 +330,16 @@ final class FDInfoDirectory: ProcessFDList {
 /// file itself (so /dev/stdout reaches a pipe), see `VFS.walkComponents`.
 public final class FDLink: SyntheticInode {
     public let file: FileDescription
-    init(_ file: FileDescription, device: SyntheticDevice) {
+    let access: ProcAccess
+    init(_ file: FileDescription, access: ProcAccess, device: SyntheticDevice) {
         self.file = file
+        self.access = access
         super.init(mode: FileType.symlink | 0o700, device: device)
     }
+    /// proc_fd_access_allowed, for reading the link and for following it.
+    public func checkAccess(_ task: Task?) throws(Errno) { try access.check(task) }
     public override func readlink(_ task: Task?) throws(Errno) -> [UInt8] {
+        try access.check(task)
         if let p = file.path { return p }
         return Array("anon_inode:[\(ObjectIdentifier(file).hashValue & 0xFFFFFF)]".utf8)
     }

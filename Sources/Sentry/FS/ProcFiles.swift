@@ -412,6 +412,7 @@ enum ProcSys {
             ("pipe-user-pages-hard", GeneratedFile(device: dev) { _ in
                 Array("\(r?.kernel?.pipeLimits.userPagesHard ?? PipeLimits.defaultUserPagesHard)\n".utf8) }),
             ("nr_open", fixed("1048576")),
+            ("suid_dumpable", fixed("\(Dumpable.suidDumpable)")),
             ("file-max", host("/proc/sys/fs/file-max", "9223372036854775807")),
             ("mqueue", IPCProcFiles.mqueueDirectory(root)),
             ("inotify", dir([

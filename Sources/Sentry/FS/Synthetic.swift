@@ -121,13 +121,18 @@ public final class SyntheticSymlink: SyntheticInode {
 /// A read-only file whose contents are generated at open (/proc/filesystems, /proc/PID/cmdline).
 public final class GeneratedFile: SyntheticInode {
     let generate: (Task?) -> [UInt8]
+    /// A check of the opener beyond the mode bits (/proc/PID/environ's ptrace access rule).
+    let access: ((Task?) throws(Errno) -> Void)?
 
-    public init(device: SyntheticDevice, mode: UInt32 = 0o444, _ generate: @escaping (Task?) -> [UInt8]) {
+    public init(device: SyntheticDevice, mode: UInt32 = 0o444, access: ((Task?) throws(Errno) -> Void)? = nil,
+                _ generate: @escaping (Task?) -> [UInt8]) {
         self.generate = generate
+        self.access = access
         super.init(mode: FileType.regular | mode, device: device)
     }
 
     public override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
+        try access?(request.task)
         // Opening for writing passes where permissions allow (root); writes fail with EINVAL.
         return BufferFile(dentry, flags: request.flags, contents: generate(request.task))
     }

@@ -154,18 +154,27 @@ func searchPath(_ name: [UInt8], envp: [[UInt8]], vfs: VFS, fs: FSContext, creds
     throw sawDenied ? .permissionDenied : .noSuchFileOrDirectory
 }
 
-/// Opens a file for execution: a regular file with an execute bit the caller may use.
+/// Opens a file for execution: a regular file with an execute bit the caller may use. Read
+/// permission is not needed (do_open_execat asks MAY_EXEC only): once the caller's walk and the
+/// execute check passed, the Loader's own read-only description is opened past the mode bits
+/// (an unreadable program runs, not dumpable: Kernel/Dumpable.swift).
 func openExecutable(vfs: VFS, fs: FSContext, creds: Credentials, _ path: [UInt8], at base: Dentry?, followFinal: Bool) throws(Errno) -> FileDescription {
-    let flags = OpenFlags.O_RDONLY | (followFinal ? 0 : OpenFlags.O_NOFOLLOW)
-    let file = try vfs.open(fs, at: base, path, flags: flags, mode: 0, creds: creds)
-    let st = try file.stat()
+    let flags = OpenFlags.O_PATH | (followFinal ? 0 : OpenFlags.O_NOFOLLOW)
+    let found = try vfs.open(fs, at: base, path, flags: flags, mode: 0, creds: creds)
+    let st = try found.stat()
+    // O_PATH|O_NOFOLLOW opens a final symlink itself, where an exec's open meets ELOOP.
+    if st.mode & FileMode.S_IFMT == FileType.symlink { throw .tooManySymbolicLinkLevels }
     if st.mode & FileMode.S_IFMT != FileMode.S_IFREG { throw .permissionDenied }
     if st.mode & 0o111 == 0 { throw .permissionDenied }
     if !creds.isRoot {
         let bits: UInt32 = st.uid == creds.euid ? 0o100 : (st.gid == creds.egid || creds.groups.contains(st.gid) ? 0o010 : 0o001)
         if st.mode & bits == 0 { throw .permissionDenied }
     }
-    return file
+    guard let dentry = found.dentry else { throw .permissionDenied }
+    var loader = creds
+    loader.fsuid = 0
+    loader.effective |= UInt64(1) << UInt64(Capability.dacOverride)
+    return try vfs.openResolved(WalkContext(fs: fs, creds: loader, task: nil), dentry, flags: OpenFlags.O_RDONLY, mode: 0)
 }
 
 private func writeStatus(_ fd: Int32, _ status: Int32) {

@@ -334,6 +334,7 @@ public final class Kernel {
             group.argv = parent.group.argv
             group.environ = parent.group.environ
             group.auxv = parent.group.auxv
+            group.dumpable = parent.group.dumpable
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
             if flags & CloneFlags.CLONE_VM == 0 { parent.ipc.copyAttachments(from: parent.group, to: group) }

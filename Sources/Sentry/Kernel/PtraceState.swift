@@ -101,18 +101,6 @@ final class PtraceTable {
 }
 
 extension Kernel {
-    /// ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): the same process, or the caller's real
-    /// uid and gid match the target's real, effective and saved ones, or CAP_SYS_PTRACE.
-    /// (Yama is not emulated; the dumpable flag is not kept yet.)
-    func mayTrace(_ caller: Task, _ target: Task) -> Bool {
-        if caller.group === target.group { return true }
-        let c = caller.creds, t = target.creds
-        if c.uid == t.uid && c.uid == t.euid && c.uid == t.suid && c.gid == t.gid && c.gid == t.egid && c.gid == t.sgid {
-            return true
-        }
-        return c.has(Capability.sysPtrace)
-    }
-
     /// Makes `tracer` trace `tracee` (TRACEME, ATTACH, SEIZE).
     func ptraceLink(_ tracee: Task, to tracer: Task, seized: Bool, options: UInt64) {
         let link = PtraceLink(tracer: tracer, seized: seized)

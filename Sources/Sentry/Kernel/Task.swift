@@ -66,6 +66,12 @@ public final class ThreadGroup {
     public var realTimer: IntervalTimer?
     /// timer_create's timers by id: deleted on exec, not inherited by fork.
     public var posixTimers: [Int32: PosixTimer] = [:]
+    /// The mm's dumpable flag (PR_SET_DUMPABLE; Kernel/Dumpable.swift): 1 (SUID_DUMP_USER) or
+    /// 0; inherited by fork, decided again at each execve.
+    public var dumpable: Int32 = Dumpable.user
+    /// Counts the execs of the process: an open /proc/PID/mem keeps the address space it was
+    /// opened on, which an exec replaces.
+    public var execGeneration = 0
     /// SEM_UNDO adjustments (IPC/SemaphoreSet.swift): shared by the threads, empty after fork,
     /// kept across exec, applied when the last thread exits.
     lazy var semaphoreUndo = SemUndoList()
@@ -127,7 +133,12 @@ public final class Task {
     public let group: ThreadGroup
     public var fdTable: FDTable
     public var fs: FSContext
-    public var creds: Credentials
+    /// Its credentials. A change of the effective or filesystem ids, or new permitted
+    /// capabilities, makes the process not dumpable and clears PR_SET_PDEATHSIG, as
+    /// commit_creds does (Kernel/Dumpable.swift).
+    public var creds: Credentials {
+        didSet { if creds.dropsDumpability(from: oldValue) { credentialsCommitted() } }
+    }
     /// The siginfo of signals the Sentry sent with tgkill, applied at their delivery stop.
     var pendingSignalInfo: [Int32: SigInfo] = [:]
     /// In a group stop (SIGSTOP, SIGTSTP…) held by the Sentry until SIGCONT: /proc shows "T".

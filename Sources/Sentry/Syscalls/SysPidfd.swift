@@ -96,7 +96,7 @@ enum SysPidfd {
         do {
             let f = try pidfd(t, a.int(0))
             guard let target = f.thread ?? f.group.threads.first else { return .error(.noSuchProcess) }
-            guard SysProcessVM.mayAccess(t, target) else { return .error(.notPermitted) }
+            guard t.kernel.ptraceMayAccess(t, target, .real) else { return .error(.notPermitted) }
             let file = try target.fdTable.get(a.int(1))
             return .ok(Int(try t.fdTable.allocate(file, closeOnExec: true, limit: t.fdLimit)))
         } catch { return .error(error) }

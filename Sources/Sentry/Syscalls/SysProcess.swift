@@ -142,9 +142,12 @@ enum SysProcess {
             do { try t.copyOut(a[1], out) } catch { return .error(error) }
             return .zero
         case Prctl.PR_GET_DUMPABLE:
-            return .value(1)
+            return .value(Int64(t.group.dumpable))
         case Prctl.PR_SET_DUMPABLE:
-            return a[1] <= 1 ? .zero : .error(.invalidArgument)
+            // SUID_DUMP_DISABLE or SUID_DUMP_USER; SUID_DUMP_ROOT (2) is only fs.suid_dumpable's.
+            guard a[1] == UInt64(Dumpable.disabled) || a[1] == UInt64(Dumpable.user) else { return .error(.invalidArgument) }
+            t.group.dumpable = Int32(a[1])
+            return .zero
         case Prctl.PR_SET_PDEATHSIG:
             guard a[1] <= 64 else { return .error(.invalidArgument) }
             t.parentDeathSignal = Int32(a[1])
@@ -200,6 +203,10 @@ extension Kernel {
 
     /// After the stub image is in place: exec semantics for the Sentry's records, then the Loader.
     func finishExec(_ task: Task, _ plan: ExecPlan) {
+        // The dumpable flag is decided on the old credentials, then commit_creds may clear it
+        // (Kernel/Dumpable.swift); an open /proc/PID/mem no longer reaches the new image.
+        task.group.dumpable = execDumpability(task, plan)
+        task.group.execGeneration += 1
         // Capabilities across execve for a process without file capabilities (capabilities(7)):
         // root keeps its bounding set, everyone else loses them; keepcaps is reset.
         var c = task.creds

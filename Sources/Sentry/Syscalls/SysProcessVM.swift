@@ -4,23 +4,11 @@ import SystemPackage
 /// process_vm_readv and process_vm_writev between tasks of the sandbox (mm/process_vm_access.c),
 /// carried out by the Sentry through its own access to task memory.
 enum SysProcessVM {
-    static let capSysPtrace = 19
-
     /// process_vm_readv(2).
     static func readv(_ t: Task, _ a: SyscallArguments) -> SyscallReturn { transfer(t, a, write: false) }
 
     /// process_vm_writev(2).
     static func writev(_ t: Task, _ a: SyscallArguments) -> SyscallReturn { transfer(t, a, write: true) }
-
-    /// __ptrace_may_access with PTRACE_MODE_ATTACH_REALCREDS: the same process, or the caller's
-    /// real uid and gid equal to each of the target's real, effective and saved ids, or
-    /// CAP_SYS_PTRACE. (No Yama: the sandbox has no ptrace_scope.)
-    static func mayAccess(_ caller: Task, _ target: Task) -> Bool {
-        if caller.group === target.group { return true }
-        let c = caller.creds, p = target.creds
-        if c.has(capSysPtrace) { return true }
-        return c.uid == p.uid && c.uid == p.euid && c.uid == p.suid && c.gid == p.gid && c.gid == p.egid && c.gid == p.sgid
-    }
 
     static func transfer(_ t: Task, _ a: SyscallArguments, write: Bool) -> SyscallReturn {
         if a[5] != 0 || a[2] > 1024 || a[4] > 1024 { return .error(.invalidArgument) }
@@ -31,7 +19,8 @@ enum SysProcessVM {
             if remote.allSatisfy({ $0.1 == 0 }) { return .zero }
             let pid = a.int(0)
             guard pid > 0, let target = t.kernel.tasks.values.first(where: { $0.tid == pid }) else { return .error(.noSuchProcess) }
-            guard mayAccess(t, target) else { return .error(.notPermitted) }
+            // mm_access(PTRACE_MODE_ATTACH_REALCREDS); its EACCES is EPERM here.
+            guard t.kernel.ptraceMayAccess(t, target, .real) else { return .error(.notPermitted) }
             return copy(t, local, target, remote, write: write)
         } catch { return .error(error) }
     }

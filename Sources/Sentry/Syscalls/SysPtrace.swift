@@ -37,6 +37,9 @@ enum SysPtrace {
         case Ptrace.PEEKTEXT, Ptrace.PEEKDATA, Ptrace.PEEKUSER:
             return peek(t, target, request, addr: addr, to: data)
         case Ptrace.POKETEXT, Ptrace.POKEDATA, Ptrace.POKEUSER:
+            // The stub's pages (the injection gadget, scratch) are the Sentry's: out of reach,
+            // as an address the host cannot write.
+            if request != Ptrace.POKEUSER && ApplicationFilter.touchesStub(addr, 8) { return .error(.ioError) }
             var word = data
             do { try k.platform.traceeRequest(target.hostTID, TraceeRequest(rawValue: Int(request))!, addr: addr, data: &word) } catch {
                 return .error(error == .noSuchProcess ? .noSuchProcess : error == .ioError || request == Ptrace.POKEUSER ? error : .ioError)
@@ -97,7 +100,7 @@ enum SysPtrace {
             guard options & ~Ptrace.O_MASK == 0 else { return .error(.ioError) }
         }
         if target.group === t.group { return .error(.notPermitted) }
-        guard k.mayTrace(t, target) else { return .error(.notPermitted) }
+        guard k.ptraceMayAccess(t, target, .real) else { return .error(.notPermitted) }
         if k.ptrace.link(target) != nil { return .error(.notPermitted) }
         k.ptraceLink(target, to: t, seized: seize, options: seize ? options : 0)
         if !seize {

@@ -103,6 +103,8 @@ open class Inode {
 
     /// Whether the filesystem refuses every change (EROFS).
     open var readOnly: Bool { true }
+    /// Access a task has whatever the mode bits say (a process's own /proc/PID/fd).
+    open func grantsAccess(to task: Task) -> Bool { false }
 
     // Mutations: the defaults refuse them (EROFS on a read-only filesystem, EPERM otherwise).
     private var refusal: Errno { readOnly ? .readOnlyFileSystem : .notPermitted }

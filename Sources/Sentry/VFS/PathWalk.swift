@@ -79,7 +79,7 @@ extension VFS {
         guard let last = split.components.last else { return (current, [], split.trailingSlash) }
         let dir = try walkComponents(ctx, from: &current, split.components.dropLast(), followFinal: true, mustBeDirectory: true, links: &links)
         guard dir.isDirectory else { throw .notDirectory }
-        try dir.inode!.checkAccess(ctx.creds, .execute)
+        try dir.inode!.checkAccess(ctx.creds, .execute, task: ctx.task)
         return (dir, last, split.trailingSlash)
     }
 
@@ -91,7 +91,7 @@ extension VFS {
         var pending = Array(components.reversed())
         while let name = pending.popLast() {
             guard let dirInode = current.inode, dirInode.fileType == FileType.directory else { throw .notDirectory }
-            try dirInode.checkAccess(ctx.creds, .execute)
+            try dirInode.checkAccess(ctx.creds, .execute, task: ctx.task)
             if name == dot { continue }
             if name == dotdot {
                 if ctx.resolve != 0 {
@@ -112,6 +112,7 @@ extension VFS {
                 if let magic = inode as? FDLink {
                     if ctx.resolve & Resolve.noMagicLinks != 0 { throw .tooManySymbolicLinkLevels }
                     if ctx.resolve & (Resolve.beneath | Resolve.inRoot) != 0 { throw .improperLink }
+                    try magic.checkAccess(ctx.task)
                     // A /proc/PID/fd link leads to the open file, not to its path's text.
                     if let d = magic.file.dentry { current = d }
                     else { current = Dentry(name: try magic.readlink(ctx.task), parent: nil, inode: OpenFileInode(magic.file)) }

@@ -218,7 +218,7 @@ public final class VFS {
         var want: AccessRequest = []
         if accMode == O_RDONLY || accMode == O_RDWR { want.insert(.read) }
         if wantsWrite { want.insert(.write) }
-        try inode.checkAccess(ctx.creds, want)
+        try inode.checkAccess(ctx.creds, want, task: ctx.task)
         if wantsWrite && inode.readOnly && (type == FileType.regular || type == FileType.directory) { throw .readOnlyFileSystem }
         try inode.checkNoAtime(ctx.creds, flags: flags)
         let truncate = flags & O_TRUNC != 0 && type == FileType.regular
