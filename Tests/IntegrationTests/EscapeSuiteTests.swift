@@ -86,6 +86,15 @@ struct EscapeSuiteTests {
         #expect(!r.stderr.contains("killed task"), "no task was killed:\n\(r.stderr)")
     }
 
+    @Test("the stub through /proc/self/mem, a child's /proc/PID/mem and PTRACE_POKETEXT (FOLL_FORCE writes): refused, the gadget intact, injections keep working")
+    func stubThroughProcMem() throws {
+        let escape = try EscapeFixture.require()
+        let r = try Husk.run([escape, "stub-mem"], timeout: 60)
+        #expect(r.stdout.hasPrefix("held stub-mem: refused: gadget(EIO) code page(EIO) scratch(EIO) last scratch byte(EIO) across-the-start(16 of 64) POKETEXT(EIO) child's gadget(EIO)"), "\(r)")
+        #expect(!r.stdout.contains("BROKEN") && r.status == 0, "\(r)")
+        #expect(!r.stderr.contains("killed task") && !r.stderr.contains("refused by its seccomp filter"), "\(r.stderr)")
+    }
+
     @Test("a thread rewriting the scratch page during fd installations gets its task killed in one line; the Sentry goes on serving execs and file mmaps")
     func scratchRaceKillsOnlyTheRacer() throws {
         let escape = try EscapeFixture.require()

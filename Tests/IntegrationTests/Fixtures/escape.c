@@ -1,7 +1,7 @@
 // The escape suite's program, run inside `husk run`. Each case prints one line:
 //   "held <case>: <what happened>"   or   "BROKEN <case>: <what happened>"
 // Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB | escape stub |
-//        escape scratch-race | escape pipes | escape tmpfs | escape inotify | escape files
+//        escape stub-mem | escape scratch-race | escape pipes | escape tmpfs | escape inotify | escape files
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -342,6 +342,74 @@ static int stub(void) {
     return bad;
 }
 
+// The stub through /proc/PID/mem and PTRACE_POKETEXT, which write with FOLL_FORCE (past the
+// code page's read-only protection on the host): the gadget and scratch stay out of reach,
+// for the program itself and for a tracer of a stopped child; injections go on working.
+static int stub_mem_refused(const char *what, int fd, off_t at, size_t len, int *bad, char *list, size_t cap) {
+    char junk[64];
+    memset(junk, 0xcc, sizeof junk);
+    errno = 0;
+    ssize_t r = pwrite(fd, junk, len, at);
+    if (r >= 0) { BROKE("stub-mem", "%s wrote %zd bytes", what, r); (*bad)++; return 0; }
+    char item[96];
+    snprintf(item, sizeof item, "%s(%s) ", what, strerrorname_np(errno));
+    strncat(list, item, cap - strlen(list) - 1);
+    return 1;
+}
+
+static int stub_mem(void) {
+    int bad = 0;
+    char list[1024] = "";
+    size_t cap = sizeof list;
+    int fd = open("/proc/self/mem", O_RDWR);
+    if (fd < 0) { BROKE("stub-mem", "open /proc/self/mem: %s", strerror(errno)); return 1; }
+    stub_mem_refused("gadget", fd, (off_t)(STUB + 0xe8), 3, &bad, list, cap);
+    stub_mem_refused("code page", fd, (off_t)STUB, 64, &bad, list, cap);
+    stub_mem_refused("scratch", fd, (off_t)(STUB + 0x1000), 64, &bad, list, cap);
+    stub_mem_refused("last scratch byte", fd, (off_t)(STUB + STUB_LEN - 1), 1, &bad, list, cap);
+    // A write that starts below the stub stops where it begins.
+    char *below = mmap(STUB - 4096, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (below == STUB - 4096) {
+        char junk[64];
+        memset(junk, 0xcc, sizeof junk);
+        ssize_t r = pwrite(fd, junk, sizeof junk, (off_t)(STUB - 16));
+        if (r != 16) { BROKE("stub-mem", "a write across the stub's start wrote %zd bytes, not 16", r); bad++; }
+        else strncat(list, "across-the-start(16 of 64) ", cap - strlen(list) - 1);
+        munmap(below, 4096);
+    }
+    unsigned char g[3] = {0};
+    if (pread(fd, g, 3, (off_t)(STUB + 0xe8)) != 3 || g[0] != 0x0f || g[1] != 0x05 || g[2] != 0xcc) {
+        BROKE("stub-mem", "gadget reads %02x %02x %02x", g[0], g[1], g[2]); bad++;
+    }
+    close(fd);
+    // A tracer and its stopped child.
+    pid_t c = fork();
+    if (c == 0) {
+        ptrace(PTRACE_TRACEME, 0, 0, 0);
+        raise(SIGSTOP);
+        _exit(file_mmap_works() ? 0 : 3);
+    }
+    int st = 0;
+    waitpid(c, &st, 0);
+    errno = 0;
+    long r = ptrace(PTRACE_POKETEXT, c, STUB + 0xe8, 0xccccccccccccccccL);
+    if (r == 0) { BROKE("stub-mem", "PTRACE_POKETEXT into the child's gadget succeeded"); bad++; }
+    else { strncat(list, "POKETEXT(", cap - strlen(list) - 1); strncat(list, strerrorname_np(errno), cap - strlen(list) - 1); strncat(list, ") ", cap - strlen(list) - 1); }
+    r = ptrace(PTRACE_POKEDATA, c, STUB + 0x1000, 0L);
+    if (r == 0) { BROKE("stub-mem", "PTRACE_POKEDATA into the child's scratch succeeded"); bad++; }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/mem", c);
+    int cfd = open(path, O_RDWR);
+    if (cfd < 0) { BROKE("stub-mem", "open %s: %s", path, strerror(errno)); bad++; }
+    else { stub_mem_refused("child's gadget", cfd, (off_t)(STUB + 0xe8), 3, &bad, list, cap); close(cfd); }
+    ptrace(PTRACE_CONT, c, 0, 0);
+    waitpid(c, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) { BROKE("stub-mem", "the child's file mmap after the attempts failed (status %#x)", st); bad++; }
+    if (!file_mmap_works()) { BROKE("stub-mem", "a file mmap failed afterwards"); bad++; }
+    if (!bad) HELD("stub-mem", "refused: %s; the gadget reads intact, file mmap works in both", list);
+    return bad;
+}
+
 static volatile int hammering = 1;
 static void *hammer_scratch(void *arg) {
     // Rewrite the scratch page where the Sentry's fd installation reads the received fd number
@@ -541,12 +609,13 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "forkbomb")) return forkbomb();
     if (argc >= 3 && !strcmp(argv[1], "memory")) return memory(atol(argv[2]));
     if (argc >= 2 && !strcmp(argv[1], "stub")) return stub() ? 1 : 0;
+    if (argc >= 2 && !strcmp(argv[1], "stub-mem")) return stub_mem() ? 1 : 0;
     if (argc >= 2 && !strcmp(argv[1], "scratch-race")) return scratch_race() ? 1 : 0;
     if (argc >= 2 && !strcmp(argv[1], "pipes")) return pipes();
     if (argc >= 2 && !strcmp(argv[1], "tmpfs")) return tmpfs();
     if (argc >= 2 && !strcmp(argv[1], "inotify")) return inotify();
     if (argc >= 2 && !strcmp(argv[1], "files")) return files();
-    if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB | stub | scratch-race | pipes | tmpfs | inotify | files\n"); return 2; }
+    if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB | stub | stub-mem | scratch-race | pipes | tmpfs | inotify | files\n"); return 2; }
     pid_t hostpid = (pid_t)atoi(argv[2]);
     int port = atoi(argv[3]);
     const char *marker = argv[4];
