@@ -51,6 +51,9 @@ public enum TaskEvent: Sendable {
     case syscallStop(HostTID, exit: Bool)
     /// The stop `interrupt` asked for.
     case interrupted(HostTID)
+    /// PTRACE_EVENT_VFORK_DONE: a vfork parent, released by its child's exec or exit, stopped
+    /// before it returns from vfork (`child` its host tid).
+    case vforkDone(HostTID, child: HostTID)
 }
 
 public enum CloneKind: Sendable { case fork, vfork, clone }
@@ -239,6 +242,10 @@ public protocol TaskLifecycle: AnyObject {
     /// area, a siginfo) or, for `.singleStep`, the signal to deliver. Returns the raw result.
     func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno)
 
+    /// PTRACE_PEEKSIGINFO on a stopped task: `args` is a ptrace_peeksiginfo_args in the
+    /// Sentry's memory, `buffer` room for its `nr` siginfos; returns how many were copied.
+    func peekSignals(_ tid: HostTID, args: UnsafeMutableRawPointer, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
+
     /// While on, the task stops at the entry and exit of every syscall, native ones included
     /// (`.syscallStop`), besides the served calls' stops.
     func setSyscallTracing(_ tid: HostTID, _ on: Bool)
@@ -255,6 +262,9 @@ public enum TraceeRequest: Int, Sendable {
     case singleStep = 9
     case getRegs = 12, setRegs = 13, getFPRegs = 14, setFPRegs = 15
     case getSigInfo = 0x4202, setSigInfo = 0x4203
+    /// PTRACE_PEEKSIGINFO (`addr` the Sentry's ptrace_peeksiginfo_args, `data` its buffer),
+    /// PTRACE_GETSIGMASK and SETSIGMASK (`addr` 8, `data` the mask).
+    case peekSigInfo = 0x4209, getSigMask = 0x420a, setSigMask = 0x420b
 }
 
 extension TaskLifecycle {

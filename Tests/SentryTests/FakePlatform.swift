@@ -186,6 +186,21 @@ final class FakePlatform: Platform {
 
     /// PEEK/POKE of text and data act on the task's buffer (EIO outside it, as the host's
     /// ptrace_access_vm); register requests are recorded and read zeros.
+    /// Signals `peekSignals` reports as pending (siginfos of 128 bytes), by task.
+    var pendingSiginfos: [HostTID: [[UInt8]]] = [:]
+
+    func peekSignals(_ tid: HostTID, args: UnsafeMutableRawPointer, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        guard tasks[tid] != nil else { throw .noSuchProcess }
+        let off = Int(args.load(as: UInt64.self)), nr = Int(args.load(fromByteOffset: 12, as: Int32.self))
+        let queue = pendingSiginfos[tid] ?? []
+        var n = 0
+        while n < nr && off + n < queue.count {
+            queue[off + n].withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[(128 * n)..<(128 * n + 128)]).copyMemory(from: $0) }
+            n += 1
+        }
+        return n
+    }
+
     func traceeRequest(_ tid: HostTID, _ request: TraceeRequest, addr: UInt64, data: UnsafeMutableRawPointer?) throws(Errno) {
         guard tasks[tid] != nil else { throw .noSuchProcess }
         traceeRequests.append((tid, request))

@@ -82,4 +82,42 @@ import Testing
         let h = try KernelHarness()
         #expect(h.call(Self.wait4, UInt64(int: -1), 0, 1, 0) == .runNative)
     }
+
+    @Test("GET_SYSCALL_INFO: none at a signal stop (24 bytes), entry with the number and arguments at a TRACESYSGOOD syscall stop; GETEVENTMSG says entry")
+    func syscallInfo() throws {
+        let h = try KernelHarness()
+        let child = try tracedChild(h)
+        let info = h.buffer(88)
+        #expect(h.value(Self.ptrace, 0x420e, UInt64(child.tid), 88, info) == 24)
+        #expect(h.read(info, 1) == [0])
+        #expect(h.int32s(info + 4, 1)[0] == Int32(bitPattern: 0xc000_003e))
+        #expect(h.value(Self.ptrace, 0x4200, UInt64(child.tid), 0, 1) == 0, "TRACESYSGOOD")
+        #expect(h.value(Self.ptrace, 24, UInt64(child.tid), 0, 0) == 0, "PTRACE_SYSCALL")
+        h.platform.queue(.syscallStop(child.hostTID, exit: false))
+        h.kernel.serveReady()
+        #expect(h.value(Self.ptrace, 0x420e, UInt64(child.tid), 88, info) == 80)
+        #expect(h.read(info, 1) == [1])
+        let msg = h.buffer(8)
+        #expect(h.value(Self.ptrace, 0x4201, UInt64(child.tid), 0, msg) == 0)
+        #expect(h.read(msg, 8) == [1, 0, 0, 0, 0, 0, 0, 0])
+        #expect(h.value(Self.ptrace, 0x420e, UInt64(child.tid), 8, info) == 80, "the full size, whatever was asked")
+    }
+
+    @Test("PEEKSIGINFO copies the pending siginfos and checks its arguments; GET/SETSIGMASK want a size of 8")
+    func peekSigInfoAndMask() throws {
+        let h = try KernelHarness()
+        let child = try tracedChild(h)
+        var entry = [UInt8](repeating: 0, count: 128)
+        entry[0] = UInt8(SIGUSR1); entry[8] = 0xfa; entry[9] = 0xff; entry[10] = 0xff; entry[11] = 0xff   // SI_TKILL
+        h.platform.pendingSiginfos[child.hostTID] = [entry, entry]
+        let args = h.bytes([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0])
+        let out = h.buffer(128 * 8)
+        #expect(h.value(Self.ptrace, 0x4209, UInt64(child.tid), args, out) == 2)
+        #expect(h.read(out + 128, 1) == [UInt8(SIGUSR1)])
+        let bad = h.bytes([0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 8, 0, 0, 0])
+        #expect(h.value(Self.ptrace, 0x4209, UInt64(child.tid), bad, out) == -Int64(EINVAL), "unknown flags")
+        #expect(h.value(Self.ptrace, 0x420a, UInt64(child.tid), 4, out) == -Int64(EINVAL))
+        #expect(h.value(Self.ptrace, 0x420a, UInt64(child.tid), 8, out) == 0)
+        #expect(h.platform.traceeRequests.last?.request == .getSigMask)
+    }
 }

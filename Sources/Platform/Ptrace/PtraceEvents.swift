@@ -78,6 +78,15 @@ extension PtracePlatform {
             tasks[tid] = t
             queue.push(.execed(tid, formerTID: former))
 
+        case Int32(CHUSK_PTRACE_EVENT_VFORK_DONE):
+            let child = HostTID(truncatingIfNeeded: (try? eventMessage(tid)) ?? 0)
+            var t = tasks[tid] ?? TracedTask()
+            t.stop = .otherEvent
+            t.reentry = nil
+            _ = try? getRegs(tid, &t.regs)
+            tasks[tid] = t
+            queue.push(.vforkDone(tid, child: child))
+
         case Int32(CHUSK_PTRACE_EVENT_EXIT):
             let st = Int32(truncatingIfNeeded: (try? eventMessage(tid)) ?? 0)
             if tasks[tid] == nil { tasks[tid] = TracedTask() }

@@ -62,7 +62,7 @@ public final class PtracePlatform: Platform {
 
     static let options: UInt = UInt(CHUSK_PTRACE_O_TRACESYSGOOD | CHUSK_PTRACE_O_TRACESECCOMP |
         CHUSK_PTRACE_O_TRACECLONE | CHUSK_PTRACE_O_TRACEFORK | CHUSK_PTRACE_O_TRACEVFORK |
-        CHUSK_PTRACE_O_TRACEEXEC | CHUSK_PTRACE_O_TRACEEXIT | CHUSK_PTRACE_O_EXITKILL)
+        CHUSK_PTRACE_O_TRACEEXEC | CHUSK_PTRACE_O_TRACEVFORKDONE | CHUSK_PTRACE_O_TRACEEXIT | CHUSK_PTRACE_O_EXITKILL)
 
     public init(filter: ApplicationFilter) throws(Errno) {
         self.filter = filter
@@ -322,6 +322,13 @@ public final class PtracePlatform: Platform {
             // The registers the Platform restores after an injection follow the tracer's.
             if request == .setRegs || request == .setFPRegs { try getRegs(tid, &tasks[tid]!.regs) }
         }
+    }
+
+    public func peekSignals(_ tid: HostTID, args: UnsafeMutableRawPointer, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        guard let t = tasks[tid], t.stop != .running else { throw Errno.noSuchProcess }
+        let r = chusk_ptrace_data(TraceeRequest.peekSigInfo.rawValue, tid, UInt(bitPattern: args), buffer.baseAddress)
+        try Self.check(r)
+        return r
     }
 
     public func setSyscallTracing(_ tid: HostTID, _ on: Bool) {

@@ -242,11 +242,14 @@ public final class Kernel {
             if let task = tasks[tid], ptraceGroupStop(task, signal) { return }
             // Stay stopped as Linux would (the real parent sees it through wait) until SIGCONT.
             do { try platform.holdGroupStop(tid) } catch { taskVanished(tid) }
-        case .syscallStop(let tid, _):
-            if let task = tasks[tid], ptraceSyscallStop(task) { return }
+        case .syscallStop(let tid, let exit):
+            if let task = tasks[tid], ptraceSyscallStop(task, exit: exit) { return }
             resume(tid)
         case .interrupted(let tid):
             if let task = tasks[tid], ptraceInterruptStop(task) { return }
+            resume(tid)
+        case .vforkDone(let tid, let child):
+            if let task = tasks[tid], ptraceVforkDone(task, child: tasks[child]?.tid ?? task.vforkChild) { return }
             resume(tid)
         }
     }
@@ -322,6 +325,7 @@ public final class Kernel {
         }
         parent.pendingCloneFlags = 0
         let vtid = platform.virtualTID(childTID) ?? childTID
+        if kind == .vfork { parent.vforkChild = vtid }
         if debugEvents { debugLog("clone: host \(childTID) -> \(platform.virtualTID(childTID).map(String.init) ?? "nil") kind \(kind)") }
         let group: ThreadGroup
         if flags & CloneFlags.CLONE_THREAD != 0 {

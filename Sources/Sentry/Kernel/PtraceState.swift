@@ -19,12 +19,17 @@ enum Ptrace {
     static let SETREGSET: Int64 = 0x4205, SEIZE: Int64 = 0x4206, INTERRUPT: Int64 = 0x4207, LISTEN: Int64 = 0x4208
 
     static let O_TRACESYSGOOD: UInt64 = 1, O_TRACEFORK: UInt64 = 2, O_TRACEVFORK: UInt64 = 4
-    static let O_TRACECLONE: UInt64 = 8, O_TRACEEXIT: UInt64 = 0x40
+    static let O_TRACECLONE: UInt64 = 8, O_TRACEEXIT: UInt64 = 0x40, O_TRACEVFORKDONE: UInt64 = 0x20
     static let O_TRACEEXEC: UInt64 = 0x10, O_EXITKILL: UInt64 = 0x10_0000
+    static let GET_SYSCALL_INFO: Int64 = 0x420e, PEEKSIGINFO: Int64 = 0x4209
+    static let GETSIGMASK: Int64 = 0x420a, SETSIGMASK: Int64 = 0x420b
     /// PTRACE_O_MASK: every option bit Linux accepts.
     static let O_MASK: UInt64 = 0x0000_00ff | 0x0010_0000 | 0x0020_0000
     static let EVENT_FORK: Int32 = 1, EVENT_VFORK: Int32 = 2, EVENT_CLONE: Int32 = 3
-    static let EVENT_EXEC: Int32 = 4, EVENT_EXIT: Int32 = 6, EVENT_STOP: Int32 = 128
+    static let EVENT_EXEC: Int32 = 4, EVENT_VFORK_DONE: Int32 = 5, EVENT_EXIT: Int32 = 6, EVENT_STOP: Int32 = 128
+    /// PTRACE_SYSCALL_INFO_* (the op of GET_SYSCALL_INFO), which a syscall stop also leaves as
+    /// its event message (PTRACE_EVENTMSG_SYSCALL_ENTRY/EXIT).
+    static let INFO_NONE: UInt8 = 0, INFO_ENTRY: UInt8 = 1, INFO_EXIT: UInt8 = 2, INFO_SECCOMP: UInt8 = 3
 
     /// The wait status of a stop: `code` is what Linux keeps in exit_code (a signal, with an
     /// event in bits 8-15), reported as (code << 8) | 0x7f.
@@ -58,6 +63,9 @@ final class PtraceLink {
     var heldInCall = false
     /// In a group stop (PTRACE_LISTEN's condition).
     var groupStop = false
+    /// What PTRACE_GET_SYSCALL_INFO describes at this stop (INFO_NONE but at a syscall stop
+    /// under TRACESYSGOOD, as Linux reads it from the stop's si_code).
+    var syscallInfo: UInt8 = Ptrace.INFO_NONE
 
     init(tracer: Task, seized: Bool) {
         self.tracer = tracer
@@ -117,6 +125,7 @@ extension Kernel {
         link.deliveryStop = delivery
         link.groupStop = false
         link.heldInCall = false
+        link.syscallInfo = Ptrace.INFO_NONE
         ptrace.notify(link.tracerGroup)
         // The tracer's SIGCHLD (CLD_TRAPPED), which the host does not send for these stops
         // (do_notify_parent_cldstop). A thread parked in a wait gets it after its wait
@@ -150,10 +159,23 @@ extension Kernel {
         return true
     }
 
-    /// A syscall-entry or -exit stop under PTRACE_SYSCALL: SIGTRAP, | 0x80 under TRACESYSGOOD.
-    func ptraceSyscallStop(_ task: Task) -> Bool {
+    /// A syscall-entry or -exit stop under PTRACE_SYSCALL: SIGTRAP, | 0x80 under TRACESYSGOOD;
+    /// its event message says entry or exit.
+    func ptraceSyscallStop(_ task: Task, exit: Bool) -> Bool {
         guard let link = ptrace.link(task), link.syscallStops else { return false }
-        return ptraceStop(task, code: SIGTRAP | (link.options & Ptrace.O_TRACESYSGOOD != 0 ? 0x80 : 0))
+        let good = link.options & Ptrace.O_TRACESYSGOOD != 0
+        guard ptraceStop(task, code: SIGTRAP | (good ? 0x80 : 0)) else { return false }
+        let op = exit ? Ptrace.INFO_EXIT : Ptrace.INFO_ENTRY
+        link.eventMessage = UInt64(op)
+        if good { link.syscallInfo = op }
+        return true
+    }
+
+    /// PTRACE_EVENT_VFORK_DONE under PTRACE_O_TRACEVFORKDONE, the child's pid as its message.
+    func ptraceVforkDone(_ task: Task, child: Int32) -> Bool {
+        guard let link = ptrace.link(task), link.options & Ptrace.O_TRACEVFORKDONE != 0 else { return false }
+        link.eventMessage = UInt64(UInt32(bitPattern: child))
+        return ptraceStop(task, code: SIGTRAP | (Ptrace.EVENT_VFORK_DONE << 8))
     }
 
     /// The stop PTRACE_INTERRUPT asked for (PTRACE_EVENT_STOP).

@@ -156,6 +156,8 @@ public final class Task {
         get { threadName ?? group.name }
         set { if tid == group.pid { group.name = newValue; threadName = nil } else { threadName = newValue } }
     }
+    /// The pid of its last vfork child (PTRACE_EVENT_VFORK_DONE's message).
+    var vforkChild: Int32 = 0
     /// clone flags seen at the seccomp stop, applied when the child appears.
     var pendingCloneFlags: UInt64 = 0
     /// The syscall a parked task waits to retry.

@@ -53,6 +53,23 @@ enum SysPtrace {
         case Ptrace.SETSIGINFO: return setRegisters(t, target, .setSigInfo, size: 128, from: data)
         case Ptrace.GETREGSET, Ptrace.SETREGSET:
             return regset(t, target, get: request == Ptrace.GETREGSET, type: addr, iovec: data)
+        case Ptrace.GET_SYSCALL_INFO: return syscallInfo(t, target, link, size: addr, to: data)
+        case Ptrace.PEEKSIGINFO: return peekSigInfo(t, target, args: addr, to: data)
+        case Ptrace.GETSIGMASK, Ptrace.SETSIGMASK:
+            // ptrace_getsigmask/setsigmask: addr is sizeof(sigset_t); SIGKILL and SIGSTOP
+            // cannot be blocked. The host's mask is the truth (rt_sigprocmask runs natively).
+            guard addr == 8 else { return .error(.invalidArgument) }
+            var mask: UInt64 = 0
+            do {
+                if request == Ptrace.GETSIGMASK {
+                    try k.platform.traceeRequest(target.hostTID, .getSigMask, addr: 8, data: &mask)
+                    try t.copyOutValue(data, mask)
+                } else {
+                    mask = try t.copyInValue(data, as: UInt64.self) & ~(UInt64(1) << 8 | UInt64(1) << 18)
+                    try k.platform.traceeRequest(target.hostTID, .setSigMask, addr: 8, data: &mask)
+                }
+            } catch { return .error(error) }
+            return .zero
         case Ptrace.GETEVENTMSG:
             do { try t.copyOutValue(data, link.eventMessage) } catch { return .error(error) }
             return .zero
@@ -143,6 +160,73 @@ enum SysPtrace {
         }
         do { try t.copyOutValue(data, word) } catch { return .error(error) }
         return .zero
+    }
+
+    /// PTRACE_GET_SYSCALL_INFO (ptrace_get_syscall_info): the op of the stop (entry or exit of
+    /// a syscall stop under TRACESYSGOOD, else none), arch, ip and sp, and the call's number
+    /// and arguments at entry or its value at exit, from the tracee's registers; `size` bytes
+    /// at most are copied out and the full size is returned.
+    static func syscallInfo(_ t: Task, _ target: Task, _ link: PtraceLink, size: UInt64, to data: UInt64) -> SyscallReturn {
+        var regs = user_regs_struct()
+        do { try t.kernel.platform.traceeRequest(target.hostTID, .getRegs, addr: 0, data: &regs) } catch { return .error(error) }
+        var info = [UInt8](repeating: 0, count: 88)
+        func put<T: FixedWidthInteger>(_ v: T, at offset: Int) {
+            withUnsafeBytes(of: v.littleEndian) { info.replaceSubrange(offset..<offset + MemoryLayout<T>.size, with: $0) }
+        }
+        put(link.syscallInfo, at: 0)
+        put(UInt32(0xc000_003e), at: 4)          // AUDIT_ARCH_X86_64
+        put(regs.rip, at: 8)
+        put(regs.rsp, at: 16)
+        var actual = 24
+        switch link.syscallInfo {
+        case Ptrace.INFO_ENTRY:
+            for (i, v) in [regs.orig_rax, regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9].enumerated() { put(v, at: 24 + 8 * i) }
+            actual = 80
+        case Ptrace.INFO_EXIT:
+            let value = Int64(bitPattern: regs.rax)
+            put(value, at: 24)
+            put(UInt8(value < 0 && value >= -4095 ? 1 : 0), at: 32)
+            actual = 33
+        default: break
+        }
+        let n = Int(min(UInt64(actual), size))
+        if n > 0 { do { try t.copyOut(data, Array(info[0..<n])) } catch { return .error(error) } }
+        return .value(Int64(actual))
+    }
+
+    /// PTRACE_PEEKSIGINFO: `nr` siginfos from the tracee's private queue (or the process's
+    /// shared one with PTRACE_PEEKSIGINFO_SHARED) starting at `off`, from the host's queue; a
+    /// signal the Sentry sent shows the sender it recorded, as at its delivery.
+    static func peekSigInfo(_ t: Task, _ target: Task, args: UInt64, to data: UInt64) -> SyscallReturn {
+        let off: UInt64, flags: UInt32, nr: Int32
+        do {
+            off = try t.copyInValue(args, as: UInt64.self)
+            flags = try t.copyInValue(args + 8, as: UInt32.self)
+            nr = try t.copyInValue(args + 12, as: Int32.self)
+        } catch { return .error(error) }
+        if flags & ~1 != 0 || nr < 0 { return .error(.invalidArgument) }
+        let count = Int(min(nr, 64))          // a page of siginfos per call, at most
+        if count == 0 { return .zero }
+        var request: (UInt64, UInt32, Int32) = (off, flags, Int32(count))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 128 * count, alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        let got: Int
+        do {
+            got = try withUnsafeMutableBytes(of: &request) { (r) throws(Errno) -> Int in
+                try t.kernel.platform.peekSignals(target.hostTID, args: r.baseAddress!, into: buffer)
+            }
+        } catch { return .error(error) }
+        for i in 0..<got {
+            let entry = UnsafeMutableRawBufferPointer(rebasing: buffer[(128 * i)..<(128 * i + 128)])
+            let signo = entry.load(as: Int32.self)
+            // The Sentry's own tgkill (SI_TKILL from outside the namespace).
+            if let recorded = target.pendingSignalInfo[signo], entry.load(fromByteOffset: 8, as: Int32.self) == -6 {
+                recorded.encode(into: entry)
+            }
+        }
+        do { try t.copyOut(data, UnsafeRawBufferPointer(rebasing: buffer[0..<(128 * got)])) } catch { return .error(error) }
+        return .value(Int64(got))
     }
 
     /// GETREGS, GETFPREGS, GETSIGINFO: the host's answer copied out to `data`.

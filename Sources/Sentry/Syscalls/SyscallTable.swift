@@ -116,7 +116,7 @@ public enum SyscallTable {
         t.native(98, "getrusage", "the caller's own CPU times, usage or CPU")
         t.serve(99, "sysinfo", SysMisc.sysinfo)
         t.native(100, "times", "the caller's own CPU times, usage or CPU")
-        t.serve(101, "ptrace", SysPtrace.ptrace, .partial("between tasks of the sandbox: TRACEME, ATTACH, SEIZE, SETOPTIONS (EXITKILL, TRACEEXEC), PEEK/POKE TEXT/DATA/USER, GET/SETREGS, GET/SETFPREGS, GET/SETREGSET (NT_PRSTATUS, NT_PRFPREG), GET/SETSIGINFO, GETEVENTMSG, CONT, SINGLESTEP, DETACH, KILL, signal-delivery, group and exec stops; attach under ptrace_may_access (ids, dumpable flag, CAP_SYS_PTRACE); POKE into the Sentry's stub pages is EIO; not yet: SYSEMU, seccomp events, GET_SYSCALL_INFO (EIO); Yama not emulated"), args: [.int, .int, .hex, .hex])
+        t.serve(101, "ptrace", SysPtrace.ptrace, .partial("between tasks of the sandbox: TRACEME, ATTACH, SEIZE, SETOPTIONS (every option), PEEK/POKE TEXT/DATA/USER, GET/SETREGS, GET/SETFPREGS, GET/SETREGSET (NT_PRSTATUS, NT_PRFPREG), GET/SETSIGINFO, GETEVENTMSG, CONT, SINGLESTEP, DETACH, KILL, signal-delivery, group and exec stops; attach under ptrace_may_access (ids, dumpable flag, CAP_SYS_PTRACE); GET_SYSCALL_INFO, PEEKSIGINFO (a process-directed signal shows in one thread's private queue), GET/SETSIGMASK, VFORK_DONE; POKE into the Sentry's stub pages is EIO; not yet: SYSEMU, seccomp events (no program filters); Yama not emulated"), args: [.int, .int, .hex, .hex])
         t.serve(102, "getuid", SysCreds.getuid, args: [])
         t.none(103, "syslog", .none("not implemented"))
         t.serve(104, "getgid", SysCreds.getgid, args: [])
