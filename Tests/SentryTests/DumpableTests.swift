@@ -66,6 +66,12 @@ import Testing
         var back = [UInt8](repeating: 0, count: 13)
         #expect(back.withUnsafeMutableBytes { ForcedMemory.read(h.initTask.group, at: target + 3, into: $0) } == 13)
         #expect(back == data)
+        // A long forced transfer stops after a few pages (a short count).
+        let long = h.buffer(4096 * 8)
+        h.platform.writeProtected = long..<(long + 4096 * 8)
+        let many = [UInt8](repeating: 7, count: 4096 * 6)
+        let first = many.withUnsafeBytes { ForcedMemory.write(h.initTask.group, at: long, from: $0) }
+        #expect(first > 0 && first <= 4096 * ForcedMemory.maxForcedPages)
         let stub = [UInt8](repeating: 0xcc, count: 16)
         #expect(stub.withUnsafeBytes { ForcedMemory.write(h.initTask.group, at: StubELF.gadgetAddress, from: $0) } == 0)
         #expect(stub.withUnsafeBytes { ForcedMemory.write(h.initTask.group, at: StubELF.guardStart - 4, from: $0) } <= 4)

@@ -183,22 +183,29 @@ struct ProcAccess {
     }
 }
 
-/// /proc/PID/comm: the process's name; the process itself (or root) may write it.
-final class ProcCommFile: SyntheticInode {
+/// A writable regular file of a process's /proc directory (comm, mem): its mode and owner are
+/// procfs's to set. O_TRUNC at open is accepted and means nothing.
+class ProcProcessFile: SyntheticInode {
     weak var group: ThreadGroup?
+    init(_ group: ThreadGroup, mode: UInt32, device: SyntheticDevice) {
+        self.group = group
+        super.init(mode: FileType.regular | mode, device: device)
+    }
+    override var readOnly: Bool { false }
+    override func setAttributes(_ change: AttributeChange) throws(Errno) {
+        if change.mode != nil || change.uid != nil || change.gid != nil { throw .notPermitted }
+    }
+}
+
+/// /proc/PID/comm: the process's name; the process itself (or root) may write it.
+final class ProcCommFile: ProcProcessFile {
     /// The thread of /proc/PID/task/TID/comm; nil for /proc/PID/comm (the leader's).
     weak var thread: Task?
     let perThread: Bool
     init(_ group: ThreadGroup, thread: Task? = nil, device: SyntheticDevice) {
-        self.group = group
         self.thread = thread
         perThread = thread != nil
-        super.init(mode: FileType.regular | 0o644, device: device)
-    }
-    override var readOnly: Bool { false }
-    /// O_TRUNC at open is accepted and means nothing (the write replaces the name).
-    override func setAttributes(_ change: AttributeChange) throws(Errno) {
-        if change.mode != nil || change.uid != nil || change.gid != nil { throw .notPermitted }
+        super.init(group, mode: 0o644, device: device)
     }
     override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
         let name = perThread ? thread?.comm ?? [] : group?.name ?? []

@@ -14,6 +14,8 @@ import SystemPackage
 /// where they begin, as at an unmapped page.
 enum ForcedMemory {
     static let page: UInt64 = 4096
+    /// Pages one transfer may move word by word.
+    static let maxForcedPages = 4
 
     /// Copies from `group`'s memory at `address` into `buffer`; the count before the first
     /// byte it cannot reach.
@@ -55,12 +57,16 @@ enum ForcedMemory {
                                  merge: (UInt64, Int, Int, Int) -> UInt64?) -> Int {
         guard let first = group.threads.first else { return 0 }
         let k = first.kernel
-        var done = 0
+        var done = 0, forcedPages = 0
         while done < count {
             let a = address &+ UInt64(done)
             if a < address { break }      // past the top of the address space
             let n = min(count - done, Int(page - (a & (page - 1))))
             if (try? copy(k, first.hostTID, a, done..<(done + n))) != nil { done += n; continue }
+            // 512 host requests a page: a call forces a few pages, then returns what it moved
+            // (a short count), so that a program cannot hold the Sentry's loop for long.
+            if forcedPages == maxForcedPages { break }
+            forcedPages += 1
             var moved = 0
             for thread in group.threads where moved == 0 {
                 moved = forcedWords(k, thread.hostTID, at: a, offset: done, count: n, merge: merge)
@@ -93,15 +99,9 @@ enum ForcedMemory {
 }
 
 /// The /proc/PID/mem node: mode 0600, its owner the /proc owner of the process.
-final class ProcMemInode: SyntheticInode {
-    weak var group: ThreadGroup?
+final class ProcMemInode: ProcProcessFile {
     init(_ group: ThreadGroup, device: SyntheticDevice) {
-        self.group = group
-        super.init(mode: FileType.regular | 0o600, device: device)
-    }
-    override var readOnly: Bool { false }
-    override func setAttributes(_ change: AttributeChange) throws(Errno) {
-        if change.mode != nil || change.uid != nil || change.gid != nil { throw .notPermitted }
+        super.init(group, mode: 0o600, device: device)
     }
     /// proc_mem_open: mm_access(PTRACE_MODE_ATTACH_FSCREDS), EACCES; an exited process opens
     /// and reads nothing.
@@ -131,20 +131,20 @@ final class ProcMemFile: VFSFile {
     }
 
     /// mem_rw: the bytes moved, EIO when the first one cannot be reached.
-    override func pread(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        if !canRead { throw .badFileDescriptor }
-        guard let g = liveGroup, buffer.count > 0 else { return 0 }
-        let n = ForcedMemory.read(g, at: UInt64(bitPattern: offset), into: buffer)
+    private func move(_ permitted: Bool, _ count: Int, _ op: (ThreadGroup) -> Int) throws(Errno) -> Int {
+        if !permitted { throw .badFileDescriptor }
+        guard let g = liveGroup, count > 0 else { return 0 }
+        let n = op(g)
         if n == 0 { throw .ioError }
         return n
     }
 
+    override func pread(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
+        try move(canRead, buffer.count) { ForcedMemory.read($0, at: UInt64(bitPattern: offset), into: buffer) }
+    }
+
     override func pwrite(_ task: Task, _ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(Errno) -> Int {
-        if !canWrite { throw .badFileDescriptor }
-        guard let g = liveGroup, buffer.count > 0 else { return 0 }
-        let n = ForcedMemory.write(g, at: UInt64(bitPattern: offset), from: buffer)
-        if n == 0 { throw .ioError }
-        return n
+        try move(canWrite, buffer.count) { ForcedMemory.write($0, at: UInt64(bitPattern: offset), from: buffer) }
     }
 
     override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
