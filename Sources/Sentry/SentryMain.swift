@@ -53,7 +53,7 @@ public struct SentryConfig {
     /// The OCI runtime (docs/oci.md): read-only snapshots of bind-mounted host files, mounted
     /// at their guest paths after the tmpfs mounts.
     public var files: [(path: String, contents: [UInt8])] = []
-    /// The OCI runtime's maskedPaths: an existing file is covered by an empty unreadable one, a
+    /// The OCI runtime's maskedPaths: an existing file is covered by an empty read-only one, a
     /// directory by an empty read-only one.
     public var maskedPaths: [String] = []
     /// The OCI runtime's control socket (-1: none). The Sentry writes one byte once the first

@@ -56,7 +56,7 @@ extension VFS {
 
 extension VFS {
     /// The OCI runtime's linux.maskedPaths: an existing directory is covered by an empty
-    /// read-only one, anything else by an empty file nobody may read (runc binds /dev/null
+    /// read-only one, anything else by an empty read-only file (reads end at once, as on the /dev/null runc binds
     /// there); a path that does not exist in the sandbox is left alone, as runc does.
     public func mask(_ path: String) {
         let ctx = FSContext(root: root, cwd: root, umask: 0)
@@ -64,7 +64,7 @@ extension VFS {
               let inode = d.inode else { return }
         let cover: Inode = inode.fileType == FileType.directory
             ? StaticDirectory(device: devices.tmpfs, magic: 0x0102_1994, mode: 0o555)
-            : GeneratedFile(device: devices.tmpfs, mode: 0) { _ in [] }
+            : GeneratedFile(device: devices.tmpfs, mode: 0o444) { _ in [] }
         try? mount(cover, at: path, source: "tmpfs", type: "tmpfs", options: "ro,nosuid,nodev,noexec")
     }
 }
