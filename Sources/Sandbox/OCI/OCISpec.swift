@@ -120,12 +120,13 @@ public enum OCISpec {
                     c[keyPath: keyPath] |= 1 << UInt64(bit)
                 }
             }
+            // Ambient capabilities matter only to a non-root program, which the Sentry's
+            // credentials (no ambient set) would leave without them: refused rather than dropped.
+            if c.ambient != 0 && (o.user?.uid ?? 0) != 0 { throw fail("process.capabilities.ambient for a non-root user is not supported") }
             plan.capabilities = c
         }
-        if process["apparmorProfile"]?.string.map({ !$0.isEmpty }) == true || process["selinuxLabel"]?.string.map({ !$0.isEmpty }) == true {
-            // The Sentry's own confinement stands in for an LSM profile; refusing would break every engine
-            // that sets one by default. Ignored, and said so in docs/oci.md.
-        }
+        // process.apparmorProfile, selinuxLabel, oomScoreAdj and linux.seccomp are not read: the
+        // Sentry's own confinement stands in for them (docs/oci.md "Departures").
 
         // root
         guard let rootPath = root["root"]?["path"]?.string, !rootPath.isEmpty else { throw fail("root.path is missing") }
