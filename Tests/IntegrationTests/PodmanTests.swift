@@ -103,4 +103,17 @@ struct PodmanTests {
         let all = try p.podman(["ps", "--all", "--format", "{{.Names}}"])
         #expect(!all.stdout.contains(name), "\(all)")
     }
+
+    @Test("podman run -it: the program's terminal is the Sentry's console, reached through the pty husk create sends over --console-socket")
+    func interactiveTerminal() throws {
+        let p = try PrivatePodman()
+        // script(1) gives podman a terminal; the input is typed before podman attaches and waits in it.
+        let podman = (["/usr/bin/podman", "--root", p.dir + "/storage", "--runroot", p.dir + "/run", "--cgroup-manager", "cgroupfs",
+                       "--events-backend", "file", "--storage-driver", "vfs", "--tmpdir", p.dir + "/tmp", "--runtime", p.husk,
+                       "run", "-it", "--rm", "--network", "none", p.image, "sh", "-c", "'read x; echo got \\$x; tty; stty size; exit 5'"]).joined(separator: " ")
+        let r = try IntegrationTests.run(["/bin/bash", "-c", "stty cols 91 rows 33 2>/dev/null; timeout 60 script -qec \"stty cols 91 rows 33; \(podman)\" /dev/null < <(printf 'hello\\n'; sleep 30); echo status=$?"], timeout: 90)
+        let out = r.stdout.replacingOccurrences(of: "\r", with: "")
+        #expect(out.contains("got hello\n/dev/pts/0\n33 91\n"), "\(r)")
+        #expect(out.hasSuffix("status=5\n"), "\(r)")
+    }
 }

@@ -177,8 +177,8 @@ public struct OCIRuntime {
         do throws(Errno) { bundle = try HostFS.realpath(c.bundle) } catch { throw HuskError("bundle \(c.bundle)", error) }
         // Checked here, so that a bad config is one line from create (the shim reads it again).
         let plan = try OCISpec.load(bundle: bundle)
-        if plan.terminal { throw HuskError("config.json: process.terminal is not supported yet (husk create has no --console-socket pty)") }
-        if c.consoleSocket != nil { throw HuskError("--console-socket is not supported yet (process.terminal is refused)") }
+        if plan.terminal && c.consoleSocket == nil { throw HuskError("config.json: process.terminal needs --console-socket (where the pty's master goes)") }
+        if !plan.terminal && c.consoleSocket != nil { throw HuskError("--console-socket without process.terminal in config.json") }
         for name in ["createContainer", "startContainer"] where !(plan.hooks[name] ?? []).isEmpty {
             throw HuskError("config.json: hooks.\(name) is not supported (it would run inside the container's namespaces, which the Sentry does not provide to host programs)")
         }
@@ -187,8 +187,15 @@ public struct OCIRuntime {
         defer { if !keep { store.remove(c.id) } }
         let exe = try PartsExecutable.open()
         let ready = try makePipe()
-        var shim = try PendingChild.spawn(exe, argv: ["husk", "oci-shim", "--root", root, "--bundle", bundle, c.id],
-                                          fds: [(0, 0), (1, 1), (2, 2), (ready.write, 3)])
+        var shimArgs = ["husk", "oci-shim", "--root", root, "--bundle", bundle]
+        if let s = c.consoleSocket {
+            do throws(Errno) { shimArgs += ["--console-socket", s.hasPrefix("/") ? s : try HostFS.realpath(".") + "/" + s] } catch {
+                throw HuskError("--console-socket \(s)", error)
+            }
+        }
+        // With a terminal the shim leads a session of its own, whose controlling terminal is the pty.
+        var shim = try PendingChild.spawn(exe, argv: shimArgs + [c.id], fds: [(0, 0), (1, 1), (2, 2), (ready.write, 3)],
+                                          setsid: plan.terminal)
         close(ready.write)
         defer { close(ready.read) }
         do throws(HuskError) { try shim.release() } catch { shim.abandon(); throw error }

@@ -182,12 +182,13 @@ public enum OCIControl {
 /// the control socket, relays stdio from the fds it inherited from create's caller (conmon's
 /// pipes), records the exit status in the state directory and exits with it.
 public func ociShimMain(_ args: ArraySlice<String>) -> Int32 {
-    var root = OCIStore.defaultRoot, bundle = "", id = ""
+    var root = OCIStore.defaultRoot, bundle = "", id = "", consoleSocket: String? = nil
     var it = args.makeIterator()
     while let a = it.next() {
         switch a {
         case "--root": root = it.next() ?? ""
         case "--bundle": bundle = it.next() ?? ""
+        case "--console-socket": consoleSocket = it.next()
         default: id = a
         }
     }
@@ -209,6 +210,13 @@ public func ociShimMain(_ args: ArraySlice<String>) -> Int32 {
     let channel = ShimChannel(store: store, state: state, extras: SentryExtras(plan), readyFD: readyFD)
     var o = plan.options
     o.startNanos = chusk_monotonic_ns()
+    if plan.terminal {
+        guard let path = consoleSocket else { huskWarn("oci-shim: process.terminal without --console-socket"); return 125 }
+        if let e = takeTerminal(consoleSocket: path, size: plan.consoleSize) { huskWarn("--console-socket \(path): \(e)"); return 125 }
+        // husk run -it: the program's terminal is the Sentry's console, relayed to ours (the pty).
+        o.tty = true
+        o.interactive = true
+    }
     let status: Int32
     do throws(HuskError) { status = try SandboxRun.runOrThrow(o, runtime: channel) } catch {
         huskWarn(error.message)
@@ -217,6 +225,32 @@ public func ociShimMain(_ args: ArraySlice<String>) -> Int32 {
     }
     channel.finished(status: status)
     return status
+}
+
+/// process.terminal: makes a host pty, sends its master to the engine over the console socket
+/// (SCM_RIGHTS, as runc does; conmon then owns the container's terminal) and makes the slave the
+/// shim's stdin, stdout, stderr and controlling terminal. nil, or what failed.
+func takeTerminal(consoleSocket: String, size: (rows: UInt16, columns: UInt16)?) -> Errno? {
+    var master: Int32 = -1, slave: Int32 = -1
+    let r = chusk_pty_pair(&master, &slave, size?.rows ?? 0, size?.columns ?? 0)
+    if r < 0 { return Errno(rawValue: -r) }
+    defer { close(master) }
+    let sock = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    if sock < 0 { close(slave); return Errno(rawValue: errno) }
+    defer { close(sock) }
+    let dir = consoleSocket.lastIndex(of: "/").map { String(consoleSocket[..<$0]) } ?? "."
+    let name = String(consoleSocket.split(separator: "/").last ?? "")
+    let here = open(".", Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
+    let connected = chdir(dir.isEmpty ? "/" : dir) == 0 && OCIControl.withAddress(name) { connect(sock, $0, $1) == 0 }
+    let e = errno
+    if here >= 0 { _ = fchdir(here); close(here) }
+    if !connected { close(slave); return Errno(rawValue: e) }
+    let label = Array("/dev/ptmx".utf8)
+    let sent = chusk_gofer_send(sock, label, label.count, master)
+    if sent < 0 { close(slave); return Errno(rawValue: Int32(-sent)) }
+    for fd: Int32 in 0...2 { _ = dup2(slave, fd) }
+    if slave > 2 { close(slave) }
+    return nil
 }
 
 /// Signal names and numbers as `kill` takes them (TERM, SIGTERM, 15).

@@ -45,6 +45,8 @@ public struct OCIPlan: Sendable {
     public var capabilities: CapabilitySets?
     public var noNewPrivileges = false
     public var terminal = false
+    /// process.consoleSize (rows, columns), the terminal's first size.
+    public var consoleSize: (rows: UInt16, columns: UInt16)?
     public var files: [OCIFile] = []
     public var maskedPaths: [String] = []
     public var readonlyPaths: [String] = []
@@ -101,6 +103,10 @@ public enum OCISpec {
             if user["username"]?.string != nil { throw fail("process.user.username is Windows-only") }
         }
         plan.terminal = process["terminal"]?.bool ?? false
+        if let cs = process["consoleSize"], let h = cs["height"]?.int64, let w = cs["width"]?.int64,
+           (1...Int64(UInt16.max)).contains(h), (1...Int64(UInt16.max)).contains(w) {
+            plan.consoleSize = (UInt16(h), UInt16(w))
+        }
         plan.noNewPrivileges = process["noNewPrivileges"]?.bool ?? false
         for r in process["rlimits"]?.array ?? [] {
             guard let type = r["type"]?.string, let res = rlimitNumber(type) else {
