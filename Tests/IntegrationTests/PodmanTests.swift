@@ -117,3 +117,41 @@ struct PodmanTests {
         #expect(out.hasSuffix("status=5\n"), "\(r)")
     }
 }
+
+@Suite(.serialized, .enabled(if: PrivatePodman.installed && access("/usr/bin/containerd", X_OK) == 0 && access("/usr/bin/ctr", X_OK) == 0,
+                             "podman or containerd is not installed (scripts/setup.sh installs them)"))
+struct ContainerdTests {
+    @Test("containerd: ctr run --runc-binary husk runs the same image (exported by podman), output and exit status come back")
+    func ctrRun() throws {
+        let p = try PrivatePodman()
+        let base = p.dir + "/containerd"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let config = """
+            version = 2
+            root = "\(base)/root"
+            state = "\(base)/state"
+            [grpc]
+              address = "\(base)/containerd.sock"
+            """
+        try config.write(toFile: base + "/config.toml", atomically: false, encoding: .utf8)
+        let daemon = try Spawned(["/usr/bin/containerd", "--config", base + "/config.toml"])
+        defer { kill(daemon.pid, SIGTERM); _ = daemon.wait(timeout: 20) }
+        let namespace = "husk-test-\(getpid())"
+        let ctr = ["/usr/bin/ctr", "--address", base + "/containerd.sock", "--namespace", namespace]
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? IntegrationTests.run(ctr + ["version"], timeout: 10))?.status == 0
+            if !up { usleep(100_000) }
+        }
+        #expect(up, "containerd did not start")
+        let saved = try p.podman(["save", "--format", "oci-archive", "-o", base + "/image.tar", p.image], runtime: nil, timeout: 120)
+        #expect(saved.status == 0, "\(saved)")
+        let imported = try IntegrationTests.run(ctr + ["image", "import", base + "/image.tar"], timeout: 120)
+        #expect(imported.status == 0, "\(imported)")
+        let ref = "localhost/\(p.image):latest"
+        let run = try IntegrationTests.run(ctr + ["run", "--runc-binary", p.husk, "--rm", ref, "c-\(getpid())", "sh", "-c", "echo hi from ctr; exit 4"], timeout: 60)
+        #expect(run.status == 4 && run.stdout == "hi from ctr\n", "\(run)")
+        _ = try? IntegrationTests.run(ctr + ["image", "rm", ref], timeout: 30)
+        _ = try? IntegrationTests.run(["/bin/rm", "-rf", "/run/containerd/runc/" + namespace], timeout: 30)
+    }
+}

@@ -10,7 +10,7 @@ public struct OCIRuntime {
     public var logJSON = false
     public var debug = false
 
-    public static let verbs: Set<String> = ["create", "start", "state", "kill", "delete", "features"]
+    public static let verbs: Set<String> = ["create", "start", "state", "kill", "delete", "features", "exec", "ps", "pause", "resume", "update", "list"]
     static let globalsWithValue: Set<String> = ["--root", "--log", "--log-format", "--criu", "--rootless"]
     static let globalFlags: Set<String> = ["--systemd-cgroup", "--debug"]
 
@@ -79,6 +79,11 @@ public struct OCIRuntime {
             case "kill": return try r.kill(sub)
             case "delete": return try r.delete(sub)
             case "features": print(OCIRuntime.features.text); return 0
+            case "list": return r.list()
+            case "exec":
+                return r.fail("exec is not supported yet: the Sentry cannot start a new process in a running sandbox (docs/oci.md)")
+            case "ps", "pause", "resume", "update":
+                return r.fail("\(verb) is not supported yet (docs/oci.md)")
             default: return r.fail("unknown command '\(verb)'")
             }
         } catch {
@@ -317,6 +322,16 @@ public struct OCIRuntime {
             if let e = OCIHooks.run(plan.hooks["poststop"] ?? [], state: stopped.json, phase: "poststop") { huskWarn(e.message); log("warning", e.message) }
         }
         store.remove(id)
+        return 0
+    }
+
+    /// `list`: the containers under --root, one line each (runc's table columns).
+    func list() -> Int32 {
+        print("ID\tPID\tSTATUS\tBUNDLE")
+        for id in store.list() {
+            guard let s = try? store.current(id) else { continue }
+            print("\(id)\t\(s.status == .stopped ? 0 : s.pid)\t\(s.status.rawValue)\t\(s.bundle)")
+        }
         return 0
     }
 
