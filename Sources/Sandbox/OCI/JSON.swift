@@ -1,3 +1,5 @@
+import Sentry
+
 /// A small JSON value with a strict parser and a serializer: what the OCI runtime reads
 /// (config.json) and writes (state.json, features, errors). The Sandbox module does without
 /// Foundation, so that husk-parts (which runs the OCI shim) stays small (docs/startup.md).
@@ -213,21 +215,6 @@ public enum JSON: Equatable, Sendable {
     }
 
     static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let h = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else { out.unicodeScalars.append(u) }
-            }
-        }
-        out += "\""
+        out += SyscallTable.quoted(s)
     }
 }

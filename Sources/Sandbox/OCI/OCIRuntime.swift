@@ -41,33 +41,29 @@ public struct OCIRuntime {
     /// Runs one command; the exit status.
     public static func main(_ args: [String]) -> Int32 {
         var r = OCIRuntime()
-        var i = 0
+        // A hook that exits without reading the state on its stdin is EPIPE, not our death.
+        _ = chusk_ignore_signal(SIGPIPE)
+        var args = ArgumentCursor(args)
         var rest: [String] = []
-        while i < args.count {
-            var a = args[i], value: String? = nil
-            if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") { value = String(a[a.index(after: eq)...]); a = String(a[..<eq]) }
-            func take() -> String? {
-                if let value { return value }
-                i += 1
-                return i < args.count ? args[i] : nil
+        do throws(HuskError) {
+            while let a = args.next() {
+                switch a {
+                case "--root": r.root = try args.value()
+                case "--log": r.logPath = try args.value()
+                case "--log-format":
+                    let v = try args.value()
+                    guard v == "text" || v == "json" else { throw HuskError("--log-format must be text or json") }
+                    r.logJSON = v == "json"
+                case "--debug": r.debug = true
+                case "--systemd-cgroup":
+                    throw HuskError("--systemd-cgroup is not supported: husk manages its own cgroup below the caller's (use the cgroupfs manager, e.g. podman --cgroup-manager cgroupfs)")
+                case "--criu", "--rootless": _ = try args.value()
+                default:
+                    rest = args.remaining()
+                }
+                if !rest.isEmpty { break }
             }
-            switch a {
-            case "--root": guard let v = take() else { return r.fail("--root needs a directory") }; r.root = v
-            case "--log": guard let v = take() else { return r.fail("--log needs a file") }; r.logPath = v
-            case "--log-format":
-                guard let v = take(), v == "text" || v == "json" else { return r.fail("--log-format must be text or json") }
-                r.logJSON = v == "json"
-            case "--debug": r.debug = true
-            case "--systemd-cgroup":
-                return r.fail("--systemd-cgroup is not supported: husk manages its own cgroup below the caller's (use the cgroupfs manager, e.g. podman --cgroup-manager cgroupfs)")
-            case "--criu", "--rootless": _ = take()
-            default:
-                rest = Array(args[i...])
-                i = args.count
-                continue
-            }
-            i += 1
-        }
+        } catch { return r.fail(error.message) }
         guard let verb = rest.first else { return r.fail("no command given (create, start, state, kill, delete, run, features)") }
         let sub = Array(rest.dropFirst())
         do throws(HuskError) {
@@ -140,30 +136,23 @@ public struct OCIRuntime {
 
     func parseCreate(_ args: [String], allowDetach: Bool) throws(HuskError) -> CreateOptions {
         var c = CreateOptions()
-        var i = 0
+        var args = ArgumentCursor(args)
         var ids: [String] = []
-        while i < args.count {
-            var a = args[i], value: String? = nil
-            if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") { value = String(a[a.index(after: eq)...]); a = String(a[..<eq]) }
-            func take() throws(HuskError) -> String {
-                if let value { return value }
-                i += 1
-                guard i < args.count else { throw HuskError("\(a) needs a value") }
-                return args[i]
-            }
+        while let a = args.next() {
             switch a {
-            case "--bundle", "-b": c.bundle = try take()
-            case "--pid-file": c.pidFile = try take()
-            case "--console-socket": c.consoleSocket = try take()
-            case "--detach", "-d" where allowDetach: c.detach = true
+            case "--bundle", "-b": c.bundle = try args.value()
+            case "--pid-file": c.pidFile = try args.value()
+            case "--console-socket": c.consoleSocket = try args.value()
+            case "--detach", "-d":
+                guard allowDetach else { throw HuskError("unknown option \(a) (create always detaches)") }
+                c.detach = true
             case "--no-pivot", "--no-new-keyring": break
             case "--preserve-fds":
-                guard let n = Int(try take()), n == 0 else { throw HuskError("--preserve-fds: passing extra fds into the sandbox is not supported") }
+                guard Int(try args.value()) == 0 else { throw HuskError("--preserve-fds: passing extra fds into the sandbox is not supported") }
             default:
                 if a.hasPrefix("-") { throw HuskError("unknown option \(a)") }
                 ids.append(a)
             }
-            i += 1
         }
         guard ids.count == 1 else { throw HuskError("expected one container id, got \(ids.count)") }
         c.id = ids[0]
@@ -368,6 +357,37 @@ public struct OCIRuntime {
     }
 }
 
+/// Walks a command line: `--name=value` or `--name value`.
+struct ArgumentCursor {
+    private let args: [String]
+    private var i = 0
+    private var inline: String?
+    private var name = ""
+    init(_ args: [String]) { self.args = args }
+
+    /// The next word, with an inline `=value` split off.
+    mutating func next() -> String? {
+        guard i < args.count else { return nil }
+        var a = args[i]
+        i += 1
+        inline = nil
+        if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") { inline = String(a[a.index(after: eq)...]); a = String(a[..<eq]) }
+        name = a
+        return a
+    }
+
+    /// The value of the option `next()` returned.
+    mutating func value() throws(HuskError) -> String {
+        if let v = inline { inline = nil; return v }
+        guard i < args.count else { throw HuskError("\(name) needs a value") }
+        i += 1
+        return args[i - 1]
+    }
+
+    /// The word `next()` returned and every one after it.
+    func remaining() -> [String] { Array(args[(i - 1)...]) }
+}
+
 /// Hooks run on the host with the state JSON on stdin (runtime-spec config.md "Hooks").
 enum OCIHooks {
     /// Runs `hooks` in order; the first failure as an error naming the phase.
@@ -388,8 +408,17 @@ enum OCIHooks {
         var argv: [UnsafeMutablePointer<CChar>?] = (h.args.isEmpty ? [h.path] : h.args).map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = h.env.map { strdup($0) } + [nil]
         defer { for p in argv { free(p) }; for p in envp { free(p) } }
+        // The hook gets SIGPIPE's default back (husk ignores it) and an empty mask.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var defaults = sigset_t(), empty = sigset_t()
+        sigemptyset(&defaults); sigaddset(&defaults, SIGPIPE); sigemptyset(&empty)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
-        let r = posix_spawn(&pid, h.path, &actions, nil, &argv, &envp)
+        let r = posix_spawn(&pid, h.path, &actions, &attr, &argv, &envp)
         close(fds[0])
         if r != 0 { close(fds[1]); return "\(Errno(rawValue: r))" }
         let b = Array(stdin.utf8)
@@ -404,7 +433,9 @@ enum OCIHooks {
         }
         if pidfd >= 0 { close(pidfd) }
         var st: Int32 = 0
-        while waitpid(pid, &st, 0) < 0 && errno == EINTR {}
+        var w: pid_t
+        repeat { w = waitpid(pid, &st, 0) } while w < 0 && errno == EINTR
+        if w != pid { return "wait: \(Errno(rawValue: errno))" }
         if chusk_wifexited(st) != 0 && chusk_wexitstatus(st) == 0 { return nil }
         return describe(waitStatus: st)
     }
