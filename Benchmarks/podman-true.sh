@@ -33,5 +33,5 @@ for _ in $(seq 1 "$rounds"); do
 done
 for rt in husk runsc runc crun; do
     med=$(tr ' ' '\n' <<<"${times[$rt]}" | grep -E '^[0-9]+$' | sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "fail"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}')
-    echo "$rt: median $med ms (rounds:${times[$rt]})"
+    if [ "$med" = fail ]; then echo "$rt: failed every round"; else echo "$rt: median $med ms (rounds:${times[$rt]})"; fi
 done
