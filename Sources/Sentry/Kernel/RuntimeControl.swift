@@ -42,18 +42,26 @@ final class RuntimeControl {
 
     /// Serves whatever complete requests arrived; EOF closes the channel (the program runs on).
     func readRequests() {
+        kernel.drainControl(&fd, into: &pending)
+        while pending.count >= 2 {
+            let (op, sig) = (pending[0], Int32(pending[1]))
+            pending.removeFirst(2)
+            if op == UInt8(ascii: "a") { kernel.signalAll(sig) } else if op == UInt8(ascii: "i") { kernel.hostSignal(sig) }
+        }
+    }
+}
+
+extension Kernel {
+    /// Reads what a non-blocking control fd of husk run or the OCI shim holds into `bytes`; at
+    /// EOF or an error the fd leaves the loop and is closed (set to -1).
+    func drainControl(_ fd: inout Int32, into bytes: inout [UInt8]) {
         var buf = [UInt8](repeating: 0, count: 64)
         while fd >= 0 {
             let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EAGAIN { break }
-            if n <= 0 { kernel.unwatch(fd); close(fd); fd = -1; break }
-            pending.append(contentsOf: buf[0..<n])
-        }
-        while pending.count >= 2 {
-            let (op, sig) = (pending[0], Int32(pending[1]))
-            pending.removeFirst(2)
-            if op == UInt8(ascii: "a") { kernel.signalAll(sig) } else if op == UInt8(ascii: "i") { kernel.hostSignal(sig) }
+            if n <= 0 { unwatch(fd); close(fd); fd = -1; break }
+            bytes.append(contentsOf: buf[0..<n])
         }
     }
 }
