@@ -32,8 +32,10 @@ done
 # libseccomp-dev: filters; busybox-static, musl-tools, gcc, make: test programs and the
 # Syscalls suite; strace: comparing traces when debugging; netcat-openbsd, socat, nodejs, perl:
 # the socket tests (Tests/IntegrationTests/SocketsTests.swift); tmux, vim, less, procps: the
-# terminal tests; valgrind and gdb: the debugger tests (Tests/IntegrationTests/DebuggersTests.swift).
-packages=(libseccomp-dev busybox-static gcc make musl-tools strace golang-go python3 git netcat-openbsd socat nodejs perl tmux vim less procps valgrind gdb)
+# terminal tests; valgrind and gdb: the debugger tests (Tests/IntegrationTests/DebuggersTests.swift);
+# podman, conmon, crun, containerd and the CNI plugins podman expects: the OCI runtime's engine tests
+# (Tests/IntegrationTests/PodmanTests.swift).
+packages=(libseccomp-dev busybox-static gcc make musl-tools strace golang-go python3 git netcat-openbsd socat nodejs perl tmux vim less procps valgrind gdb podman conmon crun containerd containernetworking-plugins)
 if [ "$peers" = 1 ]; then packages+=(runsc bubblewrap proot); fi
 
 missing=()

@@ -13,7 +13,8 @@ public enum SandboxRun {
         }
     }
 
-    static func runOrThrow(_ o: RunOptions) throws(HuskError) -> Int32 {
+    /// `runtime`: the OCI shim's side (docs/oci.md): the Sentry holds the program until `start`.
+    static func runOrThrow(_ o: RunOptions, runtime: ShimChannel? = nil) throws(HuskError) -> Int32 {
         // Started by another user than root: rootless mode, each part in a user namespace of
         // its own that maps that user to its root (docs/security.md "What needs root").
         let rootless = geteuid() != 0
@@ -52,7 +53,7 @@ public enum SandboxRun {
             if let first = cgroups.placements.first { _ = chusk_cgroup_warm_start(first.ownDirectory + "/cgroup.procs") }
             defer { chusk_cgroup_warm_wait() }
             DebugTiming.mark("limits written")
-            return try parts.start(o, exe: exe, signalFD: signalFD)
+            return try parts.start(o, exe: exe, signalFD: signalFD, runtime: runtime)
         } catch {
             parts.fail()
             throw error
@@ -80,7 +81,7 @@ struct Parts {
 
     init(cgroups: CgroupSet) { self.cgroups = cgroups }
 
-    mutating func start(_ o: RunOptions, exe: PartsExecutable, signalFD: Int32) throws(HuskError) -> Int32 {
+    mutating func start(_ o: RunOptions, exe: PartsExecutable, signalFD: Int32, runtime: ShimChannel? = nil) throws(HuskError) -> Int32 {
         let socks = try socketPair()
         let stdinP = try makePipe(), stdoutP = try makePipe(), stderrP = try makePipe(), statusP = try makePipe()
         let goferReady = try makePipe(), monitorReady = try makePipe()
@@ -111,13 +112,21 @@ struct Parts {
         sentryArgs.network = o.network
         sentryArgs.tmpfs = o.tmpfs
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
+        var runtimeFDs: [(Int32, Int32)] = []
+        if let r = runtime {
+            r.extras.apply(to: &sentryArgs)
+            let pair = try socketPair(stream: true)
+            stillOpen.insert(pair.1)
+            r.sentryFD = pair.0
+            runtimeFDs = [(pair.1, PartFD.sentryRuntime)]
+        }
         let sentryGo = try makePipe()
         stillOpen.insert(sentryGo.read)
         defer { close(sentryGo.write) }
         sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
-                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)],
+                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs,
             cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
@@ -178,6 +187,13 @@ struct Parts {
         defer { if o.tty { chusk_tty_restore() } }
         relay.goferPid = gofer!.pid
         relay.goferPidFD = chusk_pidfd_open(gofer!.pid)
+        if let r = runtime {
+            // Created: the Sentry holds the program before its first instruction (or failed,
+            // and its status follows on the status pipe as for husk run).
+            r.sentryPid = sentry!.pid
+            if r.awaitHeld() { r.created() }
+            relay.control = r
+        }
         defer { if relay.goferPidFD >= 0 { close(relay.goferPidFD) } }
         // Set-up is over: the code and constants it paged in (argument parsing above all) need
         // not stay resident while husk run relays (docs/startup.md "Memory").
@@ -279,9 +295,10 @@ struct Parts {
         if monitorPidFD >= 0 { finish() } else { CgroupSet.killAndRemove(cgroups.directories) }
     }
 
-    private func socketPair() throws(HuskError) -> (Int32, Int32) {
+    private func socketPair(stream: Bool = false) throws(HuskError) -> (Int32, Int32) {
         var fds: [Int32] = [-1, -1]
-        if socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) != 0 {
+        let type = stream ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_SEQPACKET.rawValue)
+        if socketpair(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) != 0 {
             throw HuskError("socketpair", Errno(rawValue: errno))
         }
         return (fds[0], fds[1])

@@ -41,6 +41,8 @@ struct StdioRelay {
     /// Set when husk run ended the sandbox itself after a forwarded signal: the one line it
     /// prints and its exit status (128 + the signal that decided it).
     private(set) var forcedKill: (message: String, status: Int32)? = nil
+    /// The OCI shim's control socket (start, kill), served between the copies.
+    var control: ShimChannel? = nil
 
     init(stdinW: Int32, stdoutR: Int32, stderrR: Int32, statusR: Int32, sentryPid: pid_t, sentryPidFD: Int32, signalFD: Int32) {
         self.stdinW = stdinW; self.stdoutR = stdoutR; self.stderrR = stderrR; self.statusR = statusR
@@ -63,6 +65,7 @@ struct StdioRelay {
             if sentryWaitStatus == nil { add(sentryPidFD, POLLIN) }
             if goferPidFD >= 0 && goferWaitStatus == nil { add(goferPidFD, POLLIN) }
             add(signalFD, POLLIN)
+            if let c = control, c.listenFD >= 0 { add(c.listenFD, POLLIN) }
             var wait: Int32 = -1
             if let d = deadlineMillis, !timedOut, sandboxRunning {
                 let now = monotonicMillis()
@@ -95,6 +98,7 @@ struct StdioRelay {
                 case statusR: readStatus(&buf)
                 case sentryPidFD: reapSentry()
                 case goferPidFD: reapGofer()
+                case control?.listenFD ?? -2: control?.serveOne(running: sandboxRunning)
                 case signalFD:
                     while true {
                         let sig = chusk_signalfd_read(signalFD)

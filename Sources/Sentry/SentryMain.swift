@@ -50,6 +50,21 @@ public struct SentryConfig {
     public var network: NetworkNamespace.Mode = .none
     /// --tmpfs: extra tmpfs mounts (after the volumes).
     public var tmpfs: [(path: String, mode: UInt32, sizeBytes: UInt64?)] = []
+    /// The OCI runtime (docs/oci.md): read-only snapshots of bind-mounted host files, mounted
+    /// at their guest paths after the tmpfs mounts.
+    public var files: [(path: String, contents: [UInt8])] = []
+    /// The OCI runtime's maskedPaths: an existing file is covered by an empty read-only one, a
+    /// directory by an empty read-only one.
+    public var maskedPaths: [String] = []
+    /// The OCI runtime's control socket (-1: none). The Sentry writes one byte once the first
+    /// task exists and waits for `start` (one byte "g") before the program's first instruction;
+    /// then it serves 2-byte signal requests on it (RuntimeControl).
+    public var runtimeControlFD: Int32 = -1
+    /// The program's supplementary groups, capability sets (bounding, inheritable: root's
+    /// permitted and effective sets follow from them at the first exec) and rlimits.
+    public var groups: [UInt32] = []
+    public var capabilities: (bounding: UInt64, inheritable: UInt64)?
+    public var rlimits: [(resource: Int32, soft: UInt64, hard: UInt64)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD

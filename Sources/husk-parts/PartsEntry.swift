@@ -17,6 +17,7 @@ func partsEntry() -> Never {
     switch args[1] {
     case "gofer": exit(goferEntry(rest))
     case "sentry": exit(sentryEntry(rest))
+    case "oci-shim": exit(ociShimMain(rest))
     case "monitor":
         guard let m = MonitorArguments.parse(rest) else { exit(usage("monitor")) }
         exit(monitorMain(m))

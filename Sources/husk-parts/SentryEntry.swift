@@ -36,6 +36,12 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.hostname = s.hostname
     c.network = s.network
     c.tmpfs = s.tmpfs.map { ($0.path, $0.mode, $0.sizeBytes) }
+    c.files = s.files.map { ($0.guest, $0.contents) }
+    c.maskedPaths = s.maskedPaths
+    if s.runtimeControl { c.runtimeControlFD = PartFD.sentryRuntime }
+    c.groups = s.groups
+    if let caps = s.capabilities { c.capabilities = (caps.bounding, caps.inheritable) }
+    c.rlimits = s.rlimits.compactMap { RlimitArgument.parse($0) }
     chusk_timing_mark("filter compiled")
     // Overlapped with the Gofer's set-up until here: boot once it serves.
     if !readByte(PartFD.sentryGo) { return 125 }

@@ -21,12 +21,16 @@ struct Husk: ParsableCommand {
           husk run --memory 256m --pids 64 -- /usr/bin/python3 script.py
           husk run --cpus 0.5 --cpuset-cpus 0 --timeout 2m -- make -j2
           husk run -w /work -v $PWD:/work --user nobody --hostname box -- make
+
+        As an OCI runtime (runc's command line, for podman --runtime and containerd; \
+        docs/oci.md): husk [--root DIR] [--log FILE] [--log-format json] \
+        create|start|state|kill|delete|list|features ..., and husk run --bundle DIR ID.
         """,
         version: HuskVersion.line,
         subcommands: [Run.self, Syscalls.self, Version.self])
 
     /// The user-facing subcommands, for "did you mean".
-    static let commandNames = ["run", "syscalls", "version", "help"]
+    static let commandNames = ["run", "syscalls", "version", "help", "create", "start", "state", "kill", "delete", "list", "features"]
 }
 
 struct Syscalls: ParsableCommand {

@@ -9,6 +9,9 @@ func huskEntry() -> Never {
     let start = chusk_monotonic_ns()
     HuskStart.nanos = start
     let args = CommandLine.arguments
+    // The OCI runtime's commands (create, start, state, kill, delete, features, runc's run):
+    // runc's command line, parsed by hand (global flags come before the verb).
+    if OCIRuntime.claims(Array(args.dropFirst())) { exit(OCIRuntime.main(Array(args.dropFirst()))) }
     if args.count >= 2, args[1] == "run", DebugTiming.requested(args) { chusk_timing_start(start, "run") }
     exit(runCLI())
 }

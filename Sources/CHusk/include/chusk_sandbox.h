@@ -56,6 +56,8 @@ int chusk_tcgets(int fd, uint8_t *buf, int len);
 /// husk run -t: raw mode on fd, restored by chusk_tty_restore, at exit and on a fatal signal.
 int chusk_tty_raw(int fd);
 void chusk_tty_restore(void);
+/// The OCI shim's terminal: a pty pair, the slave its controlling terminal; 0 or -errno.
+int chusk_pty_pair(int *master, int *slave, unsigned short rows, unsigned short cols);
 int chusk_tiocgwinsz(int fd, uint16_t *rows, uint16_t *cols); // 0 or -errno
 int chusk_getrandom(void *buf, size_t len);                // bytes or -errno
 /// W* macros on a wait status.

@@ -16,6 +16,8 @@ public enum PartFD {
     public static let sentryStatus: Int32 = 7
     /// husk run -t: window sizes for the console (4 bytes each).
     public static let sentryControl: Int32 = 8
+    /// The OCI shim's control socket (RuntimeControl in the Sentry): start, then signals.
+    public static let sentryRuntime: Int32 = 10
     /// One byte from husk run once the Gofer serves: the Sentry enters its jail and compiles its
     /// filter while the Gofer builds the root view, then waits here before it boots (EOF: the
     /// Gofer failed, husk run says why, the Sentry exits without a word).
@@ -81,6 +83,15 @@ public struct SentryArguments: Equatable, Sendable {
     public var network: NetworkNamespace.Mode = .none
     /// --tmpfs: extra tmpfs mounts, in order.
     public var tmpfs: [TmpfsSpec] = []
+    /// The OCI runtime's extras (docs/oci.md): file snapshots (guest path, bytes), masked
+    /// paths, the control socket on PartFD.sentryRuntime, supplementary groups, capability sets
+    /// and rlimits of the program.
+    public var files: [OCIFile] = []
+    public var maskedPaths: [String] = []
+    public var runtimeControl = false
+    public var groups: [UInt32] = []
+    public var capabilities: CapabilitySets?
+    public var rlimits: [String] = []
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
     }
@@ -97,6 +108,13 @@ public struct SentryArguments: Equatable, Sendable {
         // MODE:SIZE:PATH (octal mode, bytes or "-"; the path last, as it may hold a colon).
         for t in tmpfs { a += ["--tmpfs", String(t.mode, radix: 8) + ":" + (t.sizeBytes.map { String($0) } ?? "-") + ":" + t.path] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
+        // HEX:PATH (the path last, as it may hold a colon).
+        for f in files { a += ["--file", Self.hex(f.contents) + ":" + f.guest] }
+        for m in maskedPaths { a += ["--mask", m] }
+        if runtimeControl { a.append("--runtime-control") }
+        if !groups.isEmpty { a += ["--groups", groups.map { String($0) }.joined(separator: ",")] }
+        if let c = capabilities { a += ["--caps", c.encoded] }
+        for r in rlimits { a += ["--rlimit", r] }
         for e in env { a += ["--env", e] }
         return a + ["--"] + argv
     }
@@ -127,6 +145,20 @@ public struct SentryArguments: Equatable, Sendable {
                 if f[1] != "-" && size == nil { return nil }
                 out.tmpfs.append(TmpfsSpec(path: String(f[2]), sizeBytes: size, mode: mode))
             case "--terminal": guard let v = value(), let t = decode(v) else { return nil }; out.terminal = t
+            case "--file":
+                guard let v = value(), let colon = v.firstIndex(of: ":"), let bytes = unhex(v[..<colon]) else { return nil }
+                let path = String(v[v.index(after: colon)...])
+                guard path.hasPrefix("/") else { return nil }
+                out.files.append(OCIFile(guest: path, contents: bytes))
+            case "--mask": guard let v = value(), v.hasPrefix("/") else { return nil }; out.maskedPaths.append(v)
+            case "--runtime-control": out.runtimeControl = true
+            case "--groups":
+                guard let v = value() else { return nil }
+                let g = v.split(separator: ",").compactMap { UInt32($0) }
+                guard g.count == v.split(separator: ",").count else { return nil }
+                out.groups = g
+            case "--caps": guard let v = value(), let c = CapabilitySets.decode(v) else { return nil }; out.capabilities = c
+            case "--rlimit": guard let v = value(), RlimitArgument.parse(v) != nil else { return nil }; out.rlimits.append(v)
             case "--env": guard let v = value() else { return nil }; out.env.append(v)
             case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out
             default: return nil
@@ -138,21 +170,51 @@ public struct SentryArguments: Equatable, Sendable {
 
     /// "rows:columns:hex-termios".
     static func encode(_ t: TerminalInfo) -> String {
-        let hex = t.termios.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
-        return "\(t.rows):\(t.columns):\(hex)"
+        "\(t.rows):\(t.columns):\(hex(t.termios))"
     }
 
     static func decode(_ s: String) -> TerminalInfo? {
         let p = s.split(separator: ":", omittingEmptySubsequences: false)
-        guard p.count == 3, let r = UInt16(p[0]), let c = UInt16(p[1]), p[2].utf8.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var idx = p[2].startIndex
-        while idx < p[2].endIndex {
-            let next = p[2].index(idx, offsetBy: 2)
-            guard let b = UInt8(p[2][idx..<next], radix: 16) else { return nil }
-            bytes.append(b); idx = next
-        }
+        guard p.count == 3, let r = UInt16(p[0]), let c = UInt16(p[1]), let bytes = unhex(p[2]) else { return nil }
         return TerminalInfo(termios: bytes, rows: r, columns: c)
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func unhex(_ s: Substring) -> [UInt8]? {
+        let u = Array(s.utf8)
+        guard u.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(u.count / 2)
+        var i = 0
+        while i < u.count {
+            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            out.append(hi << 4 | lo); i += 2
+        }
+        return out
+    }
+}
+
+/// "RESOURCE:SOFT:HARD" (numbers) for the Sentry's --rlimit.
+public enum RlimitArgument {
+    public static func parse(_ s: String) -> (resource: Int32, soft: UInt64, hard: UInt64)? {
+        let p = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard p.count == 3, let r = Int32(p[0]), r >= 0, r < 16, let soft = UInt64(p[1]), let hard = UInt64(p[2]), soft <= hard else { return nil }
+        return (r, soft, hard)
     }
 }
 

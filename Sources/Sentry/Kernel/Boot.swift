@@ -28,6 +28,13 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return 0
         }
     }
+    for f in config.files {
+        let contents = f.contents
+        do { try vfs.mount(GeneratedFile(device: vfs.devices.tmpfs, mode: 0o444) { _ in contents }, at: f.path, source: "bind", type: "snapshot", options: "ro") } catch {
+            return bootFailure("cannot show the file \(f.path): \(error)")
+        }
+    }
+    for path in config.maskedPaths { vfs.mask(path) }
     // --network none: the sandbox's own namespace has only `lo`, down; bring it up while the
     // Sentry still holds CAP_NET_ADMIN there (before its host filter), and let any user bind
     // any port there, as Docker does (net.ipv4.ip_unprivileged_port_start 0): the Sentry, which
@@ -60,7 +67,13 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stdoutFD, accessMode: O_WRONLY), at: 1, closeOnExec: false)
         _ = try? fdTable.install(HostStreamFile(kernel: kernel, fd: config.stderrFD, accessMode: O_WRONLY), at: 2, closeOnExec: false)
     }
-    let creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
+    var creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
+    creds.groups = config.groups
+    if let caps = config.capabilities {
+        creds.bounding = caps.bounding & Credentials.allCapabilities
+        creds.inheritable = caps.inheritable & Credentials.allCapabilities
+        if creds.uid == 0 { creds.permitted = creds.bounding | creds.inheritable; creds.effective = creds.permitted }
+    }
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
     let cwd = Array(config.workingDirectory.utf8)
     do throws(Errno) {
@@ -94,7 +107,10 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     }
 
     // husk run's rlimits (inherited by the Sentry), read before anything here changes them.
-    let husksLimits = ResourceLimits.ofThisProcess()
+    var husksLimits = ResourceLimits.ofThisProcess()
+    for r in config.rlimits where r.resource >= 0 && Int(r.resource) < husksLimits.limits.count {
+        husksLimits.limits[Int(r.resource)] = (r.soft, r.hard)
+    }
     chusk_timing_mark("program found")
     let task: Task
     var tasksUnderOwnIdentity = false
@@ -123,6 +139,17 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         return bootFailure("cannot confine the sentry: \(error)")
     }
     chusk_timing_mark("sentry filter loaded")
+    if config.runtimeControlFD >= 0 {
+        // The OCI runtime's create/start split: held here until `husk start` (or a kill).
+        let endedBy = RuntimeControl.awaitStart(config.runtimeControlFD)
+        if endedBy != 0 {
+            // Killed before start: the program never ran; its status is death by that signal.
+            kernel.kill(task, signal: SIGKILL)
+            writeStatus(config.statusFD, endedBy)
+            return 0
+        }
+        kernel.runtimeControl = RuntimeControl(kernel: kernel, fd: config.runtimeControlFD)
+    }
     kernel.finishExec(task, plan)
     chusk_timing_mark("program loaded, running")
     let status = kernel.run()

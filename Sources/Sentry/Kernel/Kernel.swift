@@ -25,6 +25,8 @@ public final class Kernel {
     public let terminal: TerminalInfo?
     /// The console pty of husk run -t (TTY/Console.swift), which the kernel keeps pumping.
     var console: Console?
+    /// The OCI runtime's control channel (kill from `husk kill`), when the shim started us.
+    var runtimeControl: RuntimeControl?
     /// The first application process; its exit ends the sandbox.
     public private(set) var initGroup: ThreadGroup?
     /// Processes that exited and that their parent may not have reaped yet (Kernel/Zombies.swift).
@@ -403,15 +405,25 @@ public final class Kernel {
     /// A signal husk run forwarded (Ctrl-C, SIGTERM, hang-up): delivered to the program's init;
     /// when init has no handler the kernel would drop it, so the Sentry carries out the default
     /// action itself, as a terminal or a service manager expects.
-    private func hostSignal(_ sig: Int32) {
-        guard let initGroup, let leader = initGroup.threads.first else { return }
+    func hostSignal(_ sig: Int32) {
+        guard let initGroup, let leader = initGroup.threads.first, sig > 0, sig < 65 else { return }
         let action = initGroup.signalActions[Int(sig)]
-        if action.handler > 1 {
-            try? sendSignal(sig, toGroup: initGroup)
-        } else if action.handler == 0 && SignalDefault.of(sig) == .terminate {
+        if sig == SIGKILL || (action.handler == 0 && SignalDefault.of(sig) == .terminate) {
+            // SIGKILL and an unhandled fatal signal, which init's rule would drop: the Sentry ends it.
             terminatingSignal = sig
             try? platform.signalThread(tgid: initGroup.hostTGID, tid: leader.hostTID, signal: SIGKILL)
+        } else if action.handler > 1 || sig == SIGSTOP || sig == SIGCONT {
+            try? sendSignal(sig, toGroup: initGroup)
         }
+    }
+
+    /// `husk kill --all`: the signal to every process of the sandbox, init by `hostSignal`'s rule.
+    func signalAll(_ sig: Int32) {
+        guard sig > 0, sig < 65 else { return }
+        for group in threadGroups.values where group !== initGroup && !group.threads.isEmpty {
+            try? sendSignal(sig, toGroup: group)
+        }
+        hostSignal(sig)
     }
 
     /// After a non-leader thread exec'd, it carries the leader's host tid: re-key the table.

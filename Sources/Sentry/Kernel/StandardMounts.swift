@@ -53,3 +53,18 @@ extension VFS {
         listMount(source: "mqueue", path: "/dev/mqueue", type: "mqueue", options: "rw,nosuid,nodev,noexec,relatime")
     }
 }
+
+extension VFS {
+    /// The OCI runtime's linux.maskedPaths: an existing directory is covered by an empty
+    /// read-only one, anything else by an empty read-only file (reads end at once, as on the /dev/null runc binds
+    /// there); a path that does not exist in the sandbox is left alone, as runc does.
+    public func mask(_ path: String) {
+        let ctx = FSContext(root: root, cwd: root, umask: 0)
+        guard let d = try? lookup(ctx, at: nil, Array(path.utf8), followFinal: false, creds: Credentials(uid: 0, gid: 0)),
+              let inode = d.inode else { return }
+        let cover: Inode = inode.fileType == FileType.directory
+            ? StaticDirectory(device: devices.tmpfs, magic: 0x0102_1994, mode: 0o555)
+            : GeneratedFile(device: devices.tmpfs, mode: 0o444) { _ in [] }
+        try? mount(cover, at: path, source: "tmpfs", type: "tmpfs", options: "ro,nosuid,nodev,noexec")
+    }
+}

@@ -132,7 +132,8 @@ extension SyscallTable {
         return out
     }
 
-    private static func quoted(_ s: String) -> String {
+    /// A JSON string literal for `s` (also the OCI runtime's JSON writer's, Sources/Sandbox/OCI/JSON.swift).
+    public static func quoted(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

@@ -98,14 +98,7 @@ public final class Console {
 
     /// Window sizes from husk run: the last complete one wins; SIGWINCH on a change.
     func readControl() {
-        var buf = [UInt8](repeating: 0, count: 64)
-        while controlFD >= 0 {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(controlFD, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 && errno == EAGAIN { break }
-            if n <= 0 { kernel.unwatch(controlFD); close(controlFD); controlFD = -1; break }
-            control.append(contentsOf: buf[0..<n])
-        }
+        kernel.drainControl(&controlFD, into: &control)
         var last: WinSize?
         while control.count >= 4 {
             last = WinSize(ws_row: UInt16(control[0]) | UInt16(control[1]) << 8, ws_col: UInt16(control[2]) | UInt16(control[3]) << 8)

@@ -1,0 +1,236 @@
+// The OCI runtime command line (docs/oci.md) driven directly, as an engine would: a bundle
+// with a busybox rootfs and a config.json the test writes, then create/start/state/kill/delete
+// under a private --root. The podman tests (PodmanTests.swift) drive the same through podman.
+
+import Foundation
+import Glibc
+import Testing
+
+/// A bundle directory: rootfs/ with busybox-static, a volume directory, and config.json.
+struct OCIBundle {
+    let dir: String
+    var root: String { dir + "/state" }
+    var volume: String { dir + "/vol" }
+
+    init() throws {
+        var template = Array("/tmp/husk-oci-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        dir = String(cString: try #require(made))
+        let fm = FileManager.default
+        for d in ["rootfs/bin", "rootfs/etc", "rootfs/tmp", "rootfs/proc", "rootfs/dev", "rootfs/sys", "vol"] {
+            try fm.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true)
+        }
+        try fm.copyItem(atPath: "/bin/busybox", toPath: dir + "/rootfs/bin/busybox")
+        for tool in ["sh", "echo", "cat", "sleep", "id", "ls", "pwd", "hostname", "grep", "trap", "true", "wc"] {
+            try? fm.createSymbolicLink(atPath: dir + "/rootfs/bin/" + tool, withDestinationPath: "busybox")
+        }
+        try "root:x:0:0:root:/root:/bin/sh\n".write(toFile: dir + "/rootfs/etc/passwd", atomically: false, encoding: .utf8)
+        try "root:x:0:\n".write(toFile: dir + "/rootfs/etc/group", atomically: false, encoding: .utf8)
+    }
+
+    func remove() {
+        // A container left behind by a failed test: ended and its state removed before the files go.
+        if let ids = try? FileManager.default.contentsOfDirectory(atPath: root), let husk = try? Husk.require() {
+            for id in ids { _ = try? IntegrationTests.run([husk, "--root", root, "delete", "--force", id], timeout: 20) }
+        }
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+
+    /// Writes config.json running `script` under sh, with `extra` merged into the top level.
+    func configure(_ script: String, mounts: [[String: Any]] = [], process: [String: Any] = [:], extra: [String: Any] = [:]) throws {
+        var proc: [String: Any] = ["args": ["sh", "-c", script], "env": ["PATH=/bin", "GREETING=hello"], "cwd": "/",
+                                   "user": ["uid": 0, "gid": 0]]
+        for (k, v) in process { proc[k] = v }
+        var config: [String: Any] = [
+            "ociVersion": "1.0.2", "process": proc, "root": ["path": "rootfs", "readonly": false], "hostname": "box",
+            "mounts": [["destination": "/proc", "type": "proc", "source": "proc"],
+                       ["destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755", "size=65536k"]],
+                       ["destination": "/data", "type": "bind", "source": volume, "options": ["rbind", "rw"]]] + mounts,
+            "linux": ["namespaces": [["type": "pid"], ["type": "network"], ["type": "ipc"], ["type": "uts"], ["type": "mount"]]],
+        ]
+        for (k, v) in extra { config[k] = v }
+        let data = try JSONSerialization.data(withJSONObject: config)
+        try data.write(to: URL(fileURLWithPath: dir + "/config.json"))
+    }
+
+    func husk(_ args: [String], timeout: Double = 30) throws -> RunResult {
+        try IntegrationTests.run([try Husk.require(), "--root", root] + args, timeout: timeout)
+    }
+
+    func state(_ id: String) throws -> [String: Any] {
+        let r = try husk(["state", id])
+        #expect(r.status == 0, "\(r)")
+        return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:]
+    }
+
+    func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+    /// Polls until the state says stopped (at most `seconds`).
+    func waitStopped(_ id: String, seconds: Double = 20) throws -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if try state(id)["status"] as? String == "stopped" { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+}
+
+@Suite(.serialized) struct OCIRuntimeTests {
+    @Test("create holds the program before its first instruction; start runs it; state follows; delete removes the state")
+    func createStartStateDelete() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        try b.configure("echo \"$GREETING from $(hostname)\" > /data/out; id >> /data/out; pwd >> /data/out; exit 3",
+                        process: ["cwd": "/tmp"])
+        let created = try b.husk(["create", "--bundle", b.dir, "--pid-file", b.dir + "/pid", "c1"])
+        #expect(created.status == 0, "\(created)")
+        let s = try b.state("c1")
+        #expect(s["status"] as? String == "created")
+        #expect(s["id"] as? String == "c1")
+        #expect(s["bundle"] as? String == b.dir)
+        let pid = s["pid"] as? Int ?? -1
+        #expect(pid > 0 && b.read(b.dir + "/pid") == "\(pid)")
+        #expect(kill(pid_t(pid), 0) == 0, "the pid engines watch is alive")
+        usleep(300_000)
+        #expect(b.read(b.volume + "/out") == nil, "the program ran before start")
+        let started = try b.husk(["start", "c1"])
+        #expect(started.status == 0, "\(started)")
+        #expect(try b.waitStopped("c1"))
+        #expect(b.read(b.volume + "/out") == "hello from box\nuid=0(root) gid=0(root)\n/tmp\n")
+        #expect(try b.state("c1")["pid"] == nil, "the spec's state has no pid once stopped")
+        let record = b.read(b.root + "/c1/state.json") ?? ""
+        #expect(record.contains("\"exitStatus\":3"), "\(record)")
+        #expect(try b.husk(["start", "c1"]).status == 1, "a stopped container cannot start")
+        let deleted = try b.husk(["delete", "c1"])
+        #expect(deleted.status == 0, "\(deleted)")
+        #expect(access(b.root + "/c1", F_OK) != 0)
+        let gone = try b.husk(["state", "c1"])
+        #expect(gone.status == 1 && gone.stderr == "husk: container c1 does not exist\n", "\(gone)")
+    }
+
+    @Test("kill delivers a named or numbered signal to the program's init; --all reaches every process; delete needs --force while it runs")
+    func killAndDelete() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        try b.configure("trap 'echo got USR1 >> /data/sig' USR1; sleep 100 & wait; sleep 100 & wait")
+        #expect(try b.husk(["create", "--bundle", b.dir, "k1"]).status == 0)
+        #expect(try b.husk(["start", "k1"]).status == 0)
+        #expect(try b.state("k1")["status"] as? String == "running")
+        usleep(300_000)
+        let usr1 = try b.husk(["kill", "k1", "USR1"])
+        #expect(usr1.status == 0, "\(usr1)")
+        let end = Date().addingTimeInterval(10)
+        while b.read(b.volume + "/sig") == nil && Date() < end { usleep(50_000) }
+        #expect(b.read(b.volume + "/sig") == "got USR1\n")
+        #expect(try b.state("k1")["status"] as? String == "running", "a handled signal does not end init")
+        let refused = try b.husk(["delete", "k1"])
+        #expect(refused.status == 1 && refused.stderr.contains("not stopped"), "\(refused)")
+        #expect(try b.husk(["kill", "k1", "NOSUCH"]).status == 1)
+        let all = try b.husk(["kill", "--all", "k1", "9"])
+        #expect(all.status == 0, "\(all)")
+        #expect(try b.waitStopped("k1"))
+        #expect((b.read(b.root + "/k1/state.json") ?? "").contains("\"exitStatus\":137"))
+        #expect(try b.husk(["kill", "k1", "TERM"]).status == 1, "a stopped container cannot be signalled")
+
+        // SIGTERM to an init without a handler ends it (the Sentry carries out the default action).
+        try b.configure("sleep 100")
+        #expect(try b.husk(["create", "--bundle", b.dir, "k2"]).status == 0)
+        #expect(try b.husk(["start", "k2"]).status == 0)
+        #expect(try b.husk(["kill", "k2", "SIGTERM"]).status == 0)
+        #expect(try b.waitStopped("k2"))
+        #expect((b.read(b.root + "/k2/state.json") ?? "").contains("\"exitStatus\":143"))
+
+        // A created container killed before start never runs; delete --force of a live one.
+        try b.configure("echo ran > /data/ran")
+        #expect(try b.husk(["create", "--bundle", b.dir, "k3"]).status == 0)
+        #expect(try b.husk(["kill", "k3", "KILL"]).status == 0)
+        #expect(try b.waitStopped("k3"))
+        #expect(b.read(b.volume + "/ran") == nil)
+        try b.configure("sleep 100")
+        #expect(try b.husk(["create", "--bundle", b.dir, "k4"]).status == 0)
+        let pid = try b.state("k4")["pid"] as? Int ?? -1
+        #expect(try b.husk(["start", "k4"]).status == 0)
+        #expect(try b.husk(["delete", "--force", "k4"]).status == 0)
+        #expect(access(b.root + "/k4", F_OK) != 0)
+        let shimState = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: ")").last?.dropFirst().first
+        #expect(shimState == nil || shimState == "Z", "delete --force ended the shim")
+        for id in ["k1", "k2", "k3"] { #expect(try b.husk(["delete", id]).status == 0) }
+    }
+
+    @Test("hooks run on the host with the state on stdin: prestart and createRuntime at create, poststart at start, poststop at delete")
+    func hooks() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        func hook(_ name: String) -> [String: Any] {
+            ["path": "/bin/sh", "args": ["sh", "-c", "cat > \(b.dir)/\(name).json"]]
+        }
+        try b.configure("true", extra: ["hooks": ["prestart": [hook("prestart")], "createRuntime": [hook("createRuntime")],
+                                                  "poststart": [hook("poststart")], "poststop": [hook("poststop")]]])
+        #expect(try b.husk(["create", "--bundle", b.dir, "h1"]).status == 0)
+        for name in ["prestart", "createRuntime"] {
+            let s = (try? JSONSerialization.jsonObject(with: Data((b.read(b.dir + "/\(name).json") ?? "").utf8))) as? [String: Any]
+            #expect(s?["id"] as? String == "h1" && s?["status"] as? String == "created", "\(name): \(String(describing: s))")
+        }
+        #expect(b.read(b.dir + "/poststart.json") == nil)
+        #expect(try b.husk(["start", "h1"]).status == 0)
+        #expect((b.read(b.dir + "/poststart.json") ?? "").contains("\"id\":\"h1\""))
+        #expect(try b.waitStopped("h1"))
+        #expect(try b.husk(["delete", "h1"]).status == 0)
+        #expect((b.read(b.dir + "/poststop.json") ?? "").contains("\"status\":\"stopped\""))
+
+        // A failing createRuntime hook fails create and leaves nothing behind.
+        try b.configure("true", extra: ["hooks": ["createRuntime": [["path": "/bin/false"]]]])
+        let failed = try b.husk(["create", "--bundle", b.dir, "h2"])
+        #expect(failed.status == 1 && failed.stderr.contains("createRuntime hook /bin/false"), "\(failed)")
+        #expect(access(b.root + "/h2", F_OK) != 0)
+    }
+
+    @Test("config.json: file binds are read-only snapshots, maskedPaths hide, rlimits, groups and capabilities reach the program")
+    func configMapping() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        try "10.0.0.1 db\n".write(toFile: b.dir + "/hosts", atomically: false, encoding: .utf8)
+        try b.configure("cat /etc/hosts; echo x > /etc/hosts || echo refused; ls /proc/meminfo && cat /proc/meminfo | wc -c; ls -d /proc/sys/kernel && ls /proc/sys/kernel | wc -l; ulimit -n; ulimit -Hn; id; grep CapBnd /proc/self/status",
+                        mounts: [["destination": "/etc/hosts", "type": "bind", "source": b.dir + "/hosts", "options": ["bind", "ro"]]],
+                        process: ["rlimits": [["type": "RLIMIT_NOFILE", "soft": 512, "hard": 768]],
+                                  "user": ["uid": 0, "gid": 0, "additionalGids": [7, 9]],
+                                  "capabilities": ["bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN", "CAP_KILL"],
+                                                   "permitted": ["CAP_CHOWN", "CAP_KILL"]]],
+                        extra: ["linux": ["namespaces": [["type": "pid"], ["type": "network"]], "maskedPaths": ["/proc/meminfo", "/proc/sys/kernel", "/proc/nosuch"]]])
+        let r = try b.husk(["run", "--bundle", b.dir, "m1"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "10.0.0.1 db\nrefused\n/proc/meminfo\n0\n/proc/sys/kernel\n0\n512\n768\nuid=0(root) gid=0(root) groups=7,9\nCapBnd:\t0000000000000021\n", "\(r)")
+        #expect(access(b.root + "/m1", F_OK) != 0, "run without --detach deletes the container")
+    }
+
+    @Test("refusals are one line: malformed JSON, an unsupported mount, joining a namespace, --systemd-cgroup; --log-format json writes runc's record")
+    func refusals() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        try "{\"ociVersion\": \"1.0.2\", \"process\": ".write(toFile: b.dir + "/config.json", atomically: false, encoding: .utf8)
+        let bad = try b.husk(["create", "--bundle", b.dir, "r1"])
+        #expect(bad.status == 1 && bad.stderr.hasPrefix("husk: config.json: malformed JSON") && bad.stderr.split(separator: "\n").count == 1, "\(bad)")
+        #expect(access(b.root + "/r1", F_OK) != 0)
+        try b.configure("true", mounts: [["destination": "/mnt", "type": "nfs", "source": "server:/x"]])
+        let nfs = try b.husk(["create", "--bundle", b.dir, "r2"])
+        #expect(nfs.stderr == "husk: config.json: mounts: nfs at /mnt is not supported\n", "\(nfs)")
+        try b.configure("true", extra: ["linux": ["namespaces": [["type": "network", "path": "/run/netns/x"]]]])
+        let join = try b.husk(["create", "--bundle", b.dir, "r3"])
+        #expect(join.status == 1 && join.stderr.contains("joining the network namespace at /run/netns/x is not supported"), "\(join)")
+        let systemd = try IntegrationTests.run([try Husk.require(), "--systemd-cgroup", "create", "--bundle", b.dir, "r4"])
+        #expect(systemd.status == 1 && systemd.stderr.hasPrefix("husk: --systemd-cgroup is not supported"), "\(systemd)")
+        let log = b.dir + "/log.json"
+        let missing = try b.husk(["--log", log, "--log-format", "json", "kill", "nosuch", "KILL"])
+        #expect(missing.status == 1)
+        let record = (try? JSONSerialization.jsonObject(with: Data((b.read(log) ?? "").utf8))) as? [String: Any]
+        #expect(record?["level"] as? String == "error" && record?["msg"] as? String == "container nosuch does not exist", "\(String(describing: b.read(log)))")
+        #expect((record?["time"] as? String)?.hasSuffix("Z") == true)
+        let features = try b.husk(["features"])
+        let f = (try? JSONSerialization.jsonObject(with: Data(features.stdout.utf8))) as? [String: Any]
+        #expect(f?["ociVersionMax"] as? String == "1.1.0" && (f?["hooks"] as? [String])?.contains("poststop") == true, "\(features)")
+        // husk run -- PROGRAM keeps its meaning beside runc's run.
+        let plain = try Husk.run(["/bin/echo", "plain"])
+        #expect(plain.stdout == "plain\n")
+    }
+}

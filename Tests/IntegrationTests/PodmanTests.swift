@@ -1,0 +1,157 @@
+// podman with `--runtime` pointing at the built husk (docs/oci.md): an image imported from a
+// tarball the test makes (busybox-static), run with podman's own state under /tmp so that the
+// machine's podman is not touched. scripts/setup.sh installs podman; without it the suite is
+// skipped with one line saying so.
+
+import Foundation
+import Glibc
+import Testing
+
+/// A private podman: its own --root/--runroot, cgroupfs, file events, vfs storage, and an image
+/// of busybox-static imported from a tarball.
+final class PrivatePodman {
+    let dir: String
+    let image: String
+    let husk: String
+
+    static var installed: Bool { access("/usr/bin/podman", X_OK) == 0 && access("/usr/bin/conmon", X_OK) == 0 }
+
+    init() throws {
+        husk = try Husk.require()
+        var template = Array("/tmp/husk-podman-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        dir = String(cString: try #require(made))
+        image = "husk-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fm = FileManager.default
+        let rootfs = dir + "/rootfs"
+        for d in ["bin", "etc", "tmp", "proc", "dev", "sys", "root", "home/user"] {
+            try fm.createDirectory(atPath: rootfs + "/" + d, withIntermediateDirectories: true)
+        }
+        try fm.copyItem(atPath: "/bin/busybox", toPath: rootfs + "/bin/busybox")
+        for tool in ["sh", "echo", "cat", "sleep", "id", "ls", "pwd", "grep", "true", "env", "hostname"] {
+            try fm.createSymbolicLink(atPath: rootfs + "/bin/" + tool, withDestinationPath: "busybox")
+        }
+        try "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n".write(toFile: rootfs + "/etc/passwd", atomically: false, encoding: .utf8)
+        try "root:x:0:\nuser:x:1000:\n".write(toFile: rootfs + "/etc/group", atomically: false, encoding: .utf8)
+        let tar = try IntegrationTests.run(["/bin/tar", "-C", rootfs, "-cf", dir + "/rootfs.tar", "."])
+        guard tar.status == 0 else { throw SpawnError(description: "tar: \(tar)") }
+        let imported = try podman(["import", dir + "/rootfs.tar", image], timeout: 120)
+        guard imported.status == 0 else { throw SpawnError(description: "podman import: \(imported)") }
+    }
+
+    /// podman with the private state; `runtime` nil: podman's default runtime (crun).
+    func podman(_ args: [String], runtime: String? = "husk", timeout: Double = 60) throws -> RunResult {
+        var argv = ["/usr/bin/podman", "--root", dir + "/storage", "--runroot", dir + "/run", "--cgroup-manager", "cgroupfs",
+                    "--events-backend", "file", "--storage-driver", "vfs", "--tmpdir", dir + "/tmp"]
+        if let runtime { argv += ["--runtime", runtime == "husk" ? husk : runtime] }
+        return try IntegrationTests.run(argv + args, timeout: timeout)
+    }
+
+    /// `podman run --rm --network none IMAGE argv...` on husk.
+    func run(_ argv: [String], options: [String] = []) throws -> RunResult {
+        try podman(["run", "--rm", "--network", "none"] + options + [image] + argv)
+    }
+
+    deinit {
+        _ = try? podman(["rm", "--all", "--force", "--time", "0"])
+        _ = try? podman(["rmi", "--force", image])
+        // The vfs storage holds read-only copies; podman's own `system reset` would ask first.
+        _ = try? IntegrationTests.run(["/bin/rm", "-rf", dir], timeout: 60)
+    }
+}
+
+@Suite(.serialized, .enabled(if: PrivatePodman.installed, "podman is not installed (scripts/setup.sh installs it)"))
+struct PodmanTests {
+    @Test("podman run --rm prints, its exit status comes back; -e, -w, --user, -v and --memory reach the program")
+    func runOptions() throws {
+        let p = try PrivatePodman()
+        let hi = try p.run(["echo", "hi"])
+        #expect(hi.status == 0 && hi.stdout == "hi\n", "\(hi)")
+        let seven = try p.run(["sh", "-c", "exit 7"])
+        #expect(seven.status == 7, "\(seven)")
+        let vol = p.dir + "/vol"
+        try FileManager.default.createDirectory(atPath: vol, withIntermediateDirectories: true)
+        try "from-host\n".write(toFile: vol + "/in", atomically: false, encoding: .utf8)
+        let r = try p.run(["sh", "-c", "echo $FOO; pwd; id; cat /data/in; echo from-container > /data/out; grep MemTotal /proc/meminfo; cat /etc/hostname"],
+                          options: ["-e", "FOO=bar", "-w", "/tmp", "--user", "0:0", "-v", vol + ":/data", "--memory", "64m", "--hostname", "box"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "bar\n/tmp\nuid=0(root) gid=0(root) groups=0(root)\nfrom-host\nMemTotal:          65536 kB\nbox", "\(r)")
+        #expect((try? String(contentsOfFile: vol + "/out", encoding: .utf8)) == "from-container\n")
+        let user = try p.run(["id"], options: ["--user", "user"])
+        #expect(user.status == 0 && user.stdout.hasPrefix("uid=1000(user) gid=1000(user)"), "\(user)")
+        // podman maps husk create's one line as it maps runc's: not found 127, not executable 126.
+        let missing = try p.run(["/bin/nosuch"])
+        #expect(missing.status == 127 && missing.stderr.contains("husk: /bin/nosuch: No such file or directory"), "\(missing)")
+        let notExecutable = try p.run(["/etc/passwd"])
+        #expect(notExecutable.status == 126, "\(notExecutable)")
+    }
+
+    @Test("podman run -d, then podman ps shows it, podman stop ends it (exit 143), podman rm removes it")
+    func detached() throws {
+        let p = try PrivatePodman()
+        let name = "husk-d-\(getpid())"
+        let started = try p.podman(["run", "-d", "--network", "none", "--name", name, p.image, "sleep", "100"])
+        #expect(started.status == 0, "\(started)")
+        let ps = try p.podman(["ps", "--format", "{{.Names}} {{.Status}}"])
+        #expect(ps.stdout.contains("\(name) Up"), "\(ps)")
+        let stopped = try p.podman(["stop", "--time", "5", name], timeout: 30)
+        #expect(stopped.status == 0, "\(stopped)")
+        let inspect = try p.podman(["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name])
+        #expect(inspect.stdout == "exited 143\n", "\(inspect)")
+        let removed = try p.podman(["rm", name])
+        #expect(removed.status == 0, "\(removed)")
+        let all = try p.podman(["ps", "--all", "--format", "{{.Names}}"])
+        #expect(!all.stdout.contains(name), "\(all)")
+    }
+
+    @Test("podman run -it: the program's terminal is the Sentry's console, reached through the pty husk create sends over --console-socket")
+    func interactiveTerminal() throws {
+        let p = try PrivatePodman()
+        // script(1) gives podman a terminal; the input is typed before podman attaches and waits in it.
+        let podman = (["/usr/bin/podman", "--root", p.dir + "/storage", "--runroot", p.dir + "/run", "--cgroup-manager", "cgroupfs",
+                       "--events-backend", "file", "--storage-driver", "vfs", "--tmpdir", p.dir + "/tmp", "--runtime", p.husk,
+                       "run", "-it", "--rm", "--network", "none", p.image, "sh", "-c", "'read x; echo got \\$x; tty; stty size; exit 5'"]).joined(separator: " ")
+        let r = try IntegrationTests.run(["/bin/bash", "-c", "stty cols 91 rows 33 2>/dev/null; timeout 60 script -qec \"stty cols 91 rows 33; \(podman)\" /dev/null < <(printf 'hello\\n'; sleep 30); echo status=$?"], timeout: 90)
+        let out = r.stdout.replacingOccurrences(of: "\r", with: "")
+        #expect(out.contains("got hello\n/dev/pts/0\n33 91\n"), "\(r)")
+        #expect(out.hasSuffix("status=5\n"), "\(r)")
+    }
+}
+
+@Suite(.serialized, .enabled(if: PrivatePodman.installed && access("/usr/bin/containerd", X_OK) == 0 && access("/usr/bin/ctr", X_OK) == 0,
+                             "podman or containerd is not installed (scripts/setup.sh installs them)"))
+struct ContainerdTests {
+    @Test("containerd: ctr run --runc-binary husk runs the same image (exported by podman), output and exit status come back")
+    func ctrRun() throws {
+        let p = try PrivatePodman()
+        let base = p.dir + "/containerd"
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        let config = """
+            version = 2
+            root = "\(base)/root"
+            state = "\(base)/state"
+            [grpc]
+              address = "\(base)/containerd.sock"
+            """
+        try config.write(toFile: base + "/config.toml", atomically: false, encoding: .utf8)
+        let daemon = try Spawned(["/usr/bin/containerd", "--config", base + "/config.toml"])
+        defer { kill(daemon.pid, SIGTERM); _ = daemon.wait(timeout: 20) }
+        let namespace = "husk-test-\(getpid())"
+        let ctr = ["/usr/bin/ctr", "--address", base + "/containerd.sock", "--namespace", namespace]
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? IntegrationTests.run(ctr + ["version"], timeout: 10))?.status == 0
+            if !up { usleep(100_000) }
+        }
+        #expect(up, "containerd did not start")
+        let saved = try p.podman(["save", "--format", "oci-archive", "-o", base + "/image.tar", p.image], runtime: nil, timeout: 120)
+        #expect(saved.status == 0, "\(saved)")
+        let imported = try IntegrationTests.run(ctr + ["image", "import", base + "/image.tar"], timeout: 120)
+        #expect(imported.status == 0, "\(imported)")
+        let ref = "localhost/\(p.image):latest"
+        let run = try IntegrationTests.run(ctr + ["run", "--runc-binary", p.husk, "--rm", ref, "c-\(getpid())", "sh", "-c", "echo hi from ctr; exit 4"], timeout: 60)
+        #expect(run.status == 4 && run.stdout == "hi from ctr\n", "\(run)")
+        _ = try? IntegrationTests.run(ctr + ["image", "rm", ref], timeout: 30)
+        _ = try? IntegrationTests.run(["/bin/rm", "-rf", "/run/containerd/runc/" + namespace], timeout: 30)
+    }
+}
