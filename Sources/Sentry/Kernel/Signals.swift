@@ -62,11 +62,21 @@ extension Kernel {
 
     /// At a signal-delivery stop: put the recorded siginfo in place.
     func applySignalInfo(_ task: Task, _ sig: Int32) {
-        guard let info = task.pendingSignalInfo.removeValue(forKey: sig) else { return }
+        guard var info = task.pendingSignalInfo.removeValue(forKey: sig) else { return }
+        timerSignalDelivered(&info, in: task.group)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
         defer { buffer.deallocate() }
         info.encode(into: buffer)
         try? platform.setSignalInfo(task.hostTID, UnsafeRawBufferPointer(buffer))
+    }
+
+    /// A POSIX timer's signal leaves the queue: its siginfo carries the expiries counted while
+    /// it waited (si_overrun, as Linux fills it at dequeue), and the timer may queue again.
+    func timerSignalDelivered(_ info: inout SigInfo, in group: ThreadGroup) {
+        guard info.si_code == SigCode.SI_TIMER, let pt = group.posixTimers[info.si_timerid] else { return }
+        info.si_overrun = pt.timer.delivered()
+        pt.lastOverrun = info.si_overrun
+        pt.queuedOn = nil
     }
 
     /// Sends a process-directed signal to the thread Linux would pick: one that does not block

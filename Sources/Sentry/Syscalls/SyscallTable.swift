@@ -242,7 +242,7 @@ public enum SyscallTable {
         t.native(219, "restart_syscall", "resumes an interrupted native call")
         t.serve(220, "semtimedop", sysSemtimedop, restart: .noRestart, args: [.int, .ptr, .int, .ptr])
         t.serve(221, "fadvise64", sysFadvise64)
-        t.serve(222, "timer_create", SysTimer.timerCreate, .partial("CLOCK_REALTIME, MONOTONIC, BOOTTIME; CPU-time clocks (process, thread, a pid's) EINVAL; the alarm clocks EOPNOTSUPP (no RTC device, as Linux without one)"))
+        t.serve(222, "timer_create", SysTimer.timerCreate, .partial("CLOCK_REALTIME, MONOTONIC, BOOTTIME and the CPU-time clocks (process, thread, a pid's or a thread's: the host's CPU time, checked from the Sentry's timer heap, so an expiry is seen up to ~1 ms late where Linux waits for a tick); fd (dynamic) clocks and the alarm clocks EOPNOTSUPP (no RTC device, as Linux without one)"))
         t.serve(223, "timer_settime", SysTimer.timerSettime)
         t.serve(224, "timer_gettime", SysTimer.timerGettime)
         t.serve(225, "timer_getoverrun", SysTimer.timerGetoverrun)
