@@ -11,6 +11,15 @@ import SystemPackage
 enum SignalDefault {
     case terminate, ignore, stop, `continue`
 
+    /// The signals whose default action dumps core (signal(7): "Core").
+    static func dumpsCore(_ sig: Int32) -> Bool {
+        switch sig {
+        case Signal.SIGQUIT, Signal.SIGILL, Signal.SIGTRAP, Signal.SIGABRT, Signal.SIGBUS, Signal.SIGFPE,
+             Signal.SIGSEGV, Signal.SIGXCPU, Signal.SIGXFSZ, Signal.SIGSYS: return true
+        default: return false
+        }
+    }
+
     static func of(_ sig: Int32) -> SignalDefault {
         switch sig {
         case Signal.SIGCHLD, Signal.SIGURG, Signal.SIGWINCH: return .ignore
