@@ -160,6 +160,8 @@ func openExecutable(vfs: VFS, fs: FSContext, creds: Credentials, _ path: [UInt8]
     let file = try vfs.open(fs, at: base, path, flags: flags, mode: 0, creds: creds)
     let st = try file.stat()
     if st.mode & FileMode.S_IFMT != FileMode.S_IFREG { throw .permissionDenied }
+    // path_noexec: nothing runs from a mount made with MS_NOEXEC.
+    if let d = file.dentry, vfs.mountEntry(holding: d)?.has("noexec") == true { throw .permissionDenied }
     if st.mode & 0o111 == 0 { throw .permissionDenied }
     if !creds.isRoot {
         let bits: UInt32 = st.uid == creds.euid ? 0o100 : (st.gid == creds.egid || creds.groups.contains(st.gid) ? 0o010 : 0o001)
