@@ -45,6 +45,9 @@ public final class ThreadGroup {
     public let hostTGID: HostTID
     public var pid: Int32
     public weak var parent: ThreadGroup?
+    /// The thread of `parent` that created this process (Linux's real_parent is a thread): its
+    /// exit sends PR_SET_PDEATHSIG's signal even while `parent` lives on.
+    public weak var creator: Task?
     public var children: [ThreadGroup] = []
     public var threads: [Task] = []
     /// comm (PR_SET_NAME, /proc/PID/comm), 15 bytes at most.
@@ -127,7 +130,17 @@ public final class Task {
     public let group: ThreadGroup
     public var fdTable: FDTable
     public var fs: FSContext
-    public var creds: Credentials
+    public var creds: Credentials {
+        // commit_creds: a change of effective or filesystem ids, or fewer capabilities,
+        // clears the parent-death signal.
+        didSet {
+            if creds.euid != oldValue.euid || creds.egid != oldValue.egid || creds.fsuid != oldValue.fsuid
+                || creds.fsgid != oldValue.fsgid || creds.effective & ~oldValue.effective != 0
+                || creds.permitted & ~oldValue.permitted != 0 || oldValue.permitted & ~creds.permitted != 0 {
+                parentDeathSignal = 0
+            }
+        }
+    }
     /// The siginfo of signals the Sentry sent with tgkill, applied at their delivery stop.
     var pendingSignalInfo: [Int32: SigInfo] = [:]
     /// In a group stop (SIGSTOP, SIGTSTP…) held by the Sentry until SIGCONT: /proc shows "T".
