@@ -1,4 +1,4 @@
-// syscalls: pwrite64, mkdir, mknod, open, fsync, fdatasync, ftruncate, fallocate, statfs
+// syscalls: pwrite64, mkdir, mknod, open, fsync, fdatasync, ftruncate, statfs
 #include "check.h"
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -55,27 +55,7 @@ int main(void) {
     CHECKN("fsync pipe", fsync(p[0]));
     CHECKN("fdatasync pipe", fdatasync(p[1]));
 
-    // fallocate modes on tmpfs.
-    snprintf(path, sizeof path, "%s/fa", dir);
-    fd = open(path, O_CREAT | O_RDWR, 0644);
-    CHECKN("fallocate 8192", fallocate(fd, 0, 0, 8192));
-    struct stat st;
-    fstat(fd, &st);
-    SHOW("size after fallocate", "%ld", (long)st.st_size);
-    CHECKN("fallocate KEEP_SIZE", fallocate(fd, FALLOC_FL_KEEP_SIZE, 8192, 8192));
-    fstat(fd, &st);
-    SHOW("size after KEEP_SIZE", "%ld", (long)st.st_size);
-    CHECKN("pwrite data", pwrite(fd, "zzzzzzzz", 8, 100));
-    CHECKN("fallocate PUNCH_HOLE", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 100, 4));
-    memset(buf, 0, sizeof buf);
-    pread(fd, buf, 8, 100);
-    printf("after punch: %d%d%d%d%c\n", buf[0], buf[1], buf[2], buf[3], buf[4]);
-    CHECKN("fallocate PUNCH_HOLE without KEEP_SIZE", fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4));
-    CHECKN("fallocate ZERO_RANGE", fallocate(fd, FALLOC_FL_ZERO_RANGE, 104, 2));
-    pread(fd, buf, 8, 100);
-    printf("after zero: %d%d%c\n", buf[4], buf[5], buf[6]);
-    CHECKN("fallocate bad mode", fallocate(fd, 0x400, 0, 1));
-    close(fd);
+    // fallocate modes: Syscalls/cases/fallocate_fs.c (on the same kind of filesystem both runs).
 
     // RLIMIT_FSIZE: a write past it gets SIGXFSZ (ignored here) and EFBIG.
     signal(SIGXFSZ, SIG_IGN);

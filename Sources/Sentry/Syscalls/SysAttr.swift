@@ -209,22 +209,27 @@ func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         let file = try task.fdTable.get(a.int(0))
         let mode = a.int(1), offset = a.long(2), length = a.long(3)
         if offset < 0 || length <= 0 { throw .invalidArgument }
+        let keepSize: Int32 = 0x01, punchHole: Int32 = 0x02, zeroRange: Int32 = 0x10
+        // vfs_fallocate's checks, in its order: one known mode (a hole is punched within the
+        // size), then a writable fd, then the file type.
+        if mode & ~(keepSize | punchHole | zeroRange) != 0 { throw .notSupportedOnSocket }
+        if mode & punchHole != 0 && (mode & keepSize == 0 || mode & zeroRange != 0) { throw .notSupportedOnSocket }
         if file.isPath || !file.canWrite { throw .badFileDescriptor }
         let type = try file.stat().mode & FileType.mask
         if type == FileType.directory { throw .isDirectory }
         if type == FileType.fifo { throw .illegalSeek }
         if type != FileType.regular { throw .operationNotSupportedByDevice }
-        let keepSize: Int32 = 0x01, punchHole: Int32 = 0x02, zeroRange: Int32 = 0x10
-        // vfs_fallocate's checks: known modes only; a hole is punched within the size.
-        if mode & ~(keepSize | punchHole | zeroRange) != 0 { throw .notSupportedOnSocket }
-        if mode & punchHole != 0 && (mode & keepSize == 0 || mode & zeroRange != 0) { throw .notSupportedOnSocket }
         if offset > Int64.max - length { throw .fileTooLarge }
         guard let regular = file as? TmpRegularFile else { throw .notSupportedOnSocket }
+        // tmpfs and memfds are shmem, which has no ZERO_RANGE (shmem_fallocate: EOPNOTSUPP);
+        // the root view's files stand for the host's disk filesystem (statfs reports it), where
+        // ext4 and xfs zero the range.
+        if mode & zeroRange != 0 && !(file.dentry?.inode is OverlayNode) { throw .notSupportedOnSocket }
         if mode & (keepSize | punchHole) == 0 { try task.checkFileSize(offset + length) }
         try regular.file.checkFallocate(offset: offset, length: length)
         if mode & zeroRange != 0 {
-            // shmem has no ZERO_RANGE: punch the hole (the range reads as zeroes), then allocate
-            // it again, growing the file unless KEEP_SIZE, as ext4 and xfs do.
+            // An overlay file: punch the hole in its memfd (the range reads as zeroes), then
+            // allocate it again, growing the file unless KEEP_SIZE, as ext4 and xfs do.
             if chusk_vfs_fallocate(regular.file.fd, punchHole | keepSize, offset, length) != 0 { throw Errno(rawValue: errno) }
             if chusk_vfs_fallocate(regular.file.fd, mode & keepSize, offset, length) != 0 { throw Errno(rawValue: errno) }
         } else if chusk_vfs_fallocate(regular.file.fd, mode, offset, length) != 0 { throw Errno(rawValue: errno) }
