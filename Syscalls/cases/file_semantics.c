@@ -5,6 +5,8 @@
 #include <sys/resource.h>
 #include <signal.h>
 #include <linux/falloc.h>
+#include <grp.h>
+#include <sys/wait.h>
 
 static void show_mode(const char *label, const char *path) {
     struct stat st;
@@ -48,6 +50,33 @@ int main(void) {
     snprintf(path, sizeof path, "%s/sg/fifo", dir);
     CHECKN("mknod fifo", mknod(path, S_IFIFO | 06777, 0));
     show_mode("sg/fifo", path);
+
+    // A creator outside the directory's group: its files and FIFOs lose S_ISGID (they would
+    // be setgid to a group it is not in: mode_strip_sgid); its directories keep it.
+    snprintf(path, sizeof path, "%s/sg", dir);
+    chmod(path, 02777);
+    chmod(dir, 0755);
+    pid_t kid = fork();
+    if (kid == 0) {
+        if (setgid(1000) != 0 || setgroups(0, NULL) != 0 || setuid(1000) != 0) _exit(1);
+        umask(0);
+        snprintf(path, sizeof path, "%s/sg/other-file", dir);
+        fd = open(path, O_CREAT | O_WRONLY, 02755);
+        close(fd);
+        show_mode("non-member's file", path);
+        snprintf(path, sizeof path, "%s/sg/other-dir", dir);
+        CHECKN("non-member's mkdir 0755", mkdir(path, 0755));
+        show_mode("non-member's dir", path);
+        snprintf(path, sizeof path, "%s/sg/other-fifo", dir);
+        CHECKN("non-member's mknod fifo 02666", mknod(path, S_IFIFO | 02666, 0));
+        show_mode("non-member's fifo", path);
+        snprintf(path, sizeof path, "%s/sg/other-dir/f", dir);
+        fd = open(path, O_CREAT | O_WRONLY, 02644);
+        close(fd);
+        show_mode("two levels down", path);
+        _exit(0);
+    }
+    waitpid(kid, NULL, 0);
 
     // fsync on a pipe is EINVAL.
     int p[2];
