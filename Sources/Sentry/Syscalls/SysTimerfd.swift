@@ -64,6 +64,21 @@ final class TimerFDFile: FileDescription {
 
     override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
 
+    /// TFD_IOC_SET_TICKS = _IOW('T', 0, u64): sets the expiration count a read returns (CRIU's
+    /// restore; timerfd_ioctl). Zero is EINVAL.
+    static let TFD_IOC_SET_TICKS: UInt32 = 0x4008_5400
+
+    override func ioctl(_ task: Task, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
+        guard request == TimerFDFile.TFD_IOC_SET_TICKS else { return .error(.inappropriateIOCTLForDevice) }
+        do {
+            let n = try task.copyInValue(argument, as: UInt64.self)
+            if n == 0 { return .error(.invalidArgument) }
+            ticks = n
+            queue.notify(PollEvents.input | PollEvents.readNormal)
+            return .zero
+        } catch { return .error(error) }
+    }
+
     /// noop_llseek: the position stays 0.
     override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { 0 }
 
