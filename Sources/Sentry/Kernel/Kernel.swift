@@ -25,6 +25,9 @@ public final class Kernel {
     public let terminal: TerminalInfo?
     /// The console pty of husk run -t (TTY/Console.swift), which the kernel keeps pumping.
     var console: Console?
+    /// Watches the host's realtime clock for timerfds armed with TFD_TIMER_CANCEL_ON_SET
+    /// (Syscalls/SysTimerfd.swift); made on first use.
+    var realtimeClockWatch: RealtimeClockWatch?
     /// The first application process; its exit ends the sandbox.
     public private(set) var initGroup: ThreadGroup?
     /// Processes that exited and that their parent may not have reaped yet (Kernel/Zombies.swift).
