@@ -443,7 +443,8 @@ final class ProcSysctlString: SyntheticInode {
     }
     override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
         let set = self.set
-        return ProcWritableFile(dentry, flags: request.flags, contents: get() + [0x0A]) { (writer: Task, bytes: [UInt8]) throws(Errno) in
+        // proc_dostring reads the C string: up to a NUL that setdomainname/sethostname stored.
+        return ProcWritableFile(dentry, flags: request.flags, contents: get().prefix { $0 != 0 } + [0x0A]) { (writer: Task, bytes: [UInt8]) throws(Errno) in
             if !writer.creds.has(Capability.sysAdmin) { throw .notPermitted }
             let v = Array(bytes.prefix { $0 != 0x0A && $0 != 0 }.prefix(64))
             set(v)
