@@ -4,6 +4,7 @@
 // the unshare is refused and MS_PRIVATE is what every mount is already.
 #include "check.h"
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -113,6 +114,13 @@ int main(void) {
     pid_t pid = fork();
     if (pid == 0) { execl(exe, exe, (char *)NULL); printf("execve on noexec: errno=%s\n", errname(errno)); _exit(0); }
     waitpid(pid, NULL, 0);
+    int xfd = open(exe, O_RDONLY);
+    void *m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, xfd, 0);
+    printf("mmap PROT_EXEC on noexec: %s\n", m == MAP_FAILED ? errname(errno) : "mapped");
+    m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, xfd, 0);
+    printf("mmap PROT_READ on noexec: %s\n", m == MAP_FAILED ? errname(errno) : "mapped");
+    if (m != MAP_FAILED) munmap(m, 4096);
+    close(xfd);
     CHECKN("umount2 UMOUNT_NOFOLLOW through a symlink", umount2(link_, UMOUNT_NOFOLLOW));
     CHECKN("umount2 MNT_EXPIRE first", umount2(bdir, MNT_EXPIRE));
     CHECKN("umount2 MNT_EXPIRE|MNT_DETACH", umount2(bdir, MNT_EXPIRE | MNT_DETACH));
