@@ -11,6 +11,9 @@
 #include <dirent.h>
 
 static char dir[64];
+static volatile sig_atomic_t chld_code, chld_status;
+static void on_chld(int s, siginfo_t *si, void *u) { (void)s; (void)u; chld_code = si->si_code; chld_status = si->si_status; }
+static const char *cld(int code) { return code == CLD_DUMPED ? "CLD_DUMPED" : code == CLD_KILLED ? "CLD_KILLED" : code == CLD_EXITED ? "CLD_EXITED" : "other"; }
 
 static void clean(void) {
     DIR *d = opendir(dir);
@@ -50,6 +53,7 @@ static void die_by(int sig, rlim_t limit, int use_waitid) {
         printf("sig %d limit %lu: signaled=%d termsig=%d coredump=%d\n", sig, (unsigned long)limit,
                WIFSIGNALED(status), WTERMSIG(status), WCOREDUMP(status) ? 1 : 0);
     }
+    printf("  SIGCHLD: %s status=%d\n", cld(chld_code), (int)chld_status);
     clean();
 }
 
@@ -59,6 +63,10 @@ int main(void) {
     if (hard.rlim_max < (1 << 20)) { printf("setup: hard RLIMIT_CORE too low to test\n"); return 0; }
     snprintf(dir, sizeof dir, "/tmp/core_dump_case.%d", getpid());
     if (mkdir(dir, 0777) != 0) { printf("setup: mkdir: %s\n", errname(errno)); return 99; }
+    struct sigaction sa = {0};
+    sa.sa_sigaction = on_chld;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGCHLD, &sa, NULL);
     die_by(SIGSEGV, 0, 0);
     die_by(SIGSEGV, RLIM_INFINITY, 0);
     die_by(SIGABRT, RLIM_INFINITY, 0);
@@ -85,6 +93,26 @@ int main(void) {
         usleep(1000);
     }
     printf("WNOHANG: termsig=%d coredump=%d\n", WTERMSIG(status), WCOREDUMP(status) ? 1 : 0);
+    clean();
+    /* sigwaitinfo takes the SIGCHLD of a dumped child: CLD_DUMPED. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    pid = fork();
+    if (pid == 0) {
+        struct rlimit rl;
+        getrlimit(RLIMIT_CORE, &rl);
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_CORE, &rl);
+        if (chdir(dir) != 0) _exit(91);
+        raise(SIGILL);
+        _exit(92);
+    }
+    siginfo_t si;
+    CHECKN("sigwaitinfo SIGCHLD", sigwaitinfo(&set, &si));
+    printf("sigwaitinfo: %s status=%d from the child=%d\n", cld(si.si_code), si.si_status, si.si_pid == pid);
+    waitpid(pid, &status, 0);
     clean();
     rmdir(dir);
     return 0;

@@ -71,10 +71,27 @@ extension Kernel {
 
     /// At a signal-delivery stop: put the recorded siginfo in place.
     func applySignalInfo(_ task: Task, _ sig: Int32) {
+        if sig == SIGCHLD && task.pendingSignalInfo[sig] == nil && zombies.values.contains(where: { $0.coreDumped }) {
+            fixDeliveredChildSignal(task)
+            return
+        }
         guard var info = task.pendingSignalInfo.removeValue(forKey: sig) else { return }
         timerSignalDelivered(&info, in: task.group)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
         defer { buffer.deallocate() }
+        info.encode(into: buffer)
+        try? platform.setSignalInfo(task.hostTID, UnsafeRawBufferPointer(buffer))
+    }
+
+    /// The host's SIGCHLD at its delivery stop, CLD_DUMPED put in for a child that dumped core.
+    private func fixDeliveredChildSignal(_ task: Task) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
+        defer { buffer.deallocate() }
+        guard (try? platform.traceeRequest(task.hostTID, .getSigInfo, addr: 0, data: buffer.baseAddress)) != nil,
+              var info = SigInfo.decode(from: UnsafeRawBufferPointer(buffer)) else { return }
+        let before = info.si_code
+        fixChildSignal(&info, parent: task.group)
+        guard info.si_code != before else { return }
         info.encode(into: buffer)
         try? platform.setSignalInfo(task.hostTID, UnsafeRawBufferPointer(buffer))
     }

@@ -34,6 +34,7 @@ extension Kernel {
             // may not map: the sandbox's uid of the child.
             info.si_uid = child.uid
         }
+        fixChildSignal(&info, parent: task.group)
         return info
     }
 }

@@ -267,7 +267,7 @@ public enum SyscallTable {
         t.serve(244, "mq_notify", sysMqNotify, .partial("SIGEV_NONE and SIGEV_SIGNAL; SIGEV_THREAD needs an AF_NETLINK socket, which the Sentry has none of (EBADF, ENOTSOCK or EINVAL for the fd, as Linux for a non-netlink one)"), args: [.fd, .ptr])
         t.serve(245, "mq_getsetattr", sysMqGetsetattr, args: [.fd, .ptr, .ptr])
         t.none(246, "kexec_load", .none("not implemented"))
-        t.serve(247, "waitid", SysPtrace.waitid, .partial("as wait4: a tracer's P_ALL/P_PID waits see its tracees' stops (CLD_TRAPPED); P_PIDFD is served (a WSTOPPED or WCONTINUED wait on a pidfd wakes at the next exit or signal, not at the stop); CLD_DUMPED for a child killed by a core signal under a nonzero RLIMIT_CORE, with no core file written (the flag alone; the parent's SIGCHLD siginfo still says CLD_KILLED)"), restart: .restartSys, args: [.int, .int, .ptr, .hex, .ptr])
+        t.serve(247, "waitid", SysPtrace.waitid, .partial("as wait4: a tracer's P_ALL/P_PID waits see its tracees' stops (CLD_TRAPPED); P_PIDFD is served (a WSTOPPED or WCONTINUED wait on a pidfd wakes at the next exit or signal, not at the stop); CLD_DUMPED for a child killed by a core signal under a nonzero RLIMIT_CORE, with no core file written (the flag alone; the parent's SIGCHLD says CLD_DUMPED too)"), restart: .restartSys, args: [.int, .int, .ptr, .hex, .ptr])
         t.none(248, "add_key", .none("not implemented"))
         t.none(249, "request_key", .none("not implemented"))
         t.none(250, "keyctl", .none("not implemented"))
