@@ -149,6 +149,10 @@ int main(void) {
     CHECKN("umount2 not a mount", umount2(bdir, 0));
     CHECKN("umount2 missing", umount2("/nonexistent/dir", 0));
     CHECKN("mount bad pointer", mount("none", BADPTR, "tmpfs", 0, NULL));
+    static char longs[5000];
+    memset(longs, 'x', sizeof longs - 1);
+    CHECKN("mount type longer than PATH_MAX", mount("none", bdir, longs, 0, NULL));
+    CHECKN("mount options longer than a page", mount("none", bdir, "tmpfs", 0, longs));
     pid = fork();
     if (pid == 0) {
         if (setuid(65534) != 0) _exit(1);

@@ -26,10 +26,10 @@ enum SysMount {
     static func mount(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         serve { () throws(Errno) -> SyscallReturn in
             // The strings first (EFAULT), then the target's walk (ENOENT...), then the checks.
-            let source = a[0] != 0 ? String(decoding: try t.copyInString(a[0]), as: UTF8.self) : nil
-            let type = a[2] != 0 ? String(decoding: try t.copyInString(a[2]), as: UTF8.self) : nil
+            let source = a[0] != 0 ? String(decoding: try mountString(t, a[0]), as: UTF8.self) : nil
+            let type = a[2] != 0 ? String(decoding: try mountString(t, a[2]), as: UTF8.self) : nil
             var flags = a[3]
-            let data = a[4] != 0 ? String(decoding: try t.copyInString(a[4], maximum: 4096), as: UTF8.self) : ""
+            let data = a[4] != 0 ? String(decoding: try mountOptions(t, a[4]), as: UTF8.self) : ""
             let point = try t.resolvePath(a[1], follow: true)
             if flags & MS_MGC_MSK == MS_MGC_VAL { flags &= ~MS_MGC_MSK }
             if flags & MS_NOUSER != 0 { return .error(.invalidArgument) }
@@ -45,6 +45,21 @@ enum SysMount {
             }
             if flags & MS_MOVE != 0 { return .error(.invalidArgument) }
             return try newMount(t, point, source: source ?? "none", type: type, flags: flags, data: data)
+        }
+    }
+
+    /// copy_mount_string (strndup_user of PATH_MAX): EINVAL for a longer string.
+    static func mountString(_ t: Task, _ address: UInt64) throws(Errno) -> [UInt8] {
+        do { return try t.copyInString(address, maximum: 4095) } catch {
+            throw error == .fileNameTooLong ? .invalidArgument : error
+        }
+    }
+
+    /// copy_mount_options: up to a page, its last byte made a NUL, so a longer string is cut.
+    static func mountOptions(_ t: Task, _ address: UInt64) throws(Errno) -> [UInt8] {
+        do { return try t.copyInString(address, maximum: 4095) } catch {
+            guard error == .fileNameTooLong else { throw error }
+            return try t.copyInBytes(address, count: 4095)
         }
     }
 
