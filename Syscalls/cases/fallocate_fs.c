@@ -35,6 +35,25 @@ static void modes(const char *where, const char *path) {
     fstat(fd, &st);
     SHOW("size after ZERO_RANGE|KEEP_SIZE", "%ld", (long)st.st_size);
     CHECKN("fallocate UNSHARE_RANGE", fallocate(fd, FALLOC_FL_UNSHARE_RANGE, 0, 4096));
+    /* COLLAPSE_RANGE and INSERT_RANGE: whole blocks inside the file; data moves. */
+    ftruncate(fd, 0);
+    char blk[4096];
+    for (int i = 0; i < 4; i++) { memset(blk, 'A' + i, sizeof blk); pwrite(fd, blk, sizeof blk, (off_t)i * 4096); }
+    CHECKN("COLLAPSE_RANGE block 1", fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 4096, 4096));
+    fstat(fd, &st);
+    SHOW("size after collapse", "%ld", (long)st.st_size);
+    for (int i = 0; i < 3; i++) { pread(fd, blk, 1, (off_t)i * 4096); printf("%c", blk[0]); }
+    printf("\n");
+    CHECKN("COLLAPSE_RANGE unaligned", fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 100, 4096));
+    CHECKN("COLLAPSE_RANGE to the end", fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 8192, 4096));
+    CHECKN("COLLAPSE_RANGE|KEEP_SIZE", fallocate(fd, FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+    CHECKN("INSERT_RANGE at block 1", fallocate(fd, FALLOC_FL_INSERT_RANGE, 4096, 8192));
+    fstat(fd, &st);
+    SHOW("size after insert", "%ld", (long)st.st_size);
+    for (int i = 0; i < 5; i++) { pread(fd, blk, 1, (off_t)i * 4096); printf("%d ", blk[0]); }
+    printf("\n");
+    CHECKN("INSERT_RANGE at the end", fallocate(fd, FALLOC_FL_INSERT_RANGE, st.st_size, 4096));
+    CHECKN("INSERT_RANGE unaligned", fallocate(fd, FALLOC_FL_INSERT_RANGE, 4096, 100));
     CHECKN("fallocate unknown mode", fallocate(fd, 0x400, 0, 1));
     CHECKN("fallocate length 0", fallocate(fd, 0, 0, 0));
     CHECKN("fallocate negative offset", fallocate(fd, 0, -1, 10));

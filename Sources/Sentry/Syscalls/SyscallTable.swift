@@ -305,7 +305,7 @@ public enum SyscallTable {
         t.serve(282, "signalfd", sysSignalfd, .partial("poll and epoll report the creating thread's pending signals"), args: [.fd, .ptr, .int])
         t.serve(283, "timerfd_create", sysTimerfdCreate, args: [.int, .hex])
         t.serve(284, "eventfd", sysEventfd)
-        t.serve(285, "fallocate", sysFallocate, .partial("tmpfs and memfds as shmem (allocate, KEEP_SIZE, PUNCH_HOLE; ZERO_RANGE EOPNOTSUPP); the root view's files as the host's disk filesystem for those and ZERO_RANGE, but COLLAPSE_RANGE and INSERT_RANGE EOPNOTSUPP (their data is in a memfd); Gofer volumes EOPNOTSUPP"))
+        t.serve(285, "fallocate", sysFallocate, .partial("tmpfs and memfds as shmem (allocate, KEEP_SIZE, PUNCH_HOLE; ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE EOPNOTSUPP); the root view's files as the host's ext4 (also ZERO_RANGE, and COLLAPSE_RANGE/INSERT_RANGE of whole blocks, the Sentry moving the data); Gofer volumes and UNSHARE_RANGE EOPNOTSUPP"))
         t.serve(286, "timerfd_settime", sysTimerfdSettime, args: [.fd, .hex, .ptr, .ptr])
         t.serve(287, "timerfd_gettime", sysTimerfdGettime, args: [.fd, .ptr])
         t.serve(288, "accept4", SysSocket.accept4, args: [.fd, .ptr, .ptr, .hex])
