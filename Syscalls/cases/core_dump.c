@@ -28,6 +28,17 @@ static void clean(void) {
     closedir(d);
 }
 
+/* In a child: RLIMIT_CORE up to its hard limit, then death by `sig` in the private directory. */
+static void die_dumping(int sig) {
+    struct rlimit rl;
+    getrlimit(RLIMIT_CORE, &rl);
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_CORE, &rl);
+    if (chdir(dir) != 0) _exit(91);
+    raise(sig);
+    _exit(92);
+}
+
 /* The child sets RLIMIT_CORE to `limit` and dies of `sig`; the parent reaps it with wait4
    (or waitid when `use_waitid`). */
 static void die_by(int sig, rlim_t limit, int use_waitid) {
@@ -77,15 +88,7 @@ int main(void) {
     die_by(SIGKILL, RLIM_INFINITY, 1);
     /* WNOHANG: a dumped child reported without blocking. */
     pid_t pid = fork();
-    if (pid == 0) {
-        struct rlimit rl;
-        getrlimit(RLIMIT_CORE, &rl);
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_CORE, &rl);
-        if (chdir(dir) != 0) _exit(91);
-        raise(SIGBUS);
-        _exit(92);
-    }
+    if (pid == 0) die_dumping(SIGBUS);
     int status = 0;
     for (int i = 0; i < 2000; i++) {
         pid_t r = waitpid(pid, &status, WNOHANG);
@@ -100,15 +103,7 @@ int main(void) {
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
     pid = fork();
-    if (pid == 0) {
-        struct rlimit rl;
-        getrlimit(RLIMIT_CORE, &rl);
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_CORE, &rl);
-        if (chdir(dir) != 0) _exit(91);
-        raise(SIGILL);
-        _exit(92);
-    }
+    if (pid == 0) die_dumping(SIGILL);
     siginfo_t si;
     CHECKN("sigwaitinfo SIGCHLD", sigwaitinfo(&set, &si));
     printf("sigwaitinfo: %s status=%d from the child=%d\n", cld(si.si_code), si.si_status, si.si_pid == pid);
