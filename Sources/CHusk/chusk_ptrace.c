@@ -122,6 +122,16 @@ static void __attribute__((noreturn)) first_task_child(const struct chusk_first_
             if (setrlimit(RLIMIT_NOFILE, &rl) != 0) child_fail(err_w, errno);
         }
     }
+    // The host must never dump a task's core: a core_pattern file would land in the Sentry's
+    // empty read-only root, but a pipe (systemd-coredump, apport) would hand the task's memory
+    // to a host helper. A host RLIMIT_CORE of 1 is the kernel's "no dump" for both (below a
+    // page for a file; the recursion guard for a pipe). The sandbox's own RLIMIT_CORE is the
+    // Sentry's (setrlimit and prlimit64 are served), which decides WCOREDUMP.
+    if (getrlimit(RLIMIT_CORE, &rl) == 0) {
+        rl.rlim_cur = rl.rlim_max >= 1 ? 1 : 0;
+        rl.rlim_max = rl.rlim_cur;
+        if (setrlimit(RLIMIT_CORE, &rl) != 0) child_fail(err_w, errno);
+    }
     // Stage everything above the targets first, so a source never collides with a target.
     err_w = fcntl(err_w, F_DUPFD_CLOEXEC, stage);
     if (err_w < 0) syscall(SYS_exit_group, 127);

@@ -44,13 +44,22 @@ private func err(_ e: Errno) -> Int64 { e.syscallResult }
         #expect(h.value(SyscallNumber.clock_adjtime, 1, timex) == err(.notSupported))
     }
 
-    @Test("timer_create: the alarm clocks are EOPNOTSUPP (no RTC), CPU-time clocks EINVAL")
+    @Test("timer_create: the alarm clocks and fd clocks are EOPNOTSUPP, CPU-time clocks as pid_for_clock")
     func timerClocks() throws {
         let h = try KernelHarness()
         let id = h.buffer(4)
+        func clock(_ v: Int32) -> UInt64 { UInt64(UInt32(bitPattern: v)) }
         #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_REALTIME_ALARM), 0, id) == err(.notSupported))
         #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_BOOTTIME_ALARM), 0, id) == err(.notSupported))
-        #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_PROCESS_CPUTIME_ID), 0, id) == err(.invalidArgument))
+        #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_PROCESS_CPUTIME_ID), 0, id) == 0)
+        #expect(h.value(SyscallNumber.timer_create, UInt64(Clock.CLOCK_THREAD_CPUTIME_ID), 0, id) == 0)
+        // The caller's own pid (1) names its process clock; a thread clock of a tid outside the
+        // process, a pid of no process, and which == 3 are EINVAL; low bits 3 are an fd's clock.
+        #expect(h.value(SyscallNumber.timer_create, clock((~Int32(1)) << 3 | 2), 0, id) == 0)
+        #expect(h.value(SyscallNumber.timer_create, clock((~Int32(4242)) << 3 | 6), 0, id) == err(.invalidArgument))
+        #expect(h.value(SyscallNumber.timer_create, clock((~Int32(4242)) << 3 | 2), 0, id) == err(.invalidArgument))
+        #expect(h.value(SyscallNumber.timer_create, clock((~Int32(0)) << 3 | 7), 0, id) == err(.invalidArgument))
+        #expect(h.value(SyscallNumber.timer_create, clock((~Int32(0)) << 3 | 3), 0, id) == err(.notSupported))
     }
 
     @Test("an orphan goes to the nearest live subreaper, else to init")

@@ -57,4 +57,30 @@ struct TimerfdTests {
         h.initTask.creds = Credentials(uid: 1000, gid: 1000)
         #expect(h.value(SyscallNumber.timerfd_create, UInt64(Clock.CLOCK_BOOTTIME_ALARM), 0) == -Int64(Errno.notPermitted.rawValue))
     }
+
+    @Test("TFD_TIMER_CANCEL_ON_SET: a realtime clock change makes the next read ECANCELED, once")
+    func cancelOnSet() throws {
+        let h = try KernelHarness()
+        let rt = try #require(h.value(SyscallNumber.timerfd_create, UInt64(Clock.CLOCK_REALTIME), UInt64(FdCreateFlags.TFD_NONBLOCK)))
+        let mono = try #require(h.value(SyscallNumber.timerfd_create, UInt64(Clock.CLOCK_MONOTONIC), UInt64(FdCreateFlags.TFD_NONBLOCK)))
+        let future = Self.itimerspec(h, interval: 0, value: SysTimer.clockNow(Clock.CLOCK_REALTIME) + 3_600_000_000_000)
+        let flags = UInt64(FdCreateFlags.TFD_TIMER_ABSTIME | FdCreateFlags.TFD_TIMER_CANCEL_ON_SET)
+        #expect(h.value(SyscallNumber.timerfd_settime, UInt64(rt), flags, future, 0) == 0)
+        #expect(h.value(SyscallNumber.timerfd_settime, UInt64(mono), flags, future, 0) == 0)
+        // The Sentry's host watch exists and has seen no change.
+        let watch = try #require(h.kernel.realtimeClockWatch)
+        watch.drain()
+        let out = h.buffer(8)
+        #expect(h.value(SyscallNumber.read, UInt64(rt), out, 8) == -Int64(Errno.resourceTemporarilyUnavailable.rawValue))
+        // What the watch does when the host timerfd answers ECANCELED: the realtime timer is
+        // canceled (readable, then ECANCELED once), the monotonic one is not.
+        for case let file as TimerFDFile in [try h.initTask.fdTable.get(Int32(rt)), try h.initTask.fdTable.get(Int32(mono))] { file.clockWasSet() }
+        #expect(h.value(SyscallNumber.read, UInt64(rt), out, 8) == -Int64(Errno.canceled.rawValue))
+        #expect(h.value(SyscallNumber.read, UInt64(rt), out, 8) == -Int64(Errno.resourceTemporarilyUnavailable.rawValue))
+        #expect(h.value(SyscallNumber.read, UInt64(mono), out, 8) == -Int64(Errno.resourceTemporarilyUnavailable.rawValue))
+        // Re-armed without the flag: a change no longer cancels.
+        #expect(h.value(SyscallNumber.timerfd_settime, UInt64(rt), UInt64(FdCreateFlags.TFD_TIMER_ABSTIME), future, 0) == 0)
+        (try h.initTask.fdTable.get(Int32(rt)) as? TimerFDFile)?.clockWasSet()
+        #expect(h.value(SyscallNumber.read, UInt64(rt), out, 8) == -Int64(Errno.resourceTemporarilyUnavailable.rawValue))
+    }
 }

@@ -62,7 +62,7 @@ public enum SentryConfinement {
             r("epoll_pwait", "same (glibc may use it for epoll_wait)"),
             r("poll", "readiness of one host stdio fd"),
             r("signalfd4", "SIGCHLD (ptrace events) as an fd"),
-            r("timerfd_create", "sandbox timers"),
+            r("timerfd_create", "the realtime clock-change watch of TFD_TIMER_CANCEL_ON_SET timerfds"),
             r("timerfd_settime", "same"),
             r("timerfd_gettime", "same"),
             r("rt_sigprocmask", "blocks SIGCHLD for its signalfd"),

@@ -336,16 +336,19 @@ enum ProcPid {
         let table = vfs.mountTable
         var out = ""
         for (i, m) in table.enumerated() {
-            var parent = i == 0 ? 1 : 21
+            var parent = i == 0 ? 1 : table[0].id
             var best = 0
             for (j, p) in table.enumerated() where j != i && j < i {
                 let prefix = p.path == "/" ? "/" : p.path + "/"
-                if m.path.hasPrefix(prefix) && prefix.count > best { best = prefix.count; parent = 21 + j }
+                // The latest mount at the same path is stacked on the earlier one.
+                if (m.path.hasPrefix(prefix) || m.path == p.path) && prefix.count >= best { best = prefix.count; parent = p.id }
             }
             let opts = m.options.split(separator: ",")
             let mountOpts = opts.filter { ["rw", "ro", "nosuid", "nodev", "noexec", "relatime", "noatime"].contains(String($0)) }
-            let superOpts = m.options.hasPrefix("ro") ? "ro" : "rw"
-            out += "\(21 + i) \(parent) 0:\(30 + i) / \(m.path) \(mountOpts.joined(separator: ",")) - \(m.type) \(m.source) \(superOpts)\n"
+            // The superblock's options: ro/rw and the filesystem's own (size=, mode=...).
+            let perMount: Set<Substring> = ["rw", "ro", "nosuid", "nodev", "noexec", "relatime", "noatime", "nodiratime", "strictatime", "nosymfollow"]
+            let superOpts = ([m.options.hasPrefix("ro") ? "ro" : "rw"] + opts.filter { !perMount.contains($0) }.map(String.init)).joined(separator: ",")
+            out += "\(m.id) \(parent) 0:\(9 + m.id) / \(m.path) \(mountOpts.joined(separator: ",")) - \(m.type) \(m.source) \(superOpts)\n"
         }
         return Array(out.utf8)
     }
@@ -354,10 +357,11 @@ enum ProcPid {
     static func mountID(_ d: Dentry?, in vfs: VFS?) -> Int {
         guard let d, let vfs else { return 21 }
         let path = String(decoding: VFS.absolutePath(d), as: UTF8.self)
-        var best = 0, id = 21
-        for (i, m) in vfs.mountTable.enumerated() {
+        if let e = vfs.mountEntry(holding: d) { return e.id }
+        var best = 0, id = vfs.mountTable.first?.id ?? 21
+        for m in vfs.mountTable {
             let prefix = m.path == "/" ? "/" : m.path
-            if (path == prefix || path.hasPrefix(prefix == "/" ? "/" : prefix + "/")) && prefix.count >= best { best = prefix.count; id = 21 + i }
+            if (path == prefix || path.hasPrefix(prefix == "/" ? "/" : prefix + "/")) && prefix.count >= best { best = prefix.count; id = m.id }
         }
         return id
     }
@@ -440,7 +444,8 @@ final class ProcSysctlString: SyntheticInode {
     }
     override func open(_ dentry: Dentry, _ request: OpenRequest) throws(Errno) -> FileDescription {
         let set = self.set
-        return ProcWritableFile(dentry, flags: request.flags, contents: get() + [0x0A]) { (writer: Task, bytes: [UInt8]) throws(Errno) in
+        // proc_dostring reads the C string: up to a NUL that setdomainname/sethostname stored.
+        return ProcWritableFile(dentry, flags: request.flags, contents: get().prefix { $0 != 0 } + [0x0A]) { (writer: Task, bytes: [UInt8]) throws(Errno) in
             if !writer.creds.has(Capability.sysAdmin) { throw .notPermitted }
             let v = Array(bytes.prefix { $0 != 0x0A && $0 != 0 }.prefix(64))
             set(v)

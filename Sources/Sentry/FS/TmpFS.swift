@@ -15,13 +15,13 @@ public final class TmpFS {
     /// the sandbox's memory account, which every tmpfs mount shares: together they never hold
     /// more than its budget. Its nodes are numbered on `device`: the namespace's tmpfs device,
     /// which all its tmpfs mounts share (`VFS.devices`); a tmpfs of its own (tests) when nil.
-    public init(mode: UInt32 = 0o1777, sizeBytes: UInt64? = nil, inodes: UInt64? = nil, account: MemoryAccount? = nil,
-                memoryLimit: UInt64? = nil, device: SyntheticDevice? = nil) {
+    public init(mode: UInt32 = 0o1777, uid: UInt32 = 0, gid: UInt32 = 0, sizeBytes: UInt64? = nil, inodes: UInt64? = nil,
+                account: MemoryAccount? = nil, memoryLimit: UInt64? = nil, device: SyntheticDevice? = nil) {
         let ram = TmpFSLimits.ramBytes(memoryLimit: memoryLimit ?? account?.memoryLimit)
         let pages = (sizeBytes ?? ram / 2) / TmpFSLimits.pageSize
         limits = TmpFSLimits(maxBlocks: pages, maxInodes: inodes ?? ram / TmpFSLimits.pageSize / 2, account: account)
         limits.usedInodes = 1  // the root
-        root = TmpDirectory(mode: mode, uid: 0, gid: 0, parent: nil, limits: limits,
+        root = TmpDirectory(mode: mode, uid: uid, gid: gid, parent: nil, limits: limits,
                             device: device ?? SyntheticDevice(SyntheticDev.tmpfs))
     }
 }
@@ -34,8 +34,10 @@ public final class TmpFS {
 /// program expects of a full filesystem).
 public final class TmpFSLimits {
     static let pageSize: UInt64 = 4096
-    public let maxBlocks: UInt64
-    public let maxInodes: UInt64
+    public internal(set) var maxBlocks: UInt64
+    public internal(set) var maxInodes: UInt64
+    /// Mounted read-only (mount(2) with MS_RDONLY, or a remount): every node answers EROFS.
+    public internal(set) var readOnly = false
     public internal(set) var usedBlocks: UInt64 = 0
     public internal(set) var usedInodes: UInt64 = 0
     /// The sandbox's memory account (nil: only this mount's limits apply).
@@ -89,7 +91,7 @@ public class TmpInode: SyntheticInode {
         attributes.uid = uid; attributes.gid = gid
     }
     deinit { limits?.releaseInode() }
-    public override var readOnly: Bool { false }
+    public override var readOnly: Bool { limits?.readOnly ?? false }
     public override func statfs() throws(Errno) -> FSStatistics {
         if let limits { return limits.statistics() }
         var s = FSStatistics(type: TmpFS.magic)

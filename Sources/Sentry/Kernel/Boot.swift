@@ -192,6 +192,8 @@ func openExecutable(vfs: VFS, fs: FSContext, creds: Credentials, _ path: [UInt8]
     // O_PATH|O_NOFOLLOW opens a final symlink itself, where an exec's open meets ELOOP.
     if st.mode & FileMode.S_IFMT == FileType.symlink { throw .tooManySymbolicLinkLevels }
     if st.mode & FileMode.S_IFMT != FileMode.S_IFREG { throw .permissionDenied }
+    // path_noexec: nothing runs from a mount made with MS_NOEXEC.
+    if let d = found.dentry, vfs.mountEntry(holding: d)?.has("noexec") == true { throw .permissionDenied }
     if st.mode & 0o111 == 0 { throw .permissionDenied }
     if !creds.isRoot {
         let bits: UInt32 = st.uid == creds.euid ? 0o100 : (st.gid == creds.egid || creds.groups.contains(st.gid) ? 0o010 : 0o001)

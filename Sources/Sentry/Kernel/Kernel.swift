@@ -27,6 +27,9 @@ public final class Kernel {
     var console: Console?
     /// The OCI runtime's control channel (kill from `husk kill`), when the shim started us.
     var runtimeControl: RuntimeControl?
+    /// Watches the host's realtime clock for timerfds armed with TFD_TIMER_CANCEL_ON_SET
+    /// (Syscalls/SysTimerfd.swift); made on first use.
+    var realtimeClockWatch: RealtimeClockWatch?
     /// The first application process; its exit ends the sandbox.
     public private(set) var initGroup: ThreadGroup?
     /// Processes that exited and that their parent may not have reaped yet (Kernel/Zombies.swift).
@@ -343,6 +346,7 @@ public final class Kernel {
             group.dumpable = parent.group.dumpable
             group.signalActions = parent.group.signalActions
             parentGroup.children.append(group)
+            group.creator = flags & CloneFlags.CLONE_PARENT != 0 ? nil : parent
             if flags & CloneFlags.CLONE_VM == 0 { parent.ipc.copyAttachments(from: parent.group, to: group) }
         }
         let fdTable = flags & CloneFlags.CLONE_FILES != 0 ? parent.fdTable : parent.fdTable.copy()
@@ -363,6 +367,14 @@ public final class Kernel {
         let group = task.group
         group.threads.removeAll { $0 === task }
         ptraceTaskExited(task, status: status)
+        if let heir = group.threads.first {
+            // forget_original_parent within the process: the exiting thread's children go to
+            // a live thread, and get their parent-death signal now (Linux's real_parent is a thread).
+            for child in group.children where child.creator === task {
+                child.creator = heir
+                sendParentDeathSignal(to: child, from: task)
+            }
+        }
         if group.threads.isEmpty {
             group.exitStatus = status
             group.realTimer?.cancel()
@@ -375,10 +387,9 @@ public final class Kernel {
             let reaper = newReaper(for: group)
             for child in group.children {
                 child.parent = reaper
+                child.creator = reaper?.threads.first
                 if let reaper, reaper !== initGroup { reaper.children.append(child) }
-                for thread in child.threads where thread.parentDeathSignal != 0 {
-                    try? platform.signalThread(tgid: child.hostTGID, tid: thread.hostTID, signal: thread.parentDeathSignal)
-                }
+                sendParentDeathSignal(to: child, from: task)
             }
             sessionLeaderExited(group)
             if group === initGroup { finalStatus = terminatingSignal ?? status }
@@ -388,6 +399,18 @@ public final class Kernel {
                 // never wakes a thread parked in a served call: the Sentry does.
                 signalPending(SIGCHLD, on: parked)
             }
+        }
+    }
+
+    /// PR_SET_PDEATHSIG: the parent thread `from` exited; each thread of `child` that asked
+    /// gets its signal, process-directed and SI_USER from the exiting process, as
+    /// forget_original_parent's group_send_sig_info(SEND_SIG_NOINFO).
+    private func sendParentDeathSignal(to child: ThreadGroup, from: Task) {
+        for thread in child.threads where thread.parentDeathSignal != 0 {
+            var info = SigInfo(si_signo: thread.parentDeathSignal, si_errno: 0, si_code: SigCode.SI_USER)
+            info.si_pid = from.group.pid
+            info.si_uid = from.creds.uid
+            try? sendSignal(thread.parentDeathSignal, toGroup: child, info: info)
         }
     }
 

@@ -11,6 +11,15 @@ import SystemPackage
 enum SignalDefault {
     case terminate, ignore, stop, `continue`
 
+    /// The signals whose default action dumps core (signal(7): "Core").
+    static func dumpsCore(_ sig: Int32) -> Bool {
+        switch sig {
+        case Signal.SIGQUIT, Signal.SIGILL, Signal.SIGTRAP, Signal.SIGABRT, Signal.SIGBUS, Signal.SIGFPE,
+             Signal.SIGSEGV, Signal.SIGXCPU, Signal.SIGXFSZ, Signal.SIGSYS: return true
+        default: return false
+        }
+    }
+
     static func of(_ sig: Int32) -> SignalDefault {
         switch sig {
         case Signal.SIGCHLD, Signal.SIGURG, Signal.SIGWINCH: return .ignore
@@ -62,11 +71,38 @@ extension Kernel {
 
     /// At a signal-delivery stop: put the recorded siginfo in place.
     func applySignalInfo(_ task: Task, _ sig: Int32) {
-        guard let info = task.pendingSignalInfo.removeValue(forKey: sig) else { return }
+        if sig == SIGCHLD && task.pendingSignalInfo[sig] == nil && zombies.values.contains(where: { $0.coreDumped }) {
+            fixDeliveredChildSignal(task)
+            return
+        }
+        guard var info = task.pendingSignalInfo.removeValue(forKey: sig) else { return }
+        timerSignalDelivered(&info, in: task.group)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
         defer { buffer.deallocate() }
         info.encode(into: buffer)
         try? platform.setSignalInfo(task.hostTID, UnsafeRawBufferPointer(buffer))
+    }
+
+    /// The host's SIGCHLD at its delivery stop, CLD_DUMPED put in for a child that dumped core.
+    private func fixDeliveredChildSignal(_ task: Task) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: SigInfo.size, alignment: 8)
+        defer { buffer.deallocate() }
+        guard (try? platform.traceeRequest(task.hostTID, .getSigInfo, addr: 0, data: buffer.baseAddress)) != nil,
+              var info = SigInfo.decode(from: UnsafeRawBufferPointer(buffer)) else { return }
+        let before = info.si_code
+        fixChildSignal(&info, parent: task.group)
+        guard info.si_code != before else { return }
+        info.encode(into: buffer)
+        try? platform.setSignalInfo(task.hostTID, UnsafeRawBufferPointer(buffer))
+    }
+
+    /// A POSIX timer's signal leaves the queue: its siginfo carries the expiries counted while
+    /// it waited (si_overrun, as Linux fills it at dequeue), and the timer may queue again.
+    func timerSignalDelivered(_ info: inout SigInfo, in group: ThreadGroup) {
+        guard info.si_code == SigCode.SI_TIMER, let pt = group.posixTimers[info.si_timerid] else { return }
+        info.si_overrun = pt.timer.delivered()
+        pt.lastOverrun = info.si_overrun
+        pt.queuedOn = nil
     }
 
     /// Sends a process-directed signal to the thread Linux would pick: one that does not block

@@ -45,6 +45,9 @@ public final class ThreadGroup {
     public let hostTGID: HostTID
     public var pid: Int32
     public weak var parent: ThreadGroup?
+    /// The thread of `parent` that created this process (Linux's real_parent is a thread): its
+    /// exit sends PR_SET_PDEATHSIG's signal even while `parent` lives on.
+    public weak var creator: Task?
     public var children: [ThreadGroup] = []
     public var threads: [Task] = []
     /// comm (PR_SET_NAME, /proc/PID/comm), 15 bytes at most.

@@ -89,6 +89,7 @@ extension Task {
         guard let inode = d.inode else { throw .noSuchFileOrDirectory }
         let st = try inode.stat()
         if st.mode & FileType.mask != FileType.regular { throw .permissionDenied }
+        if vfs.mountEntry(holding: d)?.has("noexec") == true { throw .permissionDenied }
         if !creds.mayAccess(st, .execute) { throw .permissionDenied }
         return try vfs.openResolved(walkContext, d, flags: O_RDONLY, mode: 0)
     }

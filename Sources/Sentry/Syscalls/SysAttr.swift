@@ -202,29 +202,47 @@ func doUtimes(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ timesAddres
     }
 }
 
-/// fallocate(2) on files with a writable memfd (tmpfs, the overlay's upper layer): mode 0,
-/// KEEP_SIZE, PUNCH_HOLE (with KEEP_SIZE) and ZERO_RANGE; EOPNOTSUPP for other modes and files.
+/// fallocate(2) on files with a writable memfd: tmpfs and memfds as shmem (mode 0, KEEP_SIZE,
+/// PUNCH_HOLE with KEEP_SIZE), the root view's files as the host's disk filesystem (also
+/// ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE); EOPNOTSUPP for other modes and files.
 func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
         let file = try task.fdTable.get(a.int(0))
         let mode = a.int(1), offset = a.long(2), length = a.long(3)
         if offset < 0 || length <= 0 { throw .invalidArgument }
+        let keepSize: Int32 = 0x01, punchHole: Int32 = 0x02, collapse: Int32 = 0x08, zeroRange: Int32 = 0x10, insert: Int32 = 0x20
+        // vfs_fallocate's checks, in its order: one known mode (a hole is punched within the
+        // size; a range collapses or is inserted without KEEP_SIZE), then a writable fd, then
+        // the file type.
+        if mode & ~(keepSize | punchHole | collapse | zeroRange | insert) != 0 { throw .notSupportedOnSocket }
+        switch mode & ~keepSize {
+        case 0, zeroRange: break
+        case punchHole: if mode & keepSize == 0 { throw .notSupportedOnSocket }
+        case collapse, insert: if mode & keepSize != 0 { throw .notSupportedOnSocket }
+        default: throw .notSupportedOnSocket
+        }
         if file.isPath || !file.canWrite { throw .badFileDescriptor }
         let type = try file.stat().mode & FileType.mask
         if type == FileType.directory { throw .isDirectory }
         if type == FileType.fifo { throw .illegalSeek }
         if type != FileType.regular { throw .operationNotSupportedByDevice }
-        let keepSize: Int32 = 0x01, punchHole: Int32 = 0x02, zeroRange: Int32 = 0x10
-        // vfs_fallocate's checks: known modes only; a hole is punched within the size.
-        if mode & ~(keepSize | punchHole | zeroRange) != 0 { throw .notSupportedOnSocket }
-        if mode & punchHole != 0 && (mode & keepSize == 0 || mode & zeroRange != 0) { throw .notSupportedOnSocket }
         if offset > Int64.max - length { throw .fileTooLarge }
         guard let regular = file as? TmpRegularFile else { throw .notSupportedOnSocket }
+        // tmpfs and memfds are shmem, which has no ZERO_RANGE (shmem_fallocate: EOPNOTSUPP);
+        // the root view's files stand for the host's disk filesystem (statfs reports it), where
+        // ext4 and xfs zero the range.
+        let onOverlay = file.dentry?.inode is OverlayNode
+        if mode & (zeroRange | collapse | insert) != 0 && !onOverlay { throw .notSupportedOnSocket }
+        if mode & (collapse | insert) != 0 {
+            try shiftRange(task, regular.file, offset: offset, length: length, insert: mode & insert != 0)
+            if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
+            return .zero
+        }
         if mode & (keepSize | punchHole) == 0 { try task.checkFileSize(offset + length) }
         try regular.file.checkFallocate(offset: offset, length: length)
         if mode & zeroRange != 0 {
-            // shmem has no ZERO_RANGE: punch the hole (the range reads as zeroes), then allocate
-            // it again, growing the file unless KEEP_SIZE, as ext4 and xfs do.
+            // An overlay file: punch the hole in its memfd (the range reads as zeroes), then
+            // allocate it again, growing the file unless KEEP_SIZE, as ext4 and xfs do.
             if chusk_vfs_fallocate(regular.file.fd, punchHole | keepSize, offset, length) != 0 { throw Errno(rawValue: errno) }
             if chusk_vfs_fallocate(regular.file.fd, mode & keepSize, offset, length) != 0 { throw Errno(rawValue: errno) }
         } else if chusk_vfs_fallocate(regular.file.fd, mode, offset, length) != 0 { throw Errno(rawValue: errno) }
@@ -232,5 +250,60 @@ func sysFallocate(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         regular.file.touch()
         if let d = file.dentry { FSNotify.node(InotifyMask.modify, d) }
         return .zero
+    }
+}
+
+/// COLLAPSE_RANGE and INSERT_RANGE of an overlay file, as ext4 does them: the range is whole
+/// blocks (EINVAL otherwise) inside the file (a collapse may not reach its end, an insert must
+/// start before it); the data after it moves down over it, or up by its length leaving a hole.
+/// The Sentry moves the bytes in its memfd through the overlay's copy buffer.
+private func shiftRange(_ task: Task, _ file: TmpFile, offset: Int64, length: Int64, insert: Bool) throws(Errno) {
+    let block: Int64 = 4096
+    if offset % block != 0 || length % block != 0 { throw .invalidArgument }
+    let size = try file.stat().size
+    if insert {
+        if offset >= size { throw .invalidArgument }
+        if size > Int64.max - length { throw .fileTooLarge }
+        try task.checkFileSize(size + length)
+        try file.checkFallocate(offset: size, length: length)
+        if ftruncate(file.fd, off_t(size + length)) != 0 { throw Errno(rawValue: errno) }
+        // From the end down, so that nothing is overwritten before it is moved.
+        var end = size
+        while end > offset {
+            let n = min(end - offset, Int64(IOScratch.size))
+            try moveBytes(file.fd, from: end - n, to: end - n + length, count: n)
+            end -= n
+        }
+        let keepSizePunch: Int32 = 0x03
+        if chusk_vfs_fallocate(file.fd, keepSizePunch, offset, length) != 0 { throw Errno(rawValue: errno) }
+    } else {
+        if offset + length >= size { throw .invalidArgument }
+        var from = offset + length
+        while from < size {
+            let n = min(size - from, Int64(IOScratch.size))
+            try moveBytes(file.fd, from: from, to: from - length, count: n)
+            from += n
+        }
+        if ftruncate(file.fd, off_t(size - length)) != 0 { throw Errno(rawValue: errno) }
+    }
+    file.recharge()
+    file.touch()
+}
+
+/// pread then pwrite of `count` bytes (at most the scratch buffer) within one host file.
+private func moveBytes(_ fd: Int32, from: Int64, to: Int64, count: Int64) throws(Errno) {
+    let buffer = IOScratch.slice(UInt64(count))
+    var done = 0
+    while done < buffer.count {
+        let r = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(from) + off_t(done))
+        if r < 0 { if errno == EINTR { continue }; throw Errno(rawValue: errno) }
+        if r == 0 { memset(buffer.baseAddress! + done, 0, buffer.count - done); break }
+        done += r
+    }
+    done = 0
+    while done < buffer.count {
+        let w = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(to) + off_t(done))
+        if w < 0 { if errno == EINTR { continue }; throw Errno(rawValue: errno) }
+        done += w
     }
 }

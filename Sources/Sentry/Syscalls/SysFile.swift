@@ -178,7 +178,38 @@ func sysSync(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { .zero }
 /// fsync(2), fdatasync(2), syncfs(2).
 func sysFsync(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
-        try task.fdTable.get(a.int(0)).sync()
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }   // fdget: an O_PATH fd does not count
+        try file.sync()
+        return .zero
+    }
+}
+
+/// syncfs(2): any open file's filesystem (a pipe's or a socket's too: 0). The Sentry's
+/// filesystems are memory and a volume's writes reach the host at once; a volume file is
+/// fsynced (the host's syncfs of the whole volume is not made).
+func sysSyncfs(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }
+        if file is VolumeRegularFile { try file.sync() }
+        return .zero
+    }
+}
+
+/// sync_file_range(2): ksys_sync_file_range's checks (flags, range, then ESPIPE for what is
+/// not a regular file, directory or symlink); the data is then synced as by fdatasync.
+func sysSyncFileRange(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    serve { () throws(Errno) in
+        let file = try task.fdTable.get(a.int(0))
+        if file.isPath { throw .badFileDescriptor }
+        let offset = a.long(1), count = a.long(2), flags = a.uint(3)
+        if flags & ~UInt32(1 | 2 | 4) != 0 { throw .invalidArgument }   // WAIT_BEFORE, WRITE, WAIT_AFTER
+        let (end, overflow) = offset.addingReportingOverflow(count)
+        if offset < 0 || overflow || end < 0 || end < offset { throw .invalidArgument }
+        let type = try file.stat().mode & FileType.mask
+        if type != FileType.regular && type != FileType.directory && type != FileType.symlink { throw .illegalSeek }
+        if flags != 0 && type == FileType.regular { try file.sync() }
         return .zero
     }
 }

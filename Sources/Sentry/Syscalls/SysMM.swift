@@ -54,6 +54,10 @@ enum SysMM {
             let shared = flags & 0x0f == Mmap.MAP_SHARED || flags & 0x0f == Mmap.MAP_SHARED_VALIDATE
             if shared && prot & Mmap.PROT_WRITE != 0 && !file.canWrite { return .error(.permissionDenied) }
             if let device = file as? DeviceFile, device.kind == .zero { return mapZero(t, a) }
+            // do_mmap's path_noexec: no executable mapping of a file on an MS_NOEXEC mount.
+            if prot & Mmap.PROT_EXEC != 0, let d = file.dentry, t.vfs.mountEntry(holding: d)?.has("noexec") == true {
+                return .error(.notPermitted)
+            }
             guard let hostFD = file.hostFD else { return .error(.operationNotSupportedByDevice) }
             let r = try t.mapHostFile(hostFD, address: addr, length: length, prot: prot, flags: flags, offset: offset)
             return .value(Int64(bitPattern: r))

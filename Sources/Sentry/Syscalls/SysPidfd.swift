@@ -139,6 +139,12 @@ extension SysPidfd {
                 ws.watch(t.kernel.signalQueue, mask: PollEvents.input)
                 return .block(ws.queue, WaitSet.any)
             }
+            // A child that dumped core: CLD_DUMPED (3) rather than the host's CLD_KILLED (2).
+            if reported {
+                try t.kernel.reportedChild(Int64(f.group.pid), keep: options & WNOWAIT != 0) { () throws(Errno) in
+                    if info[8] == 2 { info[8] = 3 }
+                }
+            }
             if a[2] != 0 { try t.copyOut(a[2], info) }
             if a[4] != 0 { try t.copyOut(a[4], try t.copyInBytes(usageAt, count: 144)) }
             return .zero

@@ -309,7 +309,7 @@ enum SysPtrace {
     static func wait4(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let k = t.kernel
         let pid = a.int(0), statusAddress = a[1], options = a.int(2), rusage = a[3]
-        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 { return .native }
+        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 && !k.hasDumpedChild(t.group) { return .native }
         guard options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) == 0 else { return .error(.invalidArgument) }
         if pid == -1 || pid > 0, let (task, link, status) = report(t, pid: pid) {
             do {
@@ -320,7 +320,14 @@ enum SysPtrace {
             return .value(Int64(task.tid))
         }
         return waitNatively(t, nr: 61, [UInt64(bitPattern: Int64(pid)), statusAddress, UInt64(UInt32(bitPattern: options | WNOHANG)), rusage],
-                            pid: pid, noHang: options & WNOHANG != 0) { $0 > 0 }
+                            pid: pid, noHang: options & WNOHANG != 0, found: { $0 > 0 }) { r throws(Errno) in
+            // A child that dumped core: WCOREDUMP in the status the host wrote.
+            try k.reportedChild(r, keep: false) { () throws(Errno) in
+                guard statusAddress != 0 else { return }
+                let status = try t.copyInValue(statusAddress, as: Int32.self)
+                try t.copyOutValue(statusAddress, status | 0x80)
+            }
+        }
     }
 
     /// A report taken by a wait: a stop stays until resumed, an exit report goes.
@@ -333,9 +340,11 @@ enum SysPtrace {
     /// call is injected with WNOHANG): when none is ready the call parks on the tracer's
     /// queue, which tracee stops and child exits notify. ECHILD only when no tracee could
     /// still report either. `found` tells a result that reports a child.
-    static func waitNatively(_ t: Task, nr: Int, _ args: [UInt64], pid: Int32, noHang: Bool, found: (Int64) -> Bool) -> SyscallReturn {
+    /// `reported` runs after a result that reports a child (WCOREDUMP's patch).
+    static func waitNatively(_ t: Task, nr: Int, _ args: [UInt64], pid: Int32, noHang: Bool, found: (Int64) -> Bool,
+                             reported: (Int64) throws(Errno) -> Void) -> SyscallReturn {
         let k = t.kernel
-        if t.blockedCall is ChildWait && !k.ptrace.isTracer(t.group) {
+        if t.blockedCall is ChildWait && !k.ptrace.isTracer(t.group) && !k.hasDumpedChild(t.group) {
             // Woken by a child's exit or stop: the host answers at once, and its SIGCHLD
             // stays pending with the kernel's siginfo (an injection would re-send it as
             // SI_TKILL).
@@ -351,6 +360,9 @@ enum SysPtrace {
             return .block(k.ptrace.waitQueue(t.group), PollEvents.input)
         }
         t.endBlockedCall()
+        if r >= 0 && found(r) {
+            do { try reported(r) } catch { return .error(error) }
+        }
         return .value(r)
     }
 
@@ -364,7 +376,7 @@ enum SysPtrace {
         let idtype = a.int(0), id = a.int(1), infop = a[2], options = a.int(3), rusage = a[4]
         // P_ALL, P_PID and P_PGID, as wait4; P_PIDFD names a Sentry fd.
         guard idtype >= 0 && idtype <= 2 else { return SysPidfd.waitid(t, a) }
-        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 { return .native }
+        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 && !k.hasDumpedChild(t.group) { return .native }
         guard options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WCLONE | WALL) == 0,
               options & (WUNTRACED | WEXITED | WCONTINUED) != 0 else { return .error(.invalidArgument) }
         let pid: Int32 = idtype == 0 ? -1 : idtype == 1 ? id : 0
@@ -387,8 +399,15 @@ enum SysPtrace {
         }
         // waitid returns 0 either way: a child was found when the host filled in si_pid.
         return waitNatively(t, nr: 247, [UInt64(bitPattern: Int64(idtype)), UInt64(bitPattern: Int64(id)), infop, UInt64(UInt32(bitPattern: options | WNOHANG)), rusage],
-                            pid: pid, noHang: options & WNOHANG != 0) { _ in
+                            pid: pid, noHang: options & WNOHANG != 0, found: { _ in
             infop == 0 || ((try? t.copyInValue(infop + 16, as: Int32.self)) ?? 1) != 0
+        }) { _ throws(Errno) in
+            // A child that dumped core: CLD_DUMPED rather than the host's CLD_KILLED.
+            guard infop != 0 else { return }
+            let child = try t.copyInValue(infop + 16, as: Int32.self)
+            try k.reportedChild(Int64(child), keep: options & WNOWAIT != 0) { () throws(Errno) in
+                if try t.copyInValue(infop + 8, as: Int32.self) == 2 { try t.copyOutValue(infop + 8, Int32(3)) }
+            }
         }
     }
 }

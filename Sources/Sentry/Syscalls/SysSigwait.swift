@@ -28,11 +28,13 @@ extension Kernel {
         // A signal the Sentry sent shows its real sender, as at a delivery stop.
         if let sent = task.pendingSignalInfo.removeValue(forKey: Int32(r)) ?? task.group.threads.lazy.compactMap({ $0.pendingSignalInfo[Int32(r)] }).first {
             info = sent
+            timerSignalDelivered(&info, in: task.group)
         } else if info.si_signo == Signal.SIGCHLD && info.si_code > 0, let child = lastCredentials(ofPID: info.si_pid) {
             // The host's SIGCHLD names the child's host uid, which the tasks' user namespace
             // may not map: the sandbox's uid of the child.
             info.si_uid = child.uid
         }
+        fixChildSignal(&info, parent: task.group)
         return info
     }
 }

@@ -1,3 +1,4 @@
+import CHusk
 import Glibc
 import LinuxABI
 import SystemPackage
@@ -17,6 +18,10 @@ final class TimerFDFile: FileDescription {
     let queue = WaitQueue()
     override var waitQueue: WaitQueue? { queue }
     var charge: MemoryCharge?
+    /// Armed with TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET on a realtime clock: a change of
+    /// that clock cancels it (`clockWasSet`), and the next read answers ECANCELED.
+    private(set) var mightCancel = false
+    private var canceled = false
 
     init(clock: Int32, kernel: Kernel, statusFlags: Int32) {
         self.clock = clock
@@ -41,8 +46,12 @@ final class TimerFDFile: FileDescription {
 
     /// Arms the timer (`value` 0 disarms); an absolute `value` is a time on the timer's clock,
     /// made a monotonic deadline (in the past: due at once, with the missed periods counted).
-    func set(value: UInt64, interval: UInt64, absolute: Bool) {
+    func set(value: UInt64, interval: UInt64, absolute: Bool, cancelOnSet: Bool = false, kernel: Kernel? = nil) {
         ticks = 0
+        canceled = false
+        // timerfd_setup_cancel: only an absolute time on a realtime clock can be canceled.
+        mightCancel = cancelOnSet && absolute && (clock == Clock.CLOCK_REALTIME || clock == Clock.CLOCK_REALTIME_ALARM)
+        if mightCancel, let kernel { RealtimeClockWatch.shared(kernel)?.add(self) }
         guard value != 0 else { timer.cancel(); return }
         if absolute {
             let now = SysTimer.clockNow(baseClock), mono = TimerQueue.now()
@@ -54,15 +63,44 @@ final class TimerFDFile: FileDescription {
     }
 
     /// The expiration count as 8 bytes, then zero; EAGAIN (or a block) while there is none.
+    /// timerfd_clock_was_set: the realtime clock changed under a cancelable timer; a read
+    /// wakes and answers ECANCELED once.
+    func clockWasSet() {
+        guard mightCancel else { return }
+        canceled = true
+        ticks &+= 1
+        queue.notify(PollEvents.input | PollEvents.readNormal)
+    }
+
     override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         if buffer.count < 8 { throw .invalidArgument }
         if ticks == 0 { throw .resourceTemporarilyUnavailable }
+        if canceled {
+            ticks = 0
+            canceled = false
+            throw .canceled
+        }
         buffer.storeBytes(of: ticks.littleEndian, toByteOffset: 0, as: UInt64.self)
         ticks = 0
         return 8
     }
 
     override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
+
+    /// TFD_IOC_SET_TICKS = _IOW('T', 0, u64): sets the expiration count a read returns (CRIU's
+    /// restore; timerfd_ioctl). Zero is EINVAL.
+    static let TFD_IOC_SET_TICKS: UInt32 = 0x4008_5400
+
+    override func ioctl(_ task: Task, _ request: UInt32, _ argument: UInt64) -> SyscallReturn {
+        guard request == TimerFDFile.TFD_IOC_SET_TICKS else { return .error(.inappropriateIOCTLForDevice) }
+        do {
+            let n = try task.copyInValue(argument, as: UInt64.self)
+            if n == 0 { return .error(.invalidArgument) }
+            ticks = n
+            queue.notify(PollEvents.input | PollEvents.readNormal)
+            return .zero
+        } catch { return .error(error) }
+    }
 
     /// noop_llseek: the position stays 0.
     override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { 0 }
@@ -97,8 +135,8 @@ private func timerfd(_ task: Task, _ fd: Int32) throws(Errno) -> TimerFDFile {
     return file
 }
 
-/// timerfd_settime(2): TFD_TIMER_ABSTIME; TFD_TIMER_CANCEL_ON_SET is accepted (the sandbox
-/// cannot set the clock, so nothing cancels). The old setting is copied out after the change,
+/// timerfd_settime(2): TFD_TIMER_ABSTIME; TFD_TIMER_CANCEL_ON_SET cancels the timer when the
+/// host's realtime clock changes (the sandbox itself cannot set it). The old setting is copied out after the change,
 /// as Linux does (a failed copy-out leaves the new setting).
 func sysTimerfdSettime(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) in
@@ -108,7 +146,8 @@ func sysTimerfdSettime(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         guard flags & ~known == 0, let interval = SysTimer.timespec(b, 0), let value = SysTimer.timespec(b, 16) else { throw .invalidArgument }
         let file = try timerfd(task, a.int(0))
         let old = SysTimer.encodeTimespecs(file.timer.interval, file.timer.remaining())
-        file.set(value: value, interval: interval, absolute: flags & FdCreateFlags.TFD_TIMER_ABSTIME != 0)
+        file.set(value: value, interval: interval, absolute: flags & FdCreateFlags.TFD_TIMER_ABSTIME != 0,
+                 cancelOnSet: flags & FdCreateFlags.TFD_TIMER_CANCEL_ON_SET != 0, kernel: task.kernel)
         if a[3] != 0 { try task.copyOut(a[3], old) }
         return .zero
     }
@@ -120,5 +159,60 @@ func sysTimerfdGettime(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
         let file = try timerfd(task, a.int(0))
         try task.copyOut(a[1], SysTimer.encodeTimespecs(file.timer.interval, file.timer.remaining()))
         return .zero
+    }
+}
+
+/// Notices changes of the host's realtime clock (settimeofday, clock_settime, a step of NTP):
+/// one host timerfd of the Sentry on CLOCK_REALTIME, armed at a far absolute time with
+/// TFD_TIMER_CANCEL_ON_SET, whose read answers ECANCELED after each change. It sits in the
+/// loop's epoll set; each change cancels the sandbox's timerfds armed the same way.
+final class RealtimeClockWatch {
+    let fd: Int32
+    let queue = WaitQueue()
+    private var waiter: Waiter?
+    private var files: [ObjectIdentifier: WeakTimerFD] = [:]
+    private struct WeakTimerFD { weak var file: TimerFDFile? }
+
+    /// The kernel's watch, made on first use; nil if the host refuses the timerfd.
+    static func shared(_ kernel: Kernel) -> RealtimeClockWatch? {
+        if let w = kernel.realtimeClockWatch { return w }
+        guard let w = RealtimeClockWatch() else { return nil }
+        kernel.realtimeClockWatch = w
+        kernel.watch(w.fd, queue: w.queue)
+        return w
+    }
+
+    init?() {
+        let r = chusk_syscall6(Int(SyscallNumber.timerfd_create), Int(Clock.CLOCK_REALTIME),
+                               Int(FdCreateFlags.TFD_NONBLOCK | FdCreateFlags.TFD_CLOEXEC), 0, 0, 0, 0)
+        guard r >= 0 else { return nil }
+        fd = Int32(r)
+        // it_value: 2^33 s after the epoch (year 2242), far beyond any test, below KTIME_MAX.
+        var spec: (Int64, Int64, Int64, Int64) = (0, 0, 1 << 33, 0)
+        let flags = Int(FdCreateFlags.TFD_TIMER_ABSTIME | FdCreateFlags.TFD_TIMER_CANCEL_ON_SET)
+        let armed = withUnsafeMutablePointer(to: &spec) {
+            chusk_syscall6(Int(SyscallNumber.timerfd_settime), Int(fd), flags, Int(bitPattern: $0), 0, 0, 0)
+        }
+        guard armed == 0 else { close(fd); return nil }
+        waiter = Waiter(mask: PollEvents.input) { [unowned self] _ in self.drain() }
+        queue.add(waiter!)
+    }
+
+    func add(_ file: TimerFDFile) {
+        files = files.filter { $0.value.file != nil }
+        files[ObjectIdentifier(file)] = WeakTimerFD(file: file)
+    }
+
+    /// Reads the host timerfd until EAGAIN; each ECANCELED is a clock change.
+    func drain() {
+        var count: UInt64 = 0
+        var changed = false
+        while true {
+            let n = withUnsafeMutableBytes(of: &count) { Glibc.read(fd, $0.baseAddress, 8) }
+            if n < 0 && errno == ECANCELED { changed = true; continue }
+            break
+        }
+        guard changed else { return }
+        for entry in files.values { entry.file?.clockWasSet() }
     }
 }

@@ -8,9 +8,17 @@ public struct MountEntry {
     public var path: String
     public var type: String
     public var options: String
+    /// Its mount id (mountinfo), fixed when it is made.
+    public var id = 0
+    /// The root dentry of what is mounted (nil for a line that is part of its parent's
+    /// filesystem here: /dev/shm, /dev/pts, /dev/mqueue).
+    public var top: Dentry?
     public init(source: String, path: String, type: String, options: String) {
         self.source = source; self.path = path; self.type = type; self.options = options
     }
+
+    /// Whether the per-mount option `name` (noexec, nosuid, nodev, ro) is set.
+    public func has(_ name: String) -> Bool { options.split(separator: ",").contains { $0 == name } }
 }
 
 /// The virtual filesystem: the mount tree, the path walk, open(2) and the namespace operations
@@ -45,19 +53,65 @@ public final class VFS {
         guard rootInode.fileType == FileType.directory else { throw .notDirectory }
         self.memory = memory ?? MemoryAccount(budget: Int.max)
         root = Dentry(name: [], parent: nil, inode: rootInode)
-        mountTable.append(MountEntry(source: source, path: "/", type: type, options: options))
+        listMount(source: source, path: "/", type: type, options: options, top: root)
     }
 
     /// Mounts `fsRoot` on absolute `path` (see `mount(_:at:)`) and lists it in /proc/mounts.
     public func mount(_ fsRoot: Inode, at path: String, source: String, type: String, options: String) throws(Errno) {
-        try mount(fsRoot, at: Array(path.utf8))
-        listMount(source: source, path: path, type: type, options: options)
+        let top = try mount(fsRoot, at: Array(path.utf8))
+        listMount(source: source, path: path, type: type, options: options, top: top)
     }
 
-    /// Adds a line to /proc/mounts for a directory that is a mount in Linux but part of its
-    /// parent filesystem here (/dev/shm).
-    public func listMount(source: String, path: String, type: String, options: String) {
-        mountTable.append(MountEntry(source: source, path: path, type: type, options: options))
+    /// Mounts an umount2(MNT_EXPIRE) has marked (by their root dentry).
+    var expiryMarked = Set<ObjectIdentifier>()
+
+    /// The last mount id given (mountinfo numbers mounts from 21, as a fresh namespace would).
+    private var lastMountID = 20
+
+    /// Adds a line to /proc/mounts: for a mount whose root is `top`, or (nil) for a directory
+    /// that is a mount in Linux but part of its parent filesystem here (/dev/shm).
+    public func listMount(source: String, path: String, type: String, options: String, top: Dentry? = nil) {
+        var e = MountEntry(source: source, path: path, type: type, options: options)
+        lastMountID += 1
+        e.id = lastMountID
+        e.top = top
+        mountTable.append(e)
+    }
+
+    /// The mount whose root dentry is `top`, as an index in the table.
+    public func mountIndex(of top: Dentry) -> Int? { mountTable.lastIndex { $0.top === top } }
+
+    /// The mount holding `d` (the line of its filesystem's root dentry).
+    public func mountEntry(holding d: Dentry) -> MountEntry? {
+        mountIndex(of: d.mountRoot).map { mountTable[$0] }
+    }
+
+    /// Changes the options of the mount whose root is `top` (mount(2)'s MS_REMOUNT).
+    func setMountOptions(_ top: Dentry, _ options: String) {
+        if let i = mountIndex(of: top) { mountTable[i].options = options }
+    }
+
+    /// mount(2) of a new filesystem or a bind: `fsRoot` mounted on the resolved directory
+    /// `point` (stacked over what is mounted there already), listed at `path`.
+    func attach(_ fsRoot: Inode, on point: Dentry, path: String, source: String, type: String, options: String) {
+        // A mount point stays in its parent's cache, where walks find it (see mount(_:at:)).
+        if let parent = point.parent { parent.children[point.name] = point }
+        let top = Dentry(name: point.name, parent: nil, inode: fsRoot)
+        top.covered = point.mountTop
+        point.mountTop.mounted = top
+        listMount(source: source, path: path, type: type, options: options, top: top)
+    }
+
+    /// umount2(2): takes the mount whose root is `top` out of the tree, with every mount below
+    /// it (the caller checked they may go: MNT_DETACH, or none was there). Dentries held by
+    /// open files and working directories stay usable, outside the tree (Linux's lazy umount).
+    func detach(_ top: Dentry) {
+        guard let i = mountIndex(of: top) else { return }
+        let path = mountTable[i].path, id = mountTable[i].id
+        let prefix = path == "/" ? "/" : path + "/"
+        mountTable.removeAll { $0.top === top || ($0.path.hasPrefix(prefix) && $0.id > id) }
+        if let below = top.covered, below.mounted === top { below.mounted = nil }
+        top.mounted = nil
     }
 
     /// Mounts procfs at /proc: the root its PID directories and /proc/self hang off.
@@ -69,7 +123,8 @@ public final class VFS {
     /// Mounts a filesystem root on `path` (relative to the namespace root, no symlinks
     /// followed). A missing last directory is made in a writable root; in a read-only root the
     /// mount point is made up (a read-only rootfs may lack /tmp).
-    public func mount(_ fsRoot: Inode, at path: [UInt8]) throws(Errno) {
+    @discardableResult
+    public func mount(_ fsRoot: Inode, at path: [UInt8]) throws(Errno) -> Dentry {
         let names = path.split(separator: 0x2F).map(Array.init)
         guard let last = names.last else { throw .resourceBusy }
         var dir = root
@@ -95,6 +150,7 @@ public final class VFS {
         let top = Dentry(name: last, parent: nil, inode: fsRoot)
         top.covered = point.mountTop === point ? point : point.mountTop
         point.mountTop.mounted = top
+        return top
     }
 
     /// Mounts a volume (Gofer tree `root`) at absolute `guest`, making missing directories in
@@ -182,6 +238,8 @@ public final class VFS {
             } else {
                 if trailing { throw .isDirectory }
                 let dirInode = parent.inode!
+                // lookup_open: a read-only mount answers EROFS before the permission check.
+                if dirInode.readOnly { throw .readOnlyFileSystem }
                 try dirInode.checkAccess(ctx.creds, [.write, .execute])
                 if parent.unlinked { throw .noSuchFileOrDirectory }   // may_create's IS_DEADDIR
                 let (perm, owner) = VFS.newNode(ctx, in: dirInode, mode: mode & 0o7777, directory: false)

@@ -75,18 +75,20 @@ static void secrets(const char *marker) {
     if (!seen) HELD("secrets", "shadow, /root, /home, /var/lib, /boot and the host's %s are absent or empty", path);
 }
 
-static void proc_views(const char *marker, pid_t hostpid) {
+/* A procfs at `dir` (the sandbox's /proc, or one the program mounted) must list only the
+   sandbox's processes and lead to no host root. */
+static void proc_views_at(const char *label, const char *dir, const char *marker, pid_t hostpid) {
     // The host's sleeper runs as "<marker>-sleeper"; built here so that our own argv lacks it.
     char wanted[200];
     snprintf(wanted, sizeof wanted, "%s-%s", marker, "sleeper");
-    DIR *d = opendir("/proc");
+    DIR *d = opendir(dir);
     int found = 0, n = 0;
     struct dirent *e;
     while (d && (e = readdir(d))) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
         n++;
         char p[300], buf[512];
-        snprintf(p, sizeof p, "/proc/%s/cmdline", e->d_name);
+        snprintf(p, sizeof p, "%s/%s/cmdline", dir, e->d_name);
         int fd = open(p, O_RDONLY);
         if (fd < 0) continue;
         ssize_t k = read(fd, buf, sizeof buf - 1);
@@ -94,10 +96,23 @@ static void proc_views(const char *marker, pid_t hostpid) {
         if (k > 0) { buf[k] = 0; for (ssize_t i = 0; i < k; i++) if (!buf[i]) buf[i] = ' '; if (strstr(buf, wanted)) found++; }
     }
     if (d) closedir(d);
-    char p[64];
-    snprintf(p, sizeof p, "/proc/%d/root/etc", (int)hostpid);
-    if (found) BROKE("proc", "a host process is listed in /proc");
-    else HELD("proc", "%d pids listed, none is a host process; /proc/%d/root: %s", n, (int)hostpid, access(p, F_OK) == 0 ? "exists (a sandbox pid)" : strerror(errno));
+    char p[300];
+    snprintf(p, sizeof p, "%s/%d/root/etc", dir, (int)hostpid);
+    if (found) BROKE(label, "a host process is listed in %s", dir);
+    else HELD(label, "%d pids listed, none is a host process; %s/%d/root: %s", n, dir, (int)hostpid, access(p, F_OK) == 0 ? "exists (a sandbox pid)" : strerror(errno));
+}
+
+static void proc_views(const char *marker, pid_t hostpid) { proc_views_at("proc", "/proc", marker, hostpid); }
+
+/* mount(2) of proc is served by the Sentry's VFS: what it mounts must be the sandbox's procfs. */
+static void mount_proc(const char *marker, pid_t hostpid) {
+    mkdir("/tmp/escape-proc", 0755);
+    if (syscall(SYS_mount, "proc", "/tmp/escape-proc", "proc", 0, 0) != 0) {
+        HELD("mount-proc", "mount: %s", strerror(errno));
+        return;
+    }
+    proc_views_at("mount-proc", "/tmp/escape-proc", marker, hostpid);
+    syscall(SYS_umount2, "/tmp/escape-proc", 0);
 }
 
 static void signals(pid_t hostpid) {
@@ -146,7 +161,6 @@ static void forbidden(void) {
         { "kexec_load", SYS_kexec_load, 0, 0, 0 },
         { "reboot", SYS_reboot, 0xfee1dead, 672274793, 0x4321fedc /* POWER_OFF */ },
         { "mount", SYS_mount, (long)"/dev/sda", (long)"/mnt", (long)"ext4" },
-        { "mount-proc", SYS_mount, (long)"proc", (long)"/tmp", (long)"proc" },
         { "bpf", SYS_bpf, 0, 0, 0 },
         { "perf_event_open", SYS_perf_event_open, 0, 0, -1 },
         { "io_uring_setup", SYS_io_uring_setup, 8, 0, 0 },
@@ -622,6 +636,7 @@ int main(int argc, char **argv) {
     write_host(marker);
     secrets(marker);
     proc_views(marker, hostpid);
+    mount_proc(marker, hostpid);
     ptraces(hostpid);
     network(port);
     forbidden();
