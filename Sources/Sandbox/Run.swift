@@ -109,6 +109,7 @@ struct Parts {
         sentryArgs.volumes = o.volumes.map { VolumeSpec(host: "", guest: $0.guest, readOnly: $0.readOnly) }
         sentryArgs.hostname = o.hostname
         sentryArgs.network = o.network
+        (sentryArgs.hostHosts, sentryArgs.hostResolvConf) = try hostNetworkFiles(o.network)
         sentryArgs.tmpfs = o.tmpfs
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
         let sentryGo = try makePipe()
@@ -217,6 +218,23 @@ struct Parts {
         }
         huskWarn("sentry died: " + describe(waitStatus: relay.sentryWaitStatus ?? 0))
         return HuskExitStatus.internalError
+    }
+
+    /// The host's /etc/hosts and /etc/resolv.conf for the modes that show them (NetworkFiles):
+    /// hosts with `host`, resolv.conf with `host` and `pasta`. A missing file is an empty one.
+    func hostNetworkFiles(_ mode: NetworkNamespace.Mode) throws(HuskError) -> (String?, String?) {
+        func read(_ path: String) throws(HuskError) -> String {
+            guard let text = try? HostFS.read(path) else { return "" }
+            if text.utf8.count > NetworkFiles.maximumHostFileBytes || text.utf8.contains(0) {
+                throw HuskError("--network \(mode.rawValue): the host's \(path) is larger than \(NetworkFiles.maximumHostFileBytes / 1024) KiB or holds a NUL byte")
+            }
+            return text
+        }
+        switch mode {
+        case .none: return (nil, nil)
+        case .host: return (try read("/etc/hosts"), try read("/etc/resolv.conf"))
+        case .pasta: return (nil, try read("/etc/resolv.conf"))
+        }
     }
 
     /// CLONE_NEWUSER when rootless.

@@ -48,6 +48,10 @@ public struct SentryConfig {
     /// --network: none (the Sentry's fresh namespace, lo brought up at boot) or host (the
     /// Sentry was left in the host's namespace).
     public var network: NetworkNamespace.Mode = .none
+    /// The host's /etc/hosts and /etc/resolv.conf, which husk run read for the modes that show
+    /// them (`NetworkFiles`): hosts with `host`, resolv.conf with `host` and `pasta`.
+    public var hostHosts: String?
+    public var hostResolvConf: String?
     /// --tmpfs: extra tmpfs mounts (after the volumes).
     public var tmpfs: [(path: String, mode: UInt32, sizeBytes: UInt64?)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,

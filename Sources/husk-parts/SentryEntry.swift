@@ -35,6 +35,8 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.volumes = s.volumes.map { ($0.guest, $0.readOnly) }
     c.hostname = s.hostname
     c.network = s.network
+    c.hostHosts = s.hostHosts
+    c.hostResolvConf = s.hostResolvConf
     c.tmpfs = s.tmpfs.map { ($0.path, $0.mode, $0.sizeBytes) }
     chusk_timing_mark("filter compiled")
     // Overlapped with the Gofer's set-up until here: boot once it serves.

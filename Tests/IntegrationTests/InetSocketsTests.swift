@@ -164,4 +164,43 @@ struct InetSocketsTests {
             print(stat.S_ISSOCK(os.fstat(s.fileno()).st_mode))
             """], "True\nTrue\n")
     }
+
+    @Test("--network none: /etc/hosts has the loopback names and the hostname, resolv.conf no nameserver; both editable")
+    func etcFilesNone() throws {
+        let r = try Husk.run(["/bin/sh", "-c", """
+            getent hosts localhost | head -1 | tr -s ' \\t' ' '
+            getent hosts ip6-loopback | tr -s ' \\t' ' '
+            getent hosts box | tr -s ' \\t' ' '
+            grep -c '^nameserver' /etc/resolv.conf
+            echo '10.9.8.7 added' >> /etc/hosts && getent hosts added | tr -s ' \\t' ' '
+            echo 'nameserver 10.9.8.53' > /etc/resolv.conf && cat /etc/resolv.conf
+            mv /etc/hosts /tmp/h 2>/dev/null || echo busy
+            """], options: ["--hostname", "box"])
+        #expect(r.status == 0 && r.stdout == "::1 localhost ip6-localhost ip6-loopback\n::1 localhost ip6-localhost ip6-loopback\n127.0.1.1 box\n0\n10.9.8.7 added\nnameserver 10.9.8.53\nbusy\n", "\(r)")
+        // The root view's own files (the host's here) are untouched.
+        #expect(try String(contentsOfFile: "/etc/hosts", encoding: .utf8).contains("added") == false)
+        // A read-only root gets them all the same.
+        let ro = try Husk.run(["/bin/sh", "-c", "getent hosts box | tr -s ' \\t' ' '; echo x >> /etc/hosts && tail -n1 /etc/hosts"],
+                              options: ["--read-only", "--hostname", "box"])
+        #expect(ro.status == 0 && ro.stdout == "127.0.1.1 box\nx\n", "\(ro)")
+    }
+
+    @Test("--network host: /etc/hosts and /etc/resolv.conf are the host's own, also over a --rootfs")
+    func etcFilesHost() throws {
+        let hosts = try String(contentsOfFile: "/etc/hosts", encoding: .utf8)
+        let resolv = try String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)
+        let r = try Husk.run(["/bin/sh", "-c", "cat /etc/hosts; echo ---; cat /etc/resolv.conf; getent hosts localhost >/dev/null && echo found"],
+                             options: ["--network", "host"])
+        #expect(r.status == 0 && r.stdout == hosts + "---\n" + resolv + "found\n", "\(r)")
+        let rootfs = FileManager.default.temporaryDirectory.appendingPathComponent("husk-etc-rootfs-\(getpid())")
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: rootfs) }
+        try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: rootfs.appendingPathComponent("bin/busybox").path)
+        try "10.0.0.1 rootfs-own\n".write(to: rootfs.appendingPathComponent("etc/hosts"), atomically: true, encoding: .utf8)
+        let own = try Husk.run(["/bin/busybox", "cat", "/etc/hosts"], options: ["--network", "host", "--rootfs", rootfs.path])
+        #expect(own.status == 0 && own.stdout == hosts, "\(own)")
+        let none = try Husk.run(["/bin/busybox", "grep", "-c", "rootfs-own\\|127.0.1.1", "/etc/hosts"], options: ["--rootfs", rootfs.path])
+        #expect(none.status == 0 && none.stdout == "1\n", "\(none)")
+    }
 }

@@ -79,6 +79,9 @@ public struct SentryArguments: Equatable, Sendable {
     public var hostname: String?
     /// --network: where its inet sockets live.
     public var network: NetworkNamespace.Mode = .none
+    /// The host's /etc/hosts (`--network host`) and /etc/resolv.conf (`host`, `pasta`).
+    public var hostHosts: String?
+    public var hostResolvConf: String?
     /// --tmpfs: extra tmpfs mounts, in order.
     public var tmpfs: [TmpfsSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
@@ -94,6 +97,8 @@ public struct SentryArguments: Equatable, Sendable {
         for v in volumes { a += [v.readOnly ? "--volume-ro" : "--volume-rw", v.guest] }
         if let h = hostname { a += ["--hostname", h] }
         if network != .none { a += ["--network", network.rawValue] }
+        if let h = hostHosts { a += ["--host-hosts", h] }
+        if let r = hostResolvConf { a += ["--host-resolv-conf", r] }
         // MODE:SIZE:PATH (octal mode, bytes or "-"; the path last, as it may hold a colon).
         for t in tmpfs { a += ["--tmpfs", String(t.mode, radix: 8) + ":" + (t.sizeBytes.map { String($0) } ?? "-") + ":" + t.path] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
@@ -119,6 +124,8 @@ public struct SentryArguments: Equatable, Sendable {
                 out.volumes.append(VolumeSpec(host: "", guest: v, readOnly: a == "--volume-ro"))
             case "--hostname": guard let v = value() else { return nil }; out.hostname = v
             case "--network": guard let v = value(), let m = NetworkNamespace.Mode(rawValue: v) else { return nil }; out.network = m
+            case "--host-hosts": guard let v = value() else { return nil }; out.hostHosts = v
+            case "--host-resolv-conf": guard let v = value() else { return nil }; out.hostResolvConf = v
             case "--tmpfs":
                 guard let v = value() else { return nil }
                 let f = v.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)

@@ -23,7 +23,7 @@ import SystemPackage
 /// socket inode numbers and the network mode.
 public final class NetworkNamespace {
     /// How inet sockets reach anything (`--network`).
-    public enum Mode: String, Sendable { case none, host }
+    public enum Mode: String, Sendable, CaseIterable { case none, host, pasta }
     public var mode: Mode = .none
 
     struct Weak { weak var socket: UnixSocketFile? }

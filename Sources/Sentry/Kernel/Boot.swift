@@ -28,11 +28,16 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return 0
         }
     }
-    // --network none: the sandbox's own namespace has only `lo`, down; bring it up while the
+    let hostname = config.hostname ?? "husk"
+    do {
+        try vfs.mountNetworkFiles(hosts: NetworkFiles.hosts(mode: config.network, hostname: hostname, hostFile: config.hostHosts),
+                                  resolvConf: NetworkFiles.resolvConf(mode: config.network, hostFile: config.hostResolvConf))
+    } catch { return bootFailure("cannot place /etc/hosts and /etc/resolv.conf: \(error)") }
+    // --network none (and pasta): the sandbox's own namespace has only `lo`, down; bring it up while the
     // Sentry still holds CAP_NET_ADMIN there (before its host filter), and let any user bind
     // any port there, as Docker does (net.ipv4.ip_unprivileged_port_start 0): the Sentry, which
     // makes the sockets, keeps no CAP_NET_BIND_SERVICE.
-    if config.network == .none {
+    if config.network != .host {
         if let e = bringLoopbackUp() { return bootFailure("cannot bring up the loopback interface: \(e)") }
         allowUnprivilegedPorts()
     }
