@@ -92,7 +92,7 @@ struct Parts {
         func done(_ fd: Int32) { if stillOpen.remove(fd) != nil { close(fd) } }
         defer { for fd in stillOpen { close(fd) } }
 
-        gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes).arguments,
+        gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes, hostUDS: o.hostUDS).arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
             cloneFlags: Namespaces.gofer | userFlag, setsid: true)
         try mapRoot(gofer!.pid)
@@ -109,6 +109,7 @@ struct Parts {
         sentryArgs.volumes = o.volumes.map { VolumeSpec(host: "", guest: $0.guest, readOnly: $0.readOnly) }
         sentryArgs.hostname = o.hostname
         sentryArgs.network = o.network
+        sentryArgs.hostUDS = o.hostUDS
         (sentryArgs.hostHosts, sentryArgs.hostResolvConf) = try hostNetworkFiles(o.network)
         sentryArgs.tmpfs = o.tmpfs
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }

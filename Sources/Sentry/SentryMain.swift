@@ -52,6 +52,8 @@ public struct SentryConfig {
     /// them (`NetworkFiles`): hosts with `host`, resolv.conf with `host` and `pasta`.
     public var hostHosts: String?
     public var hostResolvConf: String?
+    /// `--host-uds open`: a connect to a volume's socket file goes to the host socket (through the Gofer).
+    public var hostUDS = false
     /// --tmpfs: extra tmpfs mounts (after the volumes).
     public var tmpfs: [(path: String, mode: UInt32, sizeBytes: UInt64?)] = []
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,

@@ -37,6 +37,7 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.network = s.network
     c.hostHosts = s.hostHosts
     c.hostResolvConf = s.hostResolvConf
+    c.hostUDS = s.hostUDS
     c.tmpfs = s.tmpfs.map { ($0.path, $0.mode, $0.sizeBytes) }
     chusk_timing_mark("filter compiled")
     // Overlapped with the Gofer's set-up until here: boot once it serves.

@@ -115,6 +115,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Network: none (default: a namespace of the sandbox's own with only loopback) or host (the host's network, as runsc --network=host).", valueName: "MODE"))
     var network: String = "none"
 
+    @Option(help: ArgumentHelp("Host unix sockets in volumes: none (default: connecting to one is refused) or open (connect reaches the host socket, as runsc --host-uds=open).", valueName: "none|open"))
+    var hostUds: String = "none"
+
     @Option(name: [.customShort("v"), .customLong("volume")],
             help: ArgumentHelp("Show host directory HOST at GUEST inside (read-write unless :ro; repeatable; directories only).", valueName: "HOST:GUEST[:ro|:rw]"))
     var volume: [String] = []
@@ -176,6 +179,11 @@ struct Run: ParsableCommand {
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
         if let h = hostname, !isValidHostname(h) { throw ValidationError("--hostname \(h): must be 1 to 64 bytes") }
         if NetworkNamespace.Mode(rawValue: network) == nil { throw ValidationError("--network \(network): expected none or host") }
+        switch hostUds {
+        case "none", "open": break
+        case "create", "all": throw ValidationError("--host-uds \(hostUds): creating host sockets (bind in a volume) is not supported; only none or open")
+        default: throw ValidationError("--host-uds \(hostUds): expected none or open")
+        }
         for v in volume where VolumeSpec.parse(v) == nil {
             throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw] (absolute paths)")
         }
@@ -245,6 +253,7 @@ struct Run: ParsableCommand {
         o.startNanos = HuskStart.nanos
         o.hostname = hostname
         o.network = NetworkNamespace.Mode(rawValue: network) ?? .none
+        o.hostUDS = hostUds == "open"
         o.tmpfs = tmpfs.compactMap { try? TmpfsSpec.parse($0).get() }
         if let u = user {
             switch UserSpec.resolve(u, readEtc: UserSpec.readEtc(rootfs: root)) {

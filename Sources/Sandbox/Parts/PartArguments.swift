@@ -31,12 +31,15 @@ public struct GoferArguments: Equatable, Sendable {
     public var rootfs: String?
     /// The volumes' host directories (guest paths are the Sentry's business), in order: tree i+1.
     public var volumes: [VolumeSpec] = []
-    public init(rootfs: String? = nil, volumes: [VolumeSpec] = []) {
+    /// `--host-uds open`: connect to host unix sockets in volumes for the Sentry.
+    public var hostUDS = false
+    public init(rootfs: String? = nil, volumes: [VolumeSpec] = [], hostUDS: Bool = false) {
         self.rootfs = rootfs
         self.volumes = volumes.map { VolumeSpec(host: $0.host, guest: "", readOnly: $0.readOnly) }
+        self.hostUDS = hostUDS
     }
     public var arguments: [String] {
-        ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? [])
+        ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) + (hostUDS ? ["--host-uds"] : [])
             + volumes.flatMap { [$0.readOnly ? "--volume-ro" : "--volume-rw", $0.host] }
     }
     /// Whether any part of the view is writable (read-write volumes): the Gofer then keeps the
@@ -49,6 +52,7 @@ public struct GoferArguments: Equatable, Sendable {
         while let a = it.next() {
             switch a {
             case "--rootfs": guard let v = it.next() else { return nil }; out.rootfs = v
+            case "--host-uds": out.hostUDS = true
             case "--volume-ro", "--volume-rw":
                 guard let v = it.next(), v.hasPrefix("/") else { return nil }
                 out.volumes.append(VolumeSpec(host: v, guest: "", readOnly: a == "--volume-ro"))
@@ -82,6 +86,8 @@ public struct SentryArguments: Equatable, Sendable {
     /// The host's /etc/hosts (`--network host`) and /etc/resolv.conf (`host`, `pasta`).
     public var hostHosts: String?
     public var hostResolvConf: String?
+    /// `--host-uds open`: connect to a volume's host socket through the Gofer.
+    public var hostUDS = false
     /// --tmpfs: extra tmpfs mounts, in order.
     public var tmpfs: [TmpfsSpec] = []
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
@@ -99,6 +105,7 @@ public struct SentryArguments: Equatable, Sendable {
         if network != .none { a += ["--network", network.rawValue] }
         if let h = hostHosts { a += ["--host-hosts", h] }
         if let r = hostResolvConf { a += ["--host-resolv-conf", r] }
+        if hostUDS { a.append("--host-uds") }
         // MODE:SIZE:PATH (octal mode, bytes or "-"; the path last, as it may hold a colon).
         for t in tmpfs { a += ["--tmpfs", String(t.mode, radix: 8) + ":" + (t.sizeBytes.map { String($0) } ?? "-") + ":" + t.path] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
@@ -124,6 +131,7 @@ public struct SentryArguments: Equatable, Sendable {
                 out.volumes.append(VolumeSpec(host: "", guest: v, readOnly: a == "--volume-ro"))
             case "--hostname": guard let v = value() else { return nil }; out.hostname = v
             case "--network": guard let v = value(), let m = NetworkNamespace.Mode(rawValue: v) else { return nil }; out.network = m
+            case "--host-uds": out.hostUDS = true
             case "--host-hosts": guard let v = value() else { return nil }; out.hostHosts = v
             case "--host-resolv-conf": guard let v = value() else { return nil }; out.hostResolvConf = v
             case "--tmpfs":

@@ -119,6 +119,18 @@ final class InetSocketFile: FileDescription {
         InetSocketFile(kernel: kernel, fd: fd, domain: listener.domain, type: listener.type, nonBlocking: nonBlocking)
     }
 
+    /// `--host-uds open`: a host unix socket the Gofer connected to a volume's socket file
+    /// (non-blocking, close-on-exec); `peer` is the address the program connected to, which
+    /// getpeername answers (the host's name of the file is not the sandbox's).
+    static func hostUnix(_ kernel: Kernel, fd: Int32, type: Int32, nonBlocking: Bool, peer: [UInt8]) -> InetSocketFile {
+        let s = InetSocketFile(kernel: kernel, fd: fd, domain: Socket.AF_UNIX, type: type, nonBlocking: nonBlocking)
+        s.unixPeer = peer
+        return s
+    }
+
+    /// A host unix socket's peer address as the program named it (`hostUnix`).
+    var unixPeer: [UInt8]?
+
     deinit {
         kernel?.unwatch(fd)
         Glibc.close(fd)

@@ -25,6 +25,8 @@ public final class NetworkNamespace {
     /// How inet sockets reach anything (`--network`).
     public enum Mode: String, Sendable, CaseIterable { case none, host, pasta }
     public var mode: Mode = .none
+    /// `--host-uds open`: connect to a socket file of a volume reaches the host socket (the Gofer connects).
+    public var hostUDS = false
 
     struct Weak { weak var socket: UnixSocketFile? }
     /// A path-bound socket's inode.

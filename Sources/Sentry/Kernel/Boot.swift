@@ -50,6 +50,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")
     if let h = config.hostname { kernel.uts.hostname = Array(h.utf8) }
     kernel.network.mode = config.network
+    kernel.network.hostUDS = config.hostUDS
 
     let fdTable = FDTable(account: memory)
     if let t = config.terminal {

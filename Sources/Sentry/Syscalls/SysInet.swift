@@ -117,6 +117,11 @@ enum SysInet {
     /// getsockname(2) / getpeername(2).
     static func name(_ t: Task, _ s: InetSocketFile, _ a: SyscallArguments, peer: Bool) -> SyscallReturn {
         serve { () throws(Errno) in
+            if let named = s.unixPeer {
+                // A host unix socket (--host-uds): unnamed itself, its peer the path connected to.
+                try copyOutAddress(t, a[1], a[2], peer ? named : [UInt8(Socket.AF_UNIX), 0])
+                return .zero
+            }
             var addr = [UInt8](repeating: 0, count: addressRoom)
             var len = socklen_t(addressRoom)
             try hostCall(addr.withUnsafeMutableBytes { b in
@@ -255,7 +260,9 @@ enum SysInet {
         let want = min(total - done, InetScratch.size)
         var iov = iovec(iov_base: InetScratch.buffer.baseAddress, iov_len: want)
         var name = [UInt8](repeating: 0, count: addressRoom)
-        var control = [UInt8](repeating: 0, count: min(max(controlRoom, 0), 4096))
+        // A host unix socket (--host-uds) takes no control data: fds a host peer passes are
+        // never installed (the kernel drops what does not fit; MSG_CTRUNC tells the program).
+        var control = [UInt8](repeating: 0, count: s.domain == Socket.AF_UNIX ? 0 : min(max(controlRoom, 0), 4096))
         var h = msghdr()
         let n = withUnsafeMutablePointer(to: &iov) { iovp in
             name.withUnsafeMutableBytes { nb in

@@ -120,6 +120,20 @@ private func findUnixSocket(_ t: Task, _ address: UnixAddress) throws(Errno) -> 
     }
 }
 
+/// `--host-uds open`: when `path` names a socket file of a volume that no Sentry socket is
+/// bound to, the Gofer connects a host socket of `s`'s type to it and donates it; nil when the
+/// path is anything else (the Sentry's own sockets answer then).
+private func hostUnixSocket(_ t: Task, _ s: UnixSocketFile, path: [UInt8], address: [UInt8]) throws(Errno) -> InetSocketFile? {
+    let d = try t.kernel.vfs.lookup(t.fs, at: nil, path, followFinal: true, creds: t.creds)
+    guard let inode = d.inode as? VolumeInode else { return nil }
+    let st = try inode.stat()
+    guard st.mode & FileMode.S_IFMT == FileMode.S_IFSOCK,
+          t.kernel.network.pathSockets[.init(dev: st.dev, ino: st.ino)]?.socket == nil else { return nil }
+    try inode.checkAccess(t.creds, [.write])
+    let fd = try inode.client.connect(inode.handle, type: s.type)
+    return InetSocketFile.hostUnix(t.kernel, fd: fd, type: s.type, nonBlocking: s.isNonBlocking, peer: address)
+}
+
 /// Writes a socket address to (address, length pointer) as move_addr_to_user: the caller's
 /// length is read first (EINVAL when negative), at most that much of the address is written,
 /// then its full length.
@@ -352,6 +366,14 @@ enum SysSocket {
         if s.isConnectionOriented {
             if s.listening { throw .invalidArgument }
             if s.connected { throw .socketIsConnected }
+        }
+        if t.kernel.network.hostUDS, case .path(let path, let bytes) = address,
+           let host = try hostUnixSocket(t, s, path: path, address: bytes) {
+            // The program's fd now names the host socket (a dup made before the connect keeps
+            // the unconnected Sentry socket: a departure, docs/sentry.md).
+            let fd = a.int(0)
+            try t.fdTable.install(host, at: fd, closeOnExec: t.fdTable[fd]?.closeOnExec ?? false)
+            return .zero
         }
         let target = try findUnixSocket(t, address)
         if target.type != s.type { throw .protocolWrongTypeForSocket }
