@@ -73,6 +73,9 @@ struct Parts {
     var sentry: PendingChild? = nil
     var released: [pid_t] = []
     var monitorPidFD: Int32 = -1
+    /// `--network pasta`: pasta (held until the cgroup joins) and its namespaces.
+    var pasta: PendingChild? = nil
+    var pastaNetwork: PastaNetwork? = nil
     /// husk run's end of the monitor's done pipe (PartFD.monitorDone).
     var monitorDoneW: Int32 = -1
     /// Rootless: the host uid and gid each part's user namespace maps to its root.
@@ -113,6 +116,8 @@ struct Parts {
         (sentryArgs.hostHosts, sentryArgs.hostResolvConf) = try hostNetworkFiles(o.network)
         sentryArgs.tmpfs = o.tmpfs
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
+        // --network pasta: the namespace the Sentry joins and pasta serves (PastaNetwork).
+        if o.network == .pasta { pastaNetwork = try PastaNetwork.prepare() }
         let sentryGo = try makePipe()
         stillOpen.insert(sentryGo.read)
         defer { close(sentryGo.write) }
@@ -120,13 +125,22 @@ struct Parts {
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
                   + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)],
-            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
+            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate,
+            netnsFD: pastaNetwork?.netFD ?? -1, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
         DebugTiming.mark("sentry spawned (held before exec)")
 
+        var pastaReady: Int32 = -1
+        if let net = pastaNetwork {
+            let (child, readyR) = try net.spawn(publish: o.publish, devNull: devNull)
+            pasta = child
+            pastaReady = readyR
+            DebugTiming.mark("pasta spawned (held before exec)")
+        }
         // The monitor first: from the moment the parts may run, someone outlives us to clean up.
-        let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories)
+        let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories,
+                                     pasta: pasta?.pid ?? 0)
         let monitorDone = try makePipe()
         monitorDoneW = monitorDone.write
         stillOpen.insert(monitorDone.read)
@@ -147,6 +161,13 @@ struct Parts {
         try cgroups.join(pid: gofer!.pid)
         try cgroups.join(pid: sentry!.pid)
         DebugTiming.mark("gofer and sentry joined the cgroup")
+        if pasta != nil {
+            try cgroups.join(pid: pasta!.pid)
+            try pasta!.release(); released.append(pasta!.pid)
+            try PastaNetwork.waitReady(pastaReady)
+            pastaNetwork?.close(); pastaNetwork = nil
+            DebugTiming.mark("pasta ready")
+        }
         // Both released before either exec is confirmed: the two execs overlap.
         try gofer!.letGo(); released.append(gofer!.pid)
         try sentry!.letGo(); released.append(sentry!.pid)
@@ -292,6 +313,8 @@ struct Parts {
     mutating func fail() {
         if var g = gofer, !released.contains(g.pid) { g.abandon() }
         if var s = sentry, !released.contains(s.pid) { s.abandon() }
+        if var p = pasta, !released.contains(p.pid) { p.abandon() }
+        pastaNetwork?.close(); pastaNetwork = nil
         for pid in released { kill(pid, SIGKILL) }
         var st: Int32 = 0
         for pid in released { _ = waitpid(pid, &st, 0) }

@@ -185,12 +185,15 @@ public struct MonitorArguments: Equatable, Sendable {
     public var gofer: Int32
     /// The sandbox's cgroup directories (`.../husk/<id>`), emptied and removed at the end.
     public var cgroups: [String]
-    public init(watch: Int32, sentry: Int32, gofer: Int32, cgroups: [String]) {
-        self.watch = watch; self.sentry = sentry; self.gofer = gofer; self.cgroups = cgroups
+    /// `--network pasta`: pasta, killed with the Sentry and the Gofer (0: none).
+    public var pasta: Int32 = 0
+    public init(watch: Int32, sentry: Int32, gofer: Int32, cgroups: [String], pasta: Int32 = 0) {
+        self.watch = watch; self.sentry = sentry; self.gofer = gofer; self.cgroups = cgroups; self.pasta = pasta
     }
 
     public var arguments: [String] {
         ["monitor", "--watch", String(watch), "--sentry", String(sentry), "--gofer", String(gofer)]
+            + (pasta > 0 ? ["--pasta", String(pasta)] : [])
             + cgroups.flatMap { ["--cgroup", $0] }
     }
 
@@ -203,6 +206,7 @@ public struct MonitorArguments: Equatable, Sendable {
             case "--watch": guard let n = Int32(v) else { return nil }; out.watch = n
             case "--sentry": guard let n = Int32(v) else { return nil }; out.sentry = n
             case "--gofer": guard let n = Int32(v) else { return nil }; out.gofer = n
+            case "--pasta": guard let n = Int32(v), n > 0 else { return nil }; out.pasta = n
             case "--cgroup":
                 // Only ever a sandbox directory: the monitor removes what it is given.
                 guard v.hasPrefix("/"), v.split(separator: "/").dropLast().last == "husk" else { return nil }
