@@ -139,4 +139,59 @@ struct SocketsTests {
         let bad = try Husk.run(["/bin/true"], options: ["--host-uds", "all"])
         #expect(bad.status == 125 || bad.status == 64, "\(bad)")
     }
+
+    @Test("ruby: Socket.pair (stream and datagram) and UNIXSocket.pair across a fork")
+    func rubySocketPair() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ruby"), "ruby is not installed (scripts/setup.sh installs it)")
+        try expectInside(["/usr/bin/ruby", "-rsocket", "-e", """
+            a, b = Socket.pair(:UNIX, :STREAM)
+            a.write("ruby stream pair"); a.close
+            puts b.read
+            c, d = Socket.pair(:UNIX, :DGRAM)
+            c.send("dgram one", 0); c.send("dgram two", 0)
+            puts d.recv(100), d.recv(100)
+            x, y = UNIXSocket.pair
+            pid = fork { x.close; y.puts "from child #{Process.pid == $$}"; exit! 0 }
+            y.close
+            puts x.gets
+            Process.wait(pid)
+            puts $?.exitstatus
+            """], "ruby stream pair\ndgram one\ndgram two\nfrom child true\n0\n")
+    }
+
+    @Test("node: net on TCP 127.0.0.1:0 (listen, connect, echo)")
+    func nodeNetTCP() throws {
+        try expectInside(["/usr/bin/node", "-e", """
+            const net = require("net");
+            const s = net.createServer(c => c.on("data", d => c.end("echo " + d)));
+            s.listen(0, "127.0.0.1", () => {
+              const { address, port } = s.address();
+              const c = net.connect(port, "127.0.0.1", () => c.write("tcp"));
+              let got = "";
+              c.on("data", d => got += d);
+              c.on("end", () => { console.log(address, port > 0, got); s.close(); });
+            });
+            """], "127.0.0.1 true echo tcp\n")
+    }
+
+    @Test("javac compiles a small program and java runs it")
+    func javac() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/javac"), "javac is not installed (scripts/setup.sh installs default-jdk-headless)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("husk-javac-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+            import java.util.stream.IntStream;
+            public class Hello {
+                public static void main(String[] args) throws Exception {
+                    Thread t = new Thread(() -> System.out.println("thread ok"));
+                    t.start(); t.join();
+                    System.out.println("sum " + IntStream.rangeClosed(1, 100).sum());
+                }
+            }
+            """.write(to: dir.appendingPathComponent("Hello.java"), atomically: true, encoding: .utf8)
+        let r = try Husk.run(["/bin/sh", "-c", "javac -d /tmp/classes Hello.java && java -cp /tmp/classes Hello"],
+                             options: ["-v", dir.path + ":/src:ro", "-w", "/src"], timeout: 180)
+        #expect(r.status == 0 && r.stdout == "thread ok\nsum 5050\n", "\(r)")
+    }
 }
