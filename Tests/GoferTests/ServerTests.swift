@@ -348,17 +348,24 @@ private func listenUnix(_ path: String, type: Int32 = Int32(SOCK_STREAM.rawValue
     return fd
 }
 
+/// A root tree and a volume (tree 1) holding a listening socket s.sock, served with or without
+/// --host-uds; the volume's handle and the socket's.
+private func volumeWithSocket(_ tag: String, hostUDS: Bool) throws
+    -> (root: String, vol: String, listener: Int32, fx: Fixture, volume: GoferHandle, sock: GoferHandle) {
+    let root = try makeTree(tag + "r"), vol = try makeTempDir(tag + "v")
+    let listener = listenUnix(vol + "/s.sock")
+    let fx = try Fixture(root: root, readOnly: true, volumes: [(vol, false)], hostUDS: hostUDS)
+    let (r1, _) = try fx.client.attach(root: 1)
+    let sock = try fx.client.walk(r1, [b("s.sock")])[0].0
+    return (root, vol, listener, fx, r1, sock)
+}
+
 @Suite(.serialized) struct HostUnixSocketTests {
     @Test("connect: with --host-uds the Gofer connects to a volume's socket file and donates the socket")
     func connectsInAVolume() throws {
-        let root = try makeTree("uds0"), vol = try makeTempDir("uds1")
-        defer { removeTree(root); removeTree(vol) }
-        let listener = listenUnix(vol + "/s.sock")
-        defer { _ = close(listener) }
+        let (root, vol, listener, fx, r1, sock) = try volumeWithSocket("uds0", hostUDS: true)
+        defer { _ = close(listener); removeTree(root); removeTree(vol) }
         try writeFile(vol + "/plain", b("x"))
-        let fx = try Fixture(root: root, readOnly: true, volumes: [(vol, false)], hostUDS: true)
-        let (r1, _) = try fx.client.attach(root: 1)
-        let sock = try fx.client.walk(r1, [b("s.sock")])[0].0
         let fd = try fx.client.connect(sock, type: Int32(SOCK_STREAM.rawValue))
         #expect(write(fd, "ping", 4) == 4)
         let server = accept(listener, nil, nil)
@@ -389,13 +396,8 @@ private func listenUnix(_ path: String, type: Int32 = Int32(SOCK_STREAM.rawValue
 
     @Test("connect: without --host-uds every connect is ECONNREFUSED")
     func refusedByDefault() throws {
-        let root = try makeTree("uds2"), vol = try makeTempDir("uds3")
-        defer { removeTree(root); removeTree(vol) }
-        let listener = listenUnix(vol + "/s.sock")
-        defer { _ = close(listener) }
-        let fx = try Fixture(root: root, readOnly: true, volumes: [(vol, false)])
-        let (r1, _) = try fx.client.attach(root: 1)
-        let sock = try fx.client.walk(r1, [b("s.sock")])[0].0
+        let (root, vol, listener, fx, _, sock) = try volumeWithSocket("uds2", hostUDS: false)
+        defer { _ = close(listener); removeTree(root); removeTree(vol) }
         #expect(errnoOf { _ = try fx.client.connect(sock, type: Int32(SOCK_STREAM.rawValue)) } == ECONNREFUSED)
         #expect(fx.stop() == 0)
     }

@@ -347,25 +347,24 @@ enum SysInet {
 
     /// `count` bytes of the task's iovecs from stream offset `offset` into the scratch buffer.
     private static func gather(_ t: Task, _ sources: [(UInt64, UInt64)], from offset: Int, count: Int) throws(Errno) {
-        var skip = offset, done = 0
-        for (base, len) in sources where done < count {
-            let l = Int(clamping: len)
-            if skip >= l { skip -= l; continue }
-            let part = min(l - skip, count - done)
-            try t.copyIn(base &+ UInt64(skip), UnsafeMutableRawBufferPointer(rebasing: InetScratch.buffer[done..<(done + part)]))
-            done += part
-            skip = 0
-        }
+        try moveScratch(t, sources, at: offset, count: count) { (address, scratch) throws(Errno) in try t.copyIn(address, scratch) }
     }
 
     /// The scratch buffer's first `count` bytes to the task's iovecs at stream offset `offset`.
     private static func scatter(_ t: Task, _ targets: [(UInt64, UInt64)], at offset: Int, count: Int) throws(Errno) {
+        try moveScratch(t, targets, at: offset, count: count) { (address, scratch) throws(Errno) in try t.copyOut(address, UnsafeRawBufferPointer(scratch)) }
+    }
+
+    /// Walks the iovecs from stream offset `offset` for `count` bytes, pairing each piece of task
+    /// memory with the matching piece of the scratch buffer (from its start) for `move`.
+    private static func moveScratch(_ t: Task, _ iovecs: [(UInt64, UInt64)], at offset: Int, count: Int,
+                                    _ move: (UInt64, UnsafeMutableRawBufferPointer) throws(Errno) -> Void) throws(Errno) {
         var skip = offset, done = 0
-        for (base, len) in targets where done < count {
+        for (base, len) in iovecs where done < count {
             let l = Int(clamping: len)
             if skip >= l { skip -= l; continue }
             let part = min(l - skip, count - done)
-            try t.copyOut(base &+ UInt64(skip), UnsafeRawBufferPointer(rebasing: InetScratch.buffer[done..<(done + part)]))
+            try move(base &+ UInt64(skip), UnsafeMutableRawBufferPointer(rebasing: InetScratch.buffer[done..<(done + part)]))
             done += part
             skip = 0
         }
