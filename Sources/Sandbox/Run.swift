@@ -17,6 +17,10 @@ public enum SandboxRun {
         // Started by another user than root: rootless mode, each part in a user namespace of
         // its own that maps that user to its root (docs/security.md "What needs root").
         let rootless = geteuid() != 0
+        if rootless && o.network == .pasta {
+            // pasta's namespaces are owned by nobody, which only root can become.
+            throw HuskError("--network pasta needs root so far (rootless runs: --network none or host)")
+        }
         if o.noCgroup && !o.limits.isEmpty {
             throw HuskError("--no-cgroup: resource limits (--memory, --pids, --cpus, ...) need a cgroup")
         }

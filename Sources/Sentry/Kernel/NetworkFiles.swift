@@ -47,12 +47,14 @@ public enum NetworkFiles {
 
 extension VFS {
     /// Puts `hosts` and `resolvConf` at /etc/hosts and /etc/resolv.conf: regular files of a
-    /// small tmpfs of their own (charged to the memory account), each mounted over the root
+    /// small tmpfs of their own (at most 1 MiB, not charged to the memory account), each mounted over the root
     /// view's file as docker bind-mounts its per-container copies, so the program can write them
     /// (but not rename or unlink them: EBUSY, as in a container) whatever the root view is. A
     /// missing file is created first in a writable root; a root without /etc gets none.
     public func mountNetworkFiles(hosts: String, resolvConf: String) throws(Errno) {
-        let fs = TmpFS(mode: 0o755, sizeBytes: 1 << 20, account: memory, device: devices.tmpfs)
+        // Not charged to the memory account: its file-page budget is the size of one default
+        // tmpfs (df of /tmp shows it), and these two files are capped at 1 MiB by the mount.
+        let fs = TmpFS(mode: 0o755, sizeBytes: 1 << 20, device: devices.tmpfs)
         let root = Credentials(uid: 0, gid: 0)
         for (name, text) in [("hosts", hosts), ("resolv.conf", resolvConf)] {
             guard let file = try fs.root.create(Array(name.utf8), mode: 0o644, creds: root) as? TmpFile else { throw .ioError }
