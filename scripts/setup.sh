@@ -34,8 +34,9 @@ done
 # the socket tests (Tests/IntegrationTests/SocketsTests.swift); tmux, vim, less, procps: the
 # terminal tests; valgrind and gdb: the debugger tests (Tests/IntegrationTests/DebuggersTests.swift);
 # podman, conmon, crun, containerd and the CNI plugins podman expects: the OCI runtime's engine tests
-# (Tests/IntegrationTests/PodmanTests.swift).
-packages=(libseccomp-dev busybox-static gcc make musl-tools strace golang-go python3 git netcat-openbsd socat nodejs perl tmux vim less procps valgrind gdb podman conmon crun containerd containernetworking-plugins)
+# (Tests/IntegrationTests/PodmanTests.swift); passt: pasta for `husk run --network pasta`; ruby and
+# default-jdk-headless: the socket tests of issue 13 (ruby's Socket.pair, javac).
+packages=(libseccomp-dev busybox-static gcc make musl-tools strace golang-go python3 git netcat-openbsd socat nodejs perl tmux vim less procps valgrind gdb podman conmon crun containerd containernetworking-plugins passt ruby default-jdk-headless)
 if [ "$peers" = 1 ]; then packages+=(runsc bubblewrap proot); fi
 
 missing=()
@@ -52,6 +53,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# --network pasta: pasta (as nobody) opens /dev/net/tun, which Debian's udev makes 0666; a
+# system without udev (this VM) leaves it 0600.
+if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then $sudo chmod 0666 /dev/net/tun; fi
 
 if ! command -v swift >/dev/null; then
     echo "setup.sh: swift (6.x) is not on PATH; install the Swift toolchain first" >&2

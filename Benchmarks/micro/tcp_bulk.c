@@ -1,8 +1,7 @@
 // Bulk loopback TCP transfer between two processes: the child sends ITERATIONS MiB (default
 // 256) in 64-KiB writes, the parent reads them all. ns per MiB (the whole transfer, divided).
 #include "bench.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "bench_tcp.h"
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,12 +9,8 @@
 int main(int argc, char **argv) {
     long mib = bench_iterations(argc, argv, 256);
     bench_name = "tcp_bulk";
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(l >= 0, "socket");
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    CHECK(bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0, "bind/listen");
-    CHECK(getsockname(l, (struct sockaddr *)&a, &len) == 0, "getsockname");
+    struct sockaddr_in a;
+    int l = bench_tcp_listener(&a);
     static char buf[65536];
     pid_t pid = fork();
     CHECK(pid >= 0, "fork");

@@ -1,8 +1,7 @@
 // Loopback TCP round trip between two processes (127.0.0.1, TCP_NODELAY): the parent sends
 // 1 byte, the child reads it and sends it back. ns per round trip.
 #include "bench.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
+#include "bench_tcp.h"
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -11,12 +10,8 @@
 int main(int argc, char **argv) {
     long n = bench_iterations(argc, argv, 5000);
     bench_name = "tcp_rtt";
-    int l = socket(AF_INET, SOCK_STREAM, 0);
-    CHECK(l >= 0, "socket");
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    CHECK(bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 1) == 0, "bind/listen");
-    CHECK(getsockname(l, (struct sockaddr *)&a, &len) == 0, "getsockname");
+    struct sockaddr_in a;
+    int l = bench_tcp_listener(&a);
     int one = 1;
     pid_t pid = fork();
     CHECK(pid >= 0, "fork");

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sched.h>
+#include <stdio.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
@@ -37,7 +39,7 @@ void chusk_reset_signals(void) {
 // Runs in the child only: no allocation, no return.
 static void spawn_child(int exe_fd, const char *path, char *const argv[], char *const envp[],
                         const int32_t *fd_src, const int32_t *fd_dst, int nfds,
-                        unsigned long unshare_flags, int want_setsid, int sync_read, int err_write) {
+                        unsigned long unshare_flags, int netns_fd, int want_setsid, int sync_read, int err_write) {
     // Close every fd this child does not need right away, not just at exec: while it waits
     // it must not keep a sibling's pipe ends open (the parent would never see their EOF).
     {
@@ -47,6 +49,7 @@ static void spawn_child(int exe_fd, const char *path, char *const argv[], char *
         if (exe_fd >= 0) keep[nk++] = exe_fd;
         keep[nk++] = sync_read;
         keep[nk++] = err_write;
+        if (netns_fd >= 0) keep[nk++] = netns_fd;
         for (int i = 1; i < nk; i++) {          // insertion sort, nk is tiny
             int v = keep[i], j = i - 1;
             while (j >= 0 && keep[j] > v) { keep[j + 1] = keep[j]; j--; }
@@ -64,6 +67,10 @@ static void spawn_child(int exe_fd, const char *path, char *const argv[], char *
     ssize_t n;
     do { n = read(sync_read, &byte, 1); } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(125);  // parent gave up (or died): never exec
+    if (netns_fd >= 0) {
+        if (setns(netns_fd, CLONE_NEWNET) != 0) child_fail(err_write, errno);
+        close(netns_fd);
+    }
     if (unshare_flags && unshare((int)unshare_flags) != 0) child_fail(err_write, errno);
     if (want_setsid && setsid() < 0) child_fail(err_write, errno);
     // Copy every source above all sources and targets first, so installing one target can
@@ -114,7 +121,7 @@ static void spawn_child(int exe_fd, const char *path, char *const argv[], char *
 
 pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const envp[],
                   const int32_t *fd_src, const int32_t *fd_dst, int nfds,
-                  unsigned long clone_flags, unsigned long unshare_flags, int want_setsid,
+                  unsigned long clone_flags, unsigned long unshare_flags, int netns_fd, int want_setsid,
                   int *sync_write_fd, int *err_read_fd) {
     int sync[2], err[2];
     if (pipe2(sync, O_CLOEXEC) != 0) return -errno;
@@ -128,7 +135,7 @@ pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const 
     if (pid == 0) {
         close(sync[1]);
         close(err[0]);
-        spawn_child(exe_fd, path, argv, envp, fd_src, fd_dst, nfds, unshare_flags, want_setsid,
+        spawn_child(exe_fd, path, argv, envp, fd_src, fd_dst, nfds, unshare_flags, netns_fd, want_setsid,
                     sync[0], err[1]);
         _exit(125);
     }
@@ -140,6 +147,66 @@ pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const 
 }
 
 _Static_assert(CHUSK_SB_O_PATH == O_PATH, "O_PATH");
+
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    ssize_t len = (ssize_t)strlen(text);
+    ssize_t n = write(fd, text, (size_t)len);
+    int e = errno;
+    close(fd);
+    return n == len ? 0 : (n < 0 ? -e : -EIO);
+}
+
+int chusk_userns_netns(unsigned int uid, unsigned int gid, int *user_fd, int *net_fd) {
+    int ready[2], go[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) return -errno;
+    if (pipe2(go, O_CLOEXEC) != 0) { int e = errno; close(ready[0]); close(ready[1]); return -e; }
+    pid_t pid = fork();
+    if (pid < 0) { int e = errno; close(ready[0]); close(ready[1]); close(go[0]); close(go[1]); return -e; }
+    if (pid == 0) {
+        close(ready[0]); close(go[1]);
+        char byte = 0;
+        if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) _exit(1);
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) _exit(2);
+        if (write(ready[1], &byte, 1) != 1) _exit(3);
+        (void)read(go[0], &byte, 1);
+        _exit(0);
+    }
+    close(ready[1]); close(go[0]);
+    char byte;
+    ssize_t n;
+    do { n = read(ready[0], &byte, 1); } while (n < 0 && errno == EINTR);
+    close(ready[0]);
+    int rc = n == 1 ? 0 : -ECHILD;
+    char path[64], map[64];
+    if (rc == 0) {
+        snprintf(map, sizeof map, "0 %u 1\n", uid);
+        snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+        rc = write_file(path, map);
+    }
+    if (rc == 0) { snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid); rc = write_file(path, "deny"); }
+    if (rc == 0) {
+        snprintf(map, sizeof map, "0 %u 1\n", gid);
+        snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+        rc = write_file(path, map);
+    }
+    int u = -1, nfd = -1;
+    if (rc == 0) {
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+        u = open(path, O_RDONLY | O_CLOEXEC);
+        snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+        nfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (u < 0 || nfd < 0) rc = -errno;
+    }
+    close(go[1]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    if (rc != 0) { if (u >= 0) close(u); if (nfd >= 0) close(nfd); return rc; }
+    *user_fd = u;
+    *net_fd = nfd;
+    return 0;
+}
 
 int chusk_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;

@@ -18,6 +18,8 @@ final class GoferServer {
     /// Root 0 is the root view; the others are volumes. Nodes never leave their root's tree.
     let roots: [GoferRoot]
     var nodes = NodeTable()
+    /// `--host-uds open`: `connect` requests are served (else ECONNREFUSED).
+    var hostUDS = false
     private var writer = WireWriter(reservingCapacity: GoferWire.maxMessageSize)
     private let recvBuffer: UnsafeMutableRawBufferPointer
     /// Scratch for getdents64.

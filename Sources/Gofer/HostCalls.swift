@@ -92,4 +92,5 @@ enum FileType {
     static let reg: UInt32 = 0o100000
     static let lnk: UInt32 = 0o120000
     static let fifo: UInt32 = 0o010000
+    static let sock: UInt32 = 0o140000
 }

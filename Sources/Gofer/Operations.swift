@@ -55,6 +55,10 @@ extension GoferServer {
             }
             return .walk(walked)
 
+        case let .connect(h, type):
+            out = try connectHostSocket(h, type: type)
+            return .connect
+
         case let .open(h, flags):
             let r = try record(h)
             guard flags & ~openFlagsAllowed == 0, flags & O_ACCMODE != O_ACCMODE else {
@@ -342,5 +346,38 @@ extension GoferServer {
             }
         }
         send(id: id, .getdents(batch, last: true))
+    }
+}
+
+extension GoferServer {
+    /// `--host-uds open`: a new unix socket of `type` (non-blocking, close-on-exec) connected to
+    /// the socket file `h` of a volume. connect(2) takes a path, not an fd, so the Gofer moves its
+    /// cwd to the node's parent and connects to the name (at most 107 bytes); it checks before and
+    /// after that the name is still the node's socket inode (a name swapped for a symlink in the
+    /// meantime, which connect would follow within the Gofer's root, is refused: ECONNREFUSED).
+    /// A full backlog is EAGAIN (the socket is non-blocking: the Gofer never waits).
+    func connectHostSocket(_ h: GoferHandle, type: Int32) throws(Errno) -> Int32 {
+        let refused = Errno(rawValue: ECONNREFUSED)
+        guard hostUDS, GoferRequest.connectTypes.contains(type) else { throw refused }
+        let r = try record(h)
+        guard r.type == FileType.sock, r.root != 0, r.name.count < 108, let parent = nodes[r.parent] else { throw refused }
+        func sameNode() -> Bool {
+            guard let st = try? hostFstatAt(parent.fd, r.name, atNoFollow) else { return false }
+            return st.st_mode & S_IFMT == S_IFSOCK && UInt64(st.st_dev) == r.dev && UInt64(st.st_ino) == r.ino
+        }
+        guard sameNode() else { throw refused }
+        let fd = Glibc.socket(AF_UNIX, type | Int32(SOCK_NONBLOCK.rawValue) | oCloexec, 0)
+        if fd < 0 { throw Errno(rawValue: errno) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { p in for (i, b) in r.name.enumerated() { p[i] = b } }
+        if fchdir(parent.fd) != 0 { let e = errno; hostClose(fd); throw Errno(rawValue: e) }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        let e = errno
+        if rc != 0 { hostClose(fd); throw Errno(rawValue: e == EINPROGRESS ? EAGAIN : e) }
+        guard sameNode() else { hostClose(fd); throw refused }
+        return fd
     }
 }

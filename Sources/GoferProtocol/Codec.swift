@@ -109,6 +109,8 @@ extension GoferRequest {
             w.u64(oldDir); w.str16(oldName); w.u64(newDir); w.str16(newName); w.u32(flags)
         case let .readlink(h), let .getdents(h), let .stat(h), let .statfs(h), let .fsync(h), let .close(h):
             w.u64(h)
+        case let .connect(h, type):
+            w.u64(h); w.i32(type)
         case let .setattr(h, a):
             w.u64(h); w.u32(a.mask.rawValue); w.u32(a.mode); w.u32(a.uid); w.u32(a.gid); w.i64(a.size)
             w.i64(a.atimeSec); w.i64(a.atimeNsec); w.i64(a.mtimeSec); w.i64(a.mtimeNsec)
@@ -180,6 +182,10 @@ extension GoferRequest {
             req = .fsync(handle: try r.u64())
         case .close:
             req = .close(handle: try r.u64())
+        case .connect:
+            let h = try r.u64(), type = try r.i32()
+            guard GoferRequest.connectTypes.contains(type) else { throw .badValue }
+            req = .connect(handle: h, type: type)
         }
         try r.finish()
         return (h.id, req)
@@ -211,7 +217,7 @@ extension GoferReply {
         case let .walk(nodes):
             w.u16(UInt16(truncatingIfNeeded: nodes.count))
             for n in nodes { w.node(n) }
-        case .open, .link, .unlink, .rename, .setattr, .fsync:
+        case .open, .link, .unlink, .rename, .setattr, .fsync, .connect:
             break
         case let .readlink(t):
             w.str16(t)
@@ -267,6 +273,7 @@ extension GoferReply {
             case .rename: reply = .rename
             case .setattr: reply = .setattr
             case .fsync: reply = .fsync
+            case .connect: reply = .connect
             case .readlink: reply = .readlink(try r.target())
             case .getdents:
                 let last = try r.u8()

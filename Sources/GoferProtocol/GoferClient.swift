@@ -188,6 +188,14 @@ public final class GoferClient {
         return s
     }
 
+    /// `--host-uds open`: a host unix socket of `type` connected to the socket file `h` of a
+    /// volume (non-blocking, close-on-exec).
+    public func connect(_ h: GoferHandle, type: Int32) throws(Errno) -> Int32 {
+        let (reply, fd) = try call(.connect(handle: h, type: type))
+        guard case .connect = reply, fd >= 0 else { throw unexpected(fd) }
+        return fd
+    }
+
     public func fsync(_ h: GoferHandle) throws(Errno) {
         let (reply, fd) = try call(.fsync(handle: h))
         guard case .fsync = reply else { throw unexpected(fd) }

@@ -117,7 +117,7 @@ public struct GoferSetAttr: Sendable, Equatable {
 /// Message type numbers. A reply's type is its request's type | 0x8000; `error` answers any request.
 public enum GoferMessageType: UInt16, Sendable, CaseIterable {
     case attach = 1, walk, open, create, mkdir, mknod, symlink, link, unlink, rename,
-         readlink, getdents, stat, setattr, statfs, fsync, close
+         readlink, getdents, stat, setattr, statfs, fsync, close, connect
     public static let replyBit: UInt16 = 0x8000
     public static let errorReply: UInt16 = 0xFFFF
 }
@@ -150,6 +150,14 @@ public enum GoferRequest: Sendable, Equatable {
     case fsync(handle: GoferHandle)
     /// No reply.
     case close(handle: GoferHandle)
+    /// `--host-uds open`: connect a new host unix socket of `type` (SOCK_STREAM, SOCK_DGRAM or
+    /// SOCK_SEQPACKET) to the socket file `handle` of a volume; the connected socket
+    /// (non-blocking, close-on-exec) travels as SCM_RIGHTS. ECONNREFUSED when the Gofer was not
+    /// allowed to, for a node that is no socket or lies outside the volumes.
+    case connect(handle: GoferHandle, type: Int32)
+
+    /// The socket types `connect` takes.
+    public static let connectTypes: [Int32] = [1, 2, 5]
 
     public var type: GoferMessageType {
         switch self {
@@ -170,6 +178,7 @@ public enum GoferRequest: Sendable, Equatable {
         case .statfs: .statfs
         case .fsync: .fsync
         case .close: .close
+        case .connect: .connect
         }
     }
 }
@@ -196,6 +205,8 @@ public enum GoferReply: Sendable, Equatable {
     case setattr
     case statfs(GoferStatFS)
     case fsync
+    /// The connected socket travels as SCM_RIGHTS.
+    case connect
 
     /// The wire type of this reply.
     public var wireType: UInt16 {
@@ -218,6 +229,7 @@ public enum GoferReply: Sendable, Equatable {
         case .setattr: return GoferMessageType.setattr.rawValue | r
         case .statfs: return GoferMessageType.statfs.rawValue | r
         case .fsync: return GoferMessageType.fsync.rawValue | r
+        case .connect: return GoferMessageType.connect.rawValue | r
         }
     }
 }

@@ -18,6 +18,10 @@ public enum SandboxRun {
         // Started by another user than root: rootless mode, each part in a user namespace of
         // its own that maps that user to its root (docs/security.md "What needs root").
         let rootless = geteuid() != 0
+        if rootless && o.network == .pasta {
+            // pasta's namespaces are owned by nobody, which only root can become.
+            throw HuskError("--network pasta needs root so far (rootless runs: --network none or host)")
+        }
         if o.noCgroup && !o.limits.isEmpty {
             throw HuskError("--no-cgroup: resource limits (--memory, --pids, --cpus, ...) need a cgroup")
         }
@@ -74,6 +78,9 @@ struct Parts {
     var sentry: PendingChild? = nil
     var released: [pid_t] = []
     var monitorPidFD: Int32 = -1
+    /// `--network pasta`: pasta (held until the cgroup joins) and its namespaces.
+    var pasta: PendingChild? = nil
+    var pastaNetwork: PastaNetwork? = nil
     /// husk run's end of the monitor's done pipe (PartFD.monitorDone).
     var monitorDoneW: Int32 = -1
     /// Rootless: the host uid and gid each part's user namespace maps to its root.
@@ -93,7 +100,7 @@ struct Parts {
         func done(_ fd: Int32) { if stillOpen.remove(fd) != nil { close(fd) } }
         defer { for fd in stillOpen { close(fd) } }
 
-        gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes).arguments,
+        gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes, hostUDS: o.hostUDS).arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
             cloneFlags: Namespaces.gofer | userFlag, setsid: true)
         try mapRoot(gofer!.pid)
@@ -110,6 +117,8 @@ struct Parts {
         sentryArgs.volumes = o.volumes.map { VolumeSpec(host: "", guest: $0.guest, readOnly: $0.readOnly) }
         sentryArgs.hostname = o.hostname
         sentryArgs.network = o.network
+        sentryArgs.hostUDS = o.hostUDS
+        (sentryArgs.hostHosts, sentryArgs.hostResolvConf) = try hostNetworkFiles(o.network)
         sentryArgs.tmpfs = o.tmpfs
         if let u = o.user { sentryArgs.user = "\(u.uid):\(u.gid)" }
         var runtimeFDs: [(Int32, Int32)] = []
@@ -120,6 +129,8 @@ struct Parts {
             r.sentryFD = pair.0
             runtimeFDs = [(pair.1, PartFD.sentryRuntime)]
         }
+        // --network pasta: the namespace the Sentry joins and pasta serves (PastaNetwork).
+        if o.network == .pasta { pastaNetwork = try PastaNetwork.prepare() }
         let sentryGo = try makePipe()
         stillOpen.insert(sentryGo.read)
         defer { close(sentryGo.write) }
@@ -127,13 +138,22 @@ struct Parts {
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
                   + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs,
-            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
+            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate,
+            netnsFD: pastaNetwork?.netFD ?? -1, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
         DebugTiming.mark("sentry spawned (held before exec)")
 
+        var pastaReady: Int32 = -1
+        if let net = pastaNetwork {
+            let (child, readyR) = try net.spawn(publish: o.publish, devNull: devNull)
+            pasta = child
+            pastaReady = readyR
+            DebugTiming.mark("pasta spawned (held before exec)")
+        }
         // The monitor first: from the moment the parts may run, someone outlives us to clean up.
-        let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories)
+        let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories,
+                                     pasta: pasta?.pid ?? 0)
         let monitorDone = try makePipe()
         monitorDoneW = monitorDone.write
         stillOpen.insert(monitorDone.read)
@@ -154,6 +174,13 @@ struct Parts {
         try cgroups.join(pid: gofer!.pid)
         try cgroups.join(pid: sentry!.pid)
         DebugTiming.mark("gofer and sentry joined the cgroup")
+        if pasta != nil {
+            try cgroups.join(pid: pasta!.pid)
+            try pasta!.release(); released.append(pasta!.pid)
+            try PastaNetwork.waitReady(pastaReady)
+            pastaNetwork?.close(); pastaNetwork = nil
+            DebugTiming.mark("pasta ready")
+        }
         // Both released before either exec is confirmed: the two execs overlap.
         try gofer!.letGo(); released.append(gofer!.pid)
         try sentry!.letGo(); released.append(sentry!.pid)
@@ -235,6 +262,23 @@ struct Parts {
         return HuskExitStatus.internalError
     }
 
+    /// The host's /etc/hosts and /etc/resolv.conf for the modes that show them (NetworkFiles):
+    /// hosts with `host`, resolv.conf with `host` and `pasta`. A missing file is an empty one.
+    func hostNetworkFiles(_ mode: NetworkNamespace.Mode) throws(HuskError) -> (String?, String?) {
+        func read(_ path: String) throws(HuskError) -> String {
+            guard let text = try? HostFS.read(path) else { return "" }
+            if text.utf8.count > NetworkFiles.maximumHostFileBytes || text.utf8.contains(0) {
+                throw HuskError("--network \(mode.rawValue): the host's \(path) is larger than \(NetworkFiles.maximumHostFileBytes / 1024) KiB or holds a NUL byte")
+            }
+            return text
+        }
+        switch mode {
+        case .none: return (nil, nil)
+        case .host: return (try read("/etc/hosts"), try read("/etc/resolv.conf"))
+        case .pasta: return (nil, try read("/etc/resolv.conf"))
+        }
+    }
+
     /// CLONE_NEWUSER when rootless.
     var userFlag: UInt { userNamespace == nil ? 0 : UInt(CHUSK_SB_CLONE_NEWUSER) }
 
@@ -289,6 +333,8 @@ struct Parts {
     mutating func fail() {
         if var g = gofer, !released.contains(g.pid) { g.abandon() }
         if var s = sentry, !released.contains(s.pid) { s.abandon() }
+        if var p = pasta, !released.contains(p.pid) { p.abandon() }
+        pastaNetwork?.close(); pastaNetwork = nil
         for pid in released { kill(pid, SIGKILL) }
         var st: Int32 = 0
         for pid in released { _ = waitpid(pid, &st, 0) }

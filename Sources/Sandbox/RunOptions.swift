@@ -27,6 +27,11 @@ public struct RunOptions: Sendable {
     public var hostname: String?
     /// `--network`: none (the sandbox's own namespace with only lo) or host (the host's).
     public var network: NetworkNamespace.Mode = .none
+    /// `--host-uds open`: a connect to a socket file of a volume reaches the host's socket (the
+    /// Gofer connects and donates it); `none` (false): ECONNREFUSED.
+    public var hostUDS = false
+    /// `-p HOSTPORT:PORT[/udp]` (`--network pasta`), in order.
+    public var publish: [PublishSpec] = []
     /// `--tmpfs PATH[:size=N,mode=M]`, in the order given.
     public var tmpfs: [TmpfsSpec] = []
     /// `-t`: the program's stdio is a terminal (the Sentry's console pty), relayed to husk run's

@@ -36,9 +36,10 @@ public enum Namespaces {
                                    | CHUSK_SB_CLONE_NEWUTS | CHUSK_SB_CLONE_NEWNET)
     public static let sentry = gofer
     /// The Sentry's set for a network mode: with `--network host` it stays in the caller's
-    /// network namespace, where its inet sockets are made (as runsc --network=host).
+    /// network namespace, where its inet sockets are made (as runsc --network=host); with
+    /// `pasta` it joins the namespace made for pasta (PastaNetwork) instead of a new one.
     public static func sentry(network: NetworkNamespace.Mode) -> UInt {
-        network == .host ? sentry & ~UInt(CHUSK_SB_CLONE_NEWNET) : sentry
+        network == .none ? sentry : sentry & ~UInt(CHUSK_SB_CLONE_NEWNET)
     }
     /// Unshared by the Sentry after the parent moved it into the sandbox's cgroup, so that
     /// the namespace's root is `husk/<id>` and not husk run's cgroup.
@@ -54,7 +55,15 @@ public struct PendingChild {
     /// Starts `exe` with argv, an explicit fd map (only these fds survive) and namespaces.
     public static func spawn(_ exe: PartsExecutable, argv: [String], env: [String] = [],
                              fds: [(source: Int32, target: Int32)], cloneFlags: UInt = 0,
-                             unshareFlags: UInt = 0, setsid: Bool = false) throws(HuskError) -> PendingChild {
+                             unshareFlags: UInt = 0, netnsFD: Int32 = -1, setsid: Bool = false) throws(HuskError) -> PendingChild {
+        try spawn(fd: exe.fd, path: exe.path, argv: argv, env: env, fds: fds, cloneFlags: cloneFlags, unshareFlags: unshareFlags,
+                  netnsFD: netnsFD, setsid: setsid)
+    }
+
+    /// The same for the executable at `path` when `fd` < 0 (pasta).
+    static func spawn(fd: Int32, path: String, argv: [String], env: [String] = [],
+                      fds: [(source: Int32, target: Int32)], cloneFlags: UInt = 0,
+                      unshareFlags: UInt = 0, netnsFD: Int32 = -1, setsid: Bool = false) throws(HuskError) -> PendingChild {
         var cArgv = argv.map { strdup($0) } + [nil]
         var cEnv = (env + DebugTiming.partEnvironment).map { strdup($0) } + [nil]
         defer { for p in cArgv { free(p) }; for p in cEnv { free(p) } }
@@ -62,8 +71,8 @@ public struct PendingChild {
         var syncFD: Int32 = -1, errFD: Int32 = -1
         let pid = cArgv.withUnsafeMutableBufferPointer { a in
             cEnv.withUnsafeMutableBufferPointer { e in
-                chusk_spawn(exe.fd, exe.path, a.baseAddress, e.baseAddress, src, dst, Int32(fds.count),
-                            cloneFlags, unshareFlags, setsid ? 1 : 0, &syncFD, &errFD)
+                chusk_spawn(fd, path, a.baseAddress, e.baseAddress, src, dst, Int32(fds.count),
+                            cloneFlags, unshareFlags, netnsFD, setsid ? 1 : 0, &syncFD, &errFD)
             }
         }
         if pid < 0 { throw HuskError("spawn \(argv.dropFirst().first ?? "")", errnoFrom(pid)) }

@@ -48,6 +48,12 @@ public struct SentryConfig {
     /// --network: none (the Sentry's fresh namespace, lo brought up at boot) or host (the
     /// Sentry was left in the host's namespace).
     public var network: NetworkNamespace.Mode = .none
+    /// The host's /etc/hosts and /etc/resolv.conf, which husk run read for the modes that show
+    /// them (`NetworkFiles`): hosts with `host`, resolv.conf with `host` and `pasta`.
+    public var hostHosts: String?
+    public var hostResolvConf: String?
+    /// `--host-uds open`: a connect to a volume's socket file goes to the host socket (through the Gofer).
+    public var hostUDS = false
     /// --tmpfs: extra tmpfs mounts (after the volumes).
     public var tmpfs: [(path: String, mode: UInt32, sizeBytes: UInt64?)] = []
     /// The OCI runtime (docs/oci.md): read-only snapshots of bind-mounted host files, mounted

@@ -13,7 +13,7 @@ func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     do throws(HuskError) {
         volumeFDs = try GoferJail.enter(rootfs: g.rootfs, volumes: g.volumes)
         chusk_timing_mark("root view built, pivoted")
-        try GoferConfinement.lockdown(writable: g.writable)
+        try GoferConfinement.lockdown(writable: g.writable, hostUDS: g.hostUDS)
         chusk_timing_mark("confined")
     } catch {
         huskWarn("gofer: \(error.message)")
@@ -26,5 +26,5 @@ func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     if rootFD < 0 { return 1 }
     var roots = [GoferRoot(fd: rootFD, readOnly: true)]
     for (fd, v) in zip(volumeFDs, g.volumes) { roots.append(GoferRoot(fd: fd, readOnly: v.readOnly)) }
-    return goferMain(socketFD: PartFD.goferSocket, roots: roots)
+    return goferMain(socketFD: PartFD.goferSocket, roots: roots, hostUDS: g.hostUDS)
 }

@@ -35,6 +35,9 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.volumes = s.volumes.map { ($0.guest, $0.readOnly) }
     c.hostname = s.hostname
     c.network = s.network
+    c.hostHosts = s.hostHosts
+    c.hostResolvConf = s.hostResolvConf
+    c.hostUDS = s.hostUDS
     c.tmpfs = s.tmpfs.map { ($0.path, $0.mode, $0.sizeBytes) }
     c.files = s.files.map { ($0.guest, $0.contents) }
     c.maskedPaths = s.maskedPaths

@@ -116,8 +116,15 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The sandbox's hostname, as uname and hostname show it (default husk).", valueName: "NAME"))
     var hostname: String?
 
-    @Option(help: ArgumentHelp("Network: none (default: a namespace of the sandbox's own with only loopback) or host (the host's network, as runsc --network=host).", valueName: "MODE"))
+    @Option(help: ArgumentHelp("Network: none (default: a namespace of the sandbox's own with only loopback), host (the host's network, as runsc --network=host) or pasta (outbound access through pasta's user-mode NAT, as rootless podman).", valueName: "MODE"))
     var network: String = "none"
+
+    @Option(name: [.customShort("p"), .customLong("publish")],
+            help: ArgumentHelp("Forward host port HOSTPORT to PORT inside (TCP, or UDP with /udp; repeatable; --network pasta only).", valueName: "HOSTPORT:PORT[/udp]"))
+    var publish: [String] = []
+
+    @Option(help: ArgumentHelp("Host unix sockets in volumes: none (default: connecting to one is refused) or open (connect reaches the host socket, as runsc --host-uds=open).", valueName: "none|open"))
+    var hostUds: String = "none"
 
     @Option(name: [.customShort("v"), .customLong("volume")],
             help: ArgumentHelp("Show host directory HOST at GUEST inside (read-write unless :ro; repeatable; directories only).", valueName: "HOST:GUEST[:ro|:rw]"))
@@ -179,7 +186,14 @@ struct Run: ParsableCommand {
         if let t = timeout, RunOptions.parseDuration(t) == nil { throw ValidationError("--timeout \(t): expected a duration such as 10s, 500ms, 2m") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
         if let h = hostname, !isValidHostname(h) { throw ValidationError("--hostname \(h): must be 1 to 64 bytes") }
-        if NetworkNamespace.Mode(rawValue: network) == nil { throw ValidationError("--network \(network): expected none or host") }
+        if NetworkNamespace.Mode(rawValue: network) == nil { throw ValidationError("--network \(network): expected none, host or pasta") }
+        for p in publish where PublishSpec.parse(p) == nil { throw ValidationError("-p \(p): expected HOSTPORT:PORT[/tcp|/udp] (ports 1-65535)") }
+        if !publish.isEmpty && network != "pasta" { throw ValidationError("-p needs --network pasta (with none the sandbox has no way in; with host its ports are the host's)") }
+        switch hostUds {
+        case "none", "open": break
+        case "create", "all": throw ValidationError("--host-uds \(hostUds): creating host sockets (bind in a volume) is not supported; only none or open")
+        default: throw ValidationError("--host-uds \(hostUds): expected none or open")
+        }
         for v in volume where VolumeSpec.parse(v) == nil {
             throw ValidationError("-v \(v): expected HOST:GUEST[:ro|:rw] (absolute paths)")
         }
@@ -249,6 +263,8 @@ struct Run: ParsableCommand {
         o.startNanos = HuskStart.nanos
         o.hostname = hostname
         o.network = NetworkNamespace.Mode(rawValue: network) ?? .none
+        o.hostUDS = hostUds == "open"
+        o.publish = publish.compactMap(PublishSpec.parse)
         o.tmpfs = tmpfs.compactMap { try? TmpfsSpec.parse($0).get() }
         if let u = user {
             switch UserSpec.resolve(u, readEtc: UserSpec.readEtc(rootfs: root)) {

@@ -28,6 +28,8 @@ let sampleRequests: [GoferRequest] = [
                                            atimeNsec: GoferSetAttr.utimeNow, mtimeSec: 4, mtimeNsec: 5)),
     .statfs(handle: 8),
     .fsync(handle: 9),
+    .connect(handle: 10, type: 1),
+    .connect(handle: 11, type: 5),
     .close(handle: UInt64.max),
 ]
 
@@ -40,7 +42,7 @@ let sampleReplies: [GoferReply] = [
     .mkdir(GoferNode(handle: 5, attr: sampleAttr)),
     .mknod(GoferNode(handle: 6, attr: sampleAttr)),
     .symlink(GoferNode(handle: 7, attr: sampleAttr)),
-    .link, .unlink, .rename, .setattr, .fsync,
+    .link, .unlink, .rename, .setattr, .fsync, .connect,
     .readlink(b("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")),
     .getdents([GoferDirent(name: b("a"), ino: 1, type: 4), GoferDirent(name: b("bb"), ino: 2, type: 8)], last: false),
     .getdents([], last: true),
@@ -155,6 +157,10 @@ func replyFails(_ bytes: [UInt8]) -> GoferDecodeError? {
         #expect(requestFails(GoferRequest.symlink(dir: 1, name: b("l"), target: [0x2F, 0], uid: 0, gid: 0).encoded(id: 1)) != nil)
         // setattr: unknown mask bits, negative size, bad nanoseconds.
         #expect(requestFails(GoferRequest.setattr(handle: 1, attr: GoferSetAttr(mask: GoferSetAttrMask(rawValue: 1 << 9))).encoded(id: 1)) == .badValue)
+        // connect: only the three unix socket types (no SOCK_RAW, no flags smuggled in the type).
+        for type: Int32 in [0, 3, 4, 6, -1, 1 | 0x800, 1 | 0x80000] {
+            #expect(requestFails(GoferRequest.connect(handle: 1, type: type).encoded(id: 1)) == .badValue)
+        }
         #expect(requestFails(GoferRequest.setattr(handle: 1, attr: GoferSetAttr(mask: .size, size: -1)).encoded(id: 1)) == .badValue)
         #expect(requestFails(GoferRequest.setattr(handle: 1, attr: GoferSetAttr(mask: .mtime, mtimeNsec: 1_000_000_000)).encoded(id: 1)) == .badValue)
     }

@@ -14,6 +14,8 @@ final class ServerThread: @unchecked Sendable {
     let view: RootView?
     /// Trees 1... (path, read-only) beside the root `root` (tree 0).
     var volumes: [(String, Bool)] = []
+    /// --host-uds open.
+    var hostUDS = false
     var result: Int32 = -99
     init(sock: Int32, root: String, readOnly: Bool, view: RootView?) {
         self.sock = sock; self.root = root; self.readOnly = readOnly; self.view = view
@@ -43,7 +45,7 @@ func serverThreadMain(_ arg: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointe
             roots.append(GoferRoot(fd: fd, readOnly: ro))
         }
         defer { for r in roots { _ = close(r.fd) } }
-        box.result = goferMain(socketFD: box.sock, roots: roots)
+        box.result = goferMain(socketFD: box.sock, roots: roots, hostUDS: box.hostUDS)
         return nil
     }
     box.result = goferMain(socketFD: box.sock, root: box.root, readOnly: box.readOnly)
@@ -62,7 +64,7 @@ final class Fixture {
     var thread = pthread_t()
     var stopped = false
 
-    init(root: String, readOnly: Bool = false, view: RootView? = nil, volumes: [(String, Bool)] = []) throws {
+    init(root: String, readOnly: Bool = false, view: RootView? = nil, volumes: [(String, Bool)] = [], hostUDS: Bool = false) throws {
         var fds: [Int32] = [-1, -1]
         let type = Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         guard socketpair(AF_UNIX, type, 0, &fds) == 0 else { throw TestFailure("socketpair") }
@@ -71,6 +73,7 @@ final class Fixture {
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         server = ServerThread(sock: fds[1], root: root, readOnly: readOnly, view: view)
         server.volumes = volumes
+        server.hostUDS = hostUDS
         client = GoferClient(socketFD: fd)
         let arg = Unmanaged.passRetained(server).toOpaque()
         guard pthread_create(&thread, nil, serverThreadMain, arg) == 0 else { throw TestFailure("pthread_create") }

@@ -336,3 +336,69 @@ func makedev(_ major: UInt64, _ minor: UInt64) -> dev_t {
         #expect(fx.stop() == 0)
     }
 }
+
+/// A listening unix socket of the test process bound at `path`.
+private func listenUnix(_ path: String, type: Int32 = Int32(SOCK_STREAM.rawValue)) -> Int32 {
+    let fd = socket(AF_UNIX, type | Int32(SOCK_CLOEXEC.rawValue), 0)
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &addr.sun_path) { p in for (i, c) in path.utf8.enumerated() { p[i] = c } }
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+    if type == Int32(SOCK_STREAM.rawValue) { _ = listen(fd, 4) }
+    return fd
+}
+
+/// A root tree and a volume (tree 1) holding a listening socket s.sock, served with or without
+/// --host-uds; the volume's handle and the socket's.
+private func volumeWithSocket(_ tag: String, hostUDS: Bool) throws
+    -> (root: String, vol: String, listener: Int32, fx: Fixture, volume: GoferHandle, sock: GoferHandle) {
+    let root = try makeTree(tag + "r"), vol = try makeTempDir(tag + "v")
+    let listener = listenUnix(vol + "/s.sock")
+    let fx = try Fixture(root: root, readOnly: true, volumes: [(vol, false)], hostUDS: hostUDS)
+    let (r1, _) = try fx.client.attach(root: 1)
+    let sock = try fx.client.walk(r1, [b("s.sock")])[0].0
+    return (root, vol, listener, fx, r1, sock)
+}
+
+@Suite(.serialized) struct HostUnixSocketTests {
+    @Test("connect: with --host-uds the Gofer connects to a volume's socket file and donates the socket")
+    func connectsInAVolume() throws {
+        let (root, vol, listener, fx, r1, sock) = try volumeWithSocket("uds0", hostUDS: true)
+        defer { _ = close(listener); removeTree(root); removeTree(vol) }
+        try writeFile(vol + "/plain", b("x"))
+        let fd = try fx.client.connect(sock, type: Int32(SOCK_STREAM.rawValue))
+        #expect(write(fd, "ping", 4) == 4)
+        let server = accept(listener, nil, nil)
+        var buf = [UInt8](repeating: 0, count: 8)
+        #expect(read(server, &buf, 8) == 4 && Array(buf[0..<4]) == b("ping"))
+        #expect(fcntl(fd, F_GETFL) & O_NONBLOCK != 0 && fcntl(fd, F_GETFD) & FD_CLOEXEC != 0)
+        _ = close(server); _ = close(fd)
+        // Wrong type for the socket, a regular file, the root view: refused.
+        #expect(errnoOf { _ = try fx.client.connect(sock, type: Int32(SOCK_DGRAM.rawValue)) } == EPROTOTYPE)
+        let plain = try fx.client.walk(r1, [b("plain")])[0].0
+        #expect(errnoOf { _ = try fx.client.connect(plain, type: Int32(SOCK_STREAM.rawValue)) } == ECONNREFUSED)
+        let (r0, _) = try fx.client.attach(root: 0)
+        #expect(errnoOf { _ = try fx.client.connect(r0, type: Int32(SOCK_STREAM.rawValue)) } == ECONNREFUSED)
+        // The name swapped for another socket after the walk: refused (not the node walked).
+        _ = unlink(vol + "/s.sock")
+        let other = listenUnix(vol + "/s.sock")
+        defer { _ = close(other) }
+        #expect(errnoOf { _ = try fx.client.connect(sock, type: Int32(SOCK_STREAM.rawValue)) } == ECONNREFUSED)
+        // A malformed connect (a bad type on the wire) gets an error reply; the server goes on.
+        var raw = GoferRequest.connect(handle: sock, type: 1).encoded(id: 77)
+        raw[raw.count - 4] = 3   // SOCK_RAW
+        #expect(fx.sendRaw(raw) == raw.count)
+        let reply = try #require(fx.recvRaw())
+        #expect((try? GoferReply.decode(reply))?.reply == .error(EPROTO))
+        _ = try fx.client.stat(r1)
+        #expect(fx.stop() == 0)
+    }
+
+    @Test("connect: without --host-uds every connect is ECONNREFUSED")
+    func refusedByDefault() throws {
+        let (root, vol, listener, fx, _, sock) = try volumeWithSocket("uds2", hostUDS: false)
+        defer { _ = close(listener); removeTree(root); removeTree(vol) }
+        #expect(errnoOf { _ = try fx.client.connect(sock, type: Int32(SOCK_STREAM.rawValue)) } == ECONNREFUSED)
+        #expect(fx.stop() == 0)
+    }
+}

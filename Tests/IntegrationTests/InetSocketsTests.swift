@@ -164,4 +164,135 @@ struct InetSocketsTests {
             print(stat.S_ISSOCK(os.fstat(s.fileno()).st_mode))
             """], "True\nTrue\n")
     }
+
+    @Test("--network none: /etc/hosts has the loopback names and the hostname, resolv.conf no nameserver; both editable")
+    func etcFilesNone() throws {
+        let r = try Husk.run(["/bin/sh", "-c", """
+            getent hosts localhost | head -1 | tr -s ' \\t' ' '
+            getent hosts ip6-loopback | tr -s ' \\t' ' '
+            getent hosts box | tr -s ' \\t' ' '
+            grep -c '^nameserver' /etc/resolv.conf
+            echo '10.9.8.7 added' >> /etc/hosts && getent hosts added | tr -s ' \\t' ' '
+            echo 'nameserver 10.9.8.53' > /etc/resolv.conf && cat /etc/resolv.conf
+            mv /etc/hosts /tmp/h 2>/dev/null || echo busy
+            """], options: ["--hostname", "box"])
+        #expect(r.status == 0 && r.stdout == "::1 localhost ip6-localhost ip6-loopback\n::1 localhost ip6-localhost ip6-loopback\n127.0.1.1 box\n0\n10.9.8.7 added\nnameserver 10.9.8.53\nbusy\n", "\(r)")
+        // The root view's own files (the host's here) are untouched.
+        #expect(try String(contentsOfFile: "/etc/hosts", encoding: .utf8).contains("added") == false)
+        // A read-only root gets them all the same.
+        let ro = try Husk.run(["/bin/sh", "-c", "getent hosts box | tr -s ' \\t' ' '; echo x >> /etc/hosts && tail -n1 /etc/hosts"],
+                              options: ["--read-only", "--hostname", "box"])
+        #expect(ro.status == 0 && ro.stdout == "127.0.1.1 box\nx\n", "\(ro)")
+    }
+
+    @Test("--network host: /etc/hosts and /etc/resolv.conf are the host's own, also over a --rootfs")
+    func etcFilesHost() throws {
+        let hosts = try String(contentsOfFile: "/etc/hosts", encoding: .utf8)
+        let resolv = try String(contentsOfFile: "/etc/resolv.conf", encoding: .utf8)
+        let r = try Husk.run(["/bin/sh", "-c", "cat /etc/hosts; echo ---; cat /etc/resolv.conf; getent hosts localhost >/dev/null && echo found"],
+                             options: ["--network", "host"])
+        #expect(r.status == 0 && r.stdout == hosts + "---\n" + resolv + "found\n", "\(r)")
+        let rootfs = FileManager.default.temporaryDirectory.appendingPathComponent("husk-etc-rootfs-\(getpid())")
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: rootfs) }
+        try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: rootfs.appendingPathComponent("bin/busybox").path)
+        try "10.0.0.1 rootfs-own\n".write(to: rootfs.appendingPathComponent("etc/hosts"), atomically: true, encoding: .utf8)
+        let own = try Husk.run(["/bin/busybox", "cat", "/etc/hosts"], options: ["--network", "host", "--rootfs", rootfs.path])
+        #expect(own.status == 0 && own.stdout == hosts, "\(own)")
+        let none = try Husk.run(["/bin/busybox", "grep", "-c", "rootfs-own\\|127.0.1.1", "/etc/hosts"], options: ["--rootfs", rootfs.path])
+        #expect(none.status == 0 && none.stdout == "1\n", "\(none)")
+    }
+
+    /// pasta processes started by husk run (their command line names the inherited namespace fds).
+    private func huskPastas() -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.compactMap { pid in
+            guard let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+            let line = String(decoding: raw.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+            return line.contains("--netns /proc/self/fd/4") && (line.contains("pasta") || line.contains("passt")) ? pid : nil
+        }
+    }
+
+    /// Waits (up to 5 s: the monitor ends pasta off husk run's critical path) until no pasta of husk's is left.
+    private func expectNoPastaLeft() {
+        var left = huskPastas()
+        for _ in 0..<50 where !left.isEmpty { usleep(100_000); left = huskPastas() }
+        #expect(left.isEmpty, "pasta processes left: \(left)")
+    }
+
+    @Test("--network pasta: a server in another network namespace (over a veth) is reachable, not with none; resolv.conf names pasta's forwarder; no pasta is left")
+    func pastaReachesOutside() throws {
+        // The outside: a network namespace of the test's own, joined to the host by a veth pair.
+        let tag = String(getpid() % 100_000)
+        let holder = try Spawned(["/usr/bin/unshare", "--net", "/bin/sleep", "120"])
+        defer { kill(holder.pid, SIGKILL); _ = holder.wait(timeout: 5); _ = try? run(["/usr/sbin/ip", "link", "del", "hv\(tag)a"]) }
+        usleep(300_000)
+        let octet = Int(getpid() % 200) + 20
+        for cmd in [["/usr/sbin/ip", "link", "add", "hv\(tag)a", "type", "veth", "peer", "name", "hv\(tag)b", "netns", String(holder.pid)],
+                    ["/usr/sbin/ip", "addr", "add", "10.213.\(octet).1/24", "dev", "hv\(tag)a"],
+                    ["/usr/sbin/ip", "link", "set", "hv\(tag)a", "up"],
+                    ["/usr/bin/nsenter", "-t", String(holder.pid), "-n", "/usr/sbin/ip", "addr", "add", "10.213.\(octet).2/24", "dev", "hv\(tag)b"],
+                    ["/usr/bin/nsenter", "-t", String(holder.pid), "-n", "/usr/sbin/ip", "link", "set", "hv\(tag)b", "up"]] {
+            let r = try run(cmd)
+            try #require(r.status == 0, "\(cmd): \(r)")
+        }
+        let server = try Spawned(["/usr/bin/nsenter", "-t", String(holder.pid), "-n", "/usr/bin/python3", "-c", """
+            import socket
+            l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            l.bind(("10.213.\(octet).2", 7777)); l.listen(8)
+            while True:
+                c, _ = l.accept(); c.sendall(b"outside says hi\\n"); c.close()
+            """])
+        defer { kill(server.pid, SIGKILL); _ = server.wait(timeout: 5) }
+        let probe = """
+            import socket, time
+            for i in range(50):
+                try:
+                    s = socket.create_connection(("10.213.\(octet).2", 7777), timeout=5); print(s.recv(100).decode(), end=""); break
+                except ConnectionRefusedError:
+                    time.sleep(0.1)
+                except OSError as e:
+                    print(type(e).__name__, e.errno); break
+            """
+        // The host reaches it (so a refusal inside is the sandbox's doing).
+        let native = try Husk.runNative(["/usr/bin/python3", "-c", probe])
+        #expect(native.stdout == "outside says hi\n", "\(native)")
+        try expectInside(["/usr/bin/python3", "-c", probe], "outside says hi\n", options: ["--network", "pasta"])
+        try expectInside(["/usr/bin/python3", "-c", probe], "OSError 101\n")   // ENETUNREACH: only lo
+        try expectInside(["/bin/sh", "-c", "grep '^nameserver' /etc/resolv.conf; getent hosts localhost >/dev/null && echo found"],
+                         "nameserver \(NetworkFilesExpect.pastaForwarder)\nfound\n", options: ["--network", "pasta"])
+        expectNoPastaLeft()
+    }
+
+    @Test("--network pasta -p HOSTPORT:PORT: a server inside is reachable from the host; -p without pasta is refused")
+    func pastaPublishes() throws {
+        let hostPort = 20_000 + Int(getpid() % 20_000)
+        let inside = try Spawned([try Husk.require(), "run", "--network", "pasta", "-p", "\(hostPort):8080", "--timeout", "60s", "--",
+                                  "/usr/bin/python3", "-c", """
+            import socket
+            l = socket.socket(); l.bind(("0.0.0.0", 8080)); l.listen(1)
+            c, _ = l.accept(); c.sendall(b"inside says hi\\n"); c.close()
+            """])
+        defer { kill(inside.pid, SIGTERM) }
+        let client = try Husk.runNative(["/usr/bin/python3", "-c", """
+            import socket, time
+            for i in range(200):
+                try:
+                    s = socket.create_connection(("127.0.0.1", \(hostPort)), timeout=5); d = s.recv(100)
+                    if d: print(d.decode(), end=""); break
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            """], timeout: 60)
+        #expect(client.stdout == "inside says hi\n", "\(client)")
+        let r = inside.wait(timeout: 30)
+        #expect(r.status == 0, "\(r)")
+        expectNoPastaLeft()
+        let refused = try Husk.run(["/bin/true"], options: ["-p", "8080:80"])
+        #expect(refused.status != 0 && refused.stderr.contains("-p needs --network pasta"), "\(refused)")
+    }
 }
+
+/// The address resolv.conf names with --network pasta (Sentry's NetworkFiles.pastaDNSForwarder).
+enum NetworkFilesExpect { static let pastaForwarder = "169.254.1.1" }

@@ -99,4 +99,99 @@ struct SocketsTests {
             """, ext: "go") { src, out in ["/usr/bin/env", "GOCACHE=/tmp/husk-gocache", "GOPATH=/tmp/husk-gopath", "HOME=/tmp", "/usr/bin/go", "build", "-o", out, src] }
         try expectInside([prog], "go ok\n", timeout: 120)
     }
+
+    @Test("a host unix socket in a volume: refused by default, reached with --host-uds open (the Gofer connects)")
+    func hostUnixSocket() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("husk-host-uds-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sock = dir.appendingPathComponent("echo.sock").path
+        // A host echo server outside the sandbox: stream (one line back) and datagram.
+        let server = try Spawned(["/usr/bin/python3", "-c", """
+            import socket, sys, os, threading
+            s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+            d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); d.bind(sys.argv[1] + ".dgram")
+            def dgram():
+                while True:
+                    m, a = d.recvfrom(100)
+            threading.Thread(target=dgram, daemon=True).start()
+            while True:
+                c, _ = s.accept()
+                c.sendall(b"host says " + c.recv(100)); c.close()
+            """, sock])
+        defer { kill(server.pid, SIGKILL); _ = server.wait(timeout: 5) }
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: sock + ".dgram") { usleep(20_000) }
+        let client = """
+            import socket
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect("/v/echo.sock"); s.sendall(b"hello")
+                print(s.recv(100).decode(), s.getpeername(), s.getsockname() in ("", b""))
+                s.close()
+                print("dgram", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).connect("/v/echo.sock.dgram"))
+            except OSError as e:
+                print(type(e).__name__, e.errno)
+            """
+        let refused = try Husk.run(["/usr/bin/python3", "-c", client], options: ["-v", dir.path + ":/v"])
+        #expect(refused.status == 0 && refused.stdout == "ConnectionRefusedError 111\n", "\(refused)")
+        let open = try Husk.run(["/usr/bin/python3", "-c", client], options: ["--host-uds", "open", "-v", dir.path + ":/v:ro"])
+        #expect(open.status == 0 && open.stdout == "host says hello /v/echo.sock True\ndgram None\n", "\(open)")
+        let bad = try Husk.run(["/bin/true"], options: ["--host-uds", "all"])
+        #expect(bad.status == 125 || bad.status == 64, "\(bad)")
+    }
+
+    @Test("ruby: Socket.pair (stream and datagram) and UNIXSocket.pair across a fork")
+    func rubySocketPair() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/ruby"), "ruby is not installed (scripts/setup.sh installs it)")
+        try expectInside(["/usr/bin/ruby", "-rsocket", "-e", """
+            a, b = Socket.pair(:UNIX, :STREAM)
+            a.write("ruby stream pair"); a.close
+            puts b.read
+            c, d = Socket.pair(:UNIX, :DGRAM)
+            c.send("dgram one", 0); c.send("dgram two", 0)
+            puts d.recv(100), d.recv(100)
+            x, y = UNIXSocket.pair
+            pid = fork { x.close; y.puts "from child #{Process.pid == $$}"; exit! 0 }
+            y.close
+            puts x.gets
+            Process.wait(pid)
+            puts $?.exitstatus
+            """], "ruby stream pair\ndgram one\ndgram two\nfrom child true\n0\n")
+    }
+
+    @Test("node: net on TCP 127.0.0.1:0 (listen, connect, echo)")
+    func nodeNetTCP() throws {
+        try expectInside(["/usr/bin/node", "-e", """
+            const net = require("net");
+            const s = net.createServer(c => c.on("data", d => c.end("echo " + d)));
+            s.listen(0, "127.0.0.1", () => {
+              const { address, port } = s.address();
+              const c = net.connect(port, "127.0.0.1", () => c.write("tcp"));
+              let got = "";
+              c.on("data", d => got += d);
+              c.on("end", () => { console.log(address, port > 0, got); s.close(); });
+            });
+            """], "127.0.0.1 true echo tcp\n")
+    }
+
+    @Test("javac compiles a small program and java runs it")
+    func javac() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/javac"), "javac is not installed (scripts/setup.sh installs default-jdk-headless)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("husk-javac-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+            import java.util.stream.IntStream;
+            public class Hello {
+                public static void main(String[] args) throws Exception {
+                    Thread t = new Thread(() -> System.out.println("thread ok"));
+                    t.start(); t.join();
+                    System.out.println("sum " + IntStream.rangeClosed(1, 100).sum());
+                }
+            }
+            """.write(to: dir.appendingPathComponent("Hello.java"), atomically: true, encoding: .utf8)
+        let r = try Husk.run(["/bin/sh", "-c", "javac -d /tmp/classes Hello.java && java -cp /tmp/classes Hello"],
+                             options: ["-v", dir.path + ":/src:ro", "-w", "/src"], timeout: 180)
+        #expect(r.status == 0 && r.stdout == "thread ok\nsum 5050\n", "\(r)")
+    }
 }

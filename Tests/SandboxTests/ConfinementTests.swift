@@ -110,7 +110,8 @@ struct ConfinementTests {
         let root = String(#filePath.utf8.split(separator: UInt8(ascii: "/")).dropLast(3).map { "/" + String(decoding: $0, as: UTF8.self) }.joined())
         let doc = try HostFS.read(root + "/docs/security.md")
         for (title, f) in [("sentry", sentry), ("gofer, read-only view", GoferConfinement.filter(writable: false)),
-                           ("gofer, writable view (added)", HostFilter(part: "gofer-rw", rules: GoferConfinement.writing))] {
+                           ("gofer, writable view (added)", HostFilter(part: "gofer-rw", rules: GoferConfinement.writing)),
+                           ("gofer, --host-uds open (added)", HostFilter(part: "gofer-uds", rules: GoferConfinement.hostUDS))] {
             let table = f.markdownTable
             if !doc.contains(table) { try? HostFS.create("/tmp/husk-security-\(f.part).md", table) }
             #expect(doc.contains(table), "docs/security.md lacks the current \(title) table (written to /tmp/husk-security-\(f.part).md)")

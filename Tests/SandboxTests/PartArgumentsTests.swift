@@ -15,6 +15,33 @@ struct PartArgumentsTests {
         #expect(SentryArguments.parse(["--terminal", "1:2:zz", "--", "x"]) == nil)
     }
 
+    @Test("the network mode and the host's /etc/hosts and resolv.conf travel to the Sentry")
+    func sentryNetworkFiles() {
+        var s = SentryArguments(argv: ["/bin/true"], env: [], cwd: "/")
+        s.network = .host
+        s.hostHosts = "127.0.0.1 localhost\n10.0.0.1 --not-an-option\n"
+        s.hostResolvConf = "nameserver 10.0.0.53\nsearch example.org\n"
+        #expect(SentryArguments.parse(ArraySlice(s.arguments.dropFirst())) == s)
+        s.network = .pasta; s.hostHosts = nil
+        #expect(SentryArguments.parse(ArraySlice(s.arguments.dropFirst())) == s)
+        #expect(SentryArguments.parse(["--host-hosts"]) == nil)
+    }
+
+    @Test("/etc/hosts and /etc/resolv.conf fit the network mode")
+    func networkFiles() {
+        let none = NetworkFiles.hosts(mode: .none, hostname: "box", hostFile: "10.1.1.1 host-only\n")
+        #expect(none.hasPrefix("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"))
+        #expect(none.hasSuffix("127.0.1.1\tbox\n") && !none.contains("host-only"))
+        #expect(NetworkFiles.hosts(mode: .pasta, hostname: "box", hostFile: nil) == none)
+        #expect(NetworkFiles.hosts(mode: .host, hostname: "box", hostFile: "10.1.1.1 h\n") == "10.1.1.1 h\n")
+        let resolv = "nameserver 10.0.0.53\nsearch example.org\noptions ndots:2\n"
+        #expect(!NetworkFiles.resolvConf(mode: .none, hostFile: resolv).contains("\nnameserver"))
+        #expect(NetworkFiles.resolvConf(mode: .host, hostFile: resolv) == resolv)
+        let pasta = NetworkFiles.resolvConf(mode: .pasta, hostFile: resolv)
+        #expect(pasta.contains("nameserver 169.254.1.1\n") && !pasta.contains("10.0.0.53"))
+        #expect(pasta.hasSuffix("search example.org\noptions ndots:2\n"))
+    }
+
     @Test func sentryPlatformIsPassedByName() {
         var s = SentryArguments(argv: ["/bin/true"], env: [], cwd: "/", strace: false, terminal: nil)
         #expect(s.platform == .ptrace)

@@ -23,7 +23,7 @@ enum {
 
 /// Starts a child with clone(clone_flags | SIGCHLD). The child blocks until the parent writes
 /// one byte to *sync_write_fd (EOF instead: the child exits with 125 without exec'ing), then
-/// unshare(unshare_flags) if nonzero (CLONE_NEWCGROUP belongs here, after the parent moved the
+/// setns(netns_fd, CLONE_NEWNET) if netns_fd >= 0 (--network pasta), unshare(unshare_flags) if nonzero (CLONE_NEWCGROUP belongs here, after the parent moved the
 /// child into its cgroup), setsid() if want_setsid, installs fd_src[i] as fd_dst[i] and lets
 /// every other fd close on exec, resets the signal mask and dispositions, and execs exe_fd
 /// (execveat AT_EMPTY_PATH; exe_fd < 0: execve(path)). A failure of any child step is written
@@ -31,8 +31,13 @@ enum {
 /// Returns the pid, or -errno (nothing left open).
 pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const envp[],
                   const int32_t *fd_src, const int32_t *fd_dst, int nfds,
-                  unsigned long clone_flags, unsigned long unshare_flags, int want_setsid,
+                  unsigned long clone_flags, unsigned long unshare_flags, int netns_fd, int want_setsid,
                   int *sync_write_fd, int *err_read_fd);
+
+/// `--network pasta`: a user namespace owned by uid/gid (its root mapped to them) and a network
+/// namespace owned by it, made by a short-lived child that takes those ids first; their fds
+/// (close-on-exec) in *user_fd and *net_fd. 0 or -errno.
+int chusk_userns_netns(unsigned int uid, unsigned int gid, int *user_fd, int *net_fd);
 
 enum { CHUSK_SB_O_PATH = 010000000 };
 /// pipe2(fds, O_CLOEXEC): 0 or -errno.

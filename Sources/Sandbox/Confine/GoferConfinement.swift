@@ -74,8 +74,25 @@ public enum GoferConfinement {
         r("fdatasync", "same"),
     ]
 
-    public static func filter(writable: Bool) -> HostFilter {
-        HostFilter(part: "gofer", rules: common + (writable ? writing : []))
+    /// Added with `--host-uds open`: connecting to host unix sockets in volumes for the Sentry.
+    /// socket() only as AF_UNIX of the three types, non-blocking and close-on-exec, protocol 0:
+    /// the Gofer has no other socket than these and its connected Sentry socket, so connect
+    /// (whose address seccomp cannot read) can only reach a unix socket; its network namespace is
+    /// empty anyway.
+    static let hostUDS: [HostSyscallRule] = {
+        let flags = UInt64(SOCK_NONBLOCK.rawValue) | UInt64(SOCK_CLOEXEC.rawValue)
+        let socketRules = [UInt64(1), 2, 5].map { type in
+            r("socket", "a unix socket (AF_UNIX; SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET; non-blocking, close-on-exec) to connect to a volume's host socket",
+              [.equal(arg: 0, value: UInt64(AF_UNIX)), .equal(arg: 1, value: type | flags), .equal(arg: 2, value: 0)])
+        }
+        return socketRules + [
+            r("connect", "connects that socket to the socket file's name below its parent directory"),
+            r("fchdir", "moves into the socket file's parent directory (connect takes a path, no fd)"),
+        ]
+    }()
+
+    public static func filter(writable: Bool, hostUDS: Bool = false) -> HostFilter {
+        HostFilter(part: "gofer", rules: common + (writable ? writing : []) + (hostUDS ? GoferConfinement.hostUDS : []))
     }
 
     /// Capabilities kept for file serving. Reading the view as the sandbox's root needs
@@ -90,11 +107,11 @@ public enum GoferConfinement {
 
     /// Not dumpable (no task could trace it or open its /proc files even under its uid), drops
     /// capabilities and loads the filter; called by `husk gofer` once it is in its root.
-    public static func lockdown(writable: Bool) throws(HuskError) {
+    public static func lockdown(writable: Bool, hostUDS: Bool = false) throws(HuskError) {
         let d = chusk_confine_not_dumpable()
         if d < 0 { throw HuskError("gofer dumpable flag", Errno(rawValue: -d)) }
         let program: [UInt8]
-        do throws(Errno) { program = try filter(writable: writable).compile() } catch { throw HuskError("gofer seccomp filter", error) }
+        do throws(Errno) { program = try filter(writable: writable, hostUDS: hostUDS).compile() } catch { throw HuskError("gofer seccomp filter", error) }
         do throws(Errno) { try Capability.restrict(to: keptCapabilities(writable: writable)) } catch { throw HuskError("gofer capabilities", error) }
         do throws(Errno) { try HostFilter.load(program, who: "gofer") } catch { throw HuskError("gofer seccomp filter", error) }
     }

@@ -11,6 +11,7 @@ public func monitorMain(_ args: MonitorArguments) -> Int32 {
     let watchFD = chusk_pidfd_open(args.watch)
     let sentryFD = args.sentry > 0 ? chusk_pidfd_open(args.sentry) : -1
     let goferFD = args.gofer > 0 ? chusk_pidfd_open(args.gofer) : -1
+    let pastaFD = args.pasta > 0 ? chusk_pidfd_open(args.pasta) : -1
     // husk run gone already (or not our parent any more): end the sandbox at once.
     let parentAlive = watchFD >= 0 && getppid() == args.watch
     var one: UInt8 = 1
@@ -40,6 +41,7 @@ public func monitorMain(_ args: MonitorArguments) -> Int32 {
         // would wait for the clean-up).
         _ = dup2(0, 2)
     }
+    if pastaFD >= 0 { _ = chusk_pidfd_send_signal(pastaFD, SIGKILL) }
     endSandbox(sentryPidFD: sentryFD, goferPidFD: goferFD, cgroups: args.cgroups, reportLimits: !reported)
     return 0
 }

@@ -33,12 +33,15 @@ public struct GoferArguments: Equatable, Sendable {
     public var rootfs: String?
     /// The volumes' host directories (guest paths are the Sentry's business), in order: tree i+1.
     public var volumes: [VolumeSpec] = []
-    public init(rootfs: String? = nil, volumes: [VolumeSpec] = []) {
+    /// `--host-uds open`: connect to host unix sockets in volumes for the Sentry.
+    public var hostUDS = false
+    public init(rootfs: String? = nil, volumes: [VolumeSpec] = [], hostUDS: Bool = false) {
         self.rootfs = rootfs
         self.volumes = volumes.map { VolumeSpec(host: $0.host, guest: "", readOnly: $0.readOnly) }
+        self.hostUDS = hostUDS
     }
     public var arguments: [String] {
-        ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? [])
+        ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) + (hostUDS ? ["--host-uds"] : [])
             + volumes.flatMap { [$0.readOnly ? "--volume-ro" : "--volume-rw", $0.host] }
     }
     /// Whether any part of the view is writable (read-write volumes): the Gofer then keeps the
@@ -51,6 +54,7 @@ public struct GoferArguments: Equatable, Sendable {
         while let a = it.next() {
             switch a {
             case "--rootfs": guard let v = it.next() else { return nil }; out.rootfs = v
+            case "--host-uds": out.hostUDS = true
             case "--volume-ro", "--volume-rw":
                 guard let v = it.next(), v.hasPrefix("/") else { return nil }
                 out.volumes.append(VolumeSpec(host: v, guest: "", readOnly: a == "--volume-ro"))
@@ -81,6 +85,11 @@ public struct SentryArguments: Equatable, Sendable {
     public var hostname: String?
     /// --network: where its inet sockets live.
     public var network: NetworkNamespace.Mode = .none
+    /// The host's /etc/hosts (`--network host`) and /etc/resolv.conf (`host`, `pasta`).
+    public var hostHosts: String?
+    public var hostResolvConf: String?
+    /// `--host-uds open`: connect to a volume's host socket through the Gofer.
+    public var hostUDS = false
     /// --tmpfs: extra tmpfs mounts, in order.
     public var tmpfs: [TmpfsSpec] = []
     /// The OCI runtime's extras (docs/oci.md): file snapshots (guest path, bytes), masked
@@ -105,6 +114,9 @@ public struct SentryArguments: Equatable, Sendable {
         for v in volumes { a += [v.readOnly ? "--volume-ro" : "--volume-rw", v.guest] }
         if let h = hostname { a += ["--hostname", h] }
         if network != .none { a += ["--network", network.rawValue] }
+        if let h = hostHosts { a += ["--host-hosts", h] }
+        if let r = hostResolvConf { a += ["--host-resolv-conf", r] }
+        if hostUDS { a.append("--host-uds") }
         // MODE:SIZE:PATH (octal mode, bytes or "-"; the path last, as it may hold a colon).
         for t in tmpfs { a += ["--tmpfs", String(t.mode, radix: 8) + ":" + (t.sizeBytes.map { String($0) } ?? "-") + ":" + t.path] }
         if let t = terminal { a += ["--terminal", Self.encode(t)] }
@@ -137,6 +149,9 @@ public struct SentryArguments: Equatable, Sendable {
                 out.volumes.append(VolumeSpec(host: "", guest: v, readOnly: a == "--volume-ro"))
             case "--hostname": guard let v = value() else { return nil }; out.hostname = v
             case "--network": guard let v = value(), let m = NetworkNamespace.Mode(rawValue: v) else { return nil }; out.network = m
+            case "--host-uds": out.hostUDS = true
+            case "--host-hosts": guard let v = value() else { return nil }; out.hostHosts = v
+            case "--host-resolv-conf": guard let v = value() else { return nil }; out.hostResolvConf = v
             case "--tmpfs":
                 guard let v = value() else { return nil }
                 let f = v.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
@@ -232,12 +247,15 @@ public struct MonitorArguments: Equatable, Sendable {
     public var gofer: Int32
     /// The sandbox's cgroup directories (`.../husk/<id>`), emptied and removed at the end.
     public var cgroups: [String]
-    public init(watch: Int32, sentry: Int32, gofer: Int32, cgroups: [String]) {
-        self.watch = watch; self.sentry = sentry; self.gofer = gofer; self.cgroups = cgroups
+    /// `--network pasta`: pasta, killed with the Sentry and the Gofer (0: none).
+    public var pasta: Int32 = 0
+    public init(watch: Int32, sentry: Int32, gofer: Int32, cgroups: [String], pasta: Int32 = 0) {
+        self.watch = watch; self.sentry = sentry; self.gofer = gofer; self.cgroups = cgroups; self.pasta = pasta
     }
 
     public var arguments: [String] {
         ["monitor", "--watch", String(watch), "--sentry", String(sentry), "--gofer", String(gofer)]
+            + (pasta > 0 ? ["--pasta", String(pasta)] : [])
             + cgroups.flatMap { ["--cgroup", $0] }
     }
 
@@ -250,6 +268,7 @@ public struct MonitorArguments: Equatable, Sendable {
             case "--watch": guard let n = Int32(v) else { return nil }; out.watch = n
             case "--sentry": guard let n = Int32(v) else { return nil }; out.sentry = n
             case "--gofer": guard let n = Int32(v) else { return nil }; out.gofer = n
+            case "--pasta": guard let n = Int32(v), n > 0 else { return nil }; out.pasta = n
             case "--cgroup":
                 // Only ever a sandbox directory: the monitor removes what it is given.
                 guard v.hasPrefix("/"), v.split(separator: "/").dropLast().last == "husk" else { return nil }

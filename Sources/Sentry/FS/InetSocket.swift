@@ -84,11 +84,10 @@ enum InetScratch {
 }
 
 /// One AF_INET/AF_INET6 socket: a host socket held by the Sentry.
-final class InetSocketFile: FileDescription {
+final class InetSocketFile: SocketFile {
     let fd: Int32
     let domain: Int32
     let type: Int32
-    let ino: UInt64
     let queue = WaitQueue()
     private weak var kernel: Kernel?
     /// SO_RCVTIMEO / SO_SNDTIMEO in ns (0: none): the host socket is non-blocking, so the
@@ -102,8 +101,7 @@ final class InetSocketFile: FileDescription {
     private init(kernel: Kernel, fd: Int32, domain: Int32, type: Int32, nonBlocking: Bool) {
         self.fd = fd; self.domain = domain; self.type = type
         self.kernel = kernel
-        ino = kernel.network.allocateIno()
-        super.init(accessMode: O_RDWR, statusFlags: nonBlocking ? O_NONBLOCK : 0)
+        super.init(ino: kernel.network.allocateIno(), nonBlocking: nonBlocking)
         kernel.watch(fd, queue: queue)
     }
 
@@ -119,27 +117,24 @@ final class InetSocketFile: FileDescription {
         InetSocketFile(kernel: kernel, fd: fd, domain: listener.domain, type: listener.type, nonBlocking: nonBlocking)
     }
 
+    /// `--host-uds open`: a host unix socket the Gofer connected to a volume's socket file
+    /// (non-blocking, close-on-exec); `peer` is the address the program connected to, which
+    /// getpeername answers (the host's name of the file is not the sandbox's).
+    static func hostUnix(_ kernel: Kernel, fd: Int32, type: Int32, nonBlocking: Bool, peer: [UInt8]) -> InetSocketFile {
+        let s = InetSocketFile(kernel: kernel, fd: fd, domain: Socket.AF_UNIX, type: type, nonBlocking: nonBlocking)
+        s.unixPeer = peer
+        return s
+    }
+
+    /// A host unix socket's peer address as the program named it (`hostUnix`).
+    var unixPeer: [UInt8]?
+
     deinit {
         kernel?.unwatch(fd)
         Glibc.close(fd)
     }
 
     var isStream: Bool { type == Socket.SOCK_STREAM }
-
-    override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
-    override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
-    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
-
-    override func stat() throws(Errno) -> FileStat {
-        var s = FileStat()
-        s.mode = FileMode.S_IFSOCK | 0o777
-        s.ino = ino
-        s.dev = 0x8   // sockfs's anonymous device, as unix sockets
-        s.blksize = 4096
-        return s
-    }
-
-    override var path: [UInt8]? { Array("socket:[\(ino)]".utf8) }
 
     /// The host socket's poll answer (tcp_poll, udp_poll).
     override func readiness(_ mask: EventMask) -> EventMask {

@@ -19,12 +19,41 @@ import SystemPackage
 // holding them when it is never read. Unlike Linux there is no garbage collector for cycles of
 // sockets sent over themselves: such a cycle stays until the sandbox ends (its memory is charged).
 
+/// What every socket of the sandbox is to the VFS (sock_alloc's inode on sockfs): S_IFSOCK 0777
+/// on sockfs's anonymous device, `socket:[ino]` in /proc/PID/fd; read/write go through the
+/// socket calls (SysRead hands them over), and a socket cannot seek.
+class SocketFile: FileDescription {
+    let ino: UInt64
+
+    init(ino: UInt64, nonBlocking: Bool) {
+        self.ino = ino
+        super.init(accessMode: O_RDWR, statusFlags: nonBlocking ? O_NONBLOCK : 0)
+    }
+
+    override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
+    override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
+    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
+
+    override func stat() throws(Errno) -> FileStat {
+        var s = FileStat()
+        s.mode = FileMode.S_IFSOCK | 0o777
+        s.ino = ino
+        s.dev = 0x8   // sockfs's anonymous device
+        s.blksize = 4096
+        return s
+    }
+
+    override var path: [UInt8]? { Array("socket:[\(ino)]".utf8) }
+}
+
 /// The sandbox's network namespace: its abstract unix names, its path-bound unix sockets, the
 /// socket inode numbers and the network mode.
 public final class NetworkNamespace {
     /// How inet sockets reach anything (`--network`).
-    public enum Mode: String, Sendable { case none, host }
+    public enum Mode: String, Sendable, CaseIterable { case none, host, pasta }
     public var mode: Mode = .none
+    /// `--host-uds open`: connect to a socket file of a volume reaches the host socket (the Gofer connects).
+    public var hostUDS = false
 
     struct Weak { weak var socket: UnixSocketFile? }
     /// A path-bound socket's inode.
@@ -112,7 +141,7 @@ final class UnixMessage {
 }
 
 /// An AF_UNIX socket.
-final class UnixSocketFile: FileDescription {
+final class UnixSocketFile: SocketFile {
     static let defaultBuffer = 212992
     /// net.unix.max_dgram_qlen's default.
     static let maxDatagramQueue = 512
@@ -125,7 +154,6 @@ final class UnixSocketFile: FileDescription {
     let type: Int32
     let net: NetworkNamespace
     let memory: MemoryAccount?
-    let ino: UInt64
     let queue = WaitQueue()
     override var waitQueue: WaitQueue? { queue }
 
@@ -176,8 +204,7 @@ final class UnixSocketFile: FileDescription {
 
     init(type: Int32, net: NetworkNamespace, memory: MemoryAccount?, creds: UnixCredentials, nonBlocking: Bool) {
         self.type = type; self.net = net; self.memory = memory; ownCredentials = creds
-        ino = net.allocateIno()
-        super.init(accessMode: O_RDWR, statusFlags: nonBlocking ? O_NONBLOCK : 0)
+        super.init(ino: net.allocateIno(), nonBlocking: nonBlocking)
     }
 
     var isStream: Bool { type == Socket.SOCK_STREAM }
@@ -272,20 +299,6 @@ final class UnixSocketFile: FileDescription {
 
     // MARK: FileDescription
 
-    override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
-    override func write(_ task: Task, _ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int { throw .invalidArgument }
-    override func seek(_ offset: Int64, whence: Int32) throws(Errno) -> Int64 { throw .illegalSeek }
-
-    override func stat() throws(Errno) -> FileStat {
-        var s = FileStat()
-        s.mode = FileMode.S_IFSOCK | 0o777
-        s.ino = ino
-        s.dev = 0x8   // sockfs's anonymous device
-        s.blksize = 4096
-        return s
-    }
-
-    override var path: [UInt8]? { Array("socket:[\(ino)]".utf8) }
 
     /// Whether a send could go on now.
     var writable: Bool {

@@ -28,6 +28,14 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return 0
         }
     }
+    let hostname = config.hostname ?? "husk"
+    // An OCI bundle's own /etc/hosts or /etc/resolv.conf (config.files) takes their place.
+    if !config.files.contains(where: { $0.path == "/etc/hosts" || $0.path == "/etc/resolv.conf" }) {
+        do {
+            try vfs.mountNetworkFiles(hosts: NetworkFiles.hosts(mode: config.network, hostname: hostname, hostFile: config.hostHosts),
+                                      resolvConf: NetworkFiles.resolvConf(mode: config.network, hostFile: config.hostResolvConf))
+        } catch { return bootFailure("cannot place /etc/hosts and /etc/resolv.conf: \(error)") }
+    }
     for f in config.files {
         let contents = f.contents
         do { try vfs.mount(GeneratedFile(device: vfs.devices.tmpfs, mode: 0o444) { _ in contents }, at: f.path, source: "bind", type: "snapshot", options: "ro") } catch {
@@ -35,11 +43,11 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         }
     }
     for path in config.maskedPaths { vfs.mask(path) }
-    // --network none: the sandbox's own namespace has only `lo`, down; bring it up while the
+    // --network none (and pasta): the sandbox's own namespace has only `lo`, down; bring it up while the
     // Sentry still holds CAP_NET_ADMIN there (before its host filter), and let any user bind
     // any port there, as Docker does (net.ipv4.ip_unprivileged_port_start 0): the Sentry, which
     // makes the sockets, keeps no CAP_NET_BIND_SERVICE.
-    if config.network == .none {
+    if config.network != .host {
         if let e = bringLoopbackUp() { return bootFailure("cannot bring up the loopback interface: \(e)") }
         allowUnprivilegedPorts()
     }
@@ -52,6 +60,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     kernel.debugEvents = config.envp.contains("HUSK_DEBUG=1")
     if let h = config.hostname { kernel.uts.hostname = Array(h.utf8) }
     kernel.network.mode = config.network
+    kernel.network.hostUDS = config.hostUDS
 
     let fdTable = FDTable(account: memory)
     if let t = config.terminal {

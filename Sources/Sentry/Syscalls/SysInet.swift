@@ -117,6 +117,11 @@ enum SysInet {
     /// getsockname(2) / getpeername(2).
     static func name(_ t: Task, _ s: InetSocketFile, _ a: SyscallArguments, peer: Bool) -> SyscallReturn {
         serve { () throws(Errno) in
+            if let named = s.unixPeer {
+                // A host unix socket (--host-uds): unnamed itself, its peer the path connected to.
+                try copyOutAddress(t, a[1], a[2], peer ? named : [UInt8(Socket.AF_UNIX), 0])
+                return .zero
+            }
             var addr = [UInt8](repeating: 0, count: addressRoom)
             var len = socklen_t(addressRoom)
             try hostCall(addr.withUnsafeMutableBytes { b in
@@ -255,7 +260,9 @@ enum SysInet {
         let want = min(total - done, InetScratch.size)
         var iov = iovec(iov_base: InetScratch.buffer.baseAddress, iov_len: want)
         var name = [UInt8](repeating: 0, count: addressRoom)
-        var control = [UInt8](repeating: 0, count: min(max(controlRoom, 0), 4096))
+        // A host unix socket (--host-uds) takes no control data: fds a host peer passes are
+        // never installed (the kernel drops what does not fit; MSG_CTRUNC tells the program).
+        var control = [UInt8](repeating: 0, count: s.domain == Socket.AF_UNIX ? 0 : min(max(controlRoom, 0), 4096))
         var h = msghdr()
         let n = withUnsafeMutablePointer(to: &iov) { iovp in
             name.withUnsafeMutableBytes { nb in
@@ -340,25 +347,24 @@ enum SysInet {
 
     /// `count` bytes of the task's iovecs from stream offset `offset` into the scratch buffer.
     private static func gather(_ t: Task, _ sources: [(UInt64, UInt64)], from offset: Int, count: Int) throws(Errno) {
-        var skip = offset, done = 0
-        for (base, len) in sources where done < count {
-            let l = Int(clamping: len)
-            if skip >= l { skip -= l; continue }
-            let part = min(l - skip, count - done)
-            try t.copyIn(base &+ UInt64(skip), UnsafeMutableRawBufferPointer(rebasing: InetScratch.buffer[done..<(done + part)]))
-            done += part
-            skip = 0
-        }
+        try moveScratch(t, sources, at: offset, count: count) { (address, scratch) throws(Errno) in try t.copyIn(address, scratch) }
     }
 
     /// The scratch buffer's first `count` bytes to the task's iovecs at stream offset `offset`.
     private static func scatter(_ t: Task, _ targets: [(UInt64, UInt64)], at offset: Int, count: Int) throws(Errno) {
+        try moveScratch(t, targets, at: offset, count: count) { (address, scratch) throws(Errno) in try t.copyOut(address, UnsafeRawBufferPointer(scratch)) }
+    }
+
+    /// Walks the iovecs from stream offset `offset` for `count` bytes, pairing each piece of task
+    /// memory with the matching piece of the scratch buffer (from its start) for `move`.
+    private static func moveScratch(_ t: Task, _ iovecs: [(UInt64, UInt64)], at offset: Int, count: Int,
+                                    _ move: (UInt64, UnsafeMutableRawBufferPointer) throws(Errno) -> Void) throws(Errno) {
         var skip = offset, done = 0
-        for (base, len) in targets where done < count {
+        for (base, len) in iovecs where done < count {
             let l = Int(clamping: len)
             if skip >= l { skip -= l; continue }
             let part = min(l - skip, count - done)
-            try t.copyOut(base &+ UInt64(skip), UnsafeRawBufferPointer(rebasing: InetScratch.buffer[done..<(done + part)]))
+            try move(base &+ UInt64(skip), UnsafeMutableRawBufferPointer(rebasing: InetScratch.buffer[done..<(done + part)]))
             done += part
             skip = 0
         }

@@ -120,6 +120,37 @@ private func findUnixSocket(_ t: Task, _ address: UnixAddress) throws(Errno) -> 
     }
 }
 
+/// Walks a copied-in msg_control as __sock_cmsg_send's CMSG loop: for each header its offset,
+/// cmsg_len, the bytes up to the next header (padded to 8, at most what is left), level and
+/// type; EINVAL for a cmsg_len below the header's 16 bytes or past the end.
+func walkControlMessages(_ control: [UInt8], _ body: (_ at: Int, _ len: Int, _ next: Int, _ level: Int32, _ type: Int32) throws(Errno) -> Void) throws(Errno) {
+    var at = 0
+    while at + 16 <= control.count {
+        let (len, level, type) = control.withUnsafeBytes { b in
+            (Int(b.loadUnaligned(fromByteOffset: at, as: UInt64.self)), b.loadUnaligned(fromByteOffset: at + 8, as: Int32.self),
+             b.loadUnaligned(fromByteOffset: at + 12, as: Int32.self))
+        }
+        if len < 16 || len > control.count - at { throw .invalidArgument }
+        let next = min((len + 7) & ~7, control.count - at)
+        try body(at, len, next, level, type)
+        at += next
+    }
+}
+
+/// `--host-uds open`: when `path` names a socket file of a volume that no Sentry socket is
+/// bound to, the Gofer connects a host socket of `s`'s type to it and donates it; nil when the
+/// path is anything else (the Sentry's own sockets answer then).
+private func hostUnixSocket(_ t: Task, _ s: UnixSocketFile, path: [UInt8], address: [UInt8]) throws(Errno) -> InetSocketFile? {
+    let d = try t.kernel.vfs.lookup(t.fs, at: nil, path, followFinal: true, creds: t.creds)
+    guard let inode = d.inode as? VolumeInode else { return nil }
+    let st = try inode.stat()
+    guard st.mode & FileMode.S_IFMT == FileMode.S_IFSOCK,
+          t.kernel.network.pathSockets[.init(dev: st.dev, ino: st.ino)]?.socket == nil else { return nil }
+    try inode.checkAccess(t.creds, [.write])
+    let fd = try inode.client.connect(inode.handle, type: s.type)
+    return InetSocketFile.hostUnix(t.kernel, fd: fd, type: s.type, nonBlocking: s.isNonBlocking, peer: address)
+}
+
 /// Writes a socket address to (address, length pointer) as move_addr_to_user: the caller's
 /// length is read first (EINVAL when negative), at most that much of the address is written,
 /// then its full length.
@@ -352,6 +383,14 @@ enum SysSocket {
         if s.isConnectionOriented {
             if s.listening { throw .invalidArgument }
             if s.connected { throw .socketIsConnected }
+        }
+        if t.kernel.network.hostUDS, case .path(let path, let bytes) = address,
+           let host = try hostUnixSocket(t, s, path: path, address: bytes) {
+            // The program's fd now names the host socket (a dup made before the connect keeps
+            // the unconnected Sentry socket: a departure, docs/sentry.md).
+            let fd = a.int(0)
+            try t.fdTable.install(host, at: fd, closeOnExec: t.fdTable[fd]?.closeOnExec ?? false)
+            return .zero
         }
         let target = try findUnixSocket(t, address)
         if target.type != s.type { throw .protocolWrongTypeForSocket }
@@ -589,13 +628,7 @@ enum SysSocket {
         if h.controlLength > 0 {
             if h.controlLength > 1 << 20 { throw .noBufferSpace }
             let control = try t.copyInBytes(h.control, count: Int(h.controlLength))
-            var at = 0
-            while at + 16 <= control.count {
-                let (len, level, type) = control.withUnsafeBytes { b in
-                    (Int(b.loadUnaligned(fromByteOffset: at, as: UInt64.self)), b.loadUnaligned(fromByteOffset: at + 8, as: Int32.self),
-                     b.loadUnaligned(fromByteOffset: at + 12, as: Int32.self))
-                }
-                if len < 16 || len > control.count - at { throw .invalidArgument }
+            try walkControlMessages(control) { (at, len, _, level, type) throws(Errno) in
                 if level != SOL_SOCKET { throw .invalidArgument }
                 switch type {
                 case SCM_RIGHTS:
@@ -620,7 +653,6 @@ enum SysSocket {
                     creds = c
                 default: throw .invalidArgument
                 }
-                at += (len + 7) & ~7
             }
         }
         return try unixSend(t, s, iovecs, flags: flags, to: to, rights: rights, creds: creds)
@@ -636,16 +668,8 @@ enum SysSocket {
         if h.controlLength > 0 {
             if h.controlLength > 1 << 16 { throw .noBufferSpace }
             let raw = try t.copyInBytes(h.control, count: Int(h.controlLength))
-            var at = 0
-            while at + 16 <= raw.count {
-                let (len, level, type) = raw.withUnsafeBytes { b in
-                    (Int(b.loadUnaligned(fromByteOffset: at, as: UInt64.self)), b.loadUnaligned(fromByteOffset: at + 8, as: Int32.self),
-                     b.loadUnaligned(fromByteOffset: at + 12, as: Int32.self))
-                }
-                if len < 16 || len > raw.count - at { throw .invalidArgument }
-                let next = min((len + 7) & ~7, raw.count - at)
+            try walkControlMessages(raw) { (at, _, next, level, type) throws(Errno) in
                 if !(level == SOL_SOCKET && (type == SCM_RIGHTS || type == SCM_CREDENTIALS)) { control += raw[at..<(at + next)] }
-                at += next
             }
         }
         return try SysInet.send(t, s, iovecs, flags: flags, to: to, control: control)
