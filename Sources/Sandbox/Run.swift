@@ -197,6 +197,14 @@ struct Parts {
         }
         handOver(reported: true)
         DebugTiming.mark("counters read, clean-up handed to the monitor")
+        let partDied = relay.forcedKill == nil && !relay.timedOut && (relay.goferCrashed || relay.status.count < 4)
+        if partDied, let oom = limitLines.first(where: { $0.hasPrefix("memory limit") }) {
+            // The OOM killer took the Sentry or the Gofer (set-up, or a limit too tight for
+            // them): one line for both facts.
+            let limit = oom.split(separator: ":").first.map(String.init) ?? "memory limit reached"
+            huskWarn("\(limit): the kernel killed the \(relay.goferCrashed ? "Gofer" : "Sentry") (OOM) and the sandbox ended; give it a larger --memory")
+            return HuskExitStatus.internalError
+        }
         for line in limitLines { huskWarn(line) }
         defer { if let stats { report(stats, o) } }
         if let k = relay.forcedKill {
