@@ -63,6 +63,8 @@ final class GoferServer {
     private let recvBuffer: UnsafeMutableRawBufferPointer
     /// Scratch for getdents64.
     let direntBuffer: UnsafeMutableRawBufferPointer
+    /// How long the Gofer waits for a request before it drops its binary's clean pages.
+    static let idleTrimMillis: Int32 = 200
     /// Set when the peer is gone or the socket broke.
     private var broken = false
 
@@ -85,7 +87,15 @@ final class GoferServer {
 
     func serve() -> Int32 {
         var fds: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+        var idleTrimmed = false
         while !broken {
+            // Nothing to serve for a while: drop the binary's clean pages (they stay in the
+            // page cache and fault back in on the next request), once per idle spell.
+            if !idleTrimmed {
+                var p = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
+                if poll(&p, 1, GoferServer.idleTrimMillis) == 0 { _ = chusk_drop_clean_text_pages() }
+                idleTrimmed = true
+            }
             var nfds: Int32 = 0
             var flags: Int32 = 0
             let n = withUnsafeMutablePointer(to: &fds) { p in
@@ -99,6 +109,7 @@ final class GoferServer {
                     for i in 0..<Int(max(0, min(nfds, 4))) { hostClose(fp[i]) }
                 }
             }
+            idleTrimmed = false
             if n == 0 {
                 if peerClosed() { return 0 }
                 send(id: 0, .error(EPROTO))  // an empty message, not the end of the stream

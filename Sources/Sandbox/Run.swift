@@ -118,7 +118,7 @@ struct Parts {
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
                   + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)],
-            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate, setsid: true)
+            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
         DebugTiming.mark("sentry spawned (held before exec)")
@@ -140,14 +140,18 @@ struct Parts {
         guard readByte(monitorReady.read) else { throw HuskError("monitor did not start") }
         DebugTiming.mark("monitor ready")
 
+        // Both parts go now, before either exec is confirmed and while the cgroup move's grace
+        // period passes: their trusted set-up (exec, jails and their pivot_root grace periods,
+        // the root view, the Sentry's filter) overlaps with it. They join the cgroup before the
+        // Gofer serves and before the Sentry boots, unshares its cgroup namespace (so that its
+        // root is the sandbox's cgroup) and forks the first task (docs/startup.md).
+        try gofer!.letGo(); released.append(gofer!.pid)
+        try sentry!.letGo(); released.append(sentry!.pid)
         chusk_cgroup_warm_wait()
         DebugTiming.mark("cgroup move warmed up")
         try cgroups.join(pid: gofer!.pid)
         try cgroups.join(pid: sentry!.pid)
         DebugTiming.mark("gofer and sentry joined the cgroup")
-        // Both released before either exec is confirmed: the two execs overlap.
-        try gofer!.letGo(); released.append(gofer!.pid)
-        try sentry!.letGo(); released.append(sentry!.pid)
         try gofer!.confirm()
         done(goferReady.write)
         defer { close(goferReady.read) }

@@ -285,9 +285,10 @@ struct Run: ParsableCommand {
     }
 
     /// The smallest --memory accepted. The Sentry, the Gofer and the program are all charged
-    /// to the sandbox's cgroup. Measured (v1 memory cgroup, page cache warm, three runs each):
-    /// `/bin/true` and `sh -c ls` start with 4m and are OOM-killed during set-up with 3m (debug
-    /// and release builds alike); python3 needs 6m. Below 4m nothing can run: refused in one
+    /// to the sandbox's cgroup. Measured (debug build, v1 memory cgroup, page cache warm, three
+    /// runs each): `/bin/true` and `sh -c ls` start with 4m and are OOM-killed during set-up
+    /// with 3m; python3 needs 6m (a release build charges less: --stats shows 1.5–2.9 MiB peak
+    /// for /bin/true). Below 4m nothing can run: refused in one
     /// line. Above it a program too big for its limit ends with the OOM line.
     static let minimumMemoryBytes: UInt64 = 4 << 20
 }
