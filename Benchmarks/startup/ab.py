@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """ab.py "CMD1 ..." "CMD2 ..." ...: start-up of /bin/true under each command prefix, 21 runs
-interleaved round by round; prints the median and the best of each (docs/startup.md)."""
-import subprocess, time, statistics, sys
+(AB_RUNS=N for another count) interleaved round by round; prints the median and the best of
+each (docs/startup.md)."""
+import os, subprocess, time, statistics, sys
 bins = sys.argv[1:]
-n = 21
+n = int(os.environ.get("AB_RUNS", "21"))
 res = {b: [] for b in bins}
 for i in range(n):
     for b in bins:

@@ -128,6 +128,11 @@ int chusk_gofer_setfl(int fd, int fl) {
     return r < 0 ? -errno : r;
 }
 
+int chusk_gofer_dupfd(int fd) {
+    int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    return r < 0 ? -errno : r;
+}
+
 int chusk_gofer_fchmod_opath(int fd, unsigned int mode) {
     long r = syscall(SYS_fchmodat2, fd, "", (mode_t)mode, AT_EMPTY_PATH);
     return r < 0 ? -errno : 0;

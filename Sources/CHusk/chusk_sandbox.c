@@ -364,3 +364,26 @@ long chusk_drop_clean_exe_pages(void) {
     fclose(f);
     return dropped;
 }
+
+#include <link.h>
+
+static int chusk_drop_segments(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    long *dropped = data;
+    long page = sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
+        unsigned long start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        start = (start + (unsigned long)page - 1) & ~((unsigned long)page - 1);
+        end &= ~((unsigned long)page - 1);
+        if (end > start && madvise((void *)start, end - start, MADV_DONTNEED) == 0) *dropped += (long)(end - start);
+    }
+    return 1;  /* the first object is the main program: stop there */
+}
+
+long chusk_drop_clean_text_pages(void) {
+    long dropped = 0;
+    dl_iterate_phdr(chusk_drop_segments, &dropped);
+    return dropped;
+}

@@ -6,11 +6,52 @@ import Glibc
 import GoferProtocol
 import SystemPackage
 
-/// One tree the Gofer serves: an O_PATH fd of its top directory, and whether it may change.
+/// One tree the Gofer serves: an O_PATH fd of its top directory (or of its one file), and
+/// whether it may change.
 public struct GoferRoot: Sendable {
     public var fd: Int32
     public var readOnly: Bool
+    /// A tree that is one regular file (`-v FILE:GUEST`): its I/O fds by access mode (O_RDONLY,
+    /// O_WRONLY, O_RDWR; -errno for a mode that could not be opened: -EROFS for the writing
+    /// ones of a read-only tree, -EACCES for a file the Gofer may not write), opened before
+    /// the Gofer was confined. A file reopens by name below its parent, and this one has no parent: the
+    /// Gofer holds the file alone, never its host directory. Empty for a directory tree.
+    public var fileFDs: [Int32] = []
     public init(fd: Int32, readOnly: Bool) { self.fd = fd; self.readOnly = readOnly }
+
+    /// A file tree from `pathFD` (an O_PATH fd of a regular file, kept): its I/O fds are opened
+    /// through /proc/self/fd/N, so through the mount `pathFD` lies on (read-only for a
+    /// read-only volume), and must be the same regular file. Needs /proc: call it before the
+    /// Gofer pivots into its root view.
+    public static func file(pathFD: Int32, readOnly: Bool) throws(Errno) -> GoferRoot {
+        var root = GoferRoot(fd: pathFD, readOnly: readOnly)
+        let want = try hostFstat(pathFD)
+        guard want.st_mode & FileType.mask == FileType.reg else { throw Errno(rawValue: EINVAL) }
+        let link = Array("/proc/self/fd/\(pathFD)".utf8)
+        do throws(Errno) {
+            for mode in [O_RDONLY, O_WRONLY, O_RDWR] {
+                if readOnly && mode != O_RDONLY { root.fileFDs.append(-EROFS); continue }
+                // O_NONBLOCK while the type is unchecked: nothing can block on the open.
+                let fd: Int32
+                do throws(Errno) {
+                    fd = try hostOpenAt(AT_FDCWD, link, mode | O_NOCTTY | O_NONBLOCK | Int32(CHUSK_O_CLOEXEC))
+                } catch where mode != O_RDONLY && [EACCES, EPERM, EROFS, ETXTBSY].contains(error.rawValue) {
+                    root.fileFDs.append(-error.rawValue)  // writes fail as they would on the host
+                    continue
+                }
+                root.fileFDs.append(fd)
+                let st = try hostFstat(fd)
+                guard st.st_mode & FileType.mask == FileType.reg, st.st_dev == want.st_dev, st.st_ino == want.st_ino else {
+                    throw Errno(rawValue: ESTALE)
+                }
+                _ = try check(chusk_gofer_setfl(fd, try check(chusk_gofer_getfl(fd)) & ~O_NONBLOCK))
+            }
+        } catch {
+            for fd in root.fileFDs where fd >= 0 { hostClose(fd) }
+            throw error
+        }
+        return root
+    }
 }
 
 final class GoferServer {
@@ -24,6 +65,8 @@ final class GoferServer {
     private let recvBuffer: UnsafeMutableRawBufferPointer
     /// Scratch for getdents64.
     let direntBuffer: UnsafeMutableRawBufferPointer
+    /// How long the Gofer waits for a request before it drops its binary's clean pages.
+    static let idleTrimMillis: Int32 = 200
     /// Set when the peer is gone or the socket broke.
     private var broken = false
 
@@ -46,7 +89,15 @@ final class GoferServer {
 
     func serve() -> Int32 {
         var fds: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
+        var idleTrimmed = false
         while !broken {
+            // Nothing to serve for a while: drop the binary's clean pages (they stay in the
+            // page cache and fault back in on the next request), once per idle spell.
+            if !idleTrimmed {
+                var p = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
+                if poll(&p, 1, GoferServer.idleTrimMillis) == 0 { _ = chusk_drop_clean_text_pages() }
+                idleTrimmed = true
+            }
             var nfds: Int32 = 0
             var flags: Int32 = 0
             let n = withUnsafeMutablePointer(to: &fds) { p in
@@ -60,6 +111,7 @@ final class GoferServer {
                     for i in 0..<Int(max(0, min(nfds, 4))) { hostClose(fp[i]) }
                 }
             }
+            idleTrimmed = false
             if n == 0 {
                 if peerClosed() { return 0 }
                 send(id: 0, .error(EPROTO))  // an empty message, not the end of the stream

@@ -31,7 +31,9 @@ extension GoferServer {
         case let .attach(root):
             try ensureRoom()
             guard Int(root) < roots.count else { throw Errno(rawValue: ENOENT) }
-            let pfd = try hostOpenAt(roots[Int(root)].fd, dot, oPath | oDirectory | oCloexec)
+            let top = roots[Int(root)]
+            let pfd = top.fileFDs.isEmpty ? try hostOpenAt(top.fd, dot, oPath | oDirectory | oCloexec)
+                                          : try check(chusk_gofer_dupfd(top.fd))
             return .attach(try adopt(pathFD: pfd, parent: 0, name: empty, root: root))
 
         case let .walk(dir, names):
@@ -220,6 +222,7 @@ extension GoferServer {
             return try hostOpenAt(r.fd, dot, O_RDONLY | oDirectory | oCloexec | (flags & oNoatime))
         case FileType.reg:
             if flags & oDirectory != 0 { throw Errno(rawValue: ENOTDIR) }
+            if r.parent == 0 { return try reopenFileRoot(r, flags: flags) }
             guard let p = nodes[r.parent] else { throw Errno(rawValue: ESTALE) }
             let want = flags & ~(O_TRUNC | oDirectory | oCloexec)
             let fd = try hostOpenAt(p.fd, r.name, want | oNoFollow | O_NONBLOCK | O_NOCTTY | oCloexec)
@@ -242,6 +245,19 @@ extension GoferServer {
         default:
             throw Errno(rawValue: EACCES)  // FIFO, device, socket: never opened
         }
+    }
+
+    /// An I/O fd for the top of a file tree: a copy of the fd opened for that access mode before
+    /// confinement (or the error that open had: EROFS for a writing mode of a read-only tree).
+    private func reopenFileRoot(_ r: NodeRecord, flags: Int32) throws(Errno) -> Int32 {
+        guard Int(r.root) < roots.count, roots[Int(r.root)].fileFDs.count == 3 else { throw Errno(rawValue: ESTALE) }
+        let io = roots[Int(r.root)].fileFDs[Int(flags & O_ACCMODE)]
+        if io < 0 { throw Errno(rawValue: -io) }
+        let fd = try check(chusk_gofer_dupfd(io))
+        if flags & O_TRUNC != 0 {
+            do throws(Errno) { _ = try retry { ftruncate(fd, 0) } } catch { hostClose(fd); throw error }
+        }
+        return fd
     }
 
     /// The node just made as `name` in `d`: owned as asked, recorded.

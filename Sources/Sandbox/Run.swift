@@ -138,7 +138,7 @@ struct Parts {
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
                   + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs,
-            cloneFlags: Namespaces.sentry(network: o.network) | userFlag, unshareFlags: Namespaces.sentryLate,
+            cloneFlags: Namespaces.sentry(network: o.network) | userFlag,
             netnsFD: pastaNetwork?.netFD ?? -1, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
@@ -169,6 +169,13 @@ struct Parts {
         guard readByte(monitorReady.read) else { throw HuskError("monitor did not start") }
         DebugTiming.mark("monitor ready")
 
+        // Both parts go now, before either exec is confirmed and while the cgroup move's grace
+        // period passes: their trusted set-up (exec, jails and their pivot_root grace periods,
+        // the root view, the Sentry's filter) overlaps with it. They join the cgroup before the
+        // Gofer serves and before the Sentry boots, unshares its cgroup namespace (so that its
+        // root is the sandbox's cgroup) and forks the first task (docs/startup.md).
+        try gofer!.letGo(); released.append(gofer!.pid)
+        try sentry!.letGo(); released.append(sentry!.pid)
         chusk_cgroup_warm_wait()
         DebugTiming.mark("cgroup move warmed up")
         try cgroups.join(pid: gofer!.pid)
@@ -181,9 +188,6 @@ struct Parts {
             pastaNetwork?.close(); pastaNetwork = nil
             DebugTiming.mark("pasta ready")
         }
-        // Both released before either exec is confirmed: the two execs overlap.
-        try gofer!.letGo(); released.append(gofer!.pid)
-        try sentry!.letGo(); released.append(sentry!.pid)
         try gofer!.confirm()
         done(goferReady.write)
         defer { close(goferReady.read) }
@@ -240,6 +244,14 @@ struct Parts {
         }
         handOver(reported: true)
         DebugTiming.mark("counters read, clean-up handed to the monitor")
+        let partDied = relay.forcedKill == nil && !relay.timedOut && (relay.goferCrashed || relay.status.count < 4)
+        if partDied, let oom = limitLines.first(where: { $0.hasPrefix("memory limit") }) {
+            // The OOM killer took the Sentry or the Gofer (set-up, or a limit too tight for
+            // them): one line for both facts.
+            let limit = oom.split(separator: ":").first.map(String.init) ?? "memory limit reached"
+            huskWarn("\(limit): the kernel killed the \(relay.goferCrashed ? "Gofer" : "Sentry") (OOM) and the sandbox ended; give it a larger --memory")
+            return HuskExitStatus.internalError
+        }
         for line in limitLines { huskWarn(line) }
         defer { if let stats { report(stats, o) } }
         if let k = relay.forcedKill {

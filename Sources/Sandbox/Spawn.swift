@@ -41,8 +41,9 @@ public enum Namespaces {
     public static func sentry(network: NetworkNamespace.Mode) -> UInt {
         network == .none ? sentry : sentry & ~UInt(CHUSK_SB_CLONE_NEWNET)
     }
-    /// Unshared by the Sentry after the parent moved it into the sandbox's cgroup, so that
-    /// the namespace's root is `husk/<id>` and not husk run's cgroup.
+    /// Unshared by the Sentry on husk run's go byte, which comes after husk run moved it into
+    /// the sandbox's cgroup, so that the namespace's root is `husk/<id>` and not husk run's
+    /// cgroup.
     public static let sentryLate = UInt(CHUSK_SB_CLONE_NEWCGROUP)
 }
 

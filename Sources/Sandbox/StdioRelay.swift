@@ -20,6 +20,10 @@ struct StdioRelay {
     let signalFD: Int32
 
     private var hostStdinOpen = true
+    /// Whether husk's clean binary pages were dropped since the relay last had work.
+    private var idleTrimmed = false
+    /// How long the relay is idle before it drops them.
+    static let idleTrimMillis: Int32 = 200
     /// husk run -t: the pipe on which window sizes go to the console (4 bytes, rows and columns).
     var controlW: Int32 = -1
     private var pending: [UInt8] = []
@@ -87,8 +91,17 @@ struct StdioRelay {
                 let w = Int32(min(stop.deadline - now, 60_000))
                 wait = wait < 0 ? w : min(wait, w)
             }
-            let n = poll(&fds, nfds_t(fds.count), wait)
+            // Idle for a while (nothing to relay): drop husk's clean binary pages, once per
+            // idle spell; they fault back in from the page cache (docs/startup.md "Memory").
+            let shortened = !idleTrimmed && (wait < 0 || wait > Self.idleTrimMillis)
+            let n = poll(&fds, nfds_t(fds.count), shortened ? Self.idleTrimMillis : wait)
             if n < 0 { if errno == EINTR { continue }; break }
+            if n == 0 && shortened {
+                _ = chusk_drop_clean_text_pages()
+                idleTrimmed = true
+                continue
+            }
+            idleTrimmed = n == 0 && idleTrimmed
             for p in fds where p.revents != 0 {
                 switch p.fd {
                 case 0 where wantStdin: readHostStdin(&buf, p.revents)

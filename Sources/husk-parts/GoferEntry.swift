@@ -9,9 +9,9 @@ import Sandbox
 func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     guard let g = GoferArguments.parse(args) else { return usage("gofer") }
     signal(SIGPIPE, SIG_IGN)
-    var volumeFDs: [Int32] = []
+    var volumes: [GoferRoot] = []
     do throws(HuskError) {
-        volumeFDs = try GoferJail.enter(rootfs: g.rootfs, volumes: g.volumes)
+        volumes = try GoferJail.enter(rootfs: g.rootfs, volumes: g.volumes)
         chusk_timing_mark("root view built, pivoted")
         try GoferConfinement.lockdown(writable: g.writable, hostUDS: g.hostUDS)
         chusk_timing_mark("confined")
@@ -24,7 +24,5 @@ func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     close(PartFD.goferReady)
     let rootFD = open("/", Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
     if rootFD < 0 { return 1 }
-    var roots = [GoferRoot(fd: rootFD, readOnly: true)]
-    for (fd, v) in zip(volumeFDs, g.volumes) { roots.append(GoferRoot(fd: fd, readOnly: v.readOnly)) }
-    return goferMain(socketFD: PartFD.goferSocket, roots: roots, hostUDS: g.hostUDS)
+    return goferMain(socketFD: PartFD.goferSocket, roots: [GoferRoot(fd: rootFD, readOnly: true)] + volumes, hostUDS: g.hostUDS)
 }

@@ -49,6 +49,13 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     // Overlapped with the Gofer's set-up until here: boot once it serves.
     if !readByte(PartFD.sentryGo) { return 125 }
     close(PartFD.sentryGo)
+    // husk run moved us into the sandbox's cgroup before the go byte: the new cgroup
+    // namespace's root is that cgroup, and every task forked from now on is in it.
+    let r = chusk_gofer_unshare(Int32(Namespaces.sentryLate))
+    if r < 0 {
+        huskWarn("sentry: cannot unshare its cgroup namespace: \(Errno(rawValue: -r))")
+        return 125
+    }
     chusk_timing_mark("gofer serves: go")
     c.lockdown = { SentryConfinement.lockdown(tasksUnderOwnIdentity: $0, bindLowPorts: s.network == .host) }
     return sentryMain(c)

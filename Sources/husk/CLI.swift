@@ -127,13 +127,13 @@ struct Run: ParsableCommand {
     var hostUds: String = "none"
 
     @Option(name: [.customShort("v"), .customLong("volume")],
-            help: ArgumentHelp("Show host directory HOST at GUEST inside (read-write unless :ro; repeatable; directories only).", valueName: "HOST:GUEST[:ro|:rw]"))
+            help: ArgumentHelp("Show host directory or file HOST at GUEST inside (read-write unless :ro; repeatable).", valueName: "HOST:GUEST[:ro|:rw]"))
     var volume: [String] = []
 
     @Option(help: ArgumentHelp("Mount an empty in-memory tmpfs at PATH (size and mode optional; repeatable).", valueName: "PATH[:size=N,mode=M]"))
     var tmpfs: [String] = []
 
-    @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g: 512m, 1.5g; at least 8m).", valueName: "SIZE"))
+    @Option(help: ArgumentHelp("Memory limit of the whole sandbox (bytes, or with k, m, g: 512m, 1.5g; at least 4m).", valueName: "SIZE"))
     var memory: String?
 
     @Option(help: ArgumentHelp("Maximum number of processes and threads in the sandbox.", valueName: "N"))
@@ -204,7 +204,7 @@ struct Run: ParsableCommand {
     /// Checks of the values against this machine and the root view: one `husk:` line each.
     func checkAgainstHost() throws(HuskError) {
         if let m = memory.flatMap(CgroupLimits.parseSize), m < Run.minimumMemoryBytes {
-            throw HuskError("--memory \(memory!): too small; the sandbox needs at least \(Run.minimumMemoryBytes >> 20)m to start")
+            throw HuskError("--memory \(memory!): too small; the sandbox needs at least \(Run.minimumMemoryBytes >> 20)m to start (its Sentry and Gofer are charged to it)")
         }
         let online = HostCPUs.online()
         if let c = cpus.flatMap(CgroupLimits.parseCpus), let online, c > Double(online.count) {
@@ -214,13 +214,18 @@ struct Run: ParsableCommand {
             let missing = wanted.subtracting(online)
             throw HuskError("--cpuset-cpus \(l): no CPU\(missing.count == 1 ? "" : "s") \(HostCPUs.describe(missing)) on this machine (its CPUs are \(HostCPUs.describe(online)))")
         }
+        if let j = statsJson {
+            // Written after the run: a directory that is not there is refused now, not then.
+            let dir = j.contains("/") ? String(j[..<j.lastIndex(of: "/")!]) : "."
+            if !HostFS.isDirectory(dir.isEmpty ? "/" : dir) { throw HuskError("--stats-json \(j): no directory \(dir.isEmpty ? "/" : dir)") }
+        }
         var targets: [String: String] = [:]
         for v in volume {
             guard let spec = VolumeSpec.parse(v) else { continue }
             var st = stat()
             if stat(spec.host, &st) != 0 { throw HuskError("-v \(v): \(spec.host): \(String(cString: strerror(errno)))") }
-            if st.st_mode & S_IFMT != S_IFDIR {
-                throw HuskError("-v \(v): \(spec.host) is not a directory (only directories can be volumes so far)")
+            if st.st_mode & S_IFMT != S_IFDIR && st.st_mode & S_IFMT != S_IFREG {
+                throw HuskError("-v \(v): \(spec.host) is neither a directory nor a regular file")
             }
             if let other = targets[spec.guest] { throw HuskError("-v \(v): \(spec.guest) is already the target of \(other)") }
             targets[spec.guest] = "-v " + v
@@ -300,9 +305,12 @@ struct Run: ParsableCommand {
     }
 
     /// The smallest --memory accepted. The Sentry, the Gofer and the program are all charged
-    /// to the sandbox's cgroup: /bin/true and `sh -c 'ls /'` start with 4m and are OOM-killed
-    /// during set-up with 3m (debug build, v1 memory cgroup); twice the measure leaves room.
-    static let minimumMemoryBytes: UInt64 = 8 << 20
+    /// to the sandbox's cgroup. Measured (debug build, v1 memory cgroup, page cache warm, three
+    /// runs each): `/bin/true` and `sh -c ls` start with 4m and are OOM-killed during set-up
+    /// with 3m; python3 needs 6m (a release build charges less: --stats shows 1.5–2.9 MiB peak
+    /// for /bin/true). Below 4m nothing can run: refused in one
+    /// line. Above it a program too big for its limit ends with the OOM line.
+    static let minimumMemoryBytes: UInt64 = 4 << 20
 }
 
 /// "did you mean": the known command closest to `word` (at most 2 edits away), if any.

@@ -39,12 +39,18 @@ func serverThreadMain(_ arg: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointe
     }
     if !box.volumes.isEmpty {
         var roots: [GoferRoot] = []
+        defer { for r in roots { for fd in [r.fd] + r.fileFDs where fd >= 0 { _ = close(fd) } } }
         for (path, ro) in [(box.root, box.readOnly)] + box.volumes {
-            let fd = open(path, Int32(CHUSK_O_PATH | CHUSK_O_DIRECTORY | CHUSK_O_CLOEXEC))
+            let fd = open(path, Int32(CHUSK_O_PATH | CHUSK_O_CLOEXEC))
             guard fd >= 0 else { box.result = -4; return nil }
-            roots.append(GoferRoot(fd: fd, readOnly: ro))
+            // A regular file is a file tree (-v FILE:GUEST), anything else a directory tree.
+            if lstatOf(path).map({ $0.st_mode & S_IFMT == S_IFREG }) == true {
+                guard let tree = try? GoferRoot.file(pathFD: fd, readOnly: ro) else { _ = close(fd); box.result = -5; return nil }
+                roots.append(tree)
+            } else {
+                roots.append(GoferRoot(fd: fd, readOnly: ro))
+            }
         }
-        defer { for r in roots { _ = close(r.fd) } }
         box.result = goferMain(socketFD: box.sock, roots: roots, hostUDS: box.hostUDS)
         return nil
     }

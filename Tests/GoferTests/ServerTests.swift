@@ -335,6 +335,45 @@ func makedev(_ major: UInt64, _ minor: UInt64) -> dev_t {
         fx.client.close(h)
         #expect(fx.stop() == 0)
     }
+
+    @Test("a file tree (-v FILE:GUEST): attach gives the file itself, no walk below or beside it; read-only refuses writes")
+    func fileTrees() throws {
+        let root = try makeTree("froot"), dir = try makeTempDir("fvol")
+        defer { removeTree(root); removeTree(dir) }
+        try writeFile(dir + "/f", b("one\n"))
+        try writeFile(dir + "/g", b("ro\n"))
+        try writeFile(dir + "/secret", b("beside\n"))
+        let fx = try Fixture(root: root, readOnly: true, volumes: [(dir + "/f", false), (dir + "/g", true)])
+        let (f, a) = try fx.client.attach(root: 1)
+        #expect(a.ino == UInt64(lstatOf(dir + "/f")?.st_ino ?? 0) && a.mode & UInt32(S_IFMT) == UInt32(S_IFREG))
+        // The tree is the file alone: nothing below it, and ".." is refused by the decoder.
+        #expect(errnoOf { _ = try fx.client.walk(f, [b("secret")]) } == ENOTDIR)
+        #expect(errnoOf { _ = try fx.client.walk(f, [b("..")]) } == EINVAL)
+        #expect(errnoOf { _ = try fx.client.mkdir(f, b("d"), mode: 0o755, uid: 0, gid: 0) } == ENOTDIR)
+        // Opened for writing with O_TRUNC: written through to the host file.
+        let w = try fx.client.open(f, flags: O_WRONLY | O_TRUNC)
+        #expect(readFile(dir + "/f") == [])
+        #expect(pwrite(w, "two\n", 4, 0) == 4)
+        _ = close(w)
+        #expect(readFile(dir + "/f") == b("two\n"))
+        let r = try fx.client.open(f, flags: O_RDONLY)
+        var buf = [UInt8](repeating: 0, count: 16)
+        #expect(pread(r, &buf, 16, 0) == 4 && Array(buf[0..<4]) == b("two\n"))
+        #expect(write(r, "x", 1) == -1)  // the read fd does not write
+        _ = close(r)
+        try fx.client.setattr(f, mask: GoferSetAttrMask.size.rawValue, mode: 0, uid: 0, gid: 0, size: 2,
+                              atime: (0, GoferSetAttr.utimeOmit), mtime: (0, GoferSetAttr.utimeOmit))
+        #expect(readFile(dir + "/f") == b("tw"))
+        try fx.client.fsync(f)
+        // Tree 2 is read-only.
+        let (g, _) = try fx.client.attach(root: 2)
+        for flags in [O_WRONLY, O_RDWR, O_RDONLY | O_TRUNC] { #expect(errnoOf { _ = try fx.client.open(g, flags: flags) } == EROFS) }
+        let gr = try fx.client.open(g, flags: O_RDONLY)
+        #expect(pread(gr, &buf, 16, 0) == 3)
+        _ = close(gr)
+        #expect(readFile(dir + "/g") == b("ro\n"))
+        #expect(fx.stop() == 0)
+    }
 }
 
 /// A listening unix socket of the test process bound at `path`.

@@ -219,9 +219,9 @@ struct CLIOptionsTests {
         expectRefused(try Husk.run(["/bin/true"], options: ["--tmpfs", "relative"]), "relative")
     }
 
-    @Test("a file volume, a missing volume and a duplicate target are refused in one line")
+    @Test("a device volume, a missing volume and a duplicate target are refused in one line")
     func volumeRefusals() throws {
-        expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/etc/passwd:/p"]), "not a directory")
+        expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/dev/null:/p"]), "neither a directory nor a regular file")
         expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/nonexistent-husk-vol:/p"]), "/nonexistent-husk-vol")
         expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/tmp:/a", "-v", "/etc:/a/"]), "already the target")
         expectRefused(try Husk.run(["/bin/true"], options: ["-v", "/tmp:/a", "--tmpfs", "/a"]), "already the target")
@@ -233,10 +233,116 @@ struct CLIOptionsTests {
         #expect(r.status == 0 && r.stdout.contains("1572864 kB"), "\(r)")
         let upper = try Husk.run(["/bin/sh", "-c", "grep MemTotal /proc/meminfo"], options: ["--memory", "512M"])
         #expect(upper.status == 0 && upper.stdout.contains("524288 kB"), "\(upper)")
-        expectRefused(try Husk.run(["/bin/true"], options: ["--memory", "2m"]), "too small")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--memory", "3m"]), "--memory 3m: too small; the sandbox needs at least 4m")
+        // The measured minimum runs a small program; a bigger one ends with one OOM line.
+        let least = try Husk.run(["/bin/sh", "-c", "ls / > /dev/null && echo ok"], options: ["--memory", "4m"])
+        #expect(least.status == 0 && least.stdout == "ok\n" && least.stderr.isEmpty, "\(least)")
+        let big = try Husk.run(["/usr/bin/python3", "-c", "import json, sqlite3; print(len(bytearray(64 << 20)))"], options: ["--memory", "4m"])
+        #expect(big.status != 0 && big.stdout.isEmpty, "\(big)")
+        let l = lines(big.stderr)
+        #expect(l.count == 1 && l[0].hasPrefix("husk: memory limit of 4 MiB reached: the kernel killed "), "\(big)")
         let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         expectRefused(try Husk.run(["/bin/true"], options: ["--cpus", "\(cpus + 1)"]), "\(cpus) CPU")
         expectRefused(try Husk.run(["/bin/true"], options: ["--cpuset-cpus", "\(cpus + 3)"]), "no CPU \(cpus + 3)")
+    }
+}
+
+/// Refused invocations of husk (the words after `husk`): each must end with exactly one
+/// `husk:` line naming the problem and a nonzero status, whichever part notices it (the parser,
+/// husk run's checks, the cgroup, the Gofer, the Sentry in the sandbox's own view).
+private let refusedInvocations: [(args: [String], needle: String)] = {
+    let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+    let t = ["--", "/bin/true"]
+    return [
+        (["rnu"] + t, "did you mean 'run'?"),
+        (["sycalls"], "did you mean 'syscalls'?"),
+        (["run"], "no program given"),
+        (["run", "--bogus"] + t, "--bogus"),
+        (["run", "--memory"], "--memory"),
+        (["syscalls", "--bogus"], "--bogus"),
+        (["run", "--memory", "lots"] + t, "--memory lots: not a size"),
+        (["run", "--memory", "1.5x"] + t, "not a size"),
+        (["run", "--memory", "100k"] + t, "too small"),
+        (["run", "--pids", "0"] + t, "--pids 0"),
+        (["run", "--cpus", "0"] + t, "--cpus 0"),
+        (["run", "--cpus", "\(cpus + 1)"] + t, "this machine has \(cpus) CPU"),
+        (["run", "--cpu-shares", "1"] + t, "--cpu-shares 1"),
+        (["run", "--cpuset-cpus", "5-3"] + t, "--cpuset-cpus 5-3"),
+        (["run", "--cpuset-cpus", "\(cpus + 3)"] + t, "no CPU \(cpus + 3) on this machine"),
+        (["run", "--device-read-bps", "/dev/null:1m"] + t, "not a block device"),
+        (["run", "--device-write-iops", "254:0:fast"] + t, "fast"),
+        (["run", "--no-cgroup", "--memory", "64m"] + t, "--no-cgroup"),
+        (["run", "--timeout", "soon"] + t, "--timeout soon"),
+        (["run", "--rootfs", "/nonexistent-husk-root"] + t, "/nonexistent-husk-root"),
+        (["run", "--cwd", "relative"] + t, "--cwd relative"),
+        (["run", "-w", "/nonexistent-husk-dir"] + t, "/nonexistent-husk-dir"),
+        (["run", "-w", "/etc/passwd"] + t, "/etc/passwd"),
+        (["run", "--hostname", ""] + t, "--hostname"),
+        (["run", "--network", "bridge"] + t, "--network bridge"),
+        (["run", "--platform", "ptrce"] + t, "did you mean 'ptrace'?"),
+        (["run", "-v", "relative:/x"] + t, "-v relative:/x"),
+        (["run", "-v", "/nonexistent-husk-vol:/x"] + t, "/nonexistent-husk-vol"),
+        (["run", "-v", "/tmp:/x", "-v", "/etc:/x"] + t, "already the target"),
+        (["run", "-v", "/etc/passwd:/etc"] + t, "volume target /etc"),
+        (["run", "--tmpfs", "/x:noexec"] + t, "noexec"),
+        (["run", "--tmpfs", "/etc/passwd"] + t, "--tmpfs /etc/passwd"),
+        (["run", "--env-file", "/nonexistent-husk-env"] + t, "/nonexistent-husk-env"),
+        (["run", "-e", "=x"] + t, "-e =x"),
+        (["run", "--user", "no-such-husk-user"] + t, "no-such-husk-user"),
+        (["run", "--user", "1:2:3"] + t, "--user 1:2:3"),
+        (["run", "--stats-json", "/nonexistent-husk-dir/s.json"] + t, "/nonexistent-husk-dir/s.json"),
+        (["run", "--", "/nonexistent-husk-program"], "/nonexistent-husk-program"),
+    ]
+}()
+
+@Suite("cgroup refusals are sentences", .serialized)
+struct CgroupRefusalTests {
+    /// husk run started inside fresh v1 cpuset and cpu cgroups (its "own" cgroup there):
+    /// CPU 0 only, and a fifth of a CPU. Its limits must fit inside them.
+    private func inNarrowCgroups(_ options: [String]) throws -> RunResult {
+        let cpuset = "/sys/fs/cgroup/cpuset/husk-cli-test-\(getpid())", cpu = "/sys/fs/cgroup/cpu/husk-cli-test-\(getpid())"
+        try #require(access("/sys/fs/cgroup/cpuset/cgroup.procs", F_OK) == 0 && access("/sys/fs/cgroup/cpu/cgroup.procs", F_OK) == 0,
+                     "this test needs the v1 cpuset and cpu hierarchies (as on the development VM)")
+        try #require(sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2, "needs two CPUs")
+        for d in [cpuset, cpu] { #expect(mkdir(d, 0o755) == 0 || errno == EEXIST) }
+        defer {
+            // husk run leaves its `husk` directory (the monitor removes the sandbox's own, maybe later).
+            for _ in 0..<100 {
+                for d in [cpuset, cpu] { rmdir(d + "/husk"); rmdir(d) }
+                if access(cpuset, F_OK) != 0 && access(cpu, F_OK) != 0 { break }
+                usleep(50_000)
+            }
+        }
+        let mems = try String(contentsOfFile: "/sys/fs/cgroup/cpuset/cpuset.mems", encoding: .utf8)
+        try "0".write(toFile: cpuset + "/cpuset.cpus", atomically: false, encoding: .utf8)
+        try mems.write(toFile: cpuset + "/cpuset.mems", atomically: false, encoding: .utf8)
+        try "20000".write(toFile: cpu + "/cpu.cfs_quota_us", atomically: false, encoding: .utf8)
+        let husk = try Husk.require()
+        return try IntegrationTests.run(["/bin/sh", "-c", "echo $$ > \(cpuset)/cgroup.procs && echo $$ > \(cpu)/cgroup.procs && exec \"$0\" \"$@\"",
+                                         husk, "run"] + options + ["--", "/bin/true"], env: Husk.defaultEnvironment)
+    }
+
+    @Test("a CPU outside husk run's own cpuset, a quota above its own: one sentence each, 125")
+    func narrowerAncestors() throws {
+        let cpus = try inNarrowCgroups(["--cpuset-cpus", "1"])
+        expectRefused(cpus, "--cpuset-cpus 1: husk run's cgroup may only use CPUs 0")
+        let quota = try inNarrowCgroups(["--cpus", "1"])
+        expectRefused(quota, "--cpus 1: more CPU time than husk run's cgroup")
+        let fits = try inNarrowCgroups(["--cpuset-cpus", "0", "--cpus", "0.1"])
+        #expect(fits.status == 0 && fits.stderr.isEmpty, "\(fits)")
+    }
+}
+
+@Suite("every refused invocation is one husk: line", .serialized)
+struct RefusedInvocationTests {
+    @Test("one husk: line naming the problem, nothing on stdout, a nonzero status", arguments: refusedInvocations.indices)
+    func oneLine(_ i: Int) throws {
+        let (args, needle) = refusedInvocations[i]
+        let r = try huskCommand(args)
+        #expect(r.status != 0, "\(args): \(r)")
+        #expect(r.stdout.isEmpty, "\(args): \(r)")
+        let l = lines(r.stderr)
+        #expect(l.count == 1 && l[0].hasPrefix("husk: ") && l[0].contains(needle), "\(args): \(r)")
     }
 }
 

@@ -103,4 +103,39 @@ struct ProcessLayoutTests {
             #expect(goferNS[i] != sentryNS[i], "Gofer and Sentry do not share the \(kind) namespace")
         }
     }
+
+    @Test("the parts and the program are in the sandbox's cgroup; the Sentry's cgroup namespace is rooted there")
+    func cgroupPlacement() throws {
+        let husk = try Spawned([try Husk.require(), "run", "--", "/bin/sleep", "3"], env: Husk.defaultEnvironment)
+        var table = ProcessTable(), parts: [pid_t] = [], sleeper: pid_t? = nil, sentry: pid_t? = nil
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            table = ProcessTable()
+            sentry = table.role("sentry", below: husk.pid).first
+            parts = table.role("gofer", below: husk.pid) + (sentry.map { [$0] } ?? [])
+            sleeper = table.descendants(of: husk.pid).first { table.argv[$0]?.first?.hasSuffix("sleep") == true }
+            if parts.count == 2 && sleeper != nil { break }
+            usleep(50_000)
+        }
+        /// The memory controller's line of /proc/PID/cgroup as `reader` sees it (nil: the test's own view).
+        func memoryCgroup(_ pid: pid_t, seenFrom reader: pid_t? = nil) throws -> String {
+            let cat = ["/bin/cat", "/proc/\(pid)/cgroup"]
+            let argv = reader.map { ["/usr/bin/nsenter", "--cgroup=/proc/\($0)/ns/cgroup"] + cat } ?? cat
+            let r = try IntegrationTests.run(argv)
+            let l = lines(r.stdout)
+            // v1's memory hierarchy, else the unified one.
+            let line = l.first { $0.split(separator: ":").dropFirst().first?.split(separator: ",").contains("memory") == true }
+                ?? l.first { $0.hasPrefix("0::") }
+            return line.map { String($0.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).last ?? "") } ?? "(none: \(r))"
+        }
+        let sentryPid = try #require(sentry, "\(table.describe(below: husk.pid))")
+        let program = try #require(sleeper, "\(table.describe(below: husk.pid))")
+        let sandbox = try memoryCgroup(program)
+        #expect(sandbox.split(separator: "/").dropLast().last == "husk", "the program is in husk/<id>: \(sandbox)")
+        for p in parts { #expect(try memoryCgroup(p) == sandbox, "part \(p) in the sandbox's cgroup") }
+        // Seen from the Sentry's cgroup namespace, the sandbox's cgroup is its root.
+        #expect(try memoryCgroup(program, seenFrom: sentryPid) == "/")
+        #expect(namespace("cgroup", of: sentryPid) != namespace("cgroup", of: getpid()))
+        #expect(husk.wait(timeout: 30).status == 0)
+    }
 }

@@ -1,5 +1,6 @@
-// Volumes (-v HOST:GUEST[:ro|:rw]): a Gofer tree mounted at GUEST; rw writes through to the
-// host, ro refuses writes, and no path, symlink or ".." under a volume leaves its host directory.
+// Volumes (-v HOST:GUEST[:ro|:rw]): a Gofer tree mounted at GUEST (a directory, or one file);
+// rw writes through to the host, ro refuses writes, and no path, symlink or ".." under a volume
+// leaves its host directory.
 
 import Foundation
 import Glibc
@@ -73,6 +74,36 @@ import Testing
         #expect(husk.stdout == "1\npwned\nabs\nmade\nrel\nshadow\n", "\(husk)")
         #expect(read(dir + "/secret") == "host-secret\n")
         #expect(access(dir + "/vol/secret", F_OK) != 0)
+    }
+
+    @Test("-v of a single file: read-write writes through, read-only refuses; the file's host directory stays out of reach")
+    func fileVolume() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "one\n".write(toFile: dir + "/vol/f", atomically: false, encoding: .utf8)
+        // A new name in the root view (made as an empty file in the overlay), then an existing one covered.
+        let rw = try Husk.run(["/bin/sh", "-c", """
+            cat /etc/husk-f; echo two >> /etc/husk-f; cat /etc/husk-f; cat /etc/husk-f/../secret 2>/dev/null || echo no-secret; \
+            ls /etc | grep -c '^husk-f$'; stat -c %F /etc/husk-f; rm /etc/husk-f 2>/dev/null || echo busy; \
+            grep ' /etc/husk-f ' /proc/mounts | cut -d' ' -f4 | cut -d, -f1; cat /etc/hostname
+            """], options: ["-v", dir + "/vol/f:/etc/husk-f", "-v", dir + "/vol/f:/etc/hostname:ro"])
+        #expect(rw.status == 0, "\(rw)")
+        #expect(rw.stdout == "one\none\ntwo\nno-secret\n1\nregular file\nbusy\nrw\none\ntwo\n", "\(rw)")
+        #expect(read(dir + "/vol/f") == "one\ntwo\n")
+        // O_TRUNC through a volume file; --read-only root: the mount point is made up.
+        let trunc = try Husk.run(["/bin/sh", "-c", "echo new > /husk-file && cat /husk-file"],
+                                 options: ["-v", dir + "/vol/f:/husk-file", "--read-only"])
+        #expect(trunc.status == 0 && trunc.stdout == "new\n", "\(trunc)")
+        #expect(read(dir + "/vol/f") == "new\n")
+        let ro = try Husk.run(["/bin/sh", "-c", "cat /f; echo x >> /f || echo refused; true > /f || echo refused"],
+                              options: ["-v", dir + "/vol/f:/f:ro"])
+        #expect(ro.stdout == "new\nrefused\nrefused\n" && ro.stderr.contains("Read-only file system"), "\(ro)")
+        #expect(read(dir + "/vol/f") == "new\n")
+        // A file on a directory, or a directory on a file, is refused in one line.
+        for (spec, target) in [(dir + "/vol/f:/etc", "/etc"), (dir + "/vol:/etc/passwd", "/etc/passwd")] {
+            let r = try Husk.run(["/bin/true"], options: ["-v", spec])
+            #expect(r.status == 125 && r.stderr == "husk: volume target \(target): Not a directory in the sandbox\n", "\(spec): \(r)")
+        }
     }
 
     @Test("-v with a bad spec or a missing host directory fails with 125")

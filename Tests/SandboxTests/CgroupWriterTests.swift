@@ -54,6 +54,31 @@ struct CgroupWriterTests {
         #expect(t.read("pids/husk/s2/pids.max") == "5")
     }
 
+    @Test("a limit the kernel refuses is one sentence naming the flag and why")
+    func refusalSentences() throws {
+        let t = try FakeCgroupTree(); defer { t.remove() }
+        let p = CgroupPlacement(version: .v1, controllers: ["cpuset", "cpu", "blkio", "memory", "pids"], ownDirectory: t.root, id: "s")
+        try t.file("husk/cpuset.cpus", "0\n")
+        let l = CgroupLimits(cpus: 1.5, deviceRates: [DeviceRate(kind: .readBps, major: 254, minor: 1, rate: 1)])
+        #expect(l.refusal(file: "cpuset.cpus", value: "1", in: p, .invalidArgument)
+                == "--cpuset-cpus 1: husk run's cgroup may only use CPUs 0 (cpuset.cpus of \(t.root)), and a sandbox's CPUs must be among them")
+        #expect(l.refusal(file: "cpu.cfs_quota_us", value: "150000", in: p, .invalidArgument)
+                == "--cpus 1.5: more CPU time than husk run's cgroup (\(t.root)) or one of its ancestors allows (cfs quota)")
+        #expect(l.refusal(file: "blkio.throttle.read_bps_device", value: "254:1 1", in: p, .operationNotSupportedByDevice)
+                .hasPrefix("--device-read-bps 254:1: the kernel cannot throttle block device 254:1"))
+        #expect(l.refusal(file: "memory.limit_in_bytes", value: "4096", in: p, .resourceBusy)
+                == "--memory 4096 bytes: less than the sandbox already uses, and the kernel could not reclaim it")
+        // Through write(to:): a pids.max that cannot be written (a directory here).
+        try HostFS.mkdirIfMissing(p.sandboxDirectory)
+        try HostFS.mkdirIfMissing(p.sandboxDirectory + "/pids.max")
+        do {
+            try CgroupLimits(pids: 5).write(to: [p])
+            Issue.record("the write should have failed")
+        } catch {
+            #expect(error.message == "--pids 5: the kernel refused pids.max = 5 (Is a directory)", "\(error.message)")
+        }
+    }
+
     @Test func limitWithoutItsControllerIsAnError() {
         let p = CgroupPlacement(version: .v1, controllers: ["cpu"], ownDirectory: "/nonexistent", id: "z")
         #expect(throws: HuskError.self) { try CgroupLimits(memoryBytes: 1 << 20).write(to: [p]) }

@@ -55,6 +55,8 @@ long chusk_gofer_getdents64(int fd, void *buf, size_t len);
 /// fcntl(F_GETFL) / fcntl(F_SETFL, fl); return value or -errno.
 int chusk_gofer_getfl(int fd);
 int chusk_gofer_setfl(int fd, int fl);
+/// fcntl(fd, F_DUPFD_CLOEXEC, 0): a copy of fd (the same open file); the new fd or -errno.
+int chusk_gofer_dupfd(int fd);
 
 /// fchmodat2(fd, "", mode, AT_EMPTY_PATH): chmod through an O_PATH fd; 0 or -errno.
 int chusk_gofer_fchmod_opath(int fd, unsigned int mode);

@@ -83,4 +83,9 @@ void chusk_cgroup_warm_wait(void);
 /// dropped, or -errno.
 long chusk_drop_clean_exe_pages(void);
 
+/// The same without /proc (for the Gofer and the Sentry in their jails): the read-only PT_LOAD
+/// segments of the main program (dl_iterate_phdr; never a writable one, so never RELRO's
+/// relocated pages), shrunk to whole pages, madvise(MADV_DONTNEED). Bytes dropped, or -errno.
+long chusk_drop_clean_text_pages(void);
+
 #endif

@@ -200,8 +200,44 @@ public struct CgroupLimits: Sendable, Equatable {
         for p in placements {
             for (file, value) in files(for: p) {
                 let path = p.sandboxDirectory + "/" + file
-                do { try HostFS.write(path, value) } catch { throw HuskError("cgroup \(path) (\(value))", error) }
+                do { try HostFS.write(path, value) } catch {
+                    throw HuskError(refusal(file: file, value: value, in: p, error))
+                }
             }
+        }
+    }
+
+    /// One sentence for a limit the kernel refused: which flag, and why as far as the cgroup
+    /// tree tells (an ancestor's narrower cpuset or quota, a device it cannot throttle).
+    func refusal(file: String, value: String, in p: CgroupPlacement, _ error: Errno) -> String {
+        func parent(_ f: String) -> String { ((try? HostFS.read(p.huskDirectory + "/" + f)) ?? "?").trimmingWhitespace }
+        let why = "the kernel refused \(file) = \(value) (\(error.description))"
+        switch file {
+        case "cpuset.cpus":
+            let allowed = parent("cpuset.cpus")
+            return "--cpuset-cpus \(value): husk run's cgroup may only use CPUs \(allowed.isEmpty ? "(none)" : allowed) "
+                + "(cpuset.cpus of \(p.ownDirectory)), and a sandbox's CPUs must be among them"
+        case "cpu.cfs_quota_us", "cpu.max", "cpu.cfs_period_us":
+            let text = cpus.map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? value
+            if error == .invalidArgument {
+                return "--cpus \(text): more CPU time than husk run's cgroup (\(p.ownDirectory)) or one of its ancestors allows (cfs quota)"
+            }
+            return "--cpus \(text): \(why)"
+        case "cpu.shares", "cpu.weight":
+            return "--cpu-shares \(cpuShares.map { String($0) } ?? value): \(why)"
+        case "memory.limit_in_bytes", "memory.max":
+            if error == .resourceBusy { return "--memory \(value) bytes: less than the sandbox already uses, and the kernel could not reclaim it" }
+            return "--memory \(value) bytes: \(why)"
+        case "pids.max":
+            return "--pids \(value): \(why)"
+        default:
+            let device = value.split(separator: " ").first.map(String.init) ?? value
+            let flag = deviceRates.first { $0.device == device }?.kind.flag ?? "--device-*"
+            if error == .operationNotSupportedByDevice || error == .invalidArgument {
+                return "\(flag) \(device): the kernel cannot throttle block device \(device) (a partition or a device without "
+                    + "I/O scheduling: give its whole disk, as lsblk shows it)"
+            }
+            return "\(flag) \(device): \(why)"
         }
     }
 }

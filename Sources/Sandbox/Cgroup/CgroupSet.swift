@@ -65,7 +65,10 @@ public struct CgroupSet: Sendable {
     /// Moves a process (all its threads) into the sandbox's cgroup in every hierarchy.
     public func join(pid: pid_t) throws(HuskError) {
         for d in directories {
-            do { try HostFS.write(d + "/cgroup.procs", String(pid)) } catch { throw HuskError("cgroup join \(d)", error) }
+            do { try HostFS.write(d + "/cgroup.procs", String(pid)) } catch {
+                let hint = error == .noSpace ? " (a cpuset cgroup without CPUs or memory nodes)" : ""
+                throw HuskError("cannot move the sandbox into its cgroup \(d): \(error.description)\(hint)")
+            }
         }
     }
 

@@ -19,14 +19,16 @@ public func monitorMain(_ args: MonitorArguments) -> Int32 {
     close(PartFD.monitorReady)
     var reported = false
     if parentAlive {
-        // Idle until the end: its start-up pages need not stay resident (docs/startup.md "Memory").
-        _ = chusk_drop_clean_exe_pages()
         // husk run's done pipe: a byte once it has read the counters and is returning (the
         // clean-up is then off its critical path), EOF without one when it died. Its pidfd as
         // well, for a husk run that died holding a copy of the pipe elsewhere.
         let doneFD = fcntl(PartFD.monitorDone, F_GETFD) >= 0 ? PartFD.monitorDone : -1
         var fds = [pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: watchFD, events: Int16(POLLIN), revents: 0)]
+        // Idle until the end: its start-up pages need not stay resident (docs/startup.md
+        // "Memory"); dropped last, just before it waits, so that little faults back in.
+        _ = chusk_drop_clean_exe_pages()
+        _ = chusk_drop_clean_text_pages()
         while true {
             let n = poll(&fds, nfds_t(fds.count), -1)
             if n > 0 {

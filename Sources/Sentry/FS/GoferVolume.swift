@@ -3,7 +3,8 @@ import GoferProtocol
 import SystemPackage
 
 // Volumes (`husk run -v HOST:GUEST[:ro|:rw]`): a Gofer tree other than the root view, mounted
-// at GUEST. A read-write volume writes through to the host directory. The Gofer opens one name
+// at GUEST. A read-write volume writes through to the host directory. A file volume is a tree
+// of one regular file, mounted on a file at GUEST, as a bind mount of a file is in Linux. The Gofer opens one name
 // at a time below a handle and never follows a symlink; symlinks and ".." are resolved by the
 // VFS in the sandbox's namespace, so nothing under a volume reaches outside its host directory.
 
@@ -19,11 +20,12 @@ public final class VolumeInode: GoferNode {
         super.init(server: client, handle: handle)
     }
 
-    /// Attaches to Gofer tree `root` (1... for the volumes) and returns its top directory.
+    /// Attaches to Gofer tree `root` (1... for the volumes) and returns its top: a directory,
+    /// or the one regular file of a file volume (`-v FILE:GUEST`).
     public static func attach(_ client: GoferClient, root: UInt32, writable: Bool) throws(Errno) -> VolumeInode {
         let (h, a) = try client.attach(root: root)
         let node = VolumeInode(client: client, handle: h, attr: a, writable: writable)
-        guard a.isDirectory else { throw .notDirectory }
+        guard a.isDirectory || node.type == FileType.regular else { throw .notDirectory }
         return node
     }
 

@@ -18,14 +18,12 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     }
     for (i, v) in config.volumes.enumerated() {
         do { try vfs.mountVolume(gofer, root: UInt32(i + 1), at: v.guest, writable: !v.readOnly) } catch {
-            return bootFailure("cannot mount the volume at \(v.guest): \(error)")
+            return refuseInSandbox(config, "volume target \(v.guest)", error)
         }
     }
     for t in config.tmpfs {
         do { try vfs.mountTmpFS(at: t.path, mode: t.mode, sizeBytes: t.sizeBytes) } catch {
-            report("husk: --tmpfs \(t.path): \(String(cString: strerror(error.rawValue))) in the sandbox")
-            writeStatus(config.statusFD, HuskExitStatus.internalError << 8)
-            return 0
+            return refuseInSandbox(config, "--tmpfs \(t.path)", error)
         }
     }
     let hostname = config.hostname ?? "husk"
@@ -90,10 +88,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         guard d.inode?.fileType == FileType.directory else { throw .notDirectory }
         fs.cwd = d
     } catch {
-        // As a missing program: one line, and husk's own status (the program never ran).
-        report("husk: --cwd \(config.workingDirectory): \(String(cString: strerror(error.rawValue))) in the sandbox")
-        writeStatus(config.statusFD, HuskExitStatus.internalError << 8)
-        return 0
+        return refuseInSandbox(config, "--cwd \(config.workingDirectory)", error)
     }
 
     // Find and check the program before any task exists, so that a missing or unusable
@@ -224,6 +219,15 @@ private func report(_ line: String) {
     var s = line
     s.append("\n")
     s.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }
+}
+
+/// An option the sandbox's own view cannot honour (a --cwd missing there, a mount point of the
+/// wrong type), as a missing program: one `husk:` line, and husk's own status (the program
+/// never ran).
+private func refuseInSandbox(_ config: SentryConfig, _ what: String, _ error: Errno) -> Int32 {
+    report("husk: \(what): \(String(cString: strerror(error.rawValue))) in the sandbox")
+    writeStatus(config.statusFD, HuskExitStatus.internalError << 8)
+    return 0
 }
 
 private func bootFailure(_ message: String) -> Int32 {

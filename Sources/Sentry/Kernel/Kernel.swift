@@ -65,6 +65,12 @@ public final class Kernel {
     /// clone event); replayed when the task is registered.
     private var early: [HostTID: [TaskEvent]] = [:]
     private var finalStatus: Int32?
+    /// Whether the binary's clean pages were dropped since the event loop last had work.
+    private var idleTrimmed = false
+    /// After this long with nothing to do the Sentry drops its binary's clean pages (they stay
+    /// in the page cache and fault back in when it serves again): an idle sandbox keeps only
+    /// what it uses (docs/startup.md "Memory").
+    static let idleTrimMillis: Int32 = 200
     var debugEvents = false
     /// SIGINT, SIGTERM and SIGHUP that husk run forwards to the Sentry.
     private var hostSignalFD: Int32 = -1
@@ -145,11 +151,19 @@ public final class Kernel {
         while finalStatus == nil {
             serveReady()
             if finalStatus != nil { break }
-            let n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, timers.timeoutMillis())
+            let due = timers.timeoutMillis()
+            let shortened = !idleTrimmed && (due < 0 || due > Self.idleTrimMillis)
+            let n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, shortened ? Self.idleTrimMillis : due)
             if n < 0 {
                 if errno == EINTR { continue }
                 break
             }
+            if n == 0 && shortened {
+                _ = chusk_drop_clean_text_pages()
+                idleTrimmed = true
+                continue
+            }
+            idleTrimmed = false
             for i in 0..<Int(n) {
                 let fd = readyFDs[i]
                 if fd == platform.eventFD { continue }  // drained by drainPlatformEvents

@@ -121,8 +121,9 @@ public final class VFS {
     }
 
     /// Mounts a filesystem root on `path` (relative to the namespace root, no symlinks
-    /// followed). A missing last directory is made in a writable root; in a read-only root the
-    /// mount point is made up (a read-only rootfs may lack /tmp).
+    /// followed). A missing last directory (an empty file, for a root that is a file) is made
+    /// in a writable root; in a read-only root the mount point is made up (a read-only rootfs
+    /// may lack /tmp).
     @discardableResult
     public func mount(_ fsRoot: Inode, at path: [UInt8]) throws(Errno) -> Dentry {
         let names = path.split(separator: 0x2F).map(Array.init)
@@ -142,7 +143,9 @@ public final class VFS {
         else {
             var found = try? dir.inode!.lookup(last)
             if found == nil, !dir.inode!.readOnly {
-                found = try? dir.inode!.mkdir(last, mode: 0o755, creds: Credentials(uid: 0, gid: 0))
+                found = fsRoot.fileType == FileType.directory
+                    ? try? dir.inode!.mkdir(last, mode: 0o755, creds: Credentials(uid: 0, gid: 0))
+                    : try? dir.inode!.create(last, mode: 0o644, creds: Credentials(uid: 0, gid: 0))
             }
             point = Dentry(name: last, parent: dir, inode: found ?? fsRoot)
         }
@@ -155,8 +158,15 @@ public final class VFS {
 
     /// Mounts a volume (Gofer tree `root`) at absolute `guest`, making missing directories in
     /// the writable root.
+    /// A directory goes on a directory and a file on anything else (ENOTDIR otherwise, as
+    /// graft_tree), a missing file mount point being made as an empty file.
     public func mountVolume(_ client: GoferClient, root: UInt32, at guest: String, writable: Bool) throws(Errno) {
         let top = try VolumeInode.attach(client, root: root, writable: writable)
+        let ctx = FSContext(root: self.root, cwd: self.root, umask: 0)
+        if let d = try? lookup(ctx, at: nil, Array(guest.utf8), followFinal: false, creds: Credentials(uid: 0, gid: 0)),
+           let inode = d.inode, (inode.fileType == FileType.directory) != (top.fileType == FileType.directory) {
+            throw .notDirectory
+        }
         try mount(top, at: guest, source: "none", type: "9p", options: (writable ? "rw" : "ro") + ",nosuid,nodev,relatime")
     }
 

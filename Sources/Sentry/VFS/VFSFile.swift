@@ -124,7 +124,8 @@ public final class DirectoryFile: VFSFile {
         let fsEntries = try inode.readdir(task)
         l.append(contentsOf: fsEntries)
         for (name, c) in node.children where c.mounted != nil && !fsEntries.contains(where: { $0.name == name }) {
-            l.append(DirEntry(name: name, ino: (try? c.mountTop.inode?.stat().ino) ?? 1, type: 4))
+            let top = c.mountTop.inode
+            l.append(DirEntry(name: name, ino: (try? top?.stat().ino) ?? 1, type: UInt8(((top?.fileType ?? FileType.directory) >> 12) & 0xF)))
         }
         listing = l
         return l
