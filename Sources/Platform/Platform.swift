@@ -94,6 +94,10 @@ public struct PlatformCapabilities: OptionSet, Sendable {
     /// `.runNativeWithArgument`: ptrace writes the argument register at the seccomp stop (the
     /// kernel then checks the changed call against the filter again).
     public static let rewriteArgument = PlatformCapabilities(rawValue: 1 << 2)
+    /// The task is stopped under ptrace at this call: its registers can be read and written,
+    /// calls injected, fds installed, and `.runNative`/`.runNativeWith` carried out. A call
+    /// served from a seccomp user notification (unotify) has only its memory and `.skip`/`.restart`.
+    public static let stoppedTask = PlatformCapabilities(rawValue: 1 << 3)
 }
 
 /// What the first application task starts as.
@@ -265,12 +269,22 @@ extension TaskLifecycle {
 /// sends to the Sentry is reported (`TaskEvent.syscall`) and how it continues. ptrace reports
 /// seccomp stops and completes them by writing registers.
 public protocol SyscallChannel: AnyObject {
-    /// The completions beyond `.skip` and `.runNative` this channel can carry out.
+    /// The completions beyond `.skip` and `.runNative` this channel can carry out for a call
+    /// that stopped the task (ptrace).
     var capabilities: PlatformCapabilities { get }
+
+    /// What the channel can do for the call task `tid` is in now: `capabilities`, or less for a
+    /// call that reached the Sentry without stopping the task (a user notification).
+    func capabilities(at tid: HostTID) -> PlatformCapabilities
 
     /// Continues a task stopped at a served syscall. A completion outside `capabilities`
     /// throws ENOTSUP and leaves the task stopped.
     func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno)
+}
+
+extension SyscallChannel {
+    /// A channel whose calls all stop the task answers the same for every call.
+    public func capabilities(at tid: HostTID) -> PlatformCapabilities { capabilities }
 }
 
 /// A whole platform: both halves, and the one event stream that merges their events.

@@ -6,10 +6,10 @@ import Glibc
 import SystemPackage
 
 extension PtracePlatform {
-    public func nextEvent() -> TaskEvent? {
+    func nextPtraceEvent() -> TaskEvent? {
         if let e = queue.pop() { return e }
         // Drain the signalfd before waitpid: a SIGCHLD arriving later makes it readable again.
-        chusk_drain_signalfd(eventFD)
+        chusk_drain_signalfd(sigchldFD)
         while true {
             var status: Int32 = 0
             let pid = chusk_waitpid(-1, &status, Int32(CHUSK_WNOHANG | CHUSK_WALL))

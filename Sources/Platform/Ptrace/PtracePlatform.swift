@@ -31,9 +31,17 @@ enum PtraceCompletion {
     case restart
 }
 
-public final class PtracePlatform: Platform {
-    /// A signalfd for SIGCHLD (SIGCHLD is blocked in the thread that created the platform).
+public class PtracePlatform: Platform {
+    /// A signalfd for SIGCHLD (SIGCHLD is blocked in the thread that created the platform);
+    /// under unotify an epoll set holding it and the listener.
     public let eventFD: Int32
+    /// The SIGCHLD signalfd.
+    let sigchldFD: Int32
+    /// The first task loads the filter compiled for user notification and hands over its
+    /// listener (the unotify platform, Unotify/UnotifyPlatform.swift).
+    let userNotify: Bool
+    /// The seccomp listener taken from the first task (-1 until then, and under ptrace).
+    var listenerFD: Int32 = -1
     public var scratchSize: Int { StubELF.scratchSize }
     /// The Sentry's end of the control socket (SOCK_SEQPACKET) over which fds are sent.
     public let controlFD: Int32
@@ -64,9 +72,14 @@ public final class PtracePlatform: Platform {
         CHUSK_PTRACE_O_TRACECLONE | CHUSK_PTRACE_O_TRACEFORK | CHUSK_PTRACE_O_TRACEVFORK |
         CHUSK_PTRACE_O_TRACEEXEC | CHUSK_PTRACE_O_TRACEEXIT | CHUSK_PTRACE_O_EXITKILL)
 
-    public init(filter: ApplicationFilter) throws(Errno) {
+    public convenience init(filter: ApplicationFilter) throws(Errno) {
+        try self.init(filter: filter, userNotify: false)
+    }
+
+    init(filter: ApplicationFilter, userNotify: Bool) throws(Errno) {
         self.filter = filter
-        filterProgram = try filter.compile()
+        self.userNotify = userNotify
+        filterProgram = try filter.compile(userNotify: userNotify)
         var pair: (Int32, Int32) = (-1, -1)
         let rc = withUnsafeMutableBytes(of: &pair) {
             socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0,
@@ -77,12 +90,26 @@ public final class PtracePlatform: Platform {
         if sfd < 0 { close(pair.0); close(pair.1); throw Errno(rawValue: Int32(-sfd)) }
         controlFD = pair.0
         taskControlFD = pair.1
-        eventFD = Int32(sfd)
+        sigchldFD = Int32(sfd)
+        if userNotify {
+            let ep = epoll_create1(Int32(EPOLL_CLOEXEC))
+            if ep < 0 || chusk_epoll_add(ep, sigchldFD, EPOLLIN.rawValue) != 0 {
+                let e = errno
+                if ep >= 0 { close(ep) }
+                close(pair.0); close(pair.1); close(sigchldFD)
+                throw Errno(rawValue: e)
+            }
+            eventFD = ep
+        } else {
+            eventFD = sigchldFD
+        }
         msgBuffer = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
     }
 
     deinit {
-        close(controlFD); close(taskControlFD); close(eventFD)
+        close(controlFD); close(taskControlFD); close(sigchldFD)
+        if eventFD != sigchldFD { close(eventFD) }
+        if listenerFD >= 0 { close(listenerFD) }
         msgBuffer.deallocate()
     }
 
@@ -113,7 +140,15 @@ public final class PtracePlatform: Platform {
 
     // MARK: - Platform
 
-    public var capabilities: PlatformCapabilities { [.restartSyscall, .suspendUnderMask, .rewriteArgument] }
+    public var capabilities: PlatformCapabilities { [.restartSyscall, .suspendUnderMask, .rewriteArgument, .stoppedTask] }
+
+    public func capabilities(at tid: HostTID) -> PlatformCapabilities { capabilities }
+
+    /// Called once the first task's listener is in `listenerFD` (unotify).
+    func listenerTaken() {}
+
+    /// The next pending event (Platform): ptrace's, decoded from waitpid (PtraceEvents.swift).
+    public func nextEvent() -> TaskEvent? { nextPtraceEvent() }
 
     public func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) {
         switch completion {

@@ -1,0 +1,91 @@
+#define _GNU_SOURCE
+#include "chusk_unotify.h"
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+_Static_assert(sizeof(struct chusk_notif) == sizeof(struct seccomp_notif), "seccomp_notif layout");
+_Static_assert(offsetof(struct chusk_notif, nr) == offsetof(struct seccomp_notif, data.nr), "seccomp_notif layout");
+_Static_assert(offsetof(struct chusk_notif, args) == offsetof(struct seccomp_notif, data.args), "seccomp_notif layout");
+
+static long ret(long r) { return r < 0 ? -errno : r; }
+
+uint64_t chusk_notif_ioctl_recv(void) { return SECCOMP_IOCTL_NOTIF_RECV; }
+uint64_t chusk_notif_ioctl_send(void) { return SECCOMP_IOCTL_NOTIF_SEND; }
+uint64_t chusk_notif_ioctl_id_valid(void) { return SECCOMP_IOCTL_NOTIF_ID_VALID; }
+uint64_t chusk_notif_ioctl_set_flags(void) { return SECCOMP_IOCTL_NOTIF_SET_FLAGS; }
+
+long chusk_notif_ready(int listener) {
+    struct pollfd p = { listener, POLLIN, 0 };
+    int r = poll(&p, 1, 0);
+    if (r < 0) return -errno;
+    if (r == 0) return 0;
+    if (p.revents & POLLIN) return 1;
+    return -EPIPE;    // POLLHUP: no task uses the filter
+}
+
+long chusk_notif_recv(int listener, struct chusk_notif *n) {
+    memset(n, 0, sizeof *n);    // the kernel refuses a buffer that is not zeroed
+    long r;
+    do { r = ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, n); } while (r < 0 && errno == EINTR);
+    return ret(r);
+}
+
+long chusk_notif_send(int listener, uint64_t id, int64_t val, int32_t error) {
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = id;
+    resp.val = val;
+    resp.error = error;
+    return ret(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp));
+}
+
+long chusk_notif_id_valid(int listener, uint64_t id) {
+    return ret(ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id));
+}
+
+long chusk_notif_sync_wakeup(int listener) {
+    return ret(ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP));
+}
+
+int chusk_unotify_probe(void) {
+    int missing = 0;
+    uint32_t action = SECCOMP_RET_USER_NOTIF;
+    if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0) missing |= CHUSK_UNOTIFY_MISSING_USER_NOTIF;
+    // Unknown flags fail with EINVAL before the (absent) program is read (EFAULT): nothing
+    // is installed either way.
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, NULL);
+    if (r == 0 || errno == EINVAL) missing |= CHUSK_UNOTIFY_MISSING_KILLABLE_RECV;
+    if (syscall(SYS_pidfd_getfd, -1, 0, 0) == 0 || errno == ENOSYS) missing |= CHUSK_UNOTIFY_MISSING_PIDFD_GETFD;
+    return missing;
+}
+
+long chusk_take_task_fd(pid_t pid, int target_fd) {
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0) return -errno;
+    long fd = syscall(SYS_pidfd_getfd, pidfd, target_fd, 0);
+    int e = errno;
+    close(pidfd);
+    return fd < 0 ? -e : fd;
+}
