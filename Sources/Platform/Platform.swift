@@ -79,6 +79,11 @@ public enum SyscallCompletion: Sendable, Equatable {
     /// CLONE_NEWIPC, whose namespace the Sentry makes itself, runs without the flag.
     /// Needs `PlatformCapabilities.rewriteArgument`.
     case runNativeWithArgument(index: Int, value: UInt64)
+    /// The call is issued again, unchanged, so that it stops the task: a call that came
+    /// without stopping it (a user notification) whose handler needs `.stoppedTask` for the
+    /// file it names (a signalfd read injects rt_sigtimedwait). It then arrives as a new
+    /// `.syscall` event with every capability. Needs `PlatformCapabilities.reissueStopped`.
+    case reissueStopped
 }
 
 /// Completions a syscall channel can carry out beyond `.skip` and `.runNative`. The Sentry
@@ -98,6 +103,9 @@ public struct PlatformCapabilities: OptionSet, Sendable {
     /// calls injected, fds installed, and `.runNative`/`.runNativeWith` carried out. A call
     /// served from a seccomp user notification (unotify) has only its memory and `.skip`/`.restart`.
     public static let stoppedTask = PlatformCapabilities(rawValue: 1 << 3)
+    /// `.reissueStopped`: unotify re-issues a notified call from the stub's gadget, where the
+    /// filter sends it to ptrace (docs/platforms.md).
+    public static let reissueStopped = PlatformCapabilities(rawValue: 1 << 4)
 }
 
 /// What the first application task starts as.

@@ -33,6 +33,9 @@ extension PtracePlatform {
         case Int32(CHUSK_PTRACE_EVENT_SECCOMP):
             var regs = user_regs_struct()
             do throws(Errno) { try getRegs(tid, &regs) } catch { return }  // killed meanwhile: its exit follows
+            if redirectSeccompStop(tid, &regs) {
+                do throws(Errno) { try setRegs(tid, regs) } catch { return }
+            }
             var t = tasks[tid] ?? TracedTask()
             if let re = t.reentry {
                 t.reentry = nil
@@ -91,6 +94,8 @@ extension PtracePlatform {
                 tasks[tid]!.stop = .trapStop
                 _ = try? getRegs(tid, &tasks[tid]!.regs)
                 queue.push(.groupStopped(tid, signal: sig))
+            } else if consumeInterruptStop(tid) {
+                return
             } else if interrupts.remove(tid) != nil, tasks[tid] != nil {
                 tasks[tid]!.stop = .trapStop
                 tasks[tid]!.reentry = nil

@@ -147,6 +147,14 @@ public class PtracePlatform: Platform {
     /// Called once the first task's listener is in `listenerFD` (unotify).
     func listenerTaken() {}
 
+    /// A seccomp stop, before it is reported: the unotify platform puts back where a re-issued
+    /// call returns to. `regs` are the task's; false: nothing changed.
+    func redirectSeccompStop(_ tid: HostTID, _ regs: inout user_regs_struct) -> Bool { false }
+
+    /// A PTRACE_EVENT_STOP that is not a group stop: true when the platform consumed it (the
+    /// unotify platform's re-issue). The task is then running again.
+    func consumeInterruptStop(_ tid: HostTID) -> Bool { false }
+
     /// The next pending event (Platform): ptrace's, decoded from waitpid (PtraceEvents.swift).
     public func nextEvent() -> TaskEvent? { nextPtraceEvent() }
 
@@ -159,6 +167,7 @@ public class PtracePlatform: Platform {
             let nr = Int(Int64(bitPattern: t.regs.orig_rax))
             try finish(tid, .rewrite(SyscallRegisters(nr: nr, args: (a[0], a[1], a[2], a[3], a[4], a[5]), ip: t.regs.rip, sp: t.regs.rsp)))
         case .restart: try finish(tid, .restart)
+        case .reissueStopped: throw .notSupported      // every call stops the task already
         case .runNativeWithArgument(let index, let value):
             guard let t = tasks[tid], (0..<6).contains(index) else { throw Errno.invalidArgument }
             let r = t.regs

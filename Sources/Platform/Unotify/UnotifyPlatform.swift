@@ -26,8 +26,11 @@ import LinuxABI
 import SystemPackage
 
 public final class UnotifyPlatform: PtracePlatform {
-    /// Notified calls received and not answered yet: their ids (and numbers) by tid.
-    var pending: [HostTID: (id: UInt64, nr: Int32)] = [:]
+    /// Notified calls received and not answered yet: their ids (and numbers, return addresses) by tid.
+    var pending: [HostTID: (id: UInt64, nr: Int32, ip: UInt64)] = [:]
+    /// Notified calls sent back to be issued again from the gadget (`.reissueStopped`): the
+    /// number and the program's return address, until the call's seccomp stop.
+    var reissued: [HostTID: (nr: Int32, ip: UInt64, trapped: Bool)] = [:]
     /// Receive buffer (zeroed before each RECV by the C wrapper).
     var notification = chusk_notif()
     /// Called once with a line when an optional kernel feature is missing (SYNC_WAKE_UP); the
@@ -59,7 +62,8 @@ public final class UnotifyPlatform: PtracePlatform {
 
     public override func nextEvent() -> TaskEvent? {
         if let e = nextPtraceEvent() {
-            if case .exited(let tid, _) = e { pending[tid] = nil }
+            if case .exited(let tid, _) = e { pending[tid] = nil; reissued[tid] = nil }
+            if case .execed(let tid, let former) = e { reissued[tid] = nil; reissued[former] = nil }
             return e
         }
         return nextNotification()
@@ -80,7 +84,7 @@ public final class UnotifyPlatform: PtracePlatform {
             if r < 0 { return nil }
             let n = notification
             let tid = HostTID(bitPattern: n.pid)
-            pending[tid] = (n.id, n.nr)
+            pending[tid] = (n.id, n.nr, n.instruction_pointer)
             let regs = SyscallRegisters(nr: Int(n.nr), args: (n.args.0, n.args.1, n.args.2, n.args.3, n.args.4, n.args.5),
                                         ip: n.instruction_pointer, sp: 0)
             return .syscall(tid, regs)
@@ -90,7 +94,7 @@ public final class UnotifyPlatform: PtracePlatform {
     // MARK: - Completions
 
     public override func capabilities(at tid: HostTID) -> PlatformCapabilities {
-        pending[tid] != nil ? [.restartSyscall] : capabilities
+        pending[tid] != nil ? [.restartSyscall, .reissueStopped] : capabilities
     }
 
     /// Linux's -ERESTARTNOINTR: with a signal pending, the call is issued again after the
@@ -98,7 +102,7 @@ public final class UnotifyPlatform: PtracePlatform {
     static let restartNoIntr: Int32 = -513
 
     public override func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) {
-        guard let (id, nr) = pending.removeValue(forKey: tid) else { return try super.complete(tid, completion) }
+        guard let (id, nr, ip) = pending.removeValue(forKey: tid) else { return try super.complete(tid, completion) }
         let r: Int
         switch completion {
         case .skip(let v) where v < 0 && v >= -4095:
@@ -106,6 +110,16 @@ public final class UnotifyPlatform: PtracePlatform {
         case .skip(let v):
             r = chusk_notif_send(listenerFD, id, v, 0)
         case .restart:
+            r = chusk_notif_send(listenerFD, id, 0, Self.restartNoIntr)
+        case .reissueStopped:
+            // PTRACE_INTERRUPT marks a trap stop (it does not end the killable wait); the answer
+            // -ERESTARTNOINTR then takes the task through get_signal, which stops it there
+            // (consumeInterruptStop moves rip to the gadget), and the kernel's restart issues
+            // the call from the gadget, where the filter sends it to ptrace; its seccomp stop
+            // gets the program's return address back (redirectSeccompStop).
+            let i = chusk_ptrace(Int(CHUSK_PTRACE_INTERRUPT), tid, 0, 0)
+            if i < 0 { pending[tid] = (id, nr, ip); throw Errno(rawValue: Int32(-i)) }
+            reissued[tid] = (nr, ip, false)
             r = chusk_notif_send(listenerFD, id, 0, Self.restartNoIntr)
         default:
             hostileReport("husk: sentry: \(syscallName(Int(nr)) ?? "syscall \(nr)") of task \(tid) came as a user notification but asked for \(completion), which needs a stopped task: killed")
@@ -128,8 +142,39 @@ public final class UnotifyPlatform: PtracePlatform {
         try super.writeMemory(tid, at: address, from: buffer)
     }
 
+    override func consumeInterruptStop(_ tid: HostTID) -> Bool {
+        guard let re = reissued[tid], !re.trapped else { return false }
+        var regs = user_regs_struct()
+        do throws(Errno) {
+            try getRegs(tid, &regs)
+            // At the trap stop inside get_signal, before the restart (ip -= 2, ax = orig_ax).
+            if Int64(bitPattern: regs.rax) == Int64(Self.restartNoIntr) && Int64(bitPattern: regs.orig_rax) == Int64(re.nr) {
+                regs.rip = StubELF.gadgetAddress + 2
+                try setRegs(tid, regs)
+                reissued[tid]!.trapped = true
+            } else {
+                reissued[tid] = nil
+            }
+            try ptraceResume(tid, continueRequest(tid))
+        } catch {
+            reissued[tid] = nil
+        }
+        return true
+    }
+
+    override func redirectSeccompStop(_ tid: HostTID, _ regs: inout user_regs_struct) -> Bool {
+        // Only the re-issued call itself: from the gadget, with its number (a handler that
+        // left with longjmp never comes back here, and the entry is dropped at exec or exit).
+        guard let re = reissued[tid], re.trapped, regs.rip == StubELF.gadgetAddress + 2,
+              Int64(bitPattern: regs.orig_rax) == Int64(re.nr) else { return false }
+        reissued[tid] = nil
+        regs.rip = re.ip
+        return true
+    }
+
     public override func forget(_ tid: HostTID) {
         pending[tid] = nil
+        reissued[tid] = nil
         super.forget(tid)
     }
 }

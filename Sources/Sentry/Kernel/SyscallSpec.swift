@@ -179,6 +179,10 @@ extension SyscallTable {
     /// The name of syscall `nr` ("syscall_N" when x86_64 has none).
     public static func name(_ nr: Int) -> String { entry(nr)?.name ?? "syscall_\(nr)" }
 
+    /// Whether the row of `nr` is marked `notify` (unotify serves it from the listener).
+    @inline(__always) static func notifies(_ nr: Int) -> Bool { nr >= 0 && nr < capacity && notifyRows[nr] }
+    nonisolated(unsafe) static let notifyRows: [Bool] = byNumber.map { $0?.notify ?? false }
+
     /// What a call interrupted by a signal does; an unknown number restarts as most calls do.
     static func restartClass(_ nr: Int) -> RestartClass { entry(nr)?.restart ?? .restartSys }
 
