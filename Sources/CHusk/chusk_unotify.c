@@ -44,6 +44,17 @@ long chusk_notif_ready(int listener) {
     return -EPIPE;    // POLLHUP: no task uses the filter
 }
 
+long chusk_unotify_ready(int sigchld_fd, int listener) {
+    struct pollfd p[2] = { { sigchld_fd, POLLIN, 0 }, { listener, POLLIN, 0 } };
+    int r = poll(p, listener >= 0 ? 2 : 1, 0);
+    if (r < 0) return -errno;
+    long bits = 0;
+    if (p[0].revents & POLLIN) bits |= 1;
+    if (listener >= 0 && (p[1].revents & POLLIN)) bits |= 2;
+    else if (listener >= 0 && (p[1].revents & (POLLHUP | POLLERR))) bits |= 4;
+    return bits;
+}
+
 long chusk_notif_recv(int listener, struct chusk_notif *n) {
     memset(n, 0, sizeof *n);    // the kernel refuses a buffer that is not zeroed
     long r;

@@ -27,6 +27,9 @@ uint64_t chusk_notif_ioctl_set_flags(void);
 /// Whether a notification is waiting (poll with no timeout): 1, 0, or a negative errno
 /// (-EPIPE when no task uses the filter any more).
 long chusk_notif_ready(int listener);
+/// One poll (no timeout) of the SIGCHLD signalfd and the listener: bit 0 the signalfd is
+/// readable, bit 1 a notification waits, bit 2 no task uses the filter any more; or -errno.
+long chusk_unotify_ready(int sigchld_fd, int listener);
 /// SECCOMP_IOCTL_NOTIF_RECV into *n (blocks when nothing is waiting: call after ready).
 long chusk_notif_recv(int listener, struct chusk_notif *n);
 /// SECCOMP_IOCTL_NOTIF_SEND: the call returns `val`, or fails with `error` (a negative errno,

@@ -58,6 +58,9 @@ public class PtracePlatform: Platform {
     /// Tasks `interrupt` asked to stop: their next PTRACE_EVENT_STOP is reported.
     var interrupts: Set<HostTID> = []
     var queue = EventQueue()
+    /// waitpid may still have statuses (the last nextPtraceEvent returned one): unotify asks it
+    /// again without a new SIGCHLD.
+    var ptraceMayHaveMore = true
     /// Scratch for installFD's message (msghdr + iovec + control) on the Sentry side.
     let msgBuffer: UnsafeMutableRawPointer
     /// Where the platform says, in one line, that it killed a task which tampered with the

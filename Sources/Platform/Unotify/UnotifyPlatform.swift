@@ -60,27 +60,34 @@ public final class UnotifyPlatform: PtracePlatform {
 
     // MARK: - Events
 
+    /// One poll tells which source has something: waitpid and the signalfd are asked only
+    /// after a SIGCHLD (or while the last waitpid returned a status), so that a notification
+    /// costs the Sentry a poll, a RECV and a SEND.
     public override func nextEvent() -> TaskEvent? {
-        if let e = nextPtraceEvent() {
-            if case .exited(let tid, _) = e { pending[tid] = nil; reissued[tid] = nil }
-            if case .execed(let tid, let former) = e { reissued[tid] = nil; reissued[former] = nil }
-            return e
+        let ready = chusk_unotify_ready(sigchldFD, listenerFD)
+        if ready < 0 || ready & 1 != 0 || ptraceMayHaveMore || !queue.isEmpty {
+            if let e = nextPtraceEvent() {
+                ptraceMayHaveMore = true
+                if case .exited(let tid, _) = e { pending[tid] = nil; reissued[tid] = nil }
+                if case .execed(let tid, let former) = e { reissued[tid] = nil; reissued[former] = nil }
+                return e
+            }
+            ptraceMayHaveMore = false
         }
+        if ready > 0 && ready & 4 != 0 {
+            // No task uses the filter any more (the sandbox is ending): stop polling it.
+            _ = chusk_epoll_del(eventFD, listenerFD)
+            return nil
+        }
+        guard ready > 0 && ready & 2 != 0 else { return nil }
         return nextNotification()
     }
 
     func nextNotification() -> TaskEvent? {
-        guard listenerFD >= 0 else { return nil }
         while true {
-            let ready = chusk_notif_ready(listenerFD)
-            if ready == 0 { return nil }
-            if ready < 0 {
-                // No task uses the filter any more (the sandbox is ending): stop polling it.
-                if ready == -Int(EPIPE) { _ = chusk_epoll_del(eventFD, listenerFD) }
-                return nil
-            }
             let r = chusk_notif_recv(listenerFD, &notification)
-            if r == -Int(ENOENT) { continue }     // the caller left before it was received (a signal)
+            // The caller left before it was received (a signal): another may wait.
+            if r == -Int(ENOENT) { if chusk_notif_ready(listenerFD) == 1 { continue } else { return nil } }
             if r < 0 { return nil }
             let n = notification
             let tid = HostTID(bitPattern: n.pid)
