@@ -303,4 +303,14 @@ public protocol Platform: TaskLifecycle, SyscallChannel {
 
     /// The next pending event of either half, or nil when none is pending (never blocks).
     func nextEvent() -> TaskEvent?
+
+    /// Host fds the Sentry's epoll set holds directly besides `eventFD`, once the first task
+    /// exists (unotify's listener: a wake-up through a nested epoll would lose
+    /// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP's same-CPU hint). Readiness of one means the same as
+    /// `eventFD`'s.
+    var lateEventFDs: [Int32] { get }
+}
+
+extension Platform {
+    public var lateEventFDs: [Int32] { [] }
 }

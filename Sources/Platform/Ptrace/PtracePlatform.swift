@@ -32,11 +32,10 @@ enum PtraceCompletion {
 }
 
 public class PtracePlatform: Platform {
-    /// A signalfd for SIGCHLD (SIGCHLD is blocked in the thread that created the platform);
-    /// under unotify an epoll set holding it and the listener.
+    /// A signalfd for SIGCHLD (SIGCHLD is blocked in the thread that created the platform).
     public let eventFD: Int32
-    /// The SIGCHLD signalfd.
-    let sigchldFD: Int32
+    /// The same signalfd, by the name the unotify platform uses beside its listener.
+    var sigchldFD: Int32 { eventFD }
     /// The first task loads the filter compiled for user notification and hands over its
     /// listener (the unotify platform, Unotify/UnotifyPlatform.swift).
     let userNotify: Bool
@@ -93,25 +92,12 @@ public class PtracePlatform: Platform {
         if sfd < 0 { close(pair.0); close(pair.1); throw Errno(rawValue: Int32(-sfd)) }
         controlFD = pair.0
         taskControlFD = pair.1
-        sigchldFD = Int32(sfd)
-        if userNotify {
-            let ep = epoll_create1(Int32(EPOLL_CLOEXEC))
-            if ep < 0 || chusk_epoll_add(ep, sigchldFD, EPOLLIN.rawValue) != 0 {
-                let e = errno
-                if ep >= 0 { close(ep) }
-                close(pair.0); close(pair.1); close(sigchldFD)
-                throw Errno(rawValue: e)
-            }
-            eventFD = ep
-        } else {
-            eventFD = sigchldFD
-        }
+        eventFD = Int32(sfd)
         msgBuffer = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 16)
     }
 
     deinit {
-        close(controlFD); close(taskControlFD); close(sigchldFD)
-        if eventFD != sigchldFD { close(eventFD) }
+        close(controlFD); close(taskControlFD); close(eventFD)
         if listenerFD >= 0 { close(listenerFD) }
         msgBuffer.deallocate()
     }
@@ -149,6 +135,10 @@ public class PtracePlatform: Platform {
 
     /// Called once the first task's listener is in `listenerFD` (unotify).
     func listenerTaken() {}
+
+    /// None under ptrace (declared here so that unotify's override is what the Platform
+    /// conformance, inherited from this class, calls).
+    public var lateEventFDs: [Int32] { [] }
 
     /// A seccomp stop, before it is reported: the unotify platform puts back where a re-issued
     /// call returns to. `regs` are the task's; false: nothing changed.

@@ -5,8 +5,9 @@
 // SECCOMP_IOCTL_NOTIF_SEND without a ptrace stop or a register write.
 //
 // Contract details the Sentry relies on, besides PtracePlatform's:
-// - `eventFD` is an epoll set holding the SIGCHLD signalfd and the listener: nextEvent() returns
-//   ptrace events first (a clone before its child's calls), then notifications.
+// - `eventFD` is the SIGCHLD signalfd, and `lateEventFDs` the listener, which the Sentry's epoll
+//   set holds directly (a nested epoll would lose SYNC_WAKE_UP's same-CPU wake-up): nextEvent()
+//   returns ptrace events first (a clone before its child's calls), then notifications.
 // - A notified call is reported as `.syscall` with registers from seccomp_data (no sp). Until it
 //   is completed, `capabilities(at:)` for its task is `.restartSyscall` only: `.skip` answers the
 //   value or errno, `.restart` answers -ERESTARTNOINTR (the Sentry asks for it only after it
@@ -55,8 +56,10 @@ public final class UnotifyPlatform: PtracePlatform {
         if chusk_notif_sync_wakeup(listenerFD) != 0 {
             note("husk: unotify: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is not available (Linux 6.6): notifications wake the Sentry on any CPU")
         }
-        _ = chusk_epoll_add(eventFD, listenerFD, EPOLLIN.rawValue)
     }
+
+    /// The listener sits in the Sentry's own epoll set, not behind `eventFD` (SYNC_WAKE_UP).
+    public override var lateEventFDs: [Int32] { listenerFD >= 0 ? [listenerFD] : [] }
 
     // MARK: - Events
 
@@ -74,11 +77,7 @@ public final class UnotifyPlatform: PtracePlatform {
             }
             ptraceMayHaveMore = false
         }
-        if ready > 0 && ready & 4 != 0 {
-            // No task uses the filter any more (the sandbox is ending): stop polling it.
-            _ = chusk_epoll_del(eventFD, listenerFD)
-            return nil
-        }
+        // Bit 4: no task uses the filter any more (the sandbox is ending).
         guard ready > 0 && ready & 2 != 0 else { return nil }
         return nextNotification()
     }

@@ -109,6 +109,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         tasksUnderOwnIdentity = spec.hostIDs != nil
         let tid = try platform.startFirstTask(spec)
         close(stub)
+        for fd in platform.lateEventFDs { kernel.watch(fd, queue: nil) }
         task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds, rlimits: husksLimits)
         task.nice = Int32(HostProc.statField(tid, 19) ?? 0)   // husk run's nice, as its child's
     } catch {
