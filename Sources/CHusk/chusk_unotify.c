@@ -1,7 +1,11 @@
 #define _GNU_SOURCE
 #include "chusk_unotify.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
@@ -90,6 +94,41 @@ int chusk_unotify_probe(void) {
     if (r == 0 || errno == EINVAL) missing |= CHUSK_UNOTIFY_MISSING_KILLABLE_RECV;
     if (syscall(SYS_pidfd_getfd, -1, 0, 0) == 0 || errno == ENOSYS) missing |= CHUSK_UNOTIFY_MISSING_PIDFD_GETFD;
     return missing;
+}
+
+long chusk_unotify_spawn_caller(int nr, long iterations, long expect, int *listener) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return -errno;
+    long pid = syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
+    if (pid < 0) { int e = errno; close(p[0]); close(p[1]); return -e; }
+    if (pid == 0) {
+        struct sock_filter code[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = { 4, code };
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) syscall(SYS_exit_group, 2);
+        int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        if (fd < 0 || write(p[1], &fd, sizeof fd) != sizeof fd) syscall(SYS_exit_group, 3);
+        int ok = 1;
+        for (long i = 0; iterations < 0 || i < iterations; i++) {
+            long r = syscall(nr, 0, 0, 0, 0, 0, 0);
+            if ((r == -1 ? -errno : r) != expect) ok = 0;
+        }
+        syscall(SYS_exit_group, ok ? 0 : 1);
+    }
+    close(p[1]);
+    int fd = -1;
+    ssize_t n;
+    do { n = read(p[0], &fd, sizeof fd); } while (n < 0 && errno == EINTR);
+    close(p[0]);
+    if (n != sizeof fd) { kill((pid_t)pid, SIGKILL); waitpid((pid_t)pid, NULL, 0); return -ECHILD; }
+    long l = chusk_take_task_fd((pid_t)pid, fd);
+    if (l < 0) { kill((pid_t)pid, SIGKILL); waitpid((pid_t)pid, NULL, 0); return l; }
+    *listener = (int)l;
+    return pid;
 }
 
 long chusk_take_task_fd(pid_t pid, int target_fd) {

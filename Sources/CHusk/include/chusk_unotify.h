@@ -53,4 +53,11 @@ int chusk_unotify_probe(void);
 /// Copies fd `target_fd` of task `pid` into the caller (pidfd_open + pidfd_getfd, close-on-exec).
 long chusk_take_task_fd(pid_t pid, int target_fd);
 
+/// A child for tests and benchmarks of the notification round trip: it loads a filter that
+/// answers syscall `nr` with RET_USER_NOTIF (everything else runs), then makes that call
+/// `iterations` times (forever when negative) and exits with status 0 if every call returned
+/// `expect` (a negative errno for a failure), 1 otherwise. The listener (taken with pidfd_getfd) goes to *listener. Returns the
+/// child's pid or a negative errno.
+long chusk_unotify_spawn_caller(int nr, long iterations, long expect, int *listener);
+
 #endif
