@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Husk: setup (packages only), the debug build with tests, `swift test`
-# (all targets), then the Syscalls compatibility suite if present. Ends with one line
+# (all targets), then the Syscalls compatibility suite if present (on the default platform,
+# then on --platform unotify). Ends with one line
 # "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,15 +29,25 @@ failed=$failed_tests
 if [ "$swift_rc" != 0 ] && [ "$failed_tests" = 0 ]; then failed=$((failed + 1)); fi
 
 suite_rc=0
-if [ -x Syscalls/run ]; then
-    echo "== Syscalls/run"
-    Syscalls/run 2>&1 | tee "$log"
-    suite_rc=${PIPESTATUS[0]}
+# syscalls_suite [PLATFORM]: the Syscalls compatibility suite, on husk's default platform or on
+# PLATFORM (HUSK_TEST_PLATFORM); its counts are added to the totals.
+syscalls_suite() {
+    local rc line sp sf
+    echo "== Syscalls/run${1:+ (--platform $1)}"
+    HUSK_TEST_PLATFORM=${1:-} Syscalls/run 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1 || true)
     sp=$(echo "$line" | grep -Eo '^[0-9]+' || echo 0)
     sf=$(echo "$line" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+' || echo 0)
     passed=$((passed + sp)); failed=$((failed + sf))
-    if [ "$suite_rc" != 0 ] && [ "$sf" = 0 ]; then failed=$((failed + 1)); fi
+    if [ "$rc" != 0 ] && [ "$sf" = 0 ]; then failed=$((failed + 1)); fi
+    if [ "$rc" != 0 ]; then suite_rc=$rc; fi
+}
+if [ -x Syscalls/run ]; then
+    syscalls_suite
+    # The same cases on the unotify platform (docs/platforms.md), which serves the memory-only
+    # calls from seccomp user notifications.
+    syscalls_suite unotify
 fi
 
 # A short libFuzzer run of the Gofer protocol decoder: a crash or a leak fails the run.

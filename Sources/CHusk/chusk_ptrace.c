@@ -204,6 +204,16 @@ static void __attribute__((noreturn)) first_task_child(const struct chusk_first_
     close(sync_r);
 
     struct sock_fprog prog = { s->filter_len, (struct sock_filter *)s->filter };
+    if (s->user_notify) {
+        // The listener (close-on-exec) stays here until the tracer takes it with pidfd_getfd at
+        // the execveat's seccomp stop, which names its number in r9 (execveat has five
+        // arguments). From here on a served call would wait for that listener: none is made.
+        long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+        if (listener < 0) child_fail(err_w, errno);
+        syscall(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH, listener);
+        syscall(SYS_exit_group, errno > 0 && errno < 256 ? errno : 255);
+    }
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) child_fail(err_w, errno);
     syscall(SYS_execveat, s->exec_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
     child_fail(err_w, errno);

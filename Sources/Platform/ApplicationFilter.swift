@@ -1,7 +1,8 @@
 // The application seccomp filter: the host attack surface of an application task.
 // The rules come from the Sentry's syscall table (Sources/Sentry/Syscalls/SyscallTable.swift):
 // a call with no rule, or whose rules do not match, returns SECCOMP_RET_TRACE and is served by
-// the Sentry. The filter is compiled with libseccomp and exported to a BPF program once, before
+// the Sentry. Compiled for the unotify platform, the calls of `notify` (rows marked `notify`,
+// whose handlers need only the task's memory) return SECCOMP_RET_USER_NOTIF instead. The filter is compiled with libseccomp and exported to a BPF program once, before
 // any fork, so that the first task's child only has to call seccomp(SET_MODE_FILTER).
 
 import CHusk
@@ -12,6 +13,7 @@ import SystemPackage
 public enum FilterVerdict: Equatable, Sendable {
     case allow            // runs on the host without a stop
     case trace            // seccomp stop: the Sentry serves it
+    case notify           // seccomp user notification: the Sentry serves it from the listener
     case errno(Int32)     // refused by the filter itself
 }
 
@@ -63,7 +65,14 @@ public struct FilterRule: Sendable {
 /// The compiled-once allow list of the application tasks.
 public struct ApplicationFilter: Sendable {
     public let rules: [FilterRule]
-    public init(rules: [FilterRule]) { self.rules = rules }
+    /// The calls that the unotify platform's filter sends to the listener. None has a rule:
+    /// they always reach the Sentry (`init` drops a number that has one).
+    public let notify: Set<Int>
+    public init(rules: [FilterRule], notify: Set<Int> = []) {
+        self.rules = rules
+        let ruled = Set(rules.map(\.nr))
+        self.notify = notify.subtracting(ruled)
+    }
 
     // MAP_FIXED, MREMAP_FIXED (x86_64 values; LinuxABI's flags are the Sentry's to use).
     static let MAP_FIXED: UInt64 = 0x10
@@ -93,20 +102,52 @@ public struct ApplicationFilter: Sendable {
         return address < StubELF.guardEnd && (overflow || end > StubELF.guardStart)
     }
 
-    /// What the filter does with a call (the same rules the BPF program is built from).
-    public func verdict(nr: Int, args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) -> FilterVerdict {
+    /// What the filter does with a call (the same rules the BPF program is built from), as
+    /// compiled with `userNotify` or not.
+    public func verdict(nr: Int, args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64), userNotify: Bool = false) -> FilterVerdict {
         var allowed = false
         for rule in rules where rule.nr == nr {
             if !rule.conditions.allSatisfy({ $0.matches(args) }) { continue }
             if case .errno = rule.verdict { return rule.verdict }
             allowed = true
         }
-        return allowed ? .allow : .trace
+        return allowed ? .allow : userNotify && notify.contains(nr) ? .notify : .trace
     }
 
     /// Compiles the filter and returns the BPF program (an array of `struct sock_filter`, 8
     /// bytes each). Native architecture only: anything else (int 0x80, x32) kills the process.
-    public func compile() throws(Errno) -> [UInt8] {
+    /// With `userNotify`, the calls of `notify` return SECCOMP_RET_USER_NOTIF (the unotify
+    /// platform), except when made from the stub's injection gadget: there the Sentry waits
+    /// for the injected call's ptrace stops and must not be asked through the listener. The
+    /// program is then a prefix that tests the instruction pointer and jumps to one of two
+    /// whole programs: the notifying one, or the plain one for the gadget. A program that
+    /// jumps to the gadget itself only gets the ptrace path for its calls.
+    public func compile(userNotify: Bool = false) throws(Errno) -> [UInt8] {
+        guard userNotify else { return try compileProgram(userNotify: false) }
+        let notifying = try compileProgram(userNotify: true)
+        let plain = try compileProgram(userNotify: false)
+        return try Self.splice(byInstructionPointer: StubELF.gadgetAddress + 2, matching: plain, other: notifying)
+    }
+
+    /// BPF that runs `matching` for a call whose seccomp_data.instruction_pointer is `ip`, and
+    /// `other` for any other (both whole programs, which end in returns; jumps are relative).
+    static func splice(byInstructionPointer ip: UInt64, matching: [UInt8], other: [UInt8]) throws(Errno) -> [UInt8] {
+        func insn(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
+            withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf] + withUnsafeBytes(of: k.littleEndian) { Array($0) }
+        }
+        let ldAbs: UInt16 = 0x20, jeq: UInt16 = 0x15, ja: UInt16 = 0x05
+        let prefix = insn(ldAbs, 0, 0, 8)                       // 0: A = ip (low word)
+            + insn(jeq, 0, 2, UInt32(truncatingIfNeeded: ip))   // 1: low matches? 2 : 4
+            + insn(ldAbs, 0, 0, 12)                             // 2: A = ip (high word)
+            + insn(jeq, 1, 0, UInt32(truncatingIfNeeded: ip >> 32)) // 3: matches? 5 : 4
+            + insn(ja, 0, 0, 1)                                 // 4: -> 6, `other`
+            + insn(ja, 0, 0, UInt32(other.count / 8))           // 5: -> 6 + other, `matching`
+        let program = prefix + other + matching
+        guard program.count / 8 <= 4096 else { throw .argListTooLong }
+        return program
+    }
+
+    private func compileProgram(userNotify: Bool) throws(Errno) -> [UInt8] {
         guard let ctx = seccomp_init(chusk_scmp_act_trace(0)) else { throw Errno.noMemory }
         defer { seccomp_release(ctx) }
         var rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, chusk_scmp_act_kill_process())
@@ -117,6 +158,7 @@ public struct ApplicationFilter: Sendable {
             case .allow: action = chusk_scmp_act_allow()
             case .trace: action = chusk_scmp_act_trace(0)
             case .errno(let e): action = chusk_scmp_act_errno(UInt16(e))
+            case .notify: action = chusk_scmp_act_notify()
             }
             var cmps = rule.conditions.map { c -> scmp_arg_cmp in
                 var cmp = scmp_arg_cmp()
@@ -131,6 +173,12 @@ public struct ApplicationFilter: Sendable {
             }
             rc = cmps.withUnsafeMutableBufferPointer { seccomp_rule_add_array(ctx, action, Int32(rule.nr), UInt32($0.count), $0.baseAddress) }
             if rc < 0 { throw Errno(rawValue: -rc) }
+        }
+        if userNotify {
+            for nr in notify.sorted() {
+                rc = seccomp_rule_add_array(ctx, chusk_scmp_act_notify(), Int32(nr), 0, nil)
+                if rc < 0 { throw Errno(rawValue: -rc) }
+            }
         }
         return try SeccompProgram.export(ctx, name: "husk-filter")
     }

@@ -82,6 +82,11 @@ public enum SyscallCompletion: Sendable, Equatable {
     /// CLONE_NEWIPC, whose namespace the Sentry makes itself, runs without the flag.
     /// Needs `PlatformCapabilities.rewriteArgument`.
     case runNativeWithArgument(index: Int, value: UInt64)
+    /// The call is issued again, unchanged, so that it stops the task: a call that came
+    /// without stopping it (a user notification) whose handler needs `.stoppedTask` for the
+    /// file it names (a signalfd read injects rt_sigtimedwait). It then arrives as a new
+    /// `.syscall` event with every capability. Needs `PlatformCapabilities.reissueStopped`.
+    case reissueStopped
 }
 
 /// Completions a syscall channel can carry out beyond `.skip` and `.runNative`. The Sentry
@@ -97,6 +102,13 @@ public struct PlatformCapabilities: OptionSet, Sendable {
     /// `.runNativeWithArgument`: ptrace writes the argument register at the seccomp stop (the
     /// kernel then checks the changed call against the filter again).
     public static let rewriteArgument = PlatformCapabilities(rawValue: 1 << 2)
+    /// The task is stopped under ptrace at this call: its registers can be read and written,
+    /// calls injected, fds installed, and `.runNative`/`.runNativeWith` carried out. A call
+    /// served from a seccomp user notification (unotify) has only its memory and `.skip`/`.restart`.
+    public static let stoppedTask = PlatformCapabilities(rawValue: 1 << 3)
+    /// `.reissueStopped`: unotify re-issues a notified call from the stub's gadget, where the
+    /// filter sends it to ptrace (docs/platforms.md).
+    public static let reissueStopped = PlatformCapabilities(rawValue: 1 << 4)
 }
 
 /// What the first application task starts as.
@@ -275,12 +287,22 @@ extension TaskLifecycle {
 /// sends to the Sentry is reported (`TaskEvent.syscall`) and how it continues. ptrace reports
 /// seccomp stops and completes them by writing registers.
 public protocol SyscallChannel: AnyObject {
-    /// The completions beyond `.skip` and `.runNative` this channel can carry out.
+    /// The completions beyond `.skip` and `.runNative` this channel can carry out for a call
+    /// that stopped the task (ptrace).
     var capabilities: PlatformCapabilities { get }
+
+    /// What the channel can do for the call task `tid` is in now: `capabilities`, or less for a
+    /// call that reached the Sentry without stopping the task (a user notification).
+    func capabilities(at tid: HostTID) -> PlatformCapabilities
 
     /// Continues a task stopped at a served syscall. A completion outside `capabilities`
     /// throws ENOTSUP and leaves the task stopped.
     func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno)
+}
+
+extension SyscallChannel {
+    /// A channel whose calls all stop the task answers the same for every call.
+    public func capabilities(at tid: HostTID) -> PlatformCapabilities { capabilities }
 }
 
 /// A whole platform: both halves, and the one event stream that merges their events.
@@ -291,4 +313,14 @@ public protocol Platform: TaskLifecycle, SyscallChannel {
 
     /// The next pending event of either half, or nil when none is pending (never blocks).
     func nextEvent() -> TaskEvent?
+
+    /// Host fds the Sentry's epoll set holds directly besides `eventFD`, once the first task
+    /// exists (unotify's listener: a wake-up through a nested epoll would lose
+    /// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP's same-CPU hint). Readiness of one means the same as
+    /// `eventFD`'s.
+    var lateEventFDs: [Int32] { get }
+}
+
+extension Platform {
+    public var lateEventFDs: [Int32] { [] }
 }

@@ -95,7 +95,7 @@ struct Run: ParsableCommand {
           help: "Keep stdin open (with -t, stdin reaches the terminal only with -i; use -it for a shell).")
     var interactive = false
 
-    @Option(help: ArgumentHelp("How the Sentry intercepts the program's system calls (only ptrace so far).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("How the Sentry intercepts the program's system calls: ptrace (default) or unotify (seccomp user notifications for memory-only calls; docs/platforms.md).", valueName: "NAME"))
     var platform = "ptrace"
 
     @Option(name: [.customShort("w"), .customLong("cwd")],

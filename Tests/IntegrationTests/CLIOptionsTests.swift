@@ -77,7 +77,7 @@ struct CLIOptionsTests {
         #expect(echo.status == 0 && echo.stdout == "hi\n", "\(echo)")
         expectRefused(try Husk.run(["/bin/true"], options: ["--platform", "bogus"]), "--platform bogus: unknown platform")
         expectRefused(try Husk.run(["/bin/true"], options: ["--platform", "ptrce"]), "did you mean 'ptrace'?")
-        expectRefused(try Husk.run(["/bin/true"], options: ["--platform", "unotify"]), "--platform unotify: not available yet")
+        expectRefused(try Husk.run(["/bin/true"], options: ["--platform", "systrap"]), "--platform systrap: not available yet")
     }
 
     @Test("-w is --cwd; a --cwd missing in the sandbox or not a directory is refused in one line")

@@ -10,16 +10,21 @@ enum EscapeFixture {
     static let dir = ProcessInfo.processInfo.environment["HUSK_ESCAPE_DIR"] ?? "/usr/local/libexec/husk-escape"
     static let binary = dir + "/escape"
     /// Compiles the fixture once per test process.
-    static let built: Result<String, SpawnError> = {
-        let source = Husk.packageRoot + "/Tests/IntegrationTests/Fixtures/escape.c"
+    static let built = compile("escape")
+    static func require() throws -> String { try built.get() }
+
+    /// Compiles Fixtures/NAME.c into `dir` (which the sandbox's root view shows) and returns the
+    /// installed path.
+    static func compile(_ name: String) -> Result<String, SpawnError> {
+        let source = Husk.packageRoot + "/Tests/IntegrationTests/Fixtures/\(name).c"
+        let binary = dir + "/" + name
         _ = mkdir(dir, 0o755)
         guard let r = try? run(["/usr/bin/gcc", "-O1", "-Wall", "-pthread", "-o", binary + ".new", source]), r.status == 0 else {
-            return .failure(SpawnError(description: "gcc escape.c failed (needs gcc and root for \(dir))"))
+            return .failure(SpawnError(description: "gcc \(name).c failed (needs gcc and root for \(dir))"))
         }
         guard rename(binary + ".new", binary) == 0 else { return .failure(SpawnError(description: "install \(binary)")) }
         return .success(binary)
-    }()
-    static func require() throws -> String { try built.get() }
+    }
 }
 
 /// A host TCP listener on 127.0.0.1 (an ephemeral port).

@@ -35,6 +35,21 @@ enum Husk {
         return path
     }
 
+    /// $HUSK_TEST_PLATFORM: the --platform every `husk run` of the tests uses when it names
+    /// none (scripts/test.sh runs the suites again with `unotify`). Empty: husk's default.
+    static let testPlatform: String? = {
+        guard let p = ProcessInfo.processInfo.environment["HUSK_TEST_PLATFORM"], !p.isEmpty else { return nil }
+        return p
+    }()
+
+    /// `argv` with `--platform $HUSK_TEST_PLATFORM` after `run` when it runs husk and names no
+    /// platform itself.
+    static func withTestPlatform(_ argv: [String]) -> [String] {
+        guard let platform = testPlatform, argv.count >= 2, argv[1] == "run", argv[0].hasSuffix("husk"),
+              !argv.contains(where: { $0 == "--platform" || $0.hasPrefix("--platform=") }) else { return argv }
+        return [argv[0], "run", "--platform", platform] + argv[2...]
+    }
+
     /// `husk run [options] -- argv...`
     static func run(_ argv: [String], options: [String] = [], timeout: Double = 60) throws -> RunResult {
         try IntegrationTests.run([try require(), "run"] + options + ["--"] + argv, timeout: timeout)

@@ -49,7 +49,7 @@ final class Spawned {
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
 
         let environment = env ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-        var cArgv = argv.map { strdup($0) } + [nil]
+        var cArgv = Husk.withTestPlatform(argv).map { strdup($0) } + [nil]
         var cEnv = environment.map { strdup($0) } + [nil]
         defer {
             cArgv.forEach { free($0) }

@@ -25,10 +25,11 @@ struct SeccompBPF {
     enum Failure: Error { case badInstruction(Int, UInt16), fellOff }
 
     /// The filter's return value for one call (x86_64).
-    func run(nr: Int, args: [UInt64]) throws -> UInt32 {
+    func run(nr: Int, args: [UInt64], ip: UInt64 = 0) throws -> UInt32 {
         var data = [UInt32](repeating: 0, count: 16)
         data[0] = UInt32(truncatingIfNeeded: nr)
         data[1] = 0xc000_003e   // AUDIT_ARCH_X86_64
+        data[2] = UInt32(truncatingIfNeeded: ip); data[3] = UInt32(ip >> 32)
         for (i, a) in args.enumerated() { data[4 + 2 * i] = UInt32(truncatingIfNeeded: a); data[5 + 2 * i] = UInt32(a >> 32) }
         var a: UInt32 = 0, x: UInt32 = 0, mem = [UInt32](repeating: 0, count: 16)
         var pc = 0
@@ -56,6 +57,7 @@ struct SeccompBPF {
             case 0x1d: pc += a == x ? Int(jt) : Int(jf)
             case 0x2d: pc += a > x ? Int(jt) : Int(jf)
             case 0x3d: pc += a >= x ? Int(jt) : Int(jf)
+            case 0x05: pc += Int(k)                               // ja #k
             case 0x06: return k                                   // ret #k
             case 0x16: return a                                   // ret a
             default: throw Failure.badInstruction(pc - 1, op)
@@ -64,11 +66,12 @@ struct SeccompBPF {
         throw Failure.fellOff
     }
 
-    func verdict(nr: Int, args: [UInt64]) throws -> FilterVerdict? {
-        let r = try run(nr: nr, args: args)
+    func verdict(nr: Int, args: [UInt64], ip: UInt64 = 0) throws -> FilterVerdict? {
+        let r = try run(nr: nr, args: args, ip: ip)
         switch r & 0xffff_0000 {
         case 0x7fff_0000: return .allow
         case 0x7ff0_0000: return .trace
+        case 0x7fc0_0000: return .notify
         case 0x0005_0000: return .errno(Int32(r & 0xffff))
         default: return nil
         }
@@ -88,6 +91,25 @@ extension PlatformTests { @Suite struct FilterBPFTests {
 
     static func args(_ a0: UInt64, _ a1: UInt64, _ a2: UInt64 = 0, _ a3: UInt64 = 0, _ a4: UInt64 = 0) -> (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) {
         (a0, a1, a2, a3, a4, 0)
+    }
+
+    @Test("the unotify filter notifies the marked calls, but not from the injection gadget")
+    func unotifyProgram() throws {
+        let filter = SyscallTable.applicationFilter
+        let bpf = SeccompBPF(try filter.compile(userNotify: true))
+        let gadget = StubELF.gadgetAddress + 2
+        let ips: [UInt64] = [0x40_1000, gadget, gadget - 2, gadget + (1 << 32), gadget & 0xffff_ffff_0000_0000 | 0x1234]
+        for nr in SyscallTable.entries.map(\.number) {
+            let a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (3, 0x7f00_0000_0000, 0x1000, 0, 0, 0)
+            let list = [a.0, a.1, a.2, a.3, a.4, a.5]
+            for ip in ips {
+                let expected = filter.verdict(nr: nr, args: a, userNotify: ip != gadget)
+                #expect(try bpf.verdict(nr: nr, args: list, ip: ip) == expected, "syscall \(nr) at ip \(String(ip, radix: 16))")
+            }
+        }
+        #expect(!filter.notify.isEmpty)
+        #expect(try bpf.verdict(nr: 4, args: [0, 0], ip: 0x40_1000) == .notify)   // stat
+        #expect(try bpf.verdict(nr: 4, args: [0, 0], ip: gadget) == .trace)
     }
 
     @Test("the compiled filter agrees with the table on every mapping call around the stub")

@@ -85,12 +85,16 @@ struct chusk_first_task {
     unsigned short filter_len;
     int hide_mounts;         // own mount namespace: /proc detached, / read-only
     long task_uid, task_gid; // host ids to run under (-1: keep the parent's)
+    int user_notify;         // load the filter with a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                             // WAIT_KILLABLE_RECV) and pass its fd number to execveat in r9
 };
 
 /// Clones the first task into a new PID namespace (its PID 1). The child confines itself,
 /// then blocks reading *sync_fd: the parent must PTRACE_SEIZE it and then write one byte
 /// (or close the fd to abort). Only then does it load the filter and exec. An exec failure is
-/// reported as a 4-byte errno on *err_fd (close-on-exec, so EOF means the exec happened).
+/// reported as a 4-byte errno on *err_fd (close-on-exec, so EOF means the exec happened);
+/// with `user_notify`, as the child's exit status instead (a write would wait for a listener
+/// that nobody reads yet).
 /// Returns the child's pid or a negative errno.
 long chusk_spawn_first_task(const struct chusk_first_task *spec, int *sync_fd, int *err_fd);
 

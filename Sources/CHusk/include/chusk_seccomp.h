@@ -9,5 +9,6 @@ static inline uint32_t chusk_scmp_act_errno(uint16_t err) { return SCMP_ACT_ERRN
 static inline uint32_t chusk_scmp_act_allow(void) { return SCMP_ACT_ALLOW; }
 static inline uint32_t chusk_scmp_act_kill_process(void) { return SCMP_ACT_KILL_PROCESS; }
 static inline uint32_t chusk_scmp_act_trap(void) { return SCMP_ACT_TRAP; }
+static inline uint32_t chusk_scmp_act_notify(void) { return SCMP_ACT_NOTIFY; }
 
 #endif

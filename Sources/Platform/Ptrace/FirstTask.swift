@@ -3,6 +3,7 @@
 
 import CHusk
 import Glibc
+import LinuxABI
 import SystemPackage
 
 extension PtracePlatform {
@@ -30,7 +31,8 @@ extension PtracePlatform {
                                                      filter: f.baseAddress, filter_len: UInt16(f.count / 8),
                                                      hide_mounts: spec.hideMounts ? 1 : 0,
                                                      task_uid: spec.hostIDs.map { Int($0.uid) } ?? -1,
-                                                     task_gid: spec.hostIDs.map { Int($0.gid) } ?? -1)
+                                                     task_gid: spec.hostIDs.map { Int($0.gid) } ?? -1,
+                                                     user_notify: userNotify ? 1 : 0)
                             return chusk_spawn_first_task(&c, &syncFD, &errFD)
                         }
                     }
@@ -60,10 +62,25 @@ extension PtracePlatform {
             if !WaitStatus.stopped(status) {
                 var err: Int32 = 0
                 let n = read(errFD, &err, 4)
-                throw n == 4 && err > 0 ? Errno(rawValue: err) : Errno.noSuchProcess
+                if n == 4 && err > 0 { throw Errno(rawValue: err) }
+                // Under unotify the child reports a failure after its filter as its exit status.
+                if userNotify && WaitStatus.exited(status) && (status >> 8) & 0xff != 0 { throw Errno(rawValue: (status >> 8) & 0xff) }
+                throw Errno.noSuchProcess
             }
             let event = WaitStatus.event(status)
-            if event == Int32(CHUSK_PTRACE_EVENT_EXEC) { break }
+            if event == Int32(CHUSK_PTRACE_EVENT_EXEC) {
+                if userNotify && listenerFD < 0 {
+                    _ = chusk_tgkill(tid, tid, SIGKILL)
+                    throw Errno.noSuchProcess
+                }
+                break
+            }
+            if userNotify && listenerFD < 0 && event == Int32(CHUSK_PTRACE_EVENT_SECCOMP) {
+                do { try takeListener(tid) } catch {
+                    _ = chusk_tgkill(tid, tid, SIGKILL)
+                    throw error
+                }
+            }
             // The execveat's (or the failure report's) seccomp stop, an exit event: go on.
             let sig = event == 0 && WaitStatus.stopSignal(status) != SIGTRAP | 0x80 ? WaitStatus.stopSignal(status) : 0
             try Self.check(chusk_ptrace(Int(CHUSK_PTRACE_CONT), tid, 0, UInt(sig)))
@@ -75,6 +92,19 @@ extension PtracePlatform {
         t.stub = readStubImage(tid, t.regs)
         tasks[tid] = t
         return tid
+    }
+
+    /// At the first task's execveat stop: its r9 names the listener the child's filter made
+    /// (chusk_first_task); the Sentry takes a copy with pidfd_getfd, and the exec closes the
+    /// task's own (close-on-exec), so no task ever holds one.
+    func takeListener(_ tid: HostTID) throws(Errno) {
+        var regs = user_regs_struct()
+        try getRegs(tid, &regs)
+        guard Int(Int64(bitPattern: regs.orig_rax)) == SyscallNumber.execveat, regs.r9 < 1 << 20 else { return }
+        let fd = chusk_take_task_fd(tid, Int32(regs.r9))
+        if fd < 0 { throw Errno(rawValue: Int32(-fd)) }
+        listenerFD = Int32(fd)
+        listenerTaken()
     }
 
     static func cStrings(_ list: [String]) -> [UnsafeMutablePointer<CChar>?] {

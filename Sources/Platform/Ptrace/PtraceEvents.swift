@@ -6,10 +6,10 @@ import Glibc
 import SystemPackage
 
 extension PtracePlatform {
-    public func nextEvent() -> TaskEvent? {
+    func nextPtraceEvent() -> TaskEvent? {
         if let e = queue.pop() { return e }
         // Drain the signalfd before waitpid: a SIGCHLD arriving later makes it readable again.
-        chusk_drain_signalfd(eventFD)
+        chusk_drain_signalfd(sigchldFD)
         while true {
             var status: Int32 = 0
             let pid = chusk_waitpid(-1, &status, Int32(CHUSK_WNOHANG | CHUSK_WALL))
@@ -33,6 +33,9 @@ extension PtracePlatform {
         case Int32(CHUSK_PTRACE_EVENT_SECCOMP):
             var regs = user_regs_struct()
             do throws(Errno) { try getRegs(tid, &regs) } catch { return }  // killed meanwhile: its exit follows
+            if redirectSeccompStop(tid, &regs) {
+                do throws(Errno) { try setRegs(tid, regs) } catch { return }
+            }
             var t = tasks[tid] ?? TracedTask()
             if let re = t.reentry {
                 t.reentry = nil
@@ -100,6 +103,8 @@ extension PtracePlatform {
                 tasks[tid]!.stop = .trapStop
                 _ = try? getRegs(tid, &tasks[tid]!.regs)
                 queue.push(.groupStopped(tid, signal: sig))
+            } else if consumeInterruptStop(tid) {
+                return
             } else if interrupts.remove(tid) != nil, tasks[tid] != nil {
                 tasks[tid]!.stop = .trapStop
                 tasks[tid]!.reentry = nil

@@ -31,9 +31,16 @@ enum PtraceCompletion {
     case restart
 }
 
-public final class PtracePlatform: Platform {
+public class PtracePlatform: Platform {
     /// A signalfd for SIGCHLD (SIGCHLD is blocked in the thread that created the platform).
     public let eventFD: Int32
+    /// The same signalfd, by the name the unotify platform uses beside its listener.
+    var sigchldFD: Int32 { eventFD }
+    /// The first task loads the filter compiled for user notification and hands over its
+    /// listener (the unotify platform, Unotify/UnotifyPlatform.swift).
+    let userNotify: Bool
+    /// The seccomp listener taken from the first task (-1 until then, and under ptrace).
+    var listenerFD: Int32 = -1
     public var scratchSize: Int { StubELF.scratchSize }
     /// The Sentry's end of the control socket (SOCK_SEQPACKET) over which fds are sent.
     public let controlFD: Int32
@@ -50,6 +57,9 @@ public final class PtracePlatform: Platform {
     /// Tasks `interrupt` asked to stop: their next PTRACE_EVENT_STOP is reported.
     var interrupts: Set<HostTID> = []
     var queue = EventQueue()
+    /// waitpid may still have statuses (the last nextPtraceEvent returned one): unotify asks it
+    /// again without a new SIGCHLD.
+    var ptraceMayHaveMore = true
     /// Scratch for installFD's message (msghdr + iovec + control) on the Sentry side.
     let msgBuffer: UnsafeMutableRawPointer
     /// Where the platform says, in one line, that it killed a task which tampered with the
@@ -64,9 +74,14 @@ public final class PtracePlatform: Platform {
         CHUSK_PTRACE_O_TRACECLONE | CHUSK_PTRACE_O_TRACEFORK | CHUSK_PTRACE_O_TRACEVFORK |
         CHUSK_PTRACE_O_TRACEEXEC | CHUSK_PTRACE_O_TRACEVFORKDONE | CHUSK_PTRACE_O_TRACEEXIT | CHUSK_PTRACE_O_EXITKILL)
 
-    public init(filter: ApplicationFilter) throws(Errno) {
+    public convenience init(filter: ApplicationFilter) throws(Errno) {
+        try self.init(filter: filter, userNotify: false)
+    }
+
+    init(filter: ApplicationFilter, userNotify: Bool) throws(Errno) {
         self.filter = filter
-        filterProgram = try filter.compile()
+        self.userNotify = userNotify
+        filterProgram = try filter.compile(userNotify: userNotify)
         var pair: (Int32, Int32) = (-1, -1)
         let rc = withUnsafeMutableBytes(of: &pair) {
             socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0,
@@ -83,6 +98,7 @@ public final class PtracePlatform: Platform {
 
     deinit {
         close(controlFD); close(taskControlFD); close(eventFD)
+        if listenerFD >= 0 { close(listenerFD) }
         msgBuffer.deallocate()
     }
 
@@ -113,7 +129,27 @@ public final class PtracePlatform: Platform {
 
     // MARK: - Platform
 
-    public var capabilities: PlatformCapabilities { [.restartSyscall, .suspendUnderMask, .rewriteArgument] }
+    public var capabilities: PlatformCapabilities { [.restartSyscall, .suspendUnderMask, .rewriteArgument, .stoppedTask] }
+
+    public func capabilities(at tid: HostTID) -> PlatformCapabilities { capabilities }
+
+    /// Called once the first task's listener is in `listenerFD` (unotify).
+    func listenerTaken() {}
+
+    /// None under ptrace (declared here so that unotify's override is what the Platform
+    /// conformance, inherited from this class, calls).
+    public var lateEventFDs: [Int32] { [] }
+
+    /// A seccomp stop, before it is reported: the unotify platform puts back where a re-issued
+    /// call returns to. `regs` are the task's; false: nothing changed.
+    func redirectSeccompStop(_ tid: HostTID, _ regs: inout user_regs_struct) -> Bool { false }
+
+    /// A PTRACE_EVENT_STOP that is not a group stop: true when the platform consumed it (the
+    /// unotify platform's re-issue). The task is then running again.
+    func consumeInterruptStop(_ tid: HostTID) -> Bool { false }
+
+    /// The next pending event (Platform): ptrace's, decoded from waitpid (PtraceEvents.swift).
+    public func nextEvent() -> TaskEvent? { nextPtraceEvent() }
 
     public func complete(_ tid: HostTID, _ completion: SyscallCompletion) throws(Errno) {
         switch completion {
@@ -124,6 +160,7 @@ public final class PtracePlatform: Platform {
             let nr = Int(Int64(bitPattern: t.regs.orig_rax))
             try finish(tid, .rewrite(SyscallRegisters(nr: nr, args: (a[0], a[1], a[2], a[3], a[4], a[5]), ip: t.regs.rip, sp: t.regs.rsp)))
         case .restart: try finish(tid, .restart)
+        case .reissueStopped: throw .notSupported      // every call stops the task already
         case .runNativeWithArgument(let index, let value):
             guard let t = tasks[tid], (0..<6).contains(index) else { throw Errno.invalidArgument }
             let r = t.regs

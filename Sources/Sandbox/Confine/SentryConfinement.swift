@@ -26,6 +26,12 @@ public enum SentryConfinement {
             r("waitid", "same (waitid variants)"),
             r("process_vm_readv", "copies syscall arguments in from a task, once"),
             r("process_vm_writev", "copies results out to a task"),
+            // The unotify platform's listener (taken from the first task before this filter):
+            // these three requests only, which no other kind of fd answers.
+            r("ioctl", "SECCOMP_IOCTL_NOTIF_RECV on the unotify listener: receives a served call", [.equal(arg: 1, value: chusk_notif_ioctl_recv())]),
+            r("ioctl", "SECCOMP_IOCTL_NOTIF_SEND on the unotify listener: answers a served call", [.equal(arg: 1, value: chusk_notif_ioctl_send())]),
+            r("ioctl", "SECCOMP_IOCTL_NOTIF_ID_VALID on the unotify listener: the call still waits (after each read of its memory)",
+              [.equal(arg: 1, value: chusk_notif_ioctl_id_valid())]),
             r("tgkill", "delivers a served signal to one task (or interrupts a parked one)"),
             r("rt_tgsigqueueinfo", "delivers a signal with the sender's siginfo to one task; tgid > 0 only", [positiveInt]),
             r("tkill", "re-raises held-back signals after an injection"),
@@ -60,7 +66,7 @@ public enum SentryConfinement {
             r("epoll_ctl", "watches host fds"),
             r("epoll_wait", "the event loop"),
             r("epoll_pwait", "same (glibc may use it for epoll_wait)"),
-            r("poll", "readiness of one host stdio fd"),
+            r("poll", "readiness of one host stdio fd, and of the unotify listener (no timeout)"),
             r("signalfd4", "SIGCHLD (ptrace events) as an fd"),
             r("timerfd_create", "the realtime clock-change watch of TFD_TIMER_CANCEL_ON_SET timerfds"),
             r("timerfd_settime", "same"),

@@ -51,7 +51,9 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     }
     chusk_timing_mark("root view attached, mounts made")
     let platform: any Platform
-    do { platform = try config.platform.make(filter: SyscallTable.applicationFilter) } catch {
+    // A missing kernel feature (ptrace instead of unotify) is told under --strace or HUSK_DEBUG=1.
+    let tellPlatform = config.strace || config.envp.contains("HUSK_DEBUG=1")
+    do { platform = try config.platform.make(filter: SyscallTable.applicationFilter) { if tellPlatform { report($0) } } } catch {
         return bootFailure("cannot start the \(config.platform.rawValue) platform: \(error)")
     }
     let kernel = Kernel(platform: platform, vfs: vfs, strace: config.strace ? Strace() : nil, terminal: config.terminal)
@@ -127,6 +129,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         tasksUnderOwnIdentity = spec.hostIDs != nil
         let tid = try platform.startFirstTask(spec)
         close(stub)
+        for fd in platform.lateEventFDs { kernel.watch(fd, queue: nil) }
         task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds, rlimits: husksLimits)
         task.nice = Int32(HostProc.statField(tid, 19) ?? 0)   // husk run's nice, as its child's
     } catch {

@@ -49,6 +49,9 @@ open class FileDescription {
     public var lockHandle: AnyObject?
     /// Signalled when readiness changes; nil for files that are always ready.
     public var waitQueue: WaitQueue? { nil }
+    /// Serving a call on this file needs the task stopped (injections): a call that came as a
+    /// user notification (unotify) is issued again through ptrace first (Kernel.dispatch).
+    open var needsStoppedTask: Bool { false }
 
     public init(accessMode: Int32, statusFlags: Int32) {
         self.accessMode = accessMode

@@ -281,6 +281,7 @@ public final class Kernel {
 
     func dispatch(_ task: Task, _ args: SyscallArguments, retry: Bool) {
         let nr = args.number
+        if !retry && SyscallTable.notifies(nr) && reissueStopped(task, args) { return }
         if !retry {
             task.beginSyscall()
             if nr >= 0 && nr < Kernel.countedSyscalls { servedCounts[nr] &+= 1 }
@@ -298,6 +299,17 @@ public final class Kernel {
             result = .error(.noFunction)
         }
         complete(task, args, result)
+    }
+
+    /// A notified call (unotify) on a file whose calls need the task stopped: issued again
+    /// through ptrace (it comes back as a new `.syscall` event). The fd is argument 0 of every
+    /// such call; an *at call's directory fd of that kind is re-issued too (and fails the same).
+    private func reissueStopped(_ task: Task, _ args: SyscallArguments) -> Bool {
+        guard let file = task.fdTable[args.int(0)]?.file, file.needsStoppedTask else { return false }
+        let caps = platform.capabilities(at: task.hostTID)
+        guard !caps.contains(.stoppedTask), caps.contains(.reissueStopped) else { return false }
+        do { try platform.complete(task.hostTID, .reissueStopped) } catch { taskVanished(task.hostTID) }
+        return true
     }
 
     /// Carries out a handler's decision.

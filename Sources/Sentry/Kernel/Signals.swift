@@ -162,7 +162,7 @@ extension Kernel {
         case .complete(let n):
             strace?.exit(task, parked.args, n)
             completion = .skip(n)
-        case .restart where platform.capabilities.contains(.restartSyscall):
+        case .restart where platform.capabilities(at: task.hostTID).contains(.restartSyscall):
             strace?.exit(task, parked.args, -512)
             completion = .restart
         case .restart:
@@ -191,7 +191,7 @@ extension Kernel {
     /// which is what the call itself does. False when the platform cannot: the caller then
     /// ends it with plain EINTR.
     private func deliverUnderMask(_ task: Task, _ args: SyscallArguments, mask: UInt64) -> Bool {
-        guard platform.capabilities.contains(.suspendUnderMask) else { return false }
+        guard platform.capabilities(at: task.hostTID).contains(.suspendUnderMask) else { return false }
         strace?.exit(task, args, Errno.interrupted.syscallResult)
         return (try? platform.complete(task.hostTID, .suspendUnderMask(mask))) != nil
     }

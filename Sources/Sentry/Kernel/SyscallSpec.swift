@@ -89,6 +89,10 @@ public struct SyscallEntry {
     public let restart: RestartClass
     /// --strace's argument formats; nil shows six hex values.
     public let args: [SyscallArgFormat]?
+    /// Served from a seccomp user notification under --platform unotify: the handler needs only
+    /// the task's memory and the Sentry's state, and answers with a value, an errno, a block or
+    /// (after a signal) a restart. Only for rows without filter rules.
+    public var notify = false
 
     /// Whether the call can ever stop at the Sentry.
     public var stops: Bool {
@@ -116,8 +120,12 @@ struct SyscallTableBuilder {
 
     /// A call the Sentry serves (some argument forms may run natively by `filter`).
     mutating func serve(_ nr: Int, _ name: String, _ handler: @escaping SyscallHandler, _ support: SupportLevel = .full,
-                        restart: RestartClass = .restartSys, args: [SyscallArgFormat]? = nil, filter: [NativeRule] = []) {
-        add(SyscallEntry(number: nr, name: name, handling: .serve(handler), filter: filter, support: support, restart: restart, args: args))
+                        restart: RestartClass = .restartSys, args: [SyscallArgFormat]? = nil, filter: [NativeRule] = [],
+                        notify: Bool = false) {
+        precondition(!notify || filter.isEmpty, "a notified call cannot have filter rules: \(name)")
+        var e = SyscallEntry(number: nr, name: name, handling: .serve(handler), filter: filter, support: support, restart: restart, args: args)
+        e.notify = notify
+        add(e)
     }
 
     /// A call that always runs on the host.
@@ -171,9 +179,14 @@ extension SyscallTable {
     /// The name of syscall `nr` ("syscall_N" when x86_64 has none).
     public static func name(_ nr: Int) -> String { entry(nr)?.name ?? "syscall_\(nr)" }
 
+    /// Whether the row of `nr` is marked `notify` (unotify serves it from the listener).
+    @inline(__always) static func notifies(_ nr: Int) -> Bool { nr >= 0 && nr < capacity && notifyRows[nr] }
+    nonisolated(unsafe) static let notifyRows: [Bool] = byNumber.map { $0?.notify ?? false }
+
     /// What a call interrupted by a signal does; an unknown number restarts as most calls do.
     static func restartClass(_ nr: Int) -> RestartClass { entry(nr)?.restart ?? .restartSys }
 
     /// The application filter: every rule of every row.
-    public static let applicationFilter = ApplicationFilter(rules: entries.flatMap(\.filterRules))
+    public static let applicationFilter = ApplicationFilter(rules: entries.flatMap(\.filterRules),
+                                                            notify: Set(entries.filter(\.notify).map(\.number)))
 }

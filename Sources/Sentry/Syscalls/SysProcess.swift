@@ -35,7 +35,7 @@ enum SysProcess {
             // create_new_namespaces needs CAP_SYS_ADMIN.
             if flags & CloneFlags.CLONE_SYSVSEM != 0 { return .error(.invalidArgument) }
             if !t.creds.has(Capability.sysAdmin) { return .error(.notPermitted) }
-            guard t.platform.capabilities.contains(.rewriteArgument) else { return .error(.notPermitted) }
+            guard t.platform.capabilities(at: t.hostTID).contains(.rewriteArgument) else { return .error(.notPermitted) }
             t.pendingCloneFlags = flags
             do {
                 try t.platform.complete(t.hostTID, .runNativeWithArgument(index: 0, value: flags & ~(CloneFlags.CLONE_NEWIPC | CloneFlags.CLONE_UNTRACED)))

@@ -17,6 +17,8 @@ final class SignalFDFile: FileDescription {
     weak var owner: Task?
     unowned let kernel: Kernel
     override var waitQueue: WaitQueue? { kernel.signalQueue }
+    /// read injects rt_sigtimedwait into the reader.
+    override var needsStoppedTask: Bool { true }
 
     /// SIGKILL and SIGSTOP can never be read.
     static func usable(_ mask: UInt64) -> UInt64 { mask & ~(UInt64(1) << 8 | UInt64(1) << 18) }

@@ -77,7 +77,9 @@ extension SyscallTable {
         Tests/SentryTests/SyscallTableTests.swift fails when this file is stale. -->
 
         Every x86_64 system call (0–334 and 424–\(entries.last!.number)), with how Husk handles it and how
-        much of Linux's behaviour it gives. `Sentry`: the call stops at the Sentry, which serves it.
+        much of Linux's behaviour it gives. `Sentry`: the call stops at the Sentry, which serves it
+        (`(notify)`: under `--platform unotify` it reaches the Sentry as a seccomp user
+        notification instead of a ptrace stop; docs/platforms.md).
         `host`: the application filter lets the host kernel run it (no stop); the reason is in the
         table of host calls below. `ENOSYS`: not implemented; the call fails with ENOSYS and
         `husk run --strace` lists it at exit. Restart: what a call interrupted by a signal does —
@@ -106,7 +108,7 @@ extension SyscallTable {
         }
         s += "\n## All calls\n\n| nr | call | level | handled | restart | note |\n|---|---|---|---|---|---|\n"
         for e in entries {
-            s += "| \(e.number) | \(e.name) | \(e.support.name) | \(e.handlingSummary) | \(e.restart.rawValue) | \(cell(e.support.note)) |\n"
+            s += "| \(e.number) | \(e.name) | \(e.support.name) | \(e.handlingSummary)\(e.notify ? " (notify)" : "") | \(e.restart.rawValue) | \(cell(e.support.note)) |\n"
         }
         return s
     }
@@ -117,7 +119,7 @@ extension SyscallTable {
         for e in entries {
             var fields = ["\"nr\": \(e.number)", "\"name\": \(quoted(e.name))", "\"level\": \(quoted(e.support.name))",
                           "\"note\": \(quoted(e.support.note))", "\"handled\": \(quoted(e.handlingSummary))",
-                          "\"restart\": \(quoted(e.restart.rawValue))"]
+                          "\"restart\": \(quoted(e.restart.rawValue))", "\"notify\": \(e.notify)"]
             let rules = hostRules.filter { $0.0.number == e.number }.map { "{\"when\": \(quoted($0.1)), \"why\": \(quoted($0.2))}" }
             fields.append("\"host\": [" + rules.joined(separator: ", ") + "]")
             rows.append("  {" + fields.joined(separator: ", ") + "}")
