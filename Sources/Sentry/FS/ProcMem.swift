@@ -125,6 +125,10 @@ final class ProcMemFile: VFSFile {
         super.init(dentry, flags: flags)
     }
 
+    /// A forced access (FOLL_FORCE) pokes through a host-stopped thread of the target: on
+    /// unotify a /proc/self/mem call comes back through ptrace so that the caller is one.
+    override var needsStoppedTask: Bool { true }
+
     private var liveGroup: ThreadGroup? {
         guard let g = group, g.execGeneration == generation, !g.threads.isEmpty else { return nil }
         return g
