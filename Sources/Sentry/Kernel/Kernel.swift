@@ -335,6 +335,7 @@ public final class Kernel {
                 }
                 task.parked = (args, waiter)
                 queue.add(waiter)
+                wakeForUnseenChildSignal(task)
                 // A file that became ready between the handler's check and now: retry at once.
             case .handled:
                 break
@@ -342,6 +343,18 @@ public final class Kernel {
         } catch {
             taskVanished(tid)
         }
+    }
+
+    /// A child's exit the Sentry saw while `task` was stopped between entering a call and
+    /// parking in it: the host's SIGCHLD waits on the stopped thread, which only the Sentry can
+    /// wake (gdb's poll on its SIGCHLD self-pipe otherwise sleeps for ever).
+    private func wakeForUnseenChildSignal(_ task: Task) {
+        guard task.group.childSignalUnseen else { return }
+        task.group.childSignalUnseen = false
+        guard !blocks(task, SIGCHLD), !isWaitingForChildren(task) else { return }
+        let bit = UInt64(1) << UInt64(SIGCHLD - 1)
+        let pending = (HostProc.hexField(task.hostTID, "SigPnd:") ?? 0) | (HostProc.hexField(task.hostTID, "ShdPnd:") ?? 0)
+        if pending & bit != 0 { signalPending(SIGCHLD, on: task) }
     }
 
     // MARK: Process lifecycle
@@ -419,11 +432,15 @@ public final class Kernel {
             }
             sessionLeaderExited(group)
             if group === initGroup { finalStatus = terminatingSignal ?? status }
-            if let parent = group.parent, parent.signalActions[Int(SIGCHLD)].handler > 1,
-               let parked = parent.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) && !isWaitingForChildren($0) }) {
+            if let parent = group.parent, parent.signalActions[Int(SIGCHLD)].handler > 1 {
                 // The host sends the parent SIGCHLD once its tracer reaped this exit, but that
-                // never wakes a thread parked in a served call: the Sentry does.
-                signalPending(SIGCHLD, on: parked)
+                // never wakes a thread parked in a served call: the Sentry does, now or when a
+                // thread stopped on its way into a served call parks (`wakeForUnseenChildSignal`).
+                if let parked = parent.threads.first(where: { $0.parked != nil && !blocks($0, SIGCHLD) && !isWaitingForChildren($0) }) {
+                    signalPending(SIGCHLD, on: parked)
+                } else {
+                    parent.childSignalUnseen = true
+                }
             }
         }
     }

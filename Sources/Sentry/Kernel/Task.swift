@@ -50,6 +50,9 @@ public final class ThreadGroup {
     public weak var creator: Task?
     public var children: [ThreadGroup] = []
     public var threads: [Task] = []
+    /// A child exited while no thread of this process sat in a served call: the host's SIGCHLD
+    /// may be pending on a thread that parks next, where the host cannot deliver it.
+    var childSignalUnseen = false
     /// comm (PR_SET_NAME, /proc/PID/comm), 15 bytes at most.
     public var name: [UInt8] = []
     /// The sandbox path of the executable, for /proc/PID/exe.
