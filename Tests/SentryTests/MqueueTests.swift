@@ -117,6 +117,37 @@ struct MqueueTests {
         #expect(q.registration == nil)
     }
 
+    @Test("SIGEV_THREAD: the cookie as registered, NOTIFY_WOKENUP on a send, NOTIFY_REMOVED on removal")
+    func threadNotification() throws {
+        final class Socket: NetlinkNotifyTarget {
+            var received: [[UInt8]] = []
+            func queueKernelDatagram(_ bytes: [UInt8]) { received.append(bytes) }
+        }
+        let h = try KernelHarness()
+        let memory = h.kernel.memory
+        let ns = MqueueNamespace(memory: memory, users: MqueueUsers())
+        let q = try ns.create([0x72], mode: 0o600, creds: Credentials(), attr: (4, 8), rlimit: 819_200)
+        let socket = Socket()
+        var reg = MqNotification(owner: h.initTask.group, ownerPID: 1, notify: MqLimits.SIGEV_THREAD, signal: 5, value: 0)
+        reg.socket = socket
+        reg.cookie = [UInt8](repeating: 0x63, count: MqLimits.cookieLength)
+        try q.register(reg)
+        #expect(try q.send([1], priority: 0, senderPID: 7, senderUID: 0, memory: memory) == nil)  // no signal
+        #expect(socket.received == [[UInt8](repeating: 0x63, count: 31) + [MqLimits.NOTIFY_WOKENUP]])
+        #expect(q.registration == nil)
+        _ = try q.send([2], priority: 0, senderPID: 7, senderUID: 0, memory: memory)   // fired once
+        #expect(socket.received.count == 1)
+        try q.register(reg)
+        q.unregister(h.initTask.group)
+        #expect(socket.received.last == [UInt8](repeating: 0x63, count: 31) + [MqLimits.NOTIFY_REMOVED])
+        // A socket the program closed is told nothing (weakly held), and nothing breaks.
+        var gone = reg
+        do { let s2 = Socket(); gone.socket = s2 }
+        #expect(gone.socket == nil)
+        try q.register(gone)
+        q.unregister(h.initTask.group)
+    }
+
     @Test("mq_open, a parked receiver woken by a child's send, the SI_MESGQ signal injected from the sender")
     func syscalls() throws {
         let h = try KernelHarness()

@@ -136,11 +136,24 @@ final class InetSocketFile: SocketFile {
 
     var isStream: Bool { type == Socket.SOCK_STREAM }
 
-    /// The host socket's poll answer (tcp_poll, udp_poll).
+    /// The host socket's poll answer (tcp_poll, udp_poll), readable too with a Sentry datagram.
     override func readiness(_ mask: EventMask) -> EventMask {
         var p = pollfd(fd: fd, events: Int16(truncatingIfNeeded: mask), revents: 0)
         _ = poll(&p, 1, 0)
-        return EventMask(UInt16(bitPattern: p.revents)) & (mask | PollEvents.error | PollEvents.hangUp)
+        var ready = EventMask(UInt16(bitPattern: p.revents))
+        if !kernelDatagrams.isEmpty { ready |= PollEvents.input | PollEvents.readNormal }
+        return ready & (mask | PollEvents.error | PollEvents.hangUp)
+    }
+
+    /// Datagrams from the kernel the Sentry is (mq_notify's SIGEV_THREAD cookies on a netlink
+    /// socket), received before what the host socket holds.
+    private(set) var kernelDatagrams: [[UInt8]] = []
+
+    /// Takes the oldest Sentry datagram (or only looks at it, for MSG_PEEK).
+    func takeKernelDatagram(peek: Bool) -> [UInt8]? {
+        guard let first = kernelDatagrams.first else { return nil }
+        if !peek { kernelDatagrams.removeFirst() }
+        return first
     }
 
     /// FIONREAD/SIOCINQ, SIOCOUTQ, SIOCATMARK: the host's count; the SIOCGIF* queries.
@@ -215,5 +228,15 @@ func interfaceQuery(_ t: Task, _ fd: Int32, _ request: UInt32, _ argument: UInt6
         if buffer != 0 && n > 0 { try t.copyOut(buffer, Array(data[0..<min(n, data.count)])) }
         try t.copyOutValue(argument, answered)
         return .zero
+    }
+}
+
+extension InetSocketFile: NetlinkNotifyTarget {
+    /// netlink_sendskb: a datagram from the kernel (port id 0), bounded as the socket's
+    /// receive buffer bounds it (a program that never reads loses the newest, not the Sentry's memory).
+    func queueKernelDatagram(_ bytes: [UInt8]) {
+        guard domain == Socket.AF_NETLINK, kernelDatagrams.count < 64 else { return }
+        kernelDatagrams.append(bytes)
+        queue.notify(PollEvents.input | PollEvents.readNormal)
     }
 }

@@ -27,6 +27,9 @@ enum MqLimits {
     /// DIRENT_SIZE and FILENT_SIZE: a directory grows by 20 bytes per queue; a queue file is 80.
     static let direntSize: Int64 = 20, filentSize: Int64 = 80
     static let SIGEV_SIGNAL: Int32 = 0, SIGEV_NONE: Int32 = 1, SIGEV_THREAD: Int32 = 2
+    /// NOTIFY_COOKIE_LEN, and the codes of its last byte: a message came, the registration ended.
+    static let cookieLength = 32
+    static let NOTIFY_WOKENUP: UInt8 = 1, NOTIFY_REMOVED: UInt8 = 2
 
     /// The bytes RLIMIT_MSGQUEUE charges a queue of these attributes (mqueue_get_inode), nil on
     /// overflow (EOVERFLOW).
@@ -62,6 +65,24 @@ struct MqNotification {
     let notify: Int32
     let signal: Int32
     let value: UInt64
+    /// SIGEV_THREAD: the netlink socket told and the NOTIFY_COOKIE_LEN cookie it is told with,
+    /// copied in at registration (glibc's helper thread reads it from the socket).
+    weak var socket: (any NetlinkNotifyTarget)?
+    var cookie: [UInt8] = []
+
+    /// The cookie with its last byte set to `code` (set_cookie), queued on the socket.
+    func sendCookie(_ code: UInt8) {
+        guard notify == MqLimits.SIGEV_THREAD, let socket, cookie.count == MqLimits.cookieLength else { return }
+        var bytes = cookie
+        bytes[MqLimits.cookieLength - 1] = code
+        socket.queueKernelDatagram(bytes)
+    }
+}
+
+/// A socket mq_notify's SIGEV_THREAD can be told through (a netlink socket), held weakly: the
+/// program closing it ends what it can receive, as netlink_sendskb to a dead socket does.
+protocol NetlinkNotifyTarget: AnyObject {
+    func queueKernelDatagram(_ bytes: [UInt8])
 }
 
 /// The signal a notification sends: to whom, and with what siginfo (SI_MESGQ).
@@ -200,6 +221,7 @@ final class PosixMessageQueue: SyntheticInode {
         var signal: MqSignal?
         if count == 1 && waitingReceivers == 0, let n = registration {
             notification = nil
+            n.sendCookie(MqLimits.NOTIFY_WOKENUP)
             if n.notify == MqLimits.SIGEV_SIGNAL && n.signal != 0, let group = n.owner {
                 var info = SigInfo(si_signo: n.signal, si_errno: 0, si_code: SigCode.SI_MESGQ)
                 info.si_pid = senderPID
@@ -235,7 +257,10 @@ final class PosixMessageQueue: SyntheticInode {
     /// mq_notify(NULL) and a close by the owner (mqueue_flush_file): the registration of
     /// `group` ends; another process's stays.
     func unregister(_ group: ThreadGroup) {
-        if let n = registration, n.owner === group { notification = nil }
+        if let n = registration, n.owner === group {
+            notification = nil
+            n.sendCookie(MqLimits.NOTIFY_REMOVED)   // remove_notification
+        }
     }
 
     /// The line read(2) of a queue file gives (mqueue_read_file).

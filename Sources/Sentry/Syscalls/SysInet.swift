@@ -256,6 +256,9 @@ enum SysInet {
         var total = 0
         for (_, len) in targets { total += Int(clamping: len) }
         let nonBlocking = s.isNonBlocking || flags & MessageFlags.DONTWAIT != 0
+        if let datagram = s.takeKernelDatagram(peek: flags & MessageFlags.PEEK != 0) {
+            return try receiveKernelDatagram(t, datagram, targets, total: total, flags: flags, output: &out)
+        }
         var done = t.socketDone
         let want = min(total - done, InetScratch.size)
         var iov = iovec(iov_base: InetScratch.buffer.baseAddress, iov_len: want)
@@ -299,6 +302,21 @@ enum SysInet {
         }
         t.endBlockedCall()
         return .ok(done)
+    }
+
+    /// A datagram the Sentry queued on a netlink socket: truncated to the buffer (MSG_TRUNC
+    /// then returns its full length), from the kernel's address (nl_pid 0, no groups).
+    private static func receiveKernelDatagram(_ t: Task, _ datagram: [UInt8], _ targets: [(UInt64, UInt64)], total: Int,
+                                              flags: Int32, output out: inout SysSocket.ReceiveOutput) throws(Errno) -> SyscallReturn {
+        let copied = min(datagram.count, total, InetScratch.size)
+        datagram.withUnsafeBytes { InetScratch.buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<copied])) }
+        try scatter(t, targets, at: 0, count: copied)
+        var from = [UInt8](repeating: 0, count: 12)   // struct sockaddr_nl
+        from.putLE(UInt16(Socket.AF_NETLINK), at: 0)
+        out.from = from
+        out.flags = copied < datagram.count ? MessageFlags.TRUNC : 0
+        t.endBlockedCall()
+        return .ok(flags & MessageFlags.TRUNC != 0 ? datagram.count : copied)
     }
 
     // MARK: rtnetlink

@@ -181,28 +181,34 @@ private func mqReceive(_ t: Task, _ call: MqCall, _ a: SyscallArguments) throws(
     return .ok(m.text.count)
 }
 
-/// mq_notify(2): SIGEV_NONE and SIGEV_SIGNAL; SIGEV_THREAD's netlink socket does not exist in
-/// the Sentry, so its fd is answered as Linux answers any other (EBADF, ENOTSOCK, EINVAL).
+/// mq_notify(2): SIGEV_NONE, SIGEV_SIGNAL, and SIGEV_THREAD through the netlink socket glibc
+/// passes (the cookie arrives on it as a 32-byte datagram, as netlink_sendskb queues it).
 func sysMqNotify(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
     serve { () throws(Errno) -> SyscallReturn in
-        var request: (notify: Int32, signal: Int32, value: UInt64)?
+        var request: MqNotification?
         if a[1] != 0 {
             // struct sigevent: sigev_value @0, sigev_signo @8, sigev_notify @12 (64 bytes).
             let b = try t.copyInBytes(a[1], count: 64)
             let value = b.getLE(UInt64.self, at: 0), signal = b.getLE(Int32.self, at: 8), notify = b.getLE(Int32.self, at: 12)
             if notify != MqLimits.SIGEV_NONE && notify != MqLimits.SIGEV_SIGNAL && notify != MqLimits.SIGEV_THREAD { throw .invalidArgument }
             if notify == MqLimits.SIGEV_SIGNAL && UInt32(bitPattern: signal) > 64 { throw .invalidArgument }
+            var n = MqNotification(owner: t.group, ownerPID: t.group.pid, notify: notify, signal: signal, value: value)
             if notify == MqLimits.SIGEV_THREAD {
-                _ = try t.copyInBytes(value, count: 32)   // the NOTIFY_COOKIE_LEN cookie
-                let socket = try t.fdTable.get(signal)
-                guard let st = try? socket.stat(), st.mode & FileType.mask == FileType.socket else { throw .notSocket }
-                throw .invalidArgument   // netlink_getsockbyfilp: a socket of another family
+                // As Linux, the cookie and the socket come before the queue descriptor.
+                n.cookie = try t.copyInBytes(value, count: MqLimits.cookieLength)
+                let file = try t.fdTable.get(signal)
+                if let s = file as? InetSocketFile, s.domain == Socket.AF_NETLINK {
+                    n.socket = s
+                } else {
+                    guard let st = try? file.stat(), st.mode & FileType.mask == FileType.socket else { throw .notSocket }
+                    throw .invalidArgument   // netlink_getsockbyfilp: a socket of another family
+                }
             }
-            request = (notify, signal, value)
+            request = n
         }
         let q = try mqFile(t, a.int(0)).queue
         if let r = request {
-            try q.register(MqNotification(owner: t.group, ownerPID: t.group.pid, notify: r.notify, signal: r.signal, value: r.value))
+            try q.register(r)
         } else {
             q.unregister(t.group)
         }

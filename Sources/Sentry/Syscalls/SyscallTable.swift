@@ -267,7 +267,7 @@ public enum SyscallTable {
         t.serve(241, "mq_unlink", sysMqUnlink, args: [.string])
         t.serve(242, "mq_timedsend", sysMqTimedsend, .partial("between parked senders the run queue, not priority and arrival, decides who sends first"), args: [.fd, .ptr, .int, .int, .ptr])
         t.serve(243, "mq_timedreceive", sysMqTimedreceive, .partial("between parked receivers the run queue, not arrival, decides who receives first"), args: [.fd, .ptr, .int, .ptr, .ptr])
-        t.serve(244, "mq_notify", sysMqNotify, .partial("SIGEV_NONE and SIGEV_SIGNAL; SIGEV_THREAD needs an AF_NETLINK socket, which the Sentry has none of (EBADF, ENOTSOCK or EINVAL for the fd, as Linux for a non-netlink one)"), args: [.fd, .ptr])
+        t.serve(244, "mq_notify", sysMqNotify, args: [.fd, .ptr])
         t.serve(245, "mq_getsetattr", sysMqGetsetattr, args: [.fd, .ptr, .ptr])
         t.none(246, "kexec_load", .none("not implemented"))
         t.serve(247, "waitid", SysPtrace.waitid, .partial("as wait4: a tracer's P_ALL/P_PID waits see its tracees' stops (CLD_TRAPPED); P_PIDFD is served (a WSTOPPED or WCONTINUED wait on a pidfd wakes at the next exit or signal, not at the stop); CLD_DUMPED for a child killed by a core signal under a nonzero RLIMIT_CORE, with no core file written (the flag alone; the parent's SIGCHLD says CLD_DUMPED too)"), restart: .restartSys, args: [.int, .int, .ptr, .hex, .ptr])
