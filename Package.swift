@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "husk", dependencies: [
-            "Sandbox", "Sentry",
+            "Sandbox", "Sentry", "Platform",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // No argument-parser (and so no FoundationEssentials): a small, cheap-to-start binary.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Husk: setup (packages only), the debug build with tests, `swift test`
-# (all targets), then the Syscalls compatibility suite if present (on the default platform,
-# then on --platform unotify). Ends with one line
+# (all targets, the integration tests on the default platform, unotify), the integration tests
+# again on --platform ptrace, then the Syscalls compatibility suite if present (on the default
+# platform, then on --platform ptrace). Ends with one line
 # "total: N passed, N failed" and exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,6 +29,17 @@ passed=$((total - failed_tests))
 failed=$failed_tests
 if [ "$swift_rc" != 0 ] && [ "$failed_tests" = 0 ]; then failed=$((failed + 1)); fi
 
+# The integration tests again on ptrace, the platform unotify falls back to and that serves
+# every lifecycle event on both (HUSK_TEST_PLATFORM adds --platform to their husk run lines).
+echo "== swift test --filter IntegrationTests (--platform ptrace)"
+HUSK_TEST_PLATFORM=ptrace swift test --skip-build --filter IntegrationTests 2>&1 | tee "$log"
+ptrace_rc=${PIPESTATUS[0]}
+ptotal=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
+pfailed=$(grep -E '✘ Test .* failed' "$log" | grep -vc 'Test run with' || true)
+passed=$((passed + ${ptotal:-0} - pfailed)); failed=$((failed + pfailed))
+if [ "$ptrace_rc" != 0 ] && [ "$pfailed" = 0 ]; then failed=$((failed + 1)); fi
+if [ "$ptrace_rc" != 0 ]; then swift_rc=$ptrace_rc; fi
+
 suite_rc=0
 # syscalls_suite [PLATFORM]: the Syscalls compatibility suite, on husk's default platform or on
 # PLATFORM (HUSK_TEST_PLATFORM); its counts are added to the totals.
@@ -45,9 +57,9 @@ syscalls_suite() {
 }
 if [ -x Syscalls/run ]; then
     syscalls_suite
-    # The same cases on the unotify platform (docs/platforms.md), which serves the memory-only
-    # calls from seccomp user notifications.
-    syscalls_suite unotify
+    # The same cases on the ptrace platform (docs/platforms.md), which serves every call from
+    # a ptrace stop.
+    syscalls_suite ptrace
 fi
 
 # A short libFuzzer run of the Gofer protocol decoder: a crash or a leak fails the run.

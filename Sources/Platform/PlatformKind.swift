@@ -9,6 +9,11 @@ public enum PlatformKind: String, CaseIterable, Sendable {
     /// ptrace for the lifecycle, seccomp user notifications for the memory-only calls (Unotify/).
     case unotify
 
+    /// The platform without --platform: unotify, the faster of the two (docs/platforms.md,
+    /// "Choosing the default") and as complete; it falls back to ptrace on a kernel without
+    /// its features.
+    public static let standard: PlatformKind = .unotify
+
     /// Names of platforms that are planned but not built yet: refused as not available.
     public static let planned = ["systrap"]
 

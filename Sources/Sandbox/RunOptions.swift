@@ -11,7 +11,7 @@ public struct RunOptions: Sendable {
     public var strace: Bool
     public var limits: CgroupLimits
     /// `--platform`: how the Sentry intercepts the program's syscalls.
-    public var platform: PlatformKind = .ptrace
+    public var platform: PlatformKind = .standard
     /// --rootfs-readonly: the root without the writable overlay.
     public var rootfsReadonly = false
     /// `--user UID:GID`: the program's ids inside the sandbox (root when nil).

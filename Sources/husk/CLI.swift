@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import Platform
 import Sandbox
 import Sentry
 
@@ -95,8 +96,8 @@ struct Run: ParsableCommand {
           help: "Keep stdin open (with -t, stdin reaches the terminal only with -i; use -it for a shell).")
     var interactive = false
 
-    @Option(help: ArgumentHelp("How the Sentry intercepts the program's system calls: ptrace (default) or unotify (seccomp user notifications for memory-only calls; docs/platforms.md).", valueName: "NAME"))
-    var platform = "ptrace"
+    @Option(help: ArgumentHelp("How the Sentry intercepts the program's system calls: unotify (default: seccomp user notifications for memory-only calls, ptrace for the rest; ptrace alone on a kernel without them) or ptrace (docs/platforms.md).", valueName: "NAME"))
+    var platform = PlatformKind.standard.rawValue
 
     @Option(name: [.customShort("w"), .customLong("cwd")],
             help: ArgumentHelp("The program's working directory inside the sandbox (an existing directory).", valueName: "DIR"))

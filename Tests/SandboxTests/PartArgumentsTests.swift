@@ -44,15 +44,15 @@ struct PartArgumentsTests {
 
     @Test func sentryPlatformIsPassedByName() {
         var s = SentryArguments(argv: ["/bin/true"], env: [], cwd: "/", strace: false, terminal: nil)
-        #expect(s.platform == .ptrace)
+        #expect(s.platform == .standard)
         s.platform = .ptrace
         let line = s.arguments
         #expect(line.firstIndex(of: "--platform").map { line[$0 + 1] } == "ptrace")
         #expect(SentryArguments.parse(ArraySlice(line.dropFirst()))?.platform == .ptrace)
         #expect(SentryArguments.parse(["--platform", "bogus", "--", "x"]) == nil)
         #expect(SentryArguments.parse(["--platform"]) == nil)
-        // Older command lines without it mean ptrace.
-        #expect(SentryArguments.parse(["--cwd", "/", "--", "x"])?.platform == .ptrace)
+        // A command line without it means the default platform.
+        #expect(SentryArguments.parse(["--cwd", "/", "--", "x"])?.platform == .standard)
     }
 
     @Test func goferRoundTrip() {

@@ -72,7 +72,7 @@ public struct SentryArguments: Equatable, Sendable {
     public var strace: Bool
     public var terminal: TerminalInfo?
     /// --platform: the Sentry builds it (always passed, so the Sentry never guesses).
-    public var platform: PlatformKind = .ptrace
+    public var platform: PlatformKind = .standard
     /// The root without the writable overlay.
     public var rootfsReadonly = false
     /// "UID:GID" the program runs as inside the sandbox.
