@@ -18,27 +18,25 @@ if ! swift build --build-tests; then
     exit 1
 fi
 
-echo "== swift test"
-swift test --skip-build 2>&1 | tee "$log"
-swift_rc=${PIPESTATUS[0]}
-# Swift Testing's closing line: "✔ Test run with N tests in M suites passed ..." (or failed).
-total=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
-failed_tests=$(grep -E '✘ Test .* failed' "$log" | grep -vc 'Test run with' || true)
-total=${total:-0}
-passed=$((total - failed_tests))
-failed=$failed_tests
-if [ "$swift_rc" != 0 ] && [ "$failed_tests" = 0 ]; then failed=$((failed + 1)); fi
-
+# swift_tests LABEL [ARGS...]: one swift test run (HUSK_TEST_PLATFORM as the caller set it); its
+# counts from Swift Testing's closing line ("✔ Test run with N tests in M suites passed ...")
+# and its ✘ lines are added to the totals.
+passed=0; failed=0; swift_rc=0
+swift_tests() {
+    local label=$1 rc total failed_tests; shift
+    echo "== swift test $label"
+    swift test --skip-build "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    total=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
+    failed_tests=$(grep -E '✘ Test .* failed' "$log" | grep -vc 'Test run with' || true)
+    passed=$((passed + ${total:-0} - failed_tests)); failed=$((failed + failed_tests))
+    if [ "$rc" != 0 ] && [ "$failed_tests" = 0 ]; then failed=$((failed + 1)); fi
+    if [ "$rc" != 0 ]; then swift_rc=$rc; fi
+}
+swift_tests "(every target, default platform)"
 # The integration tests again on ptrace, the platform unotify falls back to and that serves
 # every lifecycle event on both (HUSK_TEST_PLATFORM adds --platform to their husk run lines).
-echo "== swift test --filter IntegrationTests (--platform ptrace)"
-HUSK_TEST_PLATFORM=ptrace swift test --skip-build --filter IntegrationTests 2>&1 | tee "$log"
-ptrace_rc=${PIPESTATUS[0]}
-ptotal=$(grep -Eo 'Test run with [0-9]+ tests?' "$log" | tail -1 | grep -Eo '[0-9]+' || true)
-pfailed=$(grep -E '✘ Test .* failed' "$log" | grep -vc 'Test run with' || true)
-passed=$((passed + ${ptotal:-0} - pfailed)); failed=$((failed + pfailed))
-if [ "$ptrace_rc" != 0 ] && [ "$pfailed" = 0 ]; then failed=$((failed + 1)); fi
-if [ "$ptrace_rc" != 0 ]; then swift_rc=$ptrace_rc; fi
+HUSK_TEST_PLATFORM=ptrace swift_tests "--filter IntegrationTests (--platform ptrace)" --filter IntegrationTests
 
 suite_rc=0
 # syscalls_suite [PLATFORM]: the Syscalls compatibility suite, on husk's default platform or on

@@ -353,8 +353,7 @@ public final class Kernel {
         task.group.childSignalUnseen = false
         guard !blocks(task, SIGCHLD), !isWaitingForChildren(task) else { return }
         let bit = UInt64(1) << UInt64(SIGCHLD - 1)
-        let pending = (HostProc.hexField(task.hostTID, "SigPnd:") ?? 0) | (HostProc.hexField(task.hostTID, "ShdPnd:") ?? 0)
-        if pending & bit != 0 { signalPending(SIGCHLD, on: task) }
+        if HostProc.pendingSignals(task.hostTID) & bit != 0 { signalPending(SIGCHLD, on: task) }
     }
 
     // MARK: Process lifecycle

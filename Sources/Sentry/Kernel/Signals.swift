@@ -239,12 +239,27 @@ enum HostProc {
 
     /// A hex field of /proc/TID/status, e.g. "SigBlk:".
     static func hexField(_ tid: HostTID, _ name: String) -> UInt64? {
+        hexFields(tid, [name])?[0] ?? nil
+    }
+
+    /// The signals pending on the host for a thread: its own (SigPnd) and its process's (ShdPnd),
+    /// from one read of /proc/TID/status.
+    static func pendingSignals(_ tid: HostTID) -> UInt64 {
+        guard let f = hexFields(tid, ["SigPnd:", "ShdPnd:"]) else { return 0 }
+        return (f[0] ?? 0) | (f[1] ?? 0)
+    }
+
+    /// The hex fields `names` of one read of /proc/TID/status (nil: the task is gone).
+    private static func hexFields(_ tid: HostTID, _ names: [String]) -> [UInt64?]? {
         guard let bytes = read("/proc/\(tid)/status") else { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix(name) {
-            return UInt64(line.dropFirst(name.count).trimmingWhitespace(), radix: 16)
+        var values = [UInt64?](repeating: nil, count: names.count)
+        for line in text.split(separator: "\n") {
+            if let i = names.firstIndex(where: { line.hasPrefix($0) }) {
+                values[i] = UInt64(line.dropFirst(names[i].count).trimmingWhitespace(), radix: 16)
+            }
         }
-        return nil
+        return values
     }
 
     /// The Nth (1-based) field of /proc/TID/stat, counted after the parenthesised comm.

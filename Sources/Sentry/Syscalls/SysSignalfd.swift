@@ -55,7 +55,7 @@ final class SignalFDFile: FileDescription {
 
     override func readiness(_ events: EventMask) -> EventMask {
         guard let owner else { return 0 }
-        let pending = (HostProc.hexField(owner.hostTID, "SigPnd:") ?? 0) | (HostProc.hexField(owner.hostTID, "ShdPnd:") ?? 0)
+        let pending = HostProc.pendingSignals(owner.hostTID)
         return pending & mask != 0 ? (PollEvents.input | PollEvents.readNormal) & events : 0
     }
 

@@ -82,7 +82,7 @@ enum SysSigwait {
             }
             // Inject only when the host shows a signal of the set pending: a call used up by an
             // injection could no longer be turned into rt_sigsuspend when a handler interrupts it.
-            let pending = (HostProc.hexField(t.hostTID, "SigPnd:") ?? 0) | (HostProc.hexField(t.hostTID, "ShdPnd:") ?? 0)
+            let pending = HostProc.pendingSignals(t.hostTID)
             if pending & call.set != 0, let info = try t.kernel.dequeueSignal(t, mask: call.set) {
                 if a[1] != 0 { try t.copyOutStruct(a[1], info) }
                 return .value(Int64(info.si_signo))
