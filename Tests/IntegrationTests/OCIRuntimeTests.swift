@@ -121,7 +121,8 @@ struct OCIBundle {
         let usr1 = try b.husk(["kill", "k1", "USR1"])
         #expect(usr1.status == 0, "\(usr1)")
         let end = Date().addingTimeInterval(10)
-        while b.read(b.volume + "/sig") == nil && Date() < end { usleep(50_000) }
+        // `>>` creates the file before echo writes to it: wait for the line, not the file.
+        while !(b.read(b.volume + "/sig") ?? "").hasSuffix("\n") && Date() < end { usleep(50_000) }
         #expect(b.read(b.volume + "/sig") == "got USR1\n")
         #expect(try b.state("k1")["status"] as? String == "running", "a handled signal does not end init")
         let refused = try b.husk(["delete", "k1"])
