@@ -111,6 +111,20 @@ struct EscapeSuiteTests {
         #expect(!r.stderr.contains("refused by its seccomp filter"), "\(r.stderr)")
     }
 
+    @Test("the program's own seccomp filters refuse, trap, kill or trace the Sentry's injected calls: children fail or die with one line each, the Sentry goes on serving execs and file mmaps")
+    func ownFiltersMeetInjections() throws {
+        let escape = try EscapeFixture.require()
+        let r = try Husk.run([escape, "own-filters"], timeout: 180)
+        #expect(r.stdout.hasPrefix("held own-filters:") && r.status == 0, "\(r)")
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        let explained = lines.filter {
+            ($0.hasPrefix("husk: sentry: execve of task") && $0.hasSuffix("under its own seccomp filter: killed"))
+                || ($0.hasPrefix("husk: sentry: killed task") && $0.contains("its own seccomp filter trapped the Sentry's injected syscall"))
+        }
+        #expect(explained.count == lines.count, "every line names the program's own filter:\n\(r.stderr)")
+        #expect(lines.count <= 14, "at most one line per filtered child:\n\(r.stderr)")
+    }
+
     @Test("fork bomb under --pids 64: fork fails, the host stays responsive, one-line report")
     func forkBomb() throws {
         let escape = try EscapeFixture.require()

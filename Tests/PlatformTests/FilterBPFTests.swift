@@ -4,66 +4,21 @@
 // is where such a miscompilation shows.
 
 import Glibc
-import Sentry
+@testable import Sentry
 import Platform
 import Testing
 
-/// Classic BPF as seccomp runs it (the instructions libseccomp emits; anything else fails).
+/// The compiled filter, checked and run by the Sentry's own classic-BPF interpreter (the one
+/// that runs the program's seccomp filters): a program the kernel's checks would refuse fails
+/// here too.
 struct SeccompBPF {
-    let code: [(op: UInt16, jt: UInt8, jf: UInt8, k: UInt32)]
+    let filter: SeccompFilter
 
-    init(_ bytes: [UInt8]) {
-        var c: [(UInt16, UInt8, UInt8, UInt32)] = []
-        for i in stride(from: 0, to: bytes.count, by: 8) {
-            let op = UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8
-            let k = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[i + 4 + $1]) << (8 * UInt32($1)) }
-            c.append((op, bytes[i + 2], bytes[i + 3], k))
-        }
-        code = c
-    }
-
-    enum Failure: Error { case badInstruction(Int, UInt16), fellOff }
+    init(_ bytes: [UInt8]) throws { filter = try SeccompFilter(bytes: bytes) }
 
     /// The filter's return value for one call (x86_64).
     func run(nr: Int, args: [UInt64], ip: UInt64 = 0) throws -> UInt32 {
-        var data = [UInt32](repeating: 0, count: 16)
-        data[0] = UInt32(truncatingIfNeeded: nr)
-        data[1] = 0xc000_003e   // AUDIT_ARCH_X86_64
-        data[2] = UInt32(truncatingIfNeeded: ip); data[3] = UInt32(ip >> 32)
-        for (i, a) in args.enumerated() { data[4 + 2 * i] = UInt32(truncatingIfNeeded: a); data[5 + 2 * i] = UInt32(a >> 32) }
-        var a: UInt32 = 0, x: UInt32 = 0, mem = [UInt32](repeating: 0, count: 16)
-        var pc = 0
-        while pc < code.count {
-            let (op, jt, jf, k) = code[pc]
-            pc += 1
-            switch op {
-            case 0x20: a = data[Int(k) / 4]                       // ld [k]
-            case 0x00: a = k                                      // ld #k
-            case 0x60: a = mem[Int(k)]                            // ld M[k]
-            case 0x61: x = mem[Int(k)]                            // ldx M[k]
-            case 0x01: x = k                                      // ldx #k
-            case 0x02: mem[Int(k)] = a                            // st M[k]
-            case 0x03: mem[Int(k)] = x                            // stx M[k]
-            case 0x54: a &= k                                     // and #k
-            case 0x5c: a &= x
-            case 0x44: a |= k
-            case 0x07: x = a                                      // tax
-            case 0x87: a = x                                      // txa
-            case 0x05: pc += Int(k)                               // ja
-            case 0x15: pc += a == k ? Int(jt) : Int(jf)           // jeq #k
-            case 0x25: pc += a > k ? Int(jt) : Int(jf)            // jgt #k
-            case 0x35: pc += a >= k ? Int(jt) : Int(jf)           // jge #k
-            case 0x45: pc += a & k != 0 ? Int(jt) : Int(jf)       // jset #k
-            case 0x1d: pc += a == x ? Int(jt) : Int(jf)
-            case 0x2d: pc += a > x ? Int(jt) : Int(jf)
-            case 0x3d: pc += a >= x ? Int(jt) : Int(jf)
-            case 0x05: pc += Int(k)                               // ja #k
-            case 0x06: return k                                   // ret #k
-            case 0x16: return a                                   // ret a
-            default: throw Failure.badInstruction(pc - 1, op)
-            }
-        }
-        throw Failure.fellOff
+        filter.run(SeccompData(nr: Int32(truncatingIfNeeded: nr), instructionPointer: ip, args: args))
     }
 
     func verdict(nr: Int, args: [UInt64], ip: UInt64 = 0) throws -> FilterVerdict? {
@@ -96,7 +51,7 @@ extension PlatformTests { @Suite struct FilterBPFTests {
     @Test("the unotify filter notifies the marked calls, but not from the injection gadget")
     func unotifyProgram() throws {
         let filter = SyscallTable.applicationFilter
-        let bpf = SeccompBPF(try filter.compile(userNotify: true))
+        let bpf = try SeccompBPF(filter.compile(userNotify: true))
         let gadget = StubELF.gadgetAddress + 2
         let ips: [UInt64] = [0x40_1000, gadget, gadget - 2, gadget + (1 << 32), gadget & 0xffff_ffff_0000_0000 | 0x1234]
         for nr in SyscallTable.entries.map(\.number) {
@@ -114,7 +69,7 @@ extension PlatformTests { @Suite struct FilterBPFTests {
 
     @Test("the compiled filter agrees with the table on every mapping call around the stub")
     func mappingCallsAgree() throws {
-        let bpf = SeccompBPF(try SyscallTable.applicationFilter.compile())
+        let bpf = try SeccompBPF(SyscallTable.applicationFilter.compile())
         var checked = 0
         func check(_ nr: Int, _ a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) throws {
             let list = [a.0, a.1, a.2, a.3, a.4, a.5]
@@ -156,7 +111,7 @@ extension PlatformTests { @Suite struct FilterBPFTests {
 
     @Test("the compiled filter agrees with the table on the other calls")
     func otherCallsAgree() throws {
-        let bpf = SeccompBPF(try SyscallTable.applicationFilter.compile())
+        let bpf = try SeccompBPF(SyscallTable.applicationFilter.compile())
         for nr in 0..<470 {
             for a0 in [0, 1, 0x1001, 0x3001, 0x1000_0000 | 17, 0x3d0f00] as [UInt64] {
                 let list: [UInt64] = [a0, 0x1000, 4, 0x22, 0, 0]

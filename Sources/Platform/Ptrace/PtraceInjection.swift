@@ -18,15 +18,15 @@ extension PtracePlatform {
         return try inject(tid, nr, (at(0), at(1), at(2), at(3), at(4), at(5))).result
     }
 
-    /// Runs one call; returns its raw result and the tid that reported its exit (differs
-    /// only after a non-leader's successful exec).
+    /// Runs one call; returns its raw result, the tid that reported its exit (differs only
+    /// after a non-leader's successful exec) and whether an exec happened.
     ///
     /// The program may have other threads running meanwhile, so every stop met on the way is
     /// checked: only the injected call (its number, at the instruction we chose) may stop at
     /// entry, seccomp and exit. Anything else — another syscall, another address, a fault — means
     /// the stub or the task was tampered with: the task is killed and the Sentry carries on.
     func inject(_ tid: HostTID, _ nr: Int, _ a: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64),
-                tgid: HostTID? = nil) throws(Errno) -> (result: Int64, tid: HostTID) {
+                tgid: HostTID? = nil) throws(Errno) -> (result: Int64, tid: HostTID, execed: Bool) {
         guard var t = tasks[tid] else { throw Errno.noSuchProcess }
         switch t.stop {
         case .running, .otherEvent: throw Errno.invalidArgument
@@ -75,13 +75,13 @@ extension PtracePlatform {
             if exit.tid != tid { tasks[tid] = nil }
             if former != tid { tasks[former] = nil }
             tasks[exit.tid] = t
-            return (result, exit.tid)
+            return (result, exit.tid, true)
         }
         if t.stop == .seccomp { t.consumedNr = Int(Int64(bitPattern: t.regs.orig_rax)) }
         t.stop = .syscallExit
         try setRegs(tid, t.regs)
         tasks[tid] = t
-        return (result, tid)
+        return (result, tid, false)
     }
 
     /// Signals that mean the task faulted at the instruction we sent it to.
@@ -174,7 +174,9 @@ extension PtracePlatform {
             case 0:
                 // A fault the kernel raised (si_code > 0), not the same signal sent by kill.
                 if Self.faultSignals.contains(sig) && kernelRaised(waitTID) {
-                    throw abandonInjection(waitTID, "signal \(sig) at the injection gadget (the stub was tampered with)")
+                    // The application filter never traps: a SIGSYS is the program's own filter's.
+                    throw abandonInjection(waitTID, sig == SIGSYS ? "its own seccomp filter trapped the Sentry's injected syscall \(expect.nr)"
+                                                                  : "signal \(sig) at the injection gadget (the stub was tampered with)")
                 }
                 if nsig < 4 {
                     withUnsafeMutableBytes(of: &signals) { $0.storeBytes(of: sig, toByteOffset: nsig * 4, as: Int32.self) }
@@ -225,6 +227,9 @@ extension PtracePlatform {
             try writeMemory(tid, at: scratch, from: UnsafeRawBufferPointer(start: b, count: 120))
             let r = try inject(tid, SyscallNumber.recvmsg, (UInt64(TaskHostFD.control), scratch, 0x4000_0000 /* MSG_CMSG_CLOEXEC */, 0, 0, 0)).result
             if r < 0 { throw Errno(rawValue: Int32(-r)) }
+            // One byte comes with the fd. Anything else is the program's own seccomp filter
+            // answering the injected call (a TRAP leaves the call's number in rax).
+            if r != 1 { throw Errno.notPermitted }
         } catch {
             drainControl()
             throw error
@@ -325,9 +330,12 @@ extension PtracePlatform {
         let written: Result<Void, Errno> = image.withUnsafeBytes { p in Result { () throws(Errno) in try writeMemory(tid, at: scratch, from: p) } }
         try written.get()
         let tgid = HostTID(truncatingIfNeeded: ProcStatus.field(tid, "Tgid:")?.first ?? Int64(tid))
-        let (r, newTID) = try inject(tid, SyscallNumber.execveat, (UInt64(TaskHostFD.stub), StubELF.zeroesAddress, scratch,
-                                                               StubELF.zeroesAddress, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
+        let (r, newTID, execed) = try inject(tid, SyscallNumber.execveat, (UInt64(TaskHostFD.stub), StubELF.zeroesAddress, scratch,
+                                                                        StubELF.zeroesAddress, 0x1000 /* AT_EMPTY_PATH */, 0), tgid: tgid)
         if r < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -r)) }
+        // A result without an exec: the program's own filter answered (ERRNO 0, TRAP); the old
+        // image is intact and execve fails.
+        if !execed { throw Errno.notPermitted }
         return newTID
     }
 }

@@ -249,7 +249,7 @@ enum ProcPid {
             "Threads": "\(g.threads.count)",
             "CapInh": hex(c.inheritable), "CapPrm": hex(c.permitted), "CapEff": hex(c.effective),
             "CapBnd": hex(c.bounding), "CapAmb": hex(0),
-            "Seccomp": "0", "Seccomp_filters": "0", "TracerPid": "\(k.tracerPID(t))",
+            "Seccomp": "\(t.seccomp.mode)", "Seccomp_filters": "\(t.seccomp.mode == 2 ? t.seccomp.filters.count : 0)", "TracerPid": "\(k.tracerPID(t))",
         ]
         var out = ""
         for (key, value) in ours { out += "\(key):\t\(value)\n" }

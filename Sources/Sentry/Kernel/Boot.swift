@@ -218,7 +218,8 @@ private func writeStatus(_ fd: Int32, _ status: Int32) {
     _ = withUnsafeBytes(of: &v) { write(fd, $0.baseAddress, 4) }
 }
 
-private func report(_ line: String) {
+/// One line on the Sentry's stderr (husk run's).
+func report(_ line: String) {
     var s = line
     s.append("\n")
     s.withUTF8 { b in _ = write(2, b.baseAddress, b.count) }

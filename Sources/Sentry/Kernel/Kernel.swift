@@ -282,6 +282,13 @@ public final class Kernel {
     func dispatch(_ task: Task, _ args: SyscallArguments, retry: Bool) {
         let nr = args.number
         if !retry && SyscallTable.notifies(nr) && reissueStopped(task, args) { return }
+        if !retry && task.seccomp.mode != Seccomp.MODE_DISABLED && applyProgramFilters(task, args) { return }
+        serve(task, args, retry: retry)
+    }
+
+    /// Runs the call's handler (past the program's own filters) and carries out its decision.
+    func serve(_ task: Task, _ args: SyscallArguments, retry: Bool) {
+        let nr = args.number
         if !retry {
             task.beginSyscall()
             if nr >= 0 && nr < Kernel.countedSyscalls { servedCounts[nr] &+= 1 }
@@ -394,6 +401,7 @@ public final class Kernel {
         child.ipc = flags & CloneFlags.CLONE_NEWIPC != 0
             ? IPCNamespace(memory: memory, mqueueUsers: parent.ipc.mqueue.users) : parent.ipc
         child.nice = parent.nice
+        child.seccomp = parent.seccomp
         if flags & CloneFlags.CLONE_THREAD != 0 { child.threadName = parent.comm }
         register(child)
     }
@@ -457,7 +465,7 @@ public final class Kernel {
     }
 
     /// A ptrace request failed with ESRCH: the task was killed under us; its exit event follows.
-    private func taskVanished(_ tid: HostTID) {
+    func taskVanished(_ tid: HostTID) {
         if let task = tasks[tid] { unpark(task) }
     }
 

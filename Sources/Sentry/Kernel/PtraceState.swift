@@ -20,13 +20,13 @@ enum Ptrace {
 
     static let O_TRACESYSGOOD: UInt64 = 1, O_TRACEFORK: UInt64 = 2, O_TRACEVFORK: UInt64 = 4
     static let O_TRACECLONE: UInt64 = 8, O_TRACEEXIT: UInt64 = 0x40, O_TRACEVFORKDONE: UInt64 = 0x20
-    static let O_TRACEEXEC: UInt64 = 0x10, O_EXITKILL: UInt64 = 0x10_0000
+    static let O_TRACEEXEC: UInt64 = 0x10, O_TRACESECCOMP: UInt64 = 0x80, O_EXITKILL: UInt64 = 0x10_0000
     static let GET_SYSCALL_INFO: Int64 = 0x420e, PEEKSIGINFO: Int64 = 0x4209
     static let GETSIGMASK: Int64 = 0x420a, SETSIGMASK: Int64 = 0x420b
     /// PTRACE_O_MASK: every option bit Linux accepts.
     static let O_MASK: UInt64 = 0x0000_00ff | 0x0010_0000 | 0x0020_0000
     static let EVENT_FORK: Int32 = 1, EVENT_VFORK: Int32 = 2, EVENT_CLONE: Int32 = 3
-    static let EVENT_EXEC: Int32 = 4, EVENT_VFORK_DONE: Int32 = 5, EVENT_EXIT: Int32 = 6, EVENT_STOP: Int32 = 128
+    static let EVENT_EXEC: Int32 = 4, EVENT_VFORK_DONE: Int32 = 5, EVENT_EXIT: Int32 = 6, EVENT_SECCOMP: Int32 = 7, EVENT_STOP: Int32 = 128
     /// PTRACE_SYSCALL_INFO_* (the op of GET_SYSCALL_INFO), which a syscall stop also leaves as
     /// its event message (PTRACE_EVENTMSG_SYSCALL_ENTRY/EXIT).
     static let INFO_NONE: UInt8 = 0, INFO_ENTRY: UInt8 = 1, INFO_EXIT: UInt8 = 2, INFO_SECCOMP: UInt8 = 3
@@ -66,6 +66,9 @@ final class PtraceLink {
     /// What PTRACE_GET_SYSCALL_INFO describes at this stop (INFO_NONE but at a syscall stop
     /// under TRACESYSGOOD, as Linux reads it from the stop's si_code).
     var syscallInfo: UInt8 = Ptrace.INFO_NONE
+    /// At a PTRACE_EVENT_SECCOMP stop: the call as it stopped, which goes on when the tracer
+    /// resumes the task (Kernel.seccompStopEnded).
+    var seccompCall: SyscallArguments?
 
     init(tracer: Task, seized: Bool) {
         self.tracer = tracer
@@ -126,6 +129,7 @@ extension Kernel {
         link.groupStop = false
         link.heldInCall = false
         link.syscallInfo = Ptrace.INFO_NONE
+        link.seccompCall = nil
         ptrace.notify(link.tracerGroup)
         // The tracer's SIGCHLD (CLD_TRAPPED), which the host does not send for these stops
         // (do_notify_parent_cldstop). A thread parked in a wait gets it after its wait

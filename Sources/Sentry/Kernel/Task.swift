@@ -154,6 +154,9 @@ public final class Task {
     /// The nice value getpriority/setpriority answer with (Syscalls/SysPriority.swift); per
     /// thread, inherited by clone.
     public var nice: Int32 = 0
+    /// Its own seccomp filters (Kernel/SeccompFilter.swift): per thread, copied by clone,
+    /// kept by execve.
+    var seccomp = SeccompState()
     /// A thread's own comm when it is not the group's leader (whose comm is `group.name`).
     var threadName: [UInt8]?
     /// comm: per thread, as PR_SET_NAME and /proc/PID/task/TID/comm see it; the leader's is

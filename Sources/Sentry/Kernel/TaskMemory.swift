@@ -9,6 +9,9 @@ extension Task {
     public func inject(_ nr: Int, _ args: [UInt64]) throws(Errno) -> UInt64 {
         let r = try platform.injectSyscall(hostTID, nr, args)
         if r < 0 && r > -4096 { throw Errno(rawValue: Int32(-r)) }
+        // A TRAP of the program's own filter leaves the call's number as its result, which no
+        // call the Sentry injects returns on success (an mmap address is page-aligned).
+        if r == Int64(nr) && seccomp.mode != Seccomp.MODE_DISABLED { throw Errno.notPermitted }
         return UInt64(bitPattern: r)
     }
 

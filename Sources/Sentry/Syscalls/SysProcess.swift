@@ -179,6 +179,8 @@ enum SysProcess {
             // orphans (wait4 and getppid run natively).
             t.group.isChildSubreaper = a[1] != 0
             return .native
+        case Prctl.PR_GET_SECCOMP, Prctl.PR_SET_SECCOMP:
+            return SysSeccomp.prctl(t, a)
         case Prctl.PR_GET_CHILD_SUBREAPER:
             do { try t.copyOutValue(a[1], Int32(t.group.isChildSubreaper ? 1 : 0)) } catch { return .error(error) }
             return .zero
@@ -242,7 +244,12 @@ extension Kernel {
             _ = try Loader.load(plan, into: task)
             if !ptraceExec(task, formerTID: task.tid) { try platform.resume(task.hostTID, signal: 0) }
         } catch {
-            // Past the point of no return Linux kills the process with SIGSEGV.
+            // Past the point of no return Linux kills the process with SIGSEGV. The program's
+            // own filter meets the Loader's injected calls, which Linux's in-kernel loader never
+            // makes: say so, as the one departure such a filter causes.
+            if task.seccomp.mode != Seccomp.MODE_DISABLED {
+                report("husk: sentry: execve of task \(task.tid) failed after its point of no return (\(error)), under its own seccomp filter: killed")
+            }
             kill(task, signal: SIGKILL)
         }
     }

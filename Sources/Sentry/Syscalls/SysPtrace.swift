@@ -130,6 +130,11 @@ enum SysPtrace {
     static func resume(_ k: Kernel, _ target: Task, _ link: PtraceLink, signal: Int32) {
         link.stopCode = nil
         link.deliveryStop = false
+        if let call = link.seccompCall {
+            link.seccompCall = nil
+            k.seccompStopEnded(target, call)
+            return
+        }
         if link.heldInCall {
             link.heldInCall = false      // still parked in its served call: it goes on waiting
             return
@@ -187,6 +192,10 @@ enum SysPtrace {
             put(value, at: 24)
             put(UInt8(value < 0 && value >= -4095 ? 1 : 0), at: 32)
             actual = 33
+        case Ptrace.INFO_SECCOMP:
+            for (i, v) in [regs.orig_rax, regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9].enumerated() { put(v, at: 24 + 8 * i) }
+            put(UInt32(truncatingIfNeeded: link.eventMessage), at: 80)
+            actual = 84
         default: break
         }
         let n = Int(min(UInt64(actual), size))

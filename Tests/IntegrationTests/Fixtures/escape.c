@@ -1,7 +1,8 @@
 // The escape suite's program, run inside `husk run`. Each case prints one line:
 //   "held <case>: <what happened>"   or   "BROKEN <case>: <what happened>"
 // Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB | escape stub |
-//        escape stub-mem | escape scratch-race | escape pipes | escape tmpfs | escape inotify | escape files
+//        escape stub-mem | escape scratch-race | escape pipes | escape tmpfs | escape inotify | escape files |
+//        escape own-filters
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -25,6 +27,9 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <unistd.h>
 
 static int broken;
@@ -470,6 +475,90 @@ static int scratch_race(void) {
     return bad;
 }
 
+static void count_sigsys(int sig) { (void)sig; }
+
+/* A filter giving `action` to the calls the Sentry injects (recvmsg, mmap, close, execveat,
+ * seccomp, waitid, rt_sigtimedwait): from anywhere (`at_gadget` 0), or only from the stub's
+ * gadget (1), whatever the number. */
+static long hostile_filter(unsigned action, int at_gadget) {
+    unsigned long gadget = (unsigned long)STUB + 0xe8 + 2;   /* after the gadget's syscall instruction (StubELF.gadgetOffset) */
+    struct sock_filter by_nr[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_recvmsg, 6, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 5, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 4, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execveat, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_waitid, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, action),
+    };
+    struct sock_filter by_ip[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)gadget, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)(gadget >> 32), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, action),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = at_gadget ? (struct sock_fprog){ sizeof by_ip / sizeof by_ip[0], by_ip }
+                                       : (struct sock_fprog){ sizeof by_nr / sizeof by_nr[0], by_nr };
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+static int own_filters(void) {
+    // The program's own seccomp filters meet the Sentry's injected calls: each filter refuses
+    // (ERRNO, ERRNO 0), traps, kills or traces them while the child mmaps files, execs,
+    // installs another filter and waits. The child may fail or die; the Sentry must carry on
+    // (execs and file mmaps of the unfiltered parent work after every child).
+    const unsigned actions[] = { SECCOMP_RET_ERRNO | EPERM, SECCOMP_RET_ERRNO | 0, SECCOMP_RET_TRAP | 1,
+                                 SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRACE | 9, SECCOMP_RET_USER_NOTIF };
+    const int nactions = sizeof actions / sizeof actions[0];
+    char report[1024] = "";
+    int bad = 0;
+    for (int at_gadget = 0; at_gadget < 2; at_gadget++) {
+        for (int i = 0; i < nactions; i++) {
+            pid_t c = fork();
+            if (c == 0) {
+                signal(SIGSYS, count_sigsys);
+                alarm(20);
+                if (hostile_filter(actions[i], at_gadget) != 0) _exit(40);
+                int mapped = file_mmap_works();
+                pid_t e = fork();
+                if (e == 0) { execl("/bin/true", "true", (char *)NULL); _exit(41); }
+                int st = 0;
+                if (e > 0) waitpid(e, &st, 0);
+                siginfo_t si;
+                syscall(SYS_waitid, P_ALL, 0, &si, WEXITED | WNOHANG, NULL);
+                sigset_t set;
+                sigemptyset(&set);
+                sigaddset(&set, SIGUSR1);
+                struct timespec zero = {0, 0};
+                sigtimedwait(&set, NULL, &zero);
+                hostile_filter(SECCOMP_RET_ALLOW, 0);
+                _exit(mapped ? 10 : 11);
+            }
+            int st = 0;
+            if (waitpid(c, &st, 0) != c) { bad++; continue; }
+            if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM) { bad++; BROKE("own-filters", "a child hung (action %#x)", actions[i]); }
+            snprintf(report + strlen(report), sizeof report - strlen(report), "%s%s", i || at_gadget ? " " : "",
+                     WIFSIGNALED(st) ? (WTERMSIG(st) == SIGKILL ? "k" : "s") : WEXITSTATUS(st) == 10 ? "m" : "e");
+            for (int j = 0; j < 2; j++) {
+                pid_t t = fork();
+                if (t == 0) { execl("/bin/true", "true", (char *)NULL); _exit(4); }
+                int ts = 0;
+                waitpid(t, &ts, 0);
+                if (!WIFEXITED(ts) || WEXITSTATUS(ts) != 0) bad++;
+            }
+            if (!file_mmap_works()) bad++;
+        }
+    }
+    if (bad) BROKE("own-filters", "after hostile filters %d execs, file mmaps or waits failed (%s)", bad, report);
+    else HELD("own-filters", "children ended: %s (m mapped, e failed, k SIGKILL, s other signal); execs and file mmaps work after", report);
+    return bad;
+}
+
 static int forkbomb(void) {
     // Fork until the pids limit says no; every child waits to be killed with the sandbox.
     int n = 0, err = 0;
@@ -629,6 +718,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "tmpfs")) return tmpfs();
     if (argc >= 2 && !strcmp(argv[1], "inotify")) return inotify();
     if (argc >= 2 && !strcmp(argv[1], "files")) return files();
+    if (argc >= 2 && !strcmp(argv[1], "own-filters")) return own_filters() ? 1 : 0;
     if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB | stub | stub-mem | scratch-race | pipes | tmpfs | inotify | files\n"); return 2; }
     pid_t hostpid = (pid_t)atoi(argv[2]);
     int port = atoi(argv[3]);
