@@ -36,7 +36,8 @@ done
 # podman, conmon, crun, containerd and the CNI plugins podman expects: the OCI runtime's engine tests
 # (Tests/IntegrationTests/PodmanTests.swift); passt: pasta for `husk run --network pasta`; ruby and
 # default-jdk-headless: the socket tests of issue 13 (ruby's Socket.pair, javac).
-packages=(libseccomp-dev busybox-static gcc make musl-tools strace golang-go python3 git netcat-openbsd socat nodejs perl tmux vim less procps valgrind gdb podman conmon crun containerd containernetworking-plugins passt ruby default-jdk-headless)
+# man-db: a real program that confines itself with its own seccomp filter (ProgramTests).
+packages=(libseccomp-dev busybox-static gcc make musl-tools man-db strace golang-go python3 git netcat-openbsd socat nodejs perl tmux vim less procps valgrind gdb podman conmon crun containerd containernetworking-plugins passt ruby default-jdk-headless)
 if [ "$peers" = 1 ]; then packages+=(runsc bubblewrap proot); fi
 
 missing=()

@@ -265,6 +265,12 @@ public protocol TaskLifecycle: AnyObject {
     /// Makes a running task stop (`.interrupted`) as soon as it can; a task stopped already
     /// stops again right after it is resumed.
     func interrupt(_ tid: HostTID) throws(Errno)
+
+    /// The task installed seccomp filters of its own (the Sentry's record of seccomp(2)). The
+    /// Sentry's injections must not meet them: they run from the gadget, never in place of
+    /// the task's own call at its seccomp stop (docs/security.md, "The program's own seccomp
+    /// filters"). Kept across exec; a clone's child gets it from the Sentry.
+    func setOwnSeccompFilters(_ tid: HostTID)
 }
 
 /// The host ptrace requests the Sentry passes on for the program's tracer (numbers of

@@ -35,12 +35,15 @@ struct ProgramTests {
         ["/bin/ls", "-la", "/usr/bin"],
         ["/bin/busybox", "sh", "-c", "echo $((6*7))"],
         ["/bin/sh", "-c", dashScript],
+        // man-db confines its pipeline (preconv, groff…) with its own seccomp allow-list filter.
+        // -l formats the page itself (no cat-page cache, which a native run as root may write).
+        ["/bin/sh", "-c", "MANWIDTH=80 man -P cat -l /usr/share/man/man1/ls.1.gz"],
     ]
 
     @Test("same stdout and exit status", arguments: programs)
     func sameAsNative(_ argv: [String]) throws {
         let native = try Husk.runNative(argv)
-        #expect(native.status == (argv[0] == "/bin/sh" ? 3 : 0), "native run: \(native)")
+        #expect(native.status == (argv.last == dashScript ? 3 : 0), "native run: \(native)")
         #expect(!native.stdout.isEmpty)
         let husk = try Husk.run(argv)
         #expect(husk.status == native.status, "husk: \(husk)")

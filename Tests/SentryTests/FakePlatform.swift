@@ -179,6 +179,10 @@ final class FakePlatform: Platform {
         if on { syscallTracing.insert(tid) } else { syscallTracing.remove(tid) }
     }
     private(set) var interrupts: [HostTID] = []
+    /// Tasks the Sentry said have seccomp filters of their own.
+    var ownSeccompFilters: Set<HostTID> = []
+    func setOwnSeccompFilters(_ tid: HostTID) { ownSeccompFilters.insert(tid) }
+
     func interrupt(_ tid: HostTID) throws(Errno) {
         guard tasks[tid] != nil else { throw .noSuchProcess }
         interrupts.append(tid)

@@ -161,6 +161,24 @@ struct SeccompFilterTests {
         #expect(!s.admits(instructions: 4069))
     }
 
+    @Test("the host's copy sends calls from the gadget to the Sentry (TRACE) and judges every other call as the program does")
+    func gadgetPrologue() throws {
+        let gadget: UInt64 = 0x1000_00ea
+        let f = try Self.onCall(SyscallNumber.mmap, Seccomp.RET_KILL_PROCESS)
+        let host = try F(bytes: f.hostProgram(gadgetReturn: gadget))
+        #expect(host.program.count == f.program.count + 5)
+        #expect(host.run(Self.data(SyscallNumber.mmap, ip: gadget)) == Seccomp.RET_TRACE)
+        #expect(host.run(Self.data(SyscallNumber.mmap, ip: 0x401000)) == Seccomp.RET_KILL_PROCESS)
+        // Only the whole 64-bit address: the same low word elsewhere is judged.
+        #expect(host.run(Self.data(SyscallNumber.mmap, ip: gadget | 1 << 32)) == Seccomp.RET_KILL_PROCESS)
+        #expect(host.run(Self.data(SyscallNumber.getpid, ip: gadget + 2)) == Seccomp.RET_ALLOW)
+        // The Sentry's own copy has no prologue: a program's call from the gadget is judged.
+        #expect(f.run(Self.data(SyscallNumber.mmap, ip: gadget)) == Seccomp.RET_KILL_PROCESS)
+        // A program with no room for the prologue goes to the host as it is.
+        let full = try F(bytes: [UInt8](repeating: 0, count: 4093 * 8) + Self.ret(Seccomp.RET_ALLOW))
+        #expect(full.hostProgram(gadgetReturn: gadget) == full.bytes)
+    }
+
     @Test("strict mode's filter: read, write, exit and rt_sigreturn run, anything else stops at the Sentry")
     func strictMode() {
         let f = F.strictMode()

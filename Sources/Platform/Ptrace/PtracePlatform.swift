@@ -378,6 +378,10 @@ public class PtracePlatform: Platform {
         interrupts.insert(tid)
     }
 
+    public func setOwnSeccompFilters(_ tid: HostTID) {
+        tasks[tid]?.ownFilters = true
+    }
+
     /// Forgets a task that the Sentry killed and reaped itself (normally `.exited` does it).
     public func forget(_ tid: HostTID) { tasks[tid] = nil; earlyStarts.remove(tid) }
 }

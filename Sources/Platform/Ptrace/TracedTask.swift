@@ -40,6 +40,9 @@ struct TracedTask {
     /// A call skipped at its seccomp stop (orig_rax -1) while syscall stops are reported: its
     /// number, put back in orig_rax at its exit stop, where Linux's tracer finds it.
     var skippedNr: UInt64? = nil
+    /// The task has seccomp filters of its own: an injection at a seccomp stop first skips the
+    /// task's call, then runs from the gadget (`Platform.setOwnSeccompFilters`).
+    var ownFilters = false
 }
 
 /// A FIFO of decoded events; nothing a waitpid returned is ever dropped.

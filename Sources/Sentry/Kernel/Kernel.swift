@@ -402,6 +402,7 @@ public final class Kernel {
             ? IPCNamespace(memory: memory, mqueueUsers: parent.ipc.mqueue.users) : parent.ipc
         child.nice = parent.nice
         child.seccomp = parent.seccomp
+        if child.seccomp.mode != Seccomp.MODE_DISABLED { platform.setOwnSeccompFilters(childTID) }
         if flags & CloneFlags.CLONE_THREAD != 0 { child.threadName = parent.comm }
         register(child)
     }

@@ -220,6 +220,26 @@ final class SeccompFilter {
         return Seccomp.RET_KILL_PROCESS
     }
 
+    /// What the host installs: the program behind a prologue that sends every call made from
+    /// the stub's gadget (`gadgetReturn`, the address after its syscall instruction) to the
+    /// Sentry's stop (RET_TRACE) instead of judging it. The Sentry's injections run there, and
+    /// its recheck after the stop allows them: the program's filter never sees them, as Linux's
+    /// filters never see the kernel's own work (the ELF loader). A program that jumps to the
+    /// gadget itself gains nothing: its call stops at the Sentry, which runs this filter (its
+    /// own copy, without the prologue) on it. A program too long for the prologue is installed
+    /// as it is.
+    func hostProgram(gadgetReturn ip: UInt64) -> [UInt8] {
+        guard program.count + 5 <= Seccomp.maxInstructions else { return bytes }
+        let prologue = Self.encode([
+            Instruction(code: Self.LD | Self.W | Self.ABS, jt: 0, jf: 0, k: 8),           // A = ip (low word)
+            Instruction(code: Self.JMP | Self.JEQ | Self.K, jt: 0, jf: 3, k: UInt32(truncatingIfNeeded: ip)), // else: the program
+            Instruction(code: Self.LD | Self.W | Self.ABS, jt: 0, jf: 0, k: 12),          // A = ip (high word)
+            Instruction(code: Self.JMP | Self.JEQ | Self.K, jt: 0, jf: 1, k: UInt32(truncatingIfNeeded: ip >> 32)),
+            Instruction(code: Self.RET | Self.K, jt: 0, jf: 0, k: Seccomp.RET_TRACE),
+        ])
+        return prologue + bytes
+    }
+
     /// The equivalent of strict mode as a filter: read, write, exit and rt_sigreturn run, any
     /// other call stops at the Sentry (RET_TRACE), which kills the task with SIGKILL as strict
     /// mode does (a filter's own kill would report SIGSYS).
@@ -231,12 +251,17 @@ final class SeccompFilter {
         }
         insns.append(Instruction(code: RET | K, jt: 0, jf: 0, k: Seccomp.RET_TRACE))
         insns.append(Instruction(code: RET | K, jt: 0, jf: 0, k: Seccomp.RET_ALLOW))
+        return try! SeccompFilter(bytes: encode(insns))
+    }
+
+    /// struct sock_filter, 8 bytes each, little-endian.
+    static func encode(_ insns: [Instruction]) -> [UInt8] {
         var bytes: [UInt8] = []
         for i in insns {
             bytes += [UInt8(i.code & 0xff), UInt8(i.code >> 8), i.jt, i.jf]
             withUnsafeBytes(of: i.k.littleEndian) { bytes += $0 }
         }
-        return try! SeccompFilter(bytes: bytes)
+        return bytes
     }
 }
 

@@ -55,6 +55,7 @@ enum SysSeccomp {
         let filter = SeccompFilter.strictMode()
         if let e = install(t, filter, hostFlags: 0) { return .error(e) }
         t.seccomp = SeccompState(mode: Seccomp.MODE_STRICT, filters: [filter])
+        t.platform.setOwnSeccompFilters(t.hostTID)
         return .zero
     }
 
@@ -91,25 +92,25 @@ enum SysSeccomp {
         var state = t.seccomp
         state.mode = Seccomp.MODE_FILTER
         state.filters.append(filter)
-        if flags & Seccomp.FLAG_TSYNC != 0 {
-            for thread in t.group.threads { thread.seccomp = state }
-        } else {
-            t.seccomp = state
+        for thread in flags & Seccomp.FLAG_TSYNC != 0 ? t.group.threads : [t] {
+            thread.seccomp = state
+            t.platform.setOwnSeccompFilters(thread.hostTID)
         }
         return .zero
     }
 
     /// Installs `filter` on the host task: its instructions (the Sentry's copy, never the
-    /// program's memory again) and a sock_fprog go to the task's scratch page, and the task
-    /// runs seccomp(SECCOMP_SET_MODE_FILTER, hostFlags, scratch). Every task already has
-    /// no_new_privs on the host. Returns the errno it failed with.
+    /// program's memory again) behind the gadget prologue, and a sock_fprog, go to the task's
+    /// scratch page, and the task runs seccomp(SECCOMP_SET_MODE_FILTER, hostFlags, scratch).
+    /// Every task already has no_new_privs on the host. Returns the errno it failed with.
     static func install(_ t: Task, _ filter: SeccompFilter, hostFlags: UInt64) -> Errno? {
         do {
             let scratch = try t.platform.scratchAddress(t.hostTID)
+            let program = filter.hostProgram(gadgetReturn: StubELF.gadgetAddress + 2)
             var image = [UInt8](repeating: 0, count: 16)
-            withUnsafeBytes(of: UInt16(filter.bytes.count / 8).littleEndian) { image.replaceSubrange(0..<2, with: $0) }
+            withUnsafeBytes(of: UInt16(program.count / 8).littleEndian) { image.replaceSubrange(0..<2, with: $0) }
             withUnsafeBytes(of: (scratch + 16).littleEndian) { image.replaceSubrange(8..<16, with: $0) }
-            try t.copyOut(scratch, image + filter.bytes)
+            try t.copyOut(scratch, image + program)
             let r = try t.platform.injectSyscall(t.hostTID, SyscallNumber.seccomp, [UInt64(Seccomp.SET_MODE_FILTER), hostFlags, scratch])
             // A positive result is a thread TSYNC could not move; the Sentry's records said it
             // could, so they and the host disagree: refuse rather than guess.

@@ -2,7 +2,7 @@
 //   "held <case>: <what happened>"   or   "BROKEN <case>: <what happened>"
 // Usage: escape all HOSTPID PORT MARKER | escape forkbomb | escape memory MIB | escape stub |
 //        escape stub-mem | escape scratch-race | escape pipes | escape tmpfs | escape inotify | escape files |
-//        escape own-filters
+//        escape own-filters | escape filter-gadget
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +20,10 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <setjmp.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
+#include <ucontext.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -507,6 +510,31 @@ static long hostile_filter(unsigned action, int at_gadget) {
     return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
 }
 
+static sigjmp_buf gadget_return;
+static long gadget_rax;
+static void gadget_trapped(int sig, siginfo_t *si, void *ctx) {
+    (void)sig; (void)si;
+    gadget_rax = ((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RAX];
+    siglongjmp(gadget_return, 1);
+}
+
+/* Runs syscall `nr` (one argument) from the stub's gadget, the way the Sentry's injections do:
+ * the gadget is `syscall; int3`, so its int3 comes back here with the result in rax. */
+static long via_gadget(long nr, long a0) {
+    struct sigaction sa = {0}, old;
+    sa.sa_sigaction = gadget_trapped;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigaction(SIGTRAP, &sa, &old);
+    if (!sigsetjmp(gadget_return, 1)) {
+        register long rax asm("rax") = nr;
+        register long rdi asm("rdi") = a0;
+        asm volatile("jmp *%2" : : "r"(rax), "r"(rdi), "r"((long)STUB + 0xe8) : "memory");
+        __builtin_unreachable();
+    }
+    sigaction(SIGTRAP, &old, NULL);
+    return gadget_rax;
+}
+
 static int own_filters(void) {
     // The program's own seccomp filters meet the Sentry's injected calls: each filter refuses
     // (ERRNO, ERRNO 0), traps, kills or traces them while the child mmaps files, execs,
@@ -556,6 +584,34 @@ static int own_filters(void) {
     }
     if (bad) BROKE("own-filters", "after hostile filters %d execs, file mmaps or waits failed (%s)", bad, report);
     else HELD("own-filters", "children ended: %s (m mapped, e failed, k SIGKILL, s other signal); execs and file mmaps work after", report);
+    return bad;
+}
+
+static int filter_gadget(void) {
+    // The gadget does not get a program past its own filter: a call from there stops at the
+    // Sentry, which runs the filter itself (a native call and a served one).
+    int bad = 0;
+    pid_t c = fork();
+    if (c == 0) {
+        struct sock_filter f[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_yield, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_uname, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EACCES),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) _exit(50);
+        static struct utsname u;
+        long y = via_gadget(SYS_sched_yield, 0), n = via_gadget(SYS_uname, (long)&u);
+        _exit(y == -EPERM && n == -EACCES ? 0 : y == -EPERM ? 51 : 52);
+    }
+    int cs = 0;
+    waitpid(c, &cs, 0);
+    if (!WIFEXITED(cs) || WEXITSTATUS(cs) != 0) { bad++; BROKE("filter-gadget", "a call from the gadget passed the program's own filter (status %#x)", cs); }
+    else HELD("filter-gadget", "sched_yield (native) and uname (served) from the gadget got the filter's errnos");
     return bad;
 }
 
@@ -719,6 +775,7 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "inotify")) return inotify();
     if (argc >= 2 && !strcmp(argv[1], "files")) return files();
     if (argc >= 2 && !strcmp(argv[1], "own-filters")) return own_filters() ? 1 : 0;
+    if (argc >= 2 && !strcmp(argv[1], "filter-gadget")) return filter_gadget() ? 1 : 0;
     if (argc < 5 || strcmp(argv[1], "all")) { fprintf(stderr, "usage: escape all HOSTPID PORT MARKER | forkbomb | memory MIB | stub | stub-mem | scratch-race | pipes | tmpfs | inotify | files\n"); return 2; }
     pid_t hostpid = (pid_t)atoi(argv[2]);
     int port = atoi(argv[3]);
