@@ -222,6 +222,8 @@ struct Parts {
             // Created: the Sentry holds the program before its first instruction (or failed,
             // and its status follows on the status pipe as for husk run).
             r.sentryPid = sentry!.pid
+            r.cgroups = cgroups.placements
+            r.partPids = Set([gofer!.pid, sentry!.pid] + (pasta.map { [$0.pid] } ?? []))
             if r.awaitHeld() { r.created() }
             relay.control = r
         }

@@ -159,6 +159,51 @@ struct OCIBundle {
         for id in ["k1", "k2", "k3"] { #expect(try b.husk(["delete", id]).status == 0) }
     }
 
+    @Test("ps lists the container's host pids (json and table, never the Gofer or the Sentry); pause freezes it and says paused; resume thaws it; delete --force ends a paused one")
+    func psPauseResume() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        try b.configure("while true; do echo x >> /data/ticks; sleep 0.05; done")
+        #expect(try b.husk(["create", "--bundle", b.dir, "p1"]).status == 0)
+        let early = try b.husk(["pause", "p1"])
+        #expect(early.status == 1 && early.stderr.contains("created, not running"), "a created container cannot be paused: \(early)")
+        #expect(try b.husk(["start", "p1"]).status == 0)
+        func ticks() -> Int { (b.read(b.volume + "/ticks") ?? "").split(separator: "\n").count }
+        let end = Date().addingTimeInterval(10)
+        while ticks() < 3 && Date() < end { usleep(50_000) }
+
+        let json = try b.husk(["ps", "--format", "json", "p1"])
+        #expect(json.status == 0, "\(json)")
+        let pids = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [Int] ?? []
+        // A task's host argv is its program's (the Sentry passes it to the stub's exec).
+        let cmdlines = pids.map { (try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "" }
+        #expect(cmdlines.contains { $0.hasPrefix("sh\0-c\0while true") }, "the container's shell: \(pids) \(cmdlines)")
+        #expect(!cmdlines.contains { $0.hasPrefix("husk") }, "no part of husk is listed: \(cmdlines)")
+        let table = try b.husk(["ps", "p1"])
+        let rows = table.stdout.split(separator: "\n")
+        #expect(table.status == 0 && rows.first?.contains("PID") == true && rows.count == pids.count + 1, "\(table)")
+        #expect(try b.husk(["ps", "--format", "yaml", "p1"]).status == 1)
+
+        #expect(try b.husk(["pause", "p1"]).status == 0)
+        #expect(try b.state("p1")["status"] as? String == "paused")
+        let frozenAt = ticks()
+        usleep(400_000)
+        #expect(ticks() == frozenAt, "nothing runs while paused")
+        let again = try b.husk(["pause", "p1"])
+        #expect(again.status == 1 && again.stderr.contains("paused, not running"), "\(again)")
+        #expect(try b.husk(["resume", "p1"]).status == 0)
+        #expect(try b.state("p1")["status"] as? String == "running")
+        let resumed = Date().addingTimeInterval(10)
+        while ticks() <= frozenAt && Date() < resumed { usleep(50_000) }
+        #expect(ticks() > frozenAt, "it runs again after resume")
+        #expect(try b.husk(["resume", "p1"]).status == 1, "resume of a running container")
+
+        #expect(try b.husk(["pause", "p1"]).status == 0)
+        #expect(try b.husk(["delete", "--force", "p1"], timeout: 20).status == 0, "a paused container is deleted")
+        #expect(access(b.root + "/p1", F_OK) != 0)
+        for pid in pids { #expect(kill(pid_t(pid), 0) != 0, "process \(pid) is gone") }
+    }
+
     @Test("hooks run on the host with the state on stdin: prestart and createRuntime at create, poststart at start, poststop at delete")
     func hooks() throws {
         let b = try OCIBundle()

@@ -86,7 +86,7 @@ struct PodmanTests {
         #expect(notExecutable.status == 126, "\(notExecutable)")
     }
 
-    @Test("podman run -d, then podman ps shows it, podman stop ends it (exit 143), podman rm removes it")
+    @Test("podman run -d, then podman ps shows it, podman pause and unpause, podman stop ends it (exit 143), podman rm removes it")
     func detached() throws {
         let p = try PrivatePodman()
         let name = "husk-d-\(getpid())"
@@ -94,6 +94,15 @@ struct PodmanTests {
         #expect(started.status == 0, "\(started)")
         let ps = try p.podman(["ps", "--format", "{{.Names}} {{.Status}}"])
         #expect(ps.stdout.contains("\(name) Up"), "\(ps)")
+        // podman pause and unpause: husk pause/resume freeze and thaw the sandbox.
+        let paused = try p.podman(["pause", name])
+        #expect(paused.status == 0, "\(paused)")
+        let pausedState = try p.podman(["inspect", "--format", "{{.State.Status}}", name])
+        #expect(pausedState.stdout == "paused\n", "\(pausedState)")
+        let unpaused = try p.podman(["unpause", name])
+        #expect(unpaused.status == 0, "\(unpaused)")
+        let runningState = try p.podman(["inspect", "--format", "{{.State.Status}}", name])
+        #expect(runningState.stdout == "running\n", "\(runningState)")
         let stopped = try p.podman(["stop", "--time", "5", name], timeout: 30)
         #expect(stopped.status == 0, "\(stopped)")
         let inspect = try p.podman(["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name])

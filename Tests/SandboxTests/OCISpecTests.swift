@@ -54,6 +54,17 @@ struct OCISpecTests {
         #expect(withNet.options.network == .none)
     }
 
+    @Test("ps's table keeps the header and the rows of the container's pids, by the PID column")
+    func psTableFilter() {
+        let out = "UID          PID    PPID  C STIME TTY          TIME CMD\nroot           1       0  0 10:00 ?        00:00:01 /sbin/init\n"
+            + "root        4242       1  0 10:01 ?        00:00:00 sh -c sleep\nroot        4243    4242  0 10:01 ?        00:00:00 sleep 9\n"
+        #expect(OCIPs.filter(out, pids: [4242, 4243, 1]) == out)
+        #expect(OCIPs.filter(out, pids: [4243]) == "UID          PID    PPID  C STIME TTY          TIME CMD\nroot        4243    4242  0 10:01 ?        00:00:00 sleep 9\n")
+        // PPID 4242 is not a match: only the PID column counts.
+        #expect(OCIPs.filter(out, pids: [4242])?.contains("sleep 9") == false)
+        #expect(OCIPs.filter("no header here\n1 2 3\n", pids: [1]) == nil)
+    }
+
     @Test func configRefusalsNameWhatIsRefused() {
         func refusal(_ body: String, files: [String: OCISpec.FileKind] = [:]) -> String {
             do { _ = try plan(body, files: files); return "accepted" } catch { return error.message }

@@ -78,6 +78,7 @@ public struct CgroupSet: Sendable {
     public static func killAndRemove(_ dirs: [String], timeoutMillis: Int = 10_000) -> Bool {
         var all: [String] = []
         for d in dirs { all.append(contentsOf: subtree(d)) }   // deepest first
+        CgroupFreezer.thaw(all)   // a paused sandbox: frozen tasks cannot die
         var waited = 0
         while true {
             var busy = false

@@ -78,8 +78,10 @@ public struct OCIRuntime {
             case "list": return r.list()
             case "exec":
                 return r.fail("exec is not supported yet: the Sentry cannot start a new process in a running sandbox (docs/oci.md)")
-            case "ps", "pause", "resume", "update":
-                return r.fail("\(verb) is not supported yet (docs/oci.md)")
+            case "pause", "resume": return try r.pauseOrResume(sub, pause: verb == "pause")
+            case "ps": return try r.ps(sub)
+            case "update":
+                return r.fail("update is not supported yet (docs/oci.md)")
             default: return r.fail("unknown command '\(verb)'")
             }
         } catch {
@@ -275,11 +277,60 @@ public struct OCIRuntime {
         let sigText = pos.count == 2 ? pos[1] : "SIGTERM"
         guard let sig = OCISignals.parse(sigText) else { throw HuskError("unknown signal \(sigText)") }
         let s = try store.current(pos[0])
-        guard s.status == .created || s.status == .running else { throw HuskError("container \(pos[0]) is not running") }
+        guard s.status == .created || s.status == .running || s.status == .paused else { throw HuskError("container \(pos[0]) is not running") }
         guard let answer = OCIControl.request(store.directory(pos[0]), "kill \(sig) \(all ? "all" : "init")") else {
             throw HuskError("container \(pos[0]) is not running")
         }
         if answer != "ok" { throw HuskError(answer.hasPrefix("error: ") ? String(answer.dropFirst(7)) : answer) }
+        return 0
+    }
+
+    /// `pause ID` and `resume ID`: the shim freezes or thaws the sandbox's cgroup (the Sentry
+    /// and the Gofer with the program: nothing runs, nothing is served) and records `paused`.
+    func pauseOrResume(_ args: [String], pause: Bool) throws(HuskError) -> Int32 {
+        let verb = pause ? "pause" : "resume"
+        let id = try oneID(args, verb)
+        let s = try store.current(id)
+        guard s.status == (pause ? .running : .paused) else { throw HuskError("container \(id) is \(s.status.rawValue), not \(pause ? "running" : "paused")") }
+        guard let answer = OCIControl.request(store.directory(id), verb) else { throw HuskError("container \(id) is not running") }
+        if answer != "ok" { throw HuskError(answer.hasPrefix("error: ") ? String(answer.dropFirst(7)) : answer) }
+        return 0
+    }
+
+    /// `ps [--format table|json] ID [PS_ARGS...]`: the host pids of the container's processes
+    /// (its cgroup without the Gofer and the Sentry). json: an array of pids, which containerd's
+    /// shim reads; table: the host's `ps` (default `-ef`) limited to those pids, as runc does.
+    func ps(_ args: [String]) throws(HuskError) -> Int32 {
+        var format = "table"
+        var rest = args[...]
+        while let a = rest.first, a.hasPrefix("-") {
+            rest = rest.dropFirst()
+            if a == "--format" || a == "-f" {
+                guard let v = rest.first else { throw HuskError("--format needs a value (table or json)") }
+                format = v; rest = rest.dropFirst()
+            } else if a.hasPrefix("--format=") {
+                format = String(a.dropFirst(9))
+            } else if a == "--" {
+                break
+            } else {
+                throw HuskError("unknown option \(a)")
+            }
+        }
+        guard format == "table" || format == "json" else { throw HuskError("invalid format \(format): table or json") }
+        guard let id = rest.first else { throw HuskError("usage: husk ps [--format table|json] ID [PS_ARGS...]") }
+        let psArgs = Array(rest.dropFirst().drop { $0 == "--" })
+        let s = try store.current(id)
+        guard s.status != .stopped else { throw HuskError("container \(id) is not running") }
+        guard let answer = OCIControl.request(store.directory(id), "ps"), answer.hasPrefix("ok") else {
+            throw HuskError("container \(id) is not running")
+        }
+        let pids = answer.split(separator: " ").dropFirst().compactMap { Int32($0) }
+        if format == "json" {
+            print(JSON.array(pids.map { .number(Double($0)) }).text)
+            return 0
+        }
+        let table = try OCIPs.table(psArgs.isEmpty ? ["-ef"] : psArgs, pids: Set(pids))
+        print(table, terminator: "")
         return 0
     }
 

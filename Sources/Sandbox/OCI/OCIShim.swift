@@ -35,6 +35,11 @@ final class ShimChannel {
     /// The pipe to `husk create`: "h" once created; EOF alone: failed.
     var readyFD: Int32
     private(set) var started = false
+    /// The sandbox's cgroups (pause, resume, ps) and the parts' host pids in them (the Gofer,
+    /// the Sentry, pasta), which `ps` leaves out.
+    var cgroups: [CgroupPlacement] = []
+    var partPids: Set<pid_t> = []
+    private(set) var paused = false
 
     init(store: OCIStore, state: OCIState, extras: SentryExtras, readyFD: Int32) {
         self.store = store; self.state = state; self.extras = extras; self.readyFD = readyFD
@@ -85,6 +90,9 @@ final class ShimChannel {
         case "kill":
             guard words.count == 3, let sig = Int32(words[1]), sig >= 1, sig <= 64 else { return "error: bad kill request" }
             guard running else { return "error: container \(state.id) is not running" }
+            // SIGKILL ends a paused container (runc thaws it after the kill); other signals wait
+            // in the frozen Sentry's socket until resume, as they would pend in frozen tasks.
+            if sig == SIGKILL && paused { CgroupFreezer.thaw(cgroups.flatMap { CgroupSet.subtree($0.sandboxDirectory) }) }
             if !started {
                 // Held before its first instruction: a fatal signal ends it, another is dropped
                 // (as init's rule would have it for a program without handlers).
@@ -97,6 +105,18 @@ final class ShimChannel {
             var req: [UInt8] = [words[2] == "all" ? UInt8(ascii: "a") : UInt8(ascii: "i"), UInt8(sig)]
             guard write(sentryFD, &req, 2) == 2 else { return "error: the sandbox is gone" }
             return "ok"
+        case "pause", "resume":
+            guard running, started else { return "error: container \(state.id) is not running" }
+            let pause = words.first == "pause"
+            if pause == paused { return "error: container \(state.id) is \(paused ? "already paused" : "not paused")" }
+            do throws(HuskError) { try CgroupFreezer.set(cgroups, frozen: pause) } catch { return "error: " + error.message }
+            paused = pause
+            state.status = pause ? .paused : .running
+            do throws(HuskError) { try store.write(state) } catch { return "error: " + error.message }
+            return "ok"
+        case "ps":
+            guard running else { return "error: container \(state.id) is not running" }
+            return (["ok"] + CgroupFreezer.processes(cgroups, excluding: partPids).map(String.init)).joined(separator: " ")
         case "ping": return "ok"
         default: return "error: unknown request"
         }

@@ -4,7 +4,8 @@ import SystemPackage
 /// A container's record under `--root/ID/state.json` (written atomically: a temporary file
 /// renamed over it). The runtime-spec state plus what husk keeps for itself (the exit status).
 public struct OCIState: Equatable, Sendable {
-    public enum Status: String, Sendable { case creating, created, running, stopped }
+    /// runtime-spec's states, and runc's `paused` (frozen by `husk pause`).
+    public enum Status: String, Sendable { case creating, created, running, paused, stopped }
     public var id: String
     public var status: Status
     /// The host pid engines watch: the OCI shim, whose exit status is the program's.
@@ -26,8 +27,8 @@ public struct OCIState: Equatable, Sendable {
     /// The runtime-spec state (runtime.md "State"), husk's own fields after it.
     public var json: JSON {
         var m: [(String, JSON)] = [("ociVersion", .string(ociVersion)), ("id", .string(id)), ("status", .string(status.rawValue))]
-        // The spec: pid is REQUIRED when created or running, absent otherwise.
-        if status == .created || status == .running { m.append(("pid", .number(Double(pid)))) }
+        // The spec: pid is REQUIRED when created or running (and runc's paused), absent otherwise.
+        if status == .created || status == .running || status == .paused { m.append(("pid", .number(Double(pid)))) }
         m.append(("bundle", .string(bundle)))
         m.append(("annotations", .object(annotations.map { ($0.0, .string($0.1)) })))
         return .object(m)
@@ -36,7 +37,7 @@ public struct OCIState: Equatable, Sendable {
     /// What `state.json` holds: the spec's state and husk's fields.
     var record: JSON {
         guard case .object(var m) = json else { return json }
-        if !(status == .created || status == .running) { m.append(("pid", .number(Double(pid)))) }
+        if !(status == .created || status == .running || status == .paused) { m.append(("pid", .number(Double(pid)))) }
         m.append(("created", .number(Double(created))))
         if let e = exitStatus { m.append(("exitStatus", .number(Double(e)))) }
         return .object(m)
@@ -119,7 +120,7 @@ public struct OCIStore: Sendable {
     /// is gone is stopped.
     public func current(_ id: String) throws(HuskError) -> OCIState {
         var s = try read(id)
-        if (s.status == .created || s.status == .running || s.status == .creating) && !OCIStore.alive(s.pid) {
+        if s.status != .stopped && !OCIStore.alive(s.pid) {
             // The shim writes the exit status before it exits: read once more.
             s = (try? read(id)) ?? s
             if s.status != .stopped { s.status = .stopped }
