@@ -172,7 +172,7 @@ extension SyscallTable {
         nr >= 0 && nr < capacity ? byNumber[nr] : nil
     }
 
-    @inline(__always) static func handler(_ nr: Int) -> SyscallHandler? {
+    @inline(__always) public static func handler(_ nr: Int) -> SyscallHandler? {
         nr >= 0 && nr < capacity ? handlers[nr] : nil
     }
 
