@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "chusk_sandbox.h"
+#include "chusk_base.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,6 +15,8 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <asm/termbits.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -386,4 +389,105 @@ long chusk_drop_clean_text_pages(void) {
     long dropped = 0;
     dl_iterate_phdr(chusk_drop_segments, &dropped);
     return dropped;
+}
+
+/* ---- The monitor's waiting half ------------------------------------------------------------ */
+
+static int monitor_pidfd(int pid) {
+    if (pid <= 0) return -1;
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    // pidfd_open sets close-on-exec: these must reach the clean-up's exec.
+    if (fd >= 0) fcntl(fd, F_SETFD, 0);
+    return fd;
+}
+
+/* The decimal of n (n >= -1) at p; returns the end. */
+static char *monitor_decimal(char *p, int n) {
+    if (n < 0) { *p++ = '-'; *p++ = '1'; return p; }
+    char digits[12];
+    int k = 0;
+    do { digits[k++] = (char)('0' + n % 10); n /= 10; } while (n > 0);
+    while (k > 0) *p++ = digits[--k];
+    return p;
+}
+
+static void monitor_child(int ready_w, int done_r, int parts_fd, int devnull, const int pids[4],
+                          char *const args[], char *const envp[], const sigset_t *mask) {
+    // Its fds at fixed numbers (3 ready, 4 done, 5 husk-parts), none of husk run's others: a
+    // held pipe end would keep a reader of husk run's from its EOF.
+    int fds[3] = { ready_w, done_r, parts_fd };
+    for (int i = 0; i < 3; i++) fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+    if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0) _exit(120);
+    for (int i = 0; i < 3; i++) if (dup2(fds[i], 3 + i) < 0) _exit(120);
+    syscall(SYS_close_range, 6, ~0U, 0);
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    int watch = monitor_pidfd(pids[0]), sentry = monitor_pidfd(pids[1]);
+    int gofer = monitor_pidfd(pids[2]), pasta = monitor_pidfd(pids[3]);
+    // husk run gone already (or not our parent any more): end the sandbox at once.
+    int parent_alive = watch >= 0 && getppid() == pids[0];
+    char one = 1;
+    (void)!write(3, &one, 1);
+    close(3);
+    int reported = 0;
+    if (parent_alive) {
+        // The done pipe: a byte once husk run read the counters and returns; EOF without one
+        // when it died. Its pidfd too, for a husk run that died holding a copy of the pipe.
+        struct pollfd w[2] = { { 4, POLLIN, 0 }, { watch, POLLIN, 0 } };
+        for (;;) {
+            int n = poll(w, 2, -1);
+            if (n > 0) {
+                if (w[0].revents) {
+                    char b;
+                    ssize_t r;
+                    do r = read(4, &b, 1); while (r < 0 && errno == EINTR);
+                    reported = r == 1;
+                }
+                break;
+            }
+            if (n < 0 && errno != EINTR) break;
+        }
+    }
+    close(4);
+    // husk run returned: its stderr is no longer ours to hold (a caller reading it to EOF
+    // would wait for the clean-up).
+    if (reported) dup2(0, 2);
+    char list[64], *p = list;
+    int opened[4] = { watch, sentry, gofer, pasta };
+    for (int i = 0; i < 4; i++) { if (i) *p++ = ','; p = monitor_decimal(p, opened[i]); }
+    *p = 0;
+    char *argv[208];
+    int n = 0;
+    argv[n++] = "husk"; argv[n++] = "monitor"; argv[n++] = "--end"; argv[n++] = reported ? "reported" : "died";
+    argv[n++] = "--pidfds"; argv[n++] = list;
+    for (int i = 0; args[i] && n < 207; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    sigprocmask(SIG_SETMASK, mask, NULL);
+    syscall(SYS_execveat, 5, "", argv, envp, AT_EMPTY_PATH);
+    // No clean-up binary: end what can be ended; the cgroup directories stay.
+    static const char line[] = "husk: monitor: cannot start husk-parts for the clean-up; the sandbox's cgroups are left behind\n";
+    (void)!write(2, line, sizeof line - 1);
+    for (int i = 1; i < 4; i++) if (opened[i] >= 0) syscall(SYS_pidfd_send_signal, opened[i], SIGKILL, NULL, 0);
+    _exit(1);
+}
+
+int chusk_monitor_fork(int ready_w, int done_r, int parts_fd, int devnull, const int pids[4],
+                       char *const args[], char *const envp[]) {
+    // Every signal blocked across the fork: no handler of husk run's may run in the child
+    // (Swift code after fork). The child resets the dispositions, then takes the old mask back
+    // just before its exec.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int s = 1; s < 65; s++) if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+        setsid();
+        // Its argv is husk run's (a fork): its name says what it is in ps and /proc.
+        prctl(PR_SET_NAME, "husk monitor", 0, 0, 0);
+        if (chusk_timing_origin()) { chusk_timing_start(chusk_timing_origin(), "monitor"); chusk_timing_mark("forked"); }
+        monitor_child(ready_w, done_r, parts_fd, devnull, pids, args, envp, &old);
+    }
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return pid < 0 ? -e : pid;
 }

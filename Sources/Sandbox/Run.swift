@@ -88,6 +88,17 @@ struct Parts {
 
     init(cgroups: CgroupSet) { self.cgroups = cgroups }
 
+    /// chusk_monitor_fork with `margs` as C strings, made before the fork (the child allocates
+    /// nothing). The child's pid, or -errno.
+    static func forkMonitor(_ margs: MonitorArguments, readyW: Int32, doneR: Int32, parts: Int32, devNull: Int32) -> Int32 {
+        var args: [UnsafeMutablePointer<CChar>?] = margs.arguments.map { strdup($0) } + [nil]
+        defer { for a in args { free(a) } }
+        let pids: [Int32] = [margs.watch, margs.sentry, margs.gofer, margs.pasta]
+        return args.withUnsafeMutableBufferPointer { a in
+            pids.withUnsafeBufferPointer { p in chusk_monitor_fork(readyW, doneR, parts, devNull, p.baseAddress, a.baseAddress, environ) }
+        }
+    }
+
     mutating func start(_ o: RunOptions, exe: PartsExecutable, signalFD: Int32, runtime: ShimChannel? = nil) throws(HuskError) -> Int32 {
         let socks = try socketPair()
         let stdinP = try makePipe(), stdoutP = try makePipe(), stderrP = try makePipe(), statusP = try makePipe()
@@ -157,13 +168,12 @@ struct Parts {
         let monitorDone = try makePipe()
         monitorDoneW = monitorDone.write
         stillOpen.insert(monitorDone.read)
-        var monitor = try PendingChild.spawn(exe, argv: ["husk"] + margs.arguments,
-            fds: [(devNull, 0), (devNull, 1), (2, 2), (monitorReady.write, PartFD.monitorReady), (monitorDone.read, PartFD.monitorDone)],
-            setsid: true)
+        // Its waiting half is a fork running C only (chusk_monitor_fork), which shares husk
+        // run's pages; the clean-up it execs is husk-parts' `monitor --end`.
+        let monitorPid = Self.forkMonitor(margs, readyW: monitorReady.write, doneR: monitorDone.read, parts: exe.fd, devNull: devNull)
         done(monitorDone.read)
-        let monitorFD = chusk_pidfd_open(monitor.pid)
-        do throws(HuskError) { try monitor.release() } catch { _ = waitpid(monitor.pid, nil, 0); throw error }
-        monitorPidFD = monitorFD
+        guard monitorPid > 0 else { throw HuskError("cannot start the monitor: \(Errno(rawValue: -monitorPid))") }
+        monitorPidFD = chusk_pidfd_open(monitorPid)
         done(monitorReady.write)
         defer { close(monitorReady.read) }
         guard readByte(monitorReady.read) else { throw HuskError("monitor did not start") }

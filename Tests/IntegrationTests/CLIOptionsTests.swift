@@ -354,7 +354,7 @@ struct StartupCLITests {
         #expect(r.status == 0, "\(r)")
         let l = lines(r.stderr)
         #expect(!l.isEmpty && l.allSatisfy { $0.hasPrefix("husk: timing: ") }, "\(r)")
-        for (part, step) in [("run", "command line parsed"), ("run", "gofer ready"), ("monitor", "exec'd"), ("gofer", "confined"),
+        for (part, step) in [("run", "command line parsed"), ("run", "gofer ready"), ("monitor", "forked"), ("gofer", "confined"),
                              ("sentry", "jail entered"), ("sentry", "program exited"), ("run", "sentry exited")] {
             #expect(l.contains { $0.contains(" \(part) ") && $0.contains(step) }, "\(part) \(step): \(r)")
         }

@@ -8,6 +8,7 @@ import Testing
 struct ProcessTable {
     var parent: [pid_t: pid_t] = [:]
     var argv: [pid_t: [String]] = [:]
+    var comm: [pid_t: String] = [:]
 
     init() {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
@@ -19,6 +20,7 @@ struct ProcessTable {
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 2, let ppid = pid_t(fields[1]) else { continue }
             parent[pid] = ppid
+            if let open = stat.firstIndex(of: "(") { comm[pid] = String(stat[stat.index(after: open)..<close]) }
             let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
             argv[pid] = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         }

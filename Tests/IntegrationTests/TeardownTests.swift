@@ -5,7 +5,9 @@ import Foundation
 import Glibc
 import Testing
 
-/// What a sandbox consists of, read from its monitor's command line (found below husk run).
+/// What a sandbox consists of, found below husk run: the monitor (a fork of husk run named
+/// "husk monitor"), the Sentry and the Gofer by their command lines, the tasks below the
+/// Sentry, and the sandbox's cgroup directories from the Sentry's /proc/PID/cgroup.
 struct SandboxParts {
     var monitor: pid_t = 0, sentry: pid_t = 0, gofer: pid_t = 0, tasks: [pid_t] = []
     var cgroups: [String] = []
@@ -13,20 +15,28 @@ struct SandboxParts {
 
     static func find(below husk: pid_t, in table: ProcessTable) -> SandboxParts {
         var p = SandboxParts()
-        guard let m = table.role("monitor", below: husk).first, let argv = table.argv[m] else { return p }
-        p.monitor = m
-        var i = 2
-        while i + 1 < argv.count {
-            switch argv[i] {
-            case "--sentry": p.sentry = pid_t(argv[i + 1]) ?? 0
-            case "--gofer": p.gofer = pid_t(argv[i + 1]) ?? 0
-            case "--cgroup": p.cgroups.append(argv[i + 1])
-            default: break
-            }
-            i += 2
+        p.monitor = table.descendants(of: husk).first { table.comm[$0] == "husk monitor" } ?? 0
+        p.sentry = table.role("sentry", below: husk).first ?? 0
+        p.gofer = table.role("gofer", below: husk).first ?? 0
+        if p.sentry > 0 {
+            p.tasks = table.descendants(of: p.sentry)
+            p.cgroups = sandboxCgroups(of: p.sentry)
         }
-        if p.sentry > 0 { p.tasks = table.descendants(of: p.sentry) }
         return p
+    }
+
+    /// The `.../husk/<id>` directories a process is in, one per hierarchy that exists.
+    static func sandboxCgroups(of pid: pid_t) -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? ""
+        var dirs: [String] = []
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count == 3, f[2].contains("/husk/") else { continue }
+            let names = f[1].isEmpty ? ["unified"] : [String(f[1])] + f[1].split(separator: ",").map(String.init)
+            let candidates: [String] = names.map { name in "/sys/fs/cgroup/" + name + String(f[2]) }
+            if let d = candidates.first(where: { access($0, F_OK) == 0 }), !dirs.contains(d) { dirs.append(d) }
+        }
+        return dirs
     }
 
     /// Every pid gone (or a zombie nobody of ours will reap) and every cgroup directory removed.

@@ -64,7 +64,13 @@ struct PartArgumentsTests {
 
     @Test func monitorOnlyAcceptsSandboxDirectories() {
         let m = MonitorArguments(watch: 10, sentry: 11, gofer: 12, cgroups: ["/sys/fs/cgroup/pids/husk/abc"])
-        #expect(MonitorArguments.parse(ArraySlice(m.arguments.dropFirst())) == m)
+        #expect(MonitorArguments.parse(ArraySlice(m.arguments)) == m)
+        // The clean-up's line, as chusk_monitor_fork execs it.
+        var ended = m
+        ended.end = "died"; ended.pidFDs = [6, 7, -1, -1]
+        #expect(MonitorArguments.parse(ArraySlice(["--end", "died", "--pidfds", "6,7,-1,-1"] + m.arguments)) == ended)
+        #expect(MonitorArguments.parse(ArraySlice(["--end", "later"] + m.arguments)) == nil)
+        #expect(MonitorArguments.parse(ArraySlice(["--pidfds", "6,7"] + m.arguments)) == nil)
         #expect(MonitorArguments.parse(["--watch", "1", "--cgroup", "/sys/fs/cgroup/pids"]) == nil)
         #expect(MonitorArguments.parse(["--watch", "1", "--cgroup", "relative/husk/x"]) == nil)
         #expect(MonitorArguments.parse(["--sentry", "1"]) == nil)   // nothing to watch

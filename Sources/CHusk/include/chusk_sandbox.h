@@ -88,4 +88,15 @@ long chusk_drop_clean_exe_pages(void);
 /// relocated pages), shrunk to whole pages, madvise(MADV_DONTNEED). Bytes dropped, or -errno.
 long chusk_drop_clean_text_pages(void);
 
+/// The monitor's waiting half (docs/startup.md "Memory"): a fork of husk run that runs only
+/// this C (no Swift, no allocation: safe in a child of a threaded process) and so shares husk
+/// run's pages instead of carrying a binary of its own. In its own session, with 0 and 1 on
+/// `devnull`, 2 kept, and no other fd of husk run's: it opens pidfds of `pids` (watch, sentry,
+/// gofer, pasta; 0 for none) at once, writes one byte on `ready_w`, waits for husk run's done
+/// byte on `done_r` or its death, then executes `parts_fd` (husk-parts, O_PATH) as
+/// `husk monitor --end reported|died --pidfds W,S,G,P ARGS...` for the clean-up. `args` is
+/// NULL-terminated (at most 200). Returns the child's pid or -errno.
+int chusk_monitor_fork(int ready_w, int done_r, int parts_fd, int devnull, const int pids[4],
+                       char *const args[], char *const envp[]);
+
 #endif

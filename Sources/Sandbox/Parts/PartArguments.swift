@@ -249,12 +249,18 @@ public struct MonitorArguments: Equatable, Sendable {
     public var cgroups: [String]
     /// `--network pasta`: pasta, killed with the Sentry and the Gofer (0: none).
     public var pasta: Int32 = 0
+    /// Set by the waiting half (chusk_monitor_fork), which execs the clean-up: whether husk
+    /// run said it was done ("reported") or died, and the pidfds it opened for watch, sentry,
+    /// gofer and pasta (-1 for none).
+    public var end: String? = nil
+    public var pidFDs: [Int32] = []
     public init(watch: Int32, sentry: Int32, gofer: Int32, cgroups: [String], pasta: Int32 = 0) {
         self.watch = watch; self.sentry = sentry; self.gofer = gofer; self.cgroups = cgroups; self.pasta = pasta
     }
 
+    /// What follows `monitor --end X --pidfds LIST` (chusk_monitor_fork puts those first).
     public var arguments: [String] {
-        ["monitor", "--watch", String(watch), "--sentry", String(sentry), "--gofer", String(gofer)]
+        ["--watch", String(watch), "--sentry", String(sentry), "--gofer", String(gofer)]
             + (pasta > 0 ? ["--pasta", String(pasta)] : [])
             + cgroups.flatMap { ["--cgroup", $0] }
     }
@@ -269,6 +275,11 @@ public struct MonitorArguments: Equatable, Sendable {
             case "--sentry": guard let n = Int32(v) else { return nil }; out.sentry = n
             case "--gofer": guard let n = Int32(v) else { return nil }; out.gofer = n
             case "--pasta": guard let n = Int32(v), n > 0 else { return nil }; out.pasta = n
+            case "--end": guard v == "reported" || v == "died" else { return nil }; out.end = v
+            case "--pidfds":
+                let fds = v.split(separator: ",").compactMap { Int32($0) }
+                guard fds.count == 4, fds.allSatisfy({ $0 >= -1 }) else { return nil }
+                out.pidFDs = fds
             case "--cgroup":
                 // Only ever a sandbox directory: the monitor removes what it is given.
                 guard v.hasPrefix("/"), v.split(separator: "/").dropLast().last == "husk" else { return nil }
