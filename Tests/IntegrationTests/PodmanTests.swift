@@ -130,7 +130,7 @@ struct PodmanTests {
 @Suite(.serialized, .enabled(if: PrivatePodman.installed && access("/usr/bin/containerd", X_OK) == 0 && access("/usr/bin/ctr", X_OK) == 0,
                              "podman or containerd is not installed (scripts/setup.sh installs them)"))
 struct ContainerdTests {
-    @Test("containerd: ctr run --runc-binary husk runs the same image (exported by podman), output and exit status come back")
+    @Test("containerd: ctr run --runc-binary husk runs the same image (exported by podman), output and exit status come back; a detached task: ctr task ps, pause, resume, kill, delete")
     func ctrRun() throws {
         let p = try PrivatePodman()
         let base = p.dir + "/containerd"
@@ -160,6 +160,32 @@ struct ContainerdTests {
         let ref = "localhost/\(p.image):latest"
         let run = try IntegrationTests.run(ctr + ["run", "--runc-binary", p.husk, "--rm", ref, "c-\(getpid())", "sh", "-c", "echo hi from ctr; exit 4"], timeout: 60)
         #expect(run.status == 4 && run.stdout == "hi from ctr\n", "\(run)")
+        // A detached task: ctr task ps (the shim's `husk ps --format json`), pause and resume,
+        // kill and delete.
+        let task = "d-\(getpid())"
+        let detached = try IntegrationTests.run(ctr + ["run", "--runc-binary", p.husk, "-d", ref, task, "sleep", "100"], timeout: 60)
+        #expect(detached.status == 0, "\(detached)")
+        let ps = try IntegrationTests.run(ctr + ["task", "ps", task], timeout: 30)
+        let pids = ps.stdout.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.flatMap { Int32($0) } }
+        #expect(ps.status == 0 && !pids.isEmpty, "\(ps)")
+        for pid in pids {
+            let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            #expect(cmdline.hasPrefix("sleep\0100"), "a pid of the task: \(pid) \(cmdline)")
+        }
+        let paused = try IntegrationTests.run(ctr + ["task", "pause", task], timeout: 30)
+        let listed = try IntegrationTests.run(ctr + ["task", "ls"], timeout: 30)
+        #expect(paused.status == 0 && listed.stdout.contains("PAUSED"), "\(paused)\n\(listed)")
+        let resumed = try IntegrationTests.run(ctr + ["task", "resume", task], timeout: 30)
+        #expect(resumed.status == 0, "\(resumed)")
+        let killed = try IntegrationTests.run(ctr + ["task", "kill", "--signal", "SIGKILL", task], timeout: 30)
+        #expect(killed.status == 0, "\(killed)")
+        var gone = false
+        for _ in 0..<100 where !gone {
+            gone = (try? IntegrationTests.run(ctr + ["task", "delete", task], timeout: 30))?.status == 0
+            if !gone { usleep(100_000) }
+        }
+        #expect(gone, "the killed task is deleted")
+        _ = try? IntegrationTests.run(ctr + ["container", "rm", task], timeout: 30)
         _ = try? IntegrationTests.run(ctr + ["image", "rm", ref], timeout: 30)
         _ = try? IntegrationTests.run(["/bin/rm", "-rf", "/run/containerd/runc/" + namespace], timeout: 30)
     }
