@@ -83,6 +83,16 @@ import Testing
             """, timeout: 180)
     }
 
+    @Test("strace -f --seccomp-bpf: strace's own seccomp filter (RET_TRACE) and PTRACE_O_TRACESECCOMP stops, in a forking program")
+    func straceSeccompBPF() throws {
+        // strace stops the tracee only where its filter says TRACE: the program's own seccomp
+        // filter and PTRACE_EVENT_SECCOMP inside the sandbox (docs/security.md).
+        try compare(Self.build("forks", Self.forks) + """
+             && strace -f -qq --seccomp-bpf -o trace -e trace=write,exit_group,execve ./forks > out && cat out && \
+            sed -E 's/^[0-9]+ +//; s/0x[0-9a-f]+/ADDR/g; s/\\/\\* [0-9]+ vars \\*\\//VARS/; s/= [0-9]+$/= N/; s/si_pid=[0-9]+/si_pid=P/; s/si_uid=[0-9]+, //; s/, si_utime=.*\\}/}/' trace | sort && cd / && rm -r $d
+            """, timeout: 180)
+    }
+
     @Test("gdb -batch: a breakpoint on a function, bt, info registers, continue, the program's exit")
     func gdbBreakpoint() throws {
         try compare(Self.build("forks", Self.forks) + """

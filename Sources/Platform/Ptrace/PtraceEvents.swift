@@ -127,6 +127,7 @@ extension PtracePlatform {
                     return
                 }
                 let op = chusk_ptrace_syscall_op(tid)
+                if op == Int(CHUSK_SYSCALL_INFO_EXIT) && consumeRestartExitStop(tid) { return }
                 if t.swallowEntry && op == Int(CHUSK_SYSCALL_INFO_ENTRY) {
                     t.swallowEntry = false
                     tasks[tid] = t

@@ -148,6 +148,11 @@ public class PtracePlatform: Platform {
     /// unotify platform's re-issue). The task is then running again.
     func consumeInterruptStop(_ tid: HostTID) -> Bool { false }
 
+    /// A syscall-exit stop under PTRACE_SYSCALL, before it is reported: true when the platform
+    /// consumed it (the unotify platform's re-issue, whose PTRACE_INTERRUPT this stop used up).
+    /// The task is then running again.
+    func consumeRestartExitStop(_ tid: HostTID) -> Bool { false }
+
     /// The next pending event (Platform): ptrace's, decoded from waitpid (PtraceEvents.swift).
     public func nextEvent() -> TaskEvent? { nextPtraceEvent() }
 

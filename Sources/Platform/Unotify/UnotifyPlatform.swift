@@ -168,6 +168,31 @@ public final class UnotifyPlatform: PtracePlatform {
         return true
     }
 
+    override func consumeRestartExitStop(_ tid: HostTID) -> Bool {
+        // Under PTRACE_SYSCALL (the program's tracer asked for syscall stops) the answer
+        // -ERESTARTNOINTR first stops the task at the call's exit, and any ptrace stop clears a
+        // pending PTRACE_INTERRUPT: the trap consumeInterruptStop waits for never comes, and the
+        // restart would issue the call from the program again (a notification, a re-issue, an
+        // endless loop). This stop is the trap instead: the restart returns to the gadget; the
+        // exit (an artefact: the call is not over) and the restart's entry stop are not reported.
+        guard let re = reissued[tid], !re.trapped, var t = tasks[tid] else { return false }
+        var regs = user_regs_struct()
+        guard (try? getRegs(tid, &regs)) != nil, Int64(bitPattern: regs.rax) == Int64(Self.restartNoIntr),
+              Int64(bitPattern: regs.orig_rax) == Int64(re.nr) else { return false }
+        regs.rip = StubELF.gadgetAddress + 2
+        do throws(Errno) {
+            try setRegs(tid, regs)
+            reissued[tid]!.trapped = true
+            t.swallowEntry = true
+            t.regs = regs
+            tasks[tid] = t
+            try ptraceResume(tid, continueRequest(tid))
+        } catch {
+            reissued[tid] = nil
+        }
+        return true
+    }
+
     override func redirectSeccompStop(_ tid: HostTID, _ regs: inout user_regs_struct) -> Bool {
         // Only the re-issued call itself: from the gadget, with its number (a handler that
         // left with longjmp never comes back here, and the entry is dropped at exec or exit).
