@@ -34,6 +34,8 @@ enum Seccomp {
     static let dataSize: UInt32 = 64
     /// SYS_SECCOMP, the si_code of a TRAP's SIGSYS.
     static let SYS_SECCOMP: Int32 = 1
+    /// The calls strict mode lets run.
+    static let strictModeCalls = [SyscallNumber.read, SyscallNumber.write, SyscallNumber.exit, SyscallNumber.rt_sigreturn]
 
     /// Linux compares actions as signed 32-bit numbers: KILL_PROCESS is the strictest.
     static func precedence(_ ret: UInt32) -> Int32 { Int32(bitPattern: ret & actionMask) }
@@ -244,7 +246,7 @@ final class SeccompFilter {
     /// other call stops at the Sentry (RET_TRACE), which kills the task with SIGKILL as strict
     /// mode does (a filter's own kill would report SIGSYS).
     static func strictMode() -> SeccompFilter {
-        let allowed = [SyscallNumber.read, SyscallNumber.write, SyscallNumber.exit, SyscallNumber.rt_sigreturn]
+        let allowed = Seccomp.strictModeCalls
         var insns: [Instruction] = [Instruction(code: LD | W | ABS, jt: 0, jf: 0, k: 0)]
         for (i, nr) in allowed.enumerated() {
             insns.append(Instruction(code: JMP | JEQ | K, jt: UInt8(allowed.count - i), jf: 0, k: UInt32(nr)))

@@ -122,15 +122,12 @@ enum SysSeccomp {
 }
 
 extension Kernel {
-    /// The calls strict mode lets run.
-    static let strictModeCalls: Set<Int> = [SyscallNumber.read, SyscallNumber.write, SyscallNumber.exit, SyscallNumber.rt_sigreturn]
-
     /// A stop of a task under its own filters, before the call is served: the Sentry runs the
     /// program's filters on its own copy (never trusting the host's event message) and acts on
     /// what Linux would. Returns true when the call was dealt with here.
     func applyProgramFilters(_ task: Task, _ args: SyscallArguments, recheck: Bool = false) -> Bool {
         if task.seccomp.mode == Seccomp.MODE_STRICT {
-            if Kernel.strictModeCalls.contains(args.number) { return false }
+            if Seccomp.strictModeCalls.contains(args.number) { return false }
             // Strict mode's do_exit(SIGKILL); the host kills the whole process.
             try? platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: SIGKILL)
             complete(task, args, .error(.noFunction))
