@@ -71,6 +71,9 @@ public struct SentryConfig {
     public var groups: [UInt32] = []
     public var capabilities: (bounding: UInt64, inheritable: UInt64)?
     public var rlimits: [(resource: Int32, soft: UInt64, hard: UInt64)] = []
+    /// config.json's linux.seccomp, compiled: the program's own first filter and its flags,
+    /// installed before its first instruction.
+    public var seccompFilter: (program: [UInt8], flags: UInt64)?
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD

@@ -45,6 +45,7 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.groups = s.groups
     if let caps = s.capabilities { c.capabilities = (caps.bounding, caps.inheritable) }
     c.rlimits = s.rlimits.compactMap { RlimitArgument.parse($0) }
+    c.seccompFilter = s.seccomp.map { ($0.program, $0.flags) }
     chusk_timing_mark("filter compiled")
     // Overlapped with the Gofer's set-up until here: boot once it serves.
     if !readByte(PartFD.sentryGo) { return 125 }

@@ -204,6 +204,34 @@ struct OCIBundle {
         for pid in pids { #expect(kill(pid_t(pid), 0) != 0, "process \(pid) is gone") }
     }
 
+    @Test("linux.seccomp: the profile is the program's own first filter (its errno for a denied call, Seccomp: 2 in /proc); a listener or SCMP_ACT_NOTIFY is refused in one line")
+    func seccompProfile() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        let profile: [String: Any] = [
+            "defaultAction": "SCMP_ACT_ALLOW",
+            "architectures": ["SCMP_ARCH_X86_64"],
+            "syscalls": [["names": ["mkdir", "mkdirat", "no_such_call"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13],
+                         ["names": ["uname"], "action": "SCMP_ACT_ERRNO", "args": [["index": 0, "value": 0, "op": "SCMP_CMP_EQ"]]]],
+        ]
+        try b.configure("mkdir /tmp/d; echo mkdir=$?; grep ^Seccomp: /proc/self/status; ls -d /tmp", extra: ["linux": [
+            "namespaces": [["type": "pid"], ["type": "network"], ["type": "ipc"], ["type": "uts"], ["type": "mount"]],
+            "seccomp": profile]])
+        let run = try b.husk(["run", "--bundle", b.dir, "s2"])
+        #expect(run.stdout == "mkdir=1\nSeccomp:\t2\n/tmp\n" && run.stderr.contains("Permission denied"), "\(run)")
+
+        var notify = profile
+        notify["syscalls"] = [["names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"]]
+        try b.configure("true", extra: ["linux": ["seccomp": notify]])
+        let refused = try b.husk(["create", "--bundle", b.dir, "s3"])
+        #expect(refused.status == 1 && refused.stderr.contains("SCMP_ACT_NOTIFY is not supported"), "\(refused)")
+        var listener = profile
+        listener["listenerPath"] = "/run/listener.sock"
+        try b.configure("true", extra: ["linux": ["seccomp": listener]])
+        let noListener = try b.husk(["create", "--bundle", b.dir, "s4"])
+        #expect(noListener.status == 1 && noListener.stderr.contains("listenerPath is not supported"), "\(noListener)")
+    }
+
     @Test("hooks run on the host with the state on stdin: prestart and createRuntime at create, poststart at start, poststop at delete")
     func hooks() throws {
         let b = try OCIBundle()

@@ -62,7 +62,7 @@ final class PrivatePodman {
 
 @Suite(.serialized, .enabled(if: PrivatePodman.installed, "podman is not installed (scripts/setup.sh installs it)"))
 struct PodmanTests {
-    @Test("podman run --rm prints, its exit status comes back; -e, -w, --user, -v and --memory reach the program")
+    @Test("podman run --rm prints, its exit status comes back; -e, -w, --user, -v, --memory and the default seccomp profile reach the program")
     func runOptions() throws {
         let p = try PrivatePodman()
         let hi = try p.run(["echo", "hi"])
@@ -84,6 +84,12 @@ struct PodmanTests {
         #expect(missing.status == 127 && missing.stderr.contains("husk: /bin/nosuch: No such file or directory"), "\(missing)")
         let notExecutable = try p.run(["/etc/passwd"])
         #expect(notExecutable.status == 126, "\(notExecutable)")
+        // podman's default seccomp profile (config.json's linux.seccomp) is the program's own
+        // filter, as under runc; --security-opt seccomp=unconfined passes none.
+        let profiled = try p.run(["sh", "-c", "grep ^Seccomp: /proc/self/status; mkdir /tmp/ok && echo mkdir ok"])
+        #expect(profiled.stdout == "Seccomp:\t2\nmkdir ok\n", "\(profiled)")
+        let unconfined = try p.run(["grep", "^Seccomp:", "/proc/self/status"], options: ["--security-opt", "seccomp=unconfined"])
+        #expect(unconfined.stdout == "Seccomp:\t0\n", "\(unconfined)")
     }
 
     @Test("podman run -d, then podman ps shows it, podman pause and unpause, podman stop ends it (exit 143), podman rm removes it")

@@ -54,6 +54,24 @@ struct OCISpecTests {
         #expect(withNet.options.network == .none)
     }
 
+    @Test("linux.seccomp compiles into one BPF program with its flags; unknown names are skipped; NOTIFY, listeners, unknown actions and operators are refused")
+    func seccompProfile() throws {
+        func profile(_ body: String) -> String { "{" + minimal + #", "linux": {"seccomp": "# + body + "}}" }
+        let p = try plan(profile(#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"], "syscalls": [{"names": ["read", "write", "no_such_call"], "action": "SCMP_ACT_ALLOW"}, {"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}, {"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]}, {"names": ["clone"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]}]}"#))
+        let sc = try #require(p.seccomp)
+        #expect(sc.flags == 4 && !sc.program.isEmpty && sc.program.count % 8 == 0)
+        #expect(try plan("{" + minimal + "}").seccomp == nil)
+        for (body, says) in [(#"{"defaultAction": "SCMP_ACT_NOTIFY"}"#, "SCMP_ACT_NOTIFY is not supported"),
+                             (#"{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/x"}"#, "listenerPath is not supported"),
+                             (#"{"defaultAction": "SCMP_ACT_BOGUS"}"#, "unknown action SCMP_ACT_BOGUS"),
+                             (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 7, "value": 1, "op": "SCMP_CMP_EQ"}]}]}"#, "an argument condition needs an index"),
+                             (#"{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_NEW_LISTENER"]}"#, "is not supported"),
+                             (#"{"syscalls": []}"#, "defaultAction is missing")] {
+            #expect(throws: HuskError.self, "\(body)") { _ = try plan(profile(body)) }
+            do { _ = try plan(profile(body)) } catch { #expect(error.message.contains(says), "\(error.message)") }
+        }
+    }
+
     @Test("ps's table keeps the header and the rows of the container's pids, by the PID column")
     func psTableFilter() {
         let out = "UID          PID    PPID  C STIME TTY          TIME CMD\nroot           1       0  0 10:00 ?        00:00:01 /sbin/init\n"

@@ -24,6 +24,9 @@ struct PartArgumentsTests {
         #expect(SentryArguments.parse(ArraySlice(s.arguments.dropFirst())) == s)
         s.network = .pasta; s.hostHosts = nil
         #expect(SentryArguments.parse(ArraySlice(s.arguments.dropFirst())) == s)
+        s.seccomp = OCISeccompFilter(program: [6, 0, 0, 0, 0, 0, 0xff, 0x7f], flags: 4)
+        #expect(SentryArguments.parse(ArraySlice(s.arguments.dropFirst())) == s)
+        #expect(SentryArguments.parse(["--seccomp", "4:0600", "--", "/bin/true"]) == nil, "not whole instructions")
         #expect(SentryArguments.parse(["--host-hosts"]) == nil)
     }
 

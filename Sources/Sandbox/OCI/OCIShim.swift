@@ -10,13 +10,15 @@ public struct SentryExtras: Sendable {
     public var groups: [UInt32] = []
     public var capabilities: CapabilitySets?
     public var rlimits: [String] = []
+    public var seccomp: OCISeccompFilter?
     public init(_ p: OCIPlan) {
         files = p.files; maskedPaths = p.maskedPaths; groups = p.additionalGids; capabilities = p.capabilities
         rlimits = p.rlimits.map { "\($0.resource):\($0.soft):\($0.hard)" }
+        seccomp = p.seccomp
     }
     func apply(to a: inout SentryArguments) {
         a.files = files; a.maskedPaths = maskedPaths; a.groups = groups; a.capabilities = capabilities
-        a.rlimits = rlimits; a.runtimeControl = true
+        a.rlimits = rlimits; a.seccomp = seccomp; a.runtimeControl = true
     }
 }
 

@@ -53,6 +53,8 @@ public struct OCIPlan: Sendable {
     public var hooks: [String: [OCIHook]] = [:]
     public var annotations: [(String, String)] = []
     public var ociVersion = ""
+    /// linux.seccomp, compiled.
+    public var seccomp: OCISeccompFilter?
 }
 
 /// Reads a bundle's config.json (runtime-spec 1.x) into an OCIPlan, refusing what Husk cannot
@@ -131,8 +133,8 @@ public enum OCISpec {
             if c.ambient != 0 && (o.user?.uid ?? 0) != 0 { throw fail("process.capabilities.ambient for a non-root user is not supported") }
             plan.capabilities = c
         }
-        // process.apparmorProfile, selinuxLabel, oomScoreAdj and linux.seccomp are not read: the
-        // Sentry's own confinement stands in for them (docs/oci.md "Departures").
+        // process.apparmorProfile, selinuxLabel and oomScoreAdj are not read: the Sentry's own
+        // confinement stands in for them (docs/oci.md "Departures").
 
         // root
         guard let rootPath = root["root"]?["path"]?.string, !rootPath.isEmpty else { throw fail("root.path is missing") }
@@ -171,6 +173,7 @@ public enum OCISpec {
             throw fail("linux.devices: device nodes are not supported (the sandbox's /dev is the Sentry's own)")
         }
         if let u = linux["uidMappings"]?.array, !u.isEmpty { throw fail("linux.uidMappings: user namespace mappings are not supported") }
+        if let sc = linux["seccomp"], !sc.isNull { plan.seccomp = try OCISeccomp.compile(sc) }
 
         // hooks
         if let hooks = root["hooks"], !hooks.isNull {

@@ -101,6 +101,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var groups: [UInt32] = []
     public var capabilities: CapabilitySets?
     public var rlimits: [String] = []
+    /// linux.seccomp compiled (OCISeccomp): the program's own first filter.
+    public var seccomp: OCISeccompFilter?
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
     }
@@ -127,6 +129,7 @@ public struct SentryArguments: Equatable, Sendable {
         if !groups.isEmpty { a += ["--groups", groups.map { String($0) }.joined(separator: ",")] }
         if let c = capabilities { a += ["--caps", c.encoded] }
         for r in rlimits { a += ["--rlimit", r] }
+        if let s = seccomp { a += ["--seccomp", String(s.flags) + ":" + Self.hex(s.program)] }
         for e in env { a += ["--env", e] }
         return a + ["--"] + argv
     }
@@ -174,6 +177,11 @@ public struct SentryArguments: Equatable, Sendable {
                 out.groups = g
             case "--caps": guard let v = value(), let c = CapabilitySets.decode(v) else { return nil }; out.capabilities = c
             case "--rlimit": guard let v = value(), RlimitArgument.parse(v) != nil else { return nil }; out.rlimits.append(v)
+            case "--seccomp":
+                // FLAGS:HEX, whole instructions, at most BPF_MAXINSNS.
+                guard let v = value(), let colon = v.firstIndex(of: ":"), let flags = UInt64(v[..<colon]),
+                      let program = unhex(v[v.index(after: colon)...]), !program.isEmpty, program.count % 8 == 0, program.count <= 4096 * 8 else { return nil }
+                out.seccomp = OCISeccompFilter(program: program, flags: flags)
             case "--env": guard let v = value() else { return nil }; out.env.append(v)
             case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out
             default: return nil

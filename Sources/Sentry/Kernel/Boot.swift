@@ -157,6 +157,13 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
         }
         kernel.runtimeControl = RuntimeControl(kernel: kernel, fd: config.runtimeControlFD)
     }
+    if let sc = config.seccompFilter {
+        // The container's profile (config.json), as the program's own first filter.
+        if let error = SysSeccomp.installFirst(task, program: sc.program, flags: sc.flags) {
+            kernel.kill(task, signal: SIGKILL)
+            return bootFailure("cannot install the container's seccomp profile: \(error)")
+        }
+    }
     kernel.finishExec(task, plan)
     chusk_timing_mark("program loaded, running")
     let status = kernel.run()

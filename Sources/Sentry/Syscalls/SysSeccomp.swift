@@ -99,6 +99,17 @@ enum SysSeccomp {
         return .zero
     }
 
+    /// The OCI runtime's linux.seccomp (compiled by husk create): checked as a program's own
+    /// filter and installed before the program's first instruction. nil, or what failed.
+    static func installFirst(_ t: Task, program: [UInt8], flags: UInt64) -> Errno? {
+        let filter: SeccompFilter
+        do { filter = try SeccompFilter(bytes: program, log: flags & Seccomp.FLAG_LOG != 0) } catch { return error }
+        if let e = install(t, filter, hostFlags: flags & (Seccomp.FLAG_LOG | Seccomp.FLAG_SPEC_ALLOW)) { return e }
+        t.seccomp = SeccompState(mode: Seccomp.MODE_FILTER, filters: [filter])
+        t.platform.setOwnSeccompFilters(t.hostTID)
+        return nil
+    }
+
     /// Installs `filter` on the host task: its instructions (the Sentry's copy, never the
     /// program's memory again) behind the gadget prologue, and a sock_fprog, go to the task's
     /// scratch page, and the task runs seccomp(SECCOMP_SET_MODE_FILTER, hostFlags, scratch).
