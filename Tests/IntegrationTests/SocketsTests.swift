@@ -65,8 +65,10 @@ struct SocketsTests {
 
     @Test("socat between UNIX-LISTEN and UNIX-CONNECT")
     func socat() throws {
+        // -t 10: the client's stdin is at EOF at once; it waits for the reply instead of
+        // closing after socat's default 0.5 s (the server's write then met EPIPE under load).
         try expectInside(["/bin/sh", "-c", """
-            socat UNIX-LISTEN:/tmp/so.sock SYSTEM:"echo socat ok" & sleep 0.5; socat - UNIX-CONNECT:/tmp/so.sock; wait
+            socat UNIX-LISTEN:/tmp/so.sock SYSTEM:"echo socat ok" & sleep 0.5; socat -t 10 - UNIX-CONNECT:/tmp/so.sock; wait
             """], "socat ok\n")
     }
 
