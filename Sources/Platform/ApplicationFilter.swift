@@ -131,7 +131,7 @@ public struct ApplicationFilter: Sendable {
 
     /// BPF that runs `matching` for a call whose seccomp_data.instruction_pointer is `ip`, and
     /// `other` for any other (both whole programs, which end in returns; jumps are relative).
-    static func splice(byInstructionPointer ip: UInt64, matching: [UInt8], other: [UInt8]) throws(Errno) -> [UInt8] {
+    public static func splice(byInstructionPointer ip: UInt64, matching: [UInt8], other: [UInt8]) throws(Errno) -> [UInt8] {
         func insn(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
             withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf] + withUnsafeBytes(of: k.littleEndian) { Array($0) }
         }

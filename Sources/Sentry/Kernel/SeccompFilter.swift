@@ -6,6 +6,7 @@
 // (docs/security.md, "The program's own seccomp filters").
 
 import LinuxABI
+import Platform
 import SystemPackage
 
 /// linux/seccomp.h and linux/filter.h numbers.
@@ -228,18 +229,13 @@ final class SeccompFilter {
     /// its recheck after the stop allows them: the program's filter never sees them, as Linux's
     /// filters never see the kernel's own work (the ELF loader). A program that jumps to the
     /// gadget itself gains nothing: its call stops at the Sentry, which runs this filter (its
-    /// own copy, without the prologue) on it. A program too long for the prologue is installed
-    /// as it is.
+    /// own copy, without the prologue) on it. A program too long for the prologue (seven
+    /// instructions) is installed as it is.
     func hostProgram(gadgetReturn ip: UInt64) -> [UInt8] {
-        guard program.count + 5 <= Seccomp.maxInstructions else { return bytes }
-        let prologue = Self.encode([
-            Instruction(code: Self.LD | Self.W | Self.ABS, jt: 0, jf: 0, k: 8),           // A = ip (low word)
-            Instruction(code: Self.JMP | Self.JEQ | Self.K, jt: 0, jf: 3, k: UInt32(truncatingIfNeeded: ip)), // else: the program
-            Instruction(code: Self.LD | Self.W | Self.ABS, jt: 0, jf: 0, k: 12),          // A = ip (high word)
-            Instruction(code: Self.JMP | Self.JEQ | Self.K, jt: 0, jf: 1, k: UInt32(truncatingIfNeeded: ip >> 32)),
-            Instruction(code: Self.RET | Self.K, jt: 0, jf: 0, k: Seccomp.RET_TRACE),
-        ])
-        return prologue + bytes
+        // The application filter's own instruction-pointer split (ApplicationFilter.splice):
+        // RET_TRACE for the gadget, the program for any other address.
+        let trace = Self.encode([Instruction(code: Self.RET | Self.K, jt: 0, jf: 0, k: Seccomp.RET_TRACE)])
+        return (try? ApplicationFilter.splice(byInstructionPointer: ip, matching: trace, other: bytes)) ?? bytes
     }
 
     /// The equivalent of strict mode as a filter: read, write, exit and rt_sigreturn run, any
