@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `podman run --rm --network none IMAGE /bin/true` with husk, runsc and runc (crun where it runs):
+# `podman run --rm --network none IMAGE /bin/true` with husk, runsc, runc and crun:
 # ROUNDS interleaved rounds, the median wall time of the whole podman command per runtime.
 #
 #   Benchmarks/podman-true.sh IMAGE [HUSK] [ROUNDS]
@@ -7,6 +7,13 @@
 # podman runs with a private state under /tmp/husk-podman-bench (import IMAGE there first:
 # `podman --root /tmp/husk-podman-bench/storage --storage-driver vfs import rootfs.tar IMAGE`).
 set -uo pipefail
+# crun refuses a hybrid cgroup layout ("cgroups in hybrid mode not supported"): on a host whose
+# v2 hierarchy is mounted beside the v1 controllers, every runtime runs in a private mount
+# namespace without that mount (the host's own mounts are untouched), so the four compare alike.
+if [ -z "${HUSK_BENCH_PRIVATE_NS:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null; then
+    exec env HUSK_BENCH_PRIVATE_NS=1 unshare --mount --propagation private \
+        bash -c 'umount /sys/fs/cgroup/unified && exec "$0" "$@"' "$0" "$@"
+fi
 image=${1:?usage: podman-true.sh IMAGE [HUSK] [ROUNDS]}
 husk=${2:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/husk}
 rounds=${3:-10}

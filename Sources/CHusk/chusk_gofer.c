@@ -61,6 +61,41 @@ long chusk_gofer_send(int sock, const void *buf, size_t len, int fd) {
     }
 }
 
+long chusk_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
+    if (nfds < 0 || nfds > 8 || len == 0) return -EINVAL;
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    union { char buf[CMSG_SPACE(sizeof(int) * 8)]; struct cmsghdr align; } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    memset(&control, 0, sizeof control);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (nfds > 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    }
+    /* The fds go with the first bytes; the rest follows as plain writes. */
+    size_t done = 0;
+    for (;;) {
+        ssize_t r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        done += (size_t)r;
+        if (done >= len) return (long)done;
+        msg.msg_control = NULL;
+        msg.msg_controllen = 0;
+        iov.iov_base = (char *)buf + done;
+        iov.iov_len = len - done;
+    }
+}
+
 long chusk_gofer_recv(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *flags) {
     struct iovec iov = { .iov_base = buf, .iov_len = len };
     union { char buf[CMSG_SPACE(sizeof(int) * 8)]; struct cmsghdr align; } control;

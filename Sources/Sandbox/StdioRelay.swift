@@ -70,6 +70,7 @@ struct StdioRelay {
             if goferPidFD >= 0 && goferWaitStatus == nil { add(goferPidFD, POLLIN) }
             add(signalFD, POLLIN)
             if let c = control, c.listenFD >= 0 { add(c.listenFD, POLLIN) }
+            for fd in control?.execPollFDs ?? [] { add(fd, POLLIN) }
             var wait: Int32 = -1
             if let d = deadlineMillis, !timedOut, sandboxRunning {
                 let now = monotonicMillis()
@@ -119,7 +120,7 @@ struct StdioRelay {
                         if sig == SIGWINCH { sendWindowSize(); continue }
                         forward(sig)
                     }
-                default: break
+                default: control?.execReady(p.fd)
                 }
             }
         }

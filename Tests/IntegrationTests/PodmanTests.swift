@@ -119,6 +119,37 @@ struct PodmanTests {
         #expect(!all.stdout.contains(name), "\(all)")
     }
 
+    @Test("podman exec: a process beside the container's, with its output and exit status, -i stdin, --user -e -w, 127 for a missing program, -d, and -it under a pty")
+    func exec() throws {
+        let p = try PrivatePodman()
+        let name = "husk-x-\(getpid())"
+        let started = try p.podman(["run", "-d", "--network", "none", "--name", name, p.image, "sleep", "100"])
+        #expect(started.status == 0, "\(started)")
+        defer { _ = try? p.podman(["rm", "--force", "--time", "0", name], timeout: 30) }
+        let plain = try p.podman(["exec", name, "sh", "-c", "echo hi from exec; exit 4"])
+        #expect(plain.status == 4 && plain.stdout == "hi from exec\n", "\(plain)")
+        let podman = (["/usr/bin/podman", "--root", p.dir + "/storage", "--runroot", p.dir + "/run", "--cgroup-manager", "cgroupfs",
+                       "--events-backend", "file", "--storage-driver", "vfs", "--tmpdir", p.dir + "/tmp", "--runtime", p.husk])
+            .joined(separator: " ")
+        let piped = try IntegrationTests.run(["/bin/sh", "-c", "echo typed | \(podman) exec -i \(name) cat"], timeout: 60)
+        #expect(piped.status == 0 && piped.stdout == "typed\n", "\(piped)")
+        let flags = try p.podman(["exec", "--user", "1000", "-e", "X=y", "-w", "/tmp", name, "sh", "-c", "id -un; echo $X; pwd"])
+        #expect(flags.status == 0 && flags.stdout == "user\ny\n/tmp\n", "\(flags)")
+        let missing = try p.podman(["exec", name, "/nosuch"])
+        #expect(missing.status == 127, "\(missing)")
+        let detached = try p.podman(["exec", "-d", name, "sh", "-c", "echo done > /tmp/d"])
+        #expect(detached.status == 0, "\(detached)")
+        var done = false
+        for _ in 0..<100 where !done {
+            done = (try? p.podman(["exec", name, "cat", "/tmp/d"]))?.stdout == "done\n"
+            if !done { usleep(100_000) }
+        }
+        #expect(done, "the detached exec ran")
+        let tty = try IntegrationTests.run(["/bin/bash", "-c", "timeout 60 script -qec \"stty cols 91 rows 33; \(podman) exec -it \(name) sh -c 'read x; echo got \\$x; tty; stty size; exit 5'\" /dev/null < <(sleep 1; printf 'hello\\n'; sleep 30); echo status=$?"], timeout: 90)
+        let out = tty.stdout.replacingOccurrences(of: "\r", with: "")
+        #expect(out.contains("got hello\n/dev/pts/0\n33 91\n") && out.hasSuffix("status=5\n"), "\(tty)")
+    }
+
     @Test("podman run -it: the program's terminal is the Sentry's console, reached through the pty husk create sends over --console-socket")
     func interactiveTerminal() throws {
         let p = try PrivatePodman()
@@ -178,6 +209,9 @@ struct ContainerdTests {
             let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
             #expect(cmdline.hasPrefix("sleep\0100"), "a pid of the task: \(pid) \(cmdline)")
         }
+        // ctr task exec: the shim's `husk exec --detach --process`, its output and exit status.
+        let exec = try IntegrationTests.run(ctr + ["task", "exec", "--exec-id", "e1", task, "sh", "-c", "echo hi from ctr exec; exit 6"], timeout: 60)
+        #expect(exec.status == 6 && exec.stdout == "hi from ctr exec\n", "\(exec)")
         let paused = try IntegrationTests.run(ctr + ["task", "pause", task], timeout: 30)
         let listed = try IntegrationTests.run(ctr + ["task", "ls"], timeout: 30)
         #expect(paused.status == 0 && listed.stdout.contains("PAUSED"), "\(paused)\n\(listed)")

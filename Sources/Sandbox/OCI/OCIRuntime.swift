@@ -76,8 +76,7 @@ public struct OCIRuntime {
             case "delete": return try r.delete(sub)
             case "features": print(OCIRuntime.features.text); return 0
             case "list": return r.list()
-            case "exec":
-                return r.fail("exec is not supported yet: the Sentry cannot start a new process in a running sandbox (docs/oci.md)")
+            case "exec": return try r.exec(sub)
             case "pause", "resume": return try r.pauseOrResume(sub, pause: verb == "pause")
             case "ps": return try r.ps(sub)
             case "update":
@@ -210,13 +209,7 @@ public struct OCIRuntime {
                 throw e
             }
         }
-        if let f = c.pidFile {
-            do throws(Errno) {
-                let tmp = f + ".husk-tmp"
-                try HostFS.create(tmp, "\(shim.pid)")
-                if rename(tmp, f) != 0 { throw Errno(rawValue: errno) }
-            } catch { throw HuskError("--pid-file \(f)", error) }
-        }
+        if let f = c.pidFile { try writePidFile(f, shim.pid) }
         state.pid = shim.pid
         keep = true
         log("info", "created \(c.id), pid \(shim.pid)")
@@ -243,6 +236,15 @@ public struct OCIRuntime {
         let status = (try? store.read(c.id))?.exitStatus ?? shellStatus(waitStatus: st)
         _ = try? delete(["--force", c.id])
         return status
+    }
+
+    /// Writes `pid` to an engine's --pid-file, atomically (it may be read at any time).
+    func writePidFile(_ f: String, _ pid: pid_t) throws(HuskError) {
+        do throws(Errno) {
+            let tmp = f + ".husk-tmp"
+            try HostFS.create(tmp, "\(pid)")
+            if rename(tmp, f) != 0 { throw Errno(rawValue: errno) }
+        } catch { throw HuskError("--pid-file \(f)", error) }
     }
 
     /// `start ID`: releases the program; the poststart hooks run once it runs.

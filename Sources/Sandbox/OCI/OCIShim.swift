@@ -42,6 +42,14 @@ final class ShimChannel {
     var cgroups: [CgroupPlacement] = []
     var partPids: Set<pid_t> = []
     private(set) var paused = false
+    /// `husk exec` sessions: each client's connection by session id, kept until the process
+    /// exits (OCIExecShim.swift); the Sentry's answers as they arrive.
+    var execClients: [UInt32: Int32] = [:]
+    var nextSession: UInt32 = 1
+    var sentryReplies: [UInt8] = []
+    var sentryHungUp = false
+    /// The exec holder's pid in the sandbox (ExecSpawner), once the Sentry said it.
+    var holderPid: Int32 = -1
 
     init(store: OCIStore, state: OCIState, extras: SentryExtras, readyFD: Int32) {
         self.store = store; self.state = state; self.extras = extras; self.readyFD = readyFD
@@ -72,9 +80,13 @@ final class ShimChannel {
         let c = accept(listenFD, nil, nil)
         if c < 0 { return }
         _ = fcntl(c, F_SETFD, FD_CLOEXEC)
-        defer { close(c) }
-        guard let line = OCIControl.readLine(c, timeoutMillis: 2000) else { return }
+        guard let line = OCIControl.readLine(c, timeoutMillis: 2000) else { close(c); return }
+        if line.hasPrefix("exec ") {
+            // The connection stays open for the session's answers (or is closed there).
+            return startExec(c, line, running: running)
+        }
         OCIControl.send(c, handle(line, running: running))
+        close(c)
     }
 
     func handle(_ line: String, running: Bool) -> String {
@@ -118,7 +130,8 @@ final class ShimChannel {
             return "ok"
         case "ps":
             guard running else { return "error: container \(state.id) is not running" }
-            return (["ok"] + CgroupFreezer.processes(cgroups, excluding: partPids).map(String.init)).joined(separator: " ")
+            if !sentryHungUp, sentryFD >= 0, started { readPendingReplies() }
+            return (["ok"] + withoutHolder(CgroupFreezer.processes(cgroups, excluding: partPids)).map(String.init)).joined(separator: " ")
         case "ping": return "ok"
         default: return "error: unknown request"
         }
@@ -126,6 +139,7 @@ final class ShimChannel {
 
     /// The program's status: recorded before the shim exits with it.
     func finished(status: Int32) {
+        endExecSessions()
         if listenFD >= 0 { close(listenFD); listenFD = -1; unlink(store.controlSocket(state.id)) }
         state.status = .stopped
         state.exitStatus = status
@@ -151,16 +165,22 @@ public enum OCIControl {
     /// Sends one request to the shim of the container in `dir`; its answer, or nil when no shim
     /// listens (the container is not running).
     public static func request(_ dir: String, _ line: String, timeoutMillis: Int32 = 10_000) -> String? {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { return nil }
+        guard let fd = connect(dir) else { return nil }
         defer { close(fd) }
-        let cwd = open(".", Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
-        guard chdir(dir) == 0 else { if cwd >= 0 { close(cwd) }; return nil }
-        let ok = withAddress("control.sock") { connect(fd, $0, $1) == 0 }
-        if cwd >= 0 { _ = fchdir(cwd); close(cwd) }
-        guard ok else { return nil }
         send(fd, line)
         return readLine(fd, timeoutMillis: timeoutMillis)
+    }
+
+    /// A connection to the shim of the container in `dir`; nil when no shim listens.
+    static func connect(_ dir: String) -> Int32? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { return nil }
+        let cwd = open(".", Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
+        guard chdir(dir) == 0 else { if cwd >= 0 { close(cwd) }; close(fd); return nil }
+        let ok = withAddress("control.sock") { Glibc.connect(fd, $0, $1) == 0 }
+        if cwd >= 0 { _ = fchdir(cwd); close(cwd) }
+        guard ok else { close(fd); return nil }
+        return fd
     }
 
     static func withAddress(_ name: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Bool) -> Bool {

@@ -1,4 +1,5 @@
 import Glibc
+import Platform
 import Sentry
 import SystemPackage
 
@@ -57,9 +58,26 @@ public struct OCIPlan: Sendable {
     public var seccomp: OCISeccompFilter?
 }
 
+/// A runtime-spec `process`: what husk create runs, and what husk exec starts beside it.
+public struct OCIProcess: Sendable {
+    public var args: [String]
+    public var env: [String] = []
+    public var cwd = "/"
+    public var user: (uid: UInt32, gid: UInt32)?
+    public var additionalGids: [UInt32] = []
+    public var terminal = false
+    public var consoleSize: (rows: UInt16, columns: UInt16)?
+    public var noNewPrivileges = false
+    public var rlimits: [(resource: Int32, soft: UInt64, hard: UInt64)] = []
+    public var capabilities: CapabilitySets?
+    public init(args: [String]) { self.args = args }
+}
+
 /// Reads a bundle's config.json (runtime-spec 1.x) into an OCIPlan, refusing what Husk cannot
 /// honour with one line that names it.
 public enum OCISpec {
+    /// `"dev.husk.platform": "ptrace"` in config.json's annotations (podman --annotation).
+    public static let platformAnnotation = "dev.husk.platform"
     public static let hookNames = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
 
     /// Loads BUNDLE/config.json. `readFile` reads a host file (tests pass their own).
@@ -84,55 +102,17 @@ public enum OCISpec {
         guard let version = root["ociVersion"]?.string else { throw fail("ociVersion is missing") }
         guard version.hasPrefix("1.") else { throw fail("ociVersion \(version) is not 1.x") }
         guard let process = root["process"], process.members != nil else { throw fail("process is missing (husk create needs a process to run)") }
-        guard let args = try strings(process["args"], "process.args"), !args.isEmpty else { throw fail("process.args is missing or empty") }
-        let env = try strings(process["env"], "process.env") ?? []
-        let cwd = process["cwd"]?.string ?? "/"
-        guard cwd.hasPrefix("/") else { throw fail("process.cwd \(cwd) is not absolute") }
-        var o = RunOptions(argv: args, env: env, cwd: cwd)
+        let p = try self.process(process)
+        var o = RunOptions(argv: p.args, env: p.env, cwd: p.cwd)
+        o.user = p.user
         var plan = OCIPlan(options: o)
         plan.ociVersion = version
-
-        if let user = process["user"] {
-            guard let uid = user["uid"]?.int64, let gid = user["gid"]?.int64,
-                  (0..<Int64(UInt32.max)).contains(uid), (0..<Int64(UInt32.max)).contains(gid) else {
-                throw fail("process.user needs numeric uid and gid")
-            }
-            o.user = (UInt32(uid), UInt32(gid))
-            for g in user["additionalGids"]?.array ?? [] {
-                guard let v = g.int64, (0..<Int64(UInt32.max)).contains(v) else { throw fail("process.user.additionalGids holds a bad gid") }
-                plan.additionalGids.append(UInt32(v))
-            }
-            if user["username"]?.string != nil { throw fail("process.user.username is Windows-only") }
-        }
-        plan.terminal = process["terminal"]?.bool ?? false
-        if let cs = process["consoleSize"], let h = cs["height"]?.int64, let w = cs["width"]?.int64,
-           (1...Int64(UInt16.max)).contains(h), (1...Int64(UInt16.max)).contains(w) {
-            plan.consoleSize = (UInt16(h), UInt16(w))
-        }
-        plan.noNewPrivileges = process["noNewPrivileges"]?.bool ?? false
-        for r in process["rlimits"]?.array ?? [] {
-            guard let type = r["type"]?.string, let res = rlimitNumber(type) else {
-                throw fail("process.rlimits: unknown type \(r["type"]?.string ?? "(missing)")")
-            }
-            guard let soft = r["soft"]?.int64, let hard = r["hard"]?.int64, soft >= 0, hard >= 0, soft <= hard else {
-                throw fail("process.rlimits \(type): soft and hard must be numbers with soft <= hard")
-            }
-            plan.rlimits.append((res, UInt64(soft), UInt64(hard)))
-        }
-        if let caps = process["capabilities"], !caps.isNull {
-            var c = CapabilitySets()
-            for (name, keyPath) in [("bounding", \CapabilitySets.bounding), ("effective", \.effective), ("inheritable", \.inheritable),
-                                    ("permitted", \.permitted), ("ambient", \.ambient)] {
-                for n in try strings(caps[name], "process.capabilities.\(name)") ?? [] {
-                    guard let bit = capabilityNumber(n) else { throw fail("process.capabilities.\(name): unknown capability \(n)") }
-                    c[keyPath: keyPath] |= 1 << UInt64(bit)
-                }
-            }
-            // Ambient capabilities matter only to a non-root program, which the Sentry's
-            // credentials (no ambient set) would leave without them: refused rather than dropped.
-            if c.ambient != 0 && (o.user?.uid ?? 0) != 0 { throw fail("process.capabilities.ambient for a non-root user is not supported") }
-            plan.capabilities = c
-        }
+        plan.additionalGids = p.additionalGids
+        plan.terminal = p.terminal
+        plan.consoleSize = p.consoleSize
+        plan.noNewPrivileges = p.noNewPrivileges
+        plan.rlimits = p.rlimits
+        plan.capabilities = p.capabilities
         // process.apparmorProfile, selinuxLabel and oomScoreAdj are not read: the Sentry's own
         // confinement stands in for them (docs/oci.md "Departures").
 
@@ -192,8 +172,66 @@ public enum OCISpec {
             }
         }
         for (k, v) in root["annotations"]?.members ?? [] { if let s = v.string { plan.annotations.append((k, s)) } }
+        // The one annotation Husk reads: the platform, as husk run's --platform.
+        if let name = plan.annotations.last(where: { $0.0 == platformAnnotation })?.1 {
+            guard let kind = PlatformKind(rawValue: name) else {
+                throw fail("annotations.\(platformAnnotation): \(name) is not a platform (\(PlatformKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            o.platform = kind
+        }
         plan.options = o
         return plan
+    }
+
+    /// A `process` object (config.json's, or `husk exec --process`'s).
+    public static func process(_ process: JSON) throws(HuskError) -> OCIProcess {
+        guard let args = try strings(process["args"], "process.args"), !args.isEmpty else { throw fail("process.args is missing or empty") }
+        var p = OCIProcess(args: args)
+        p.env = try strings(process["env"], "process.env") ?? []
+        p.cwd = process["cwd"]?.string ?? "/"
+        guard p.cwd.hasPrefix("/") else { throw fail("process.cwd \(p.cwd) is not absolute") }
+        if let user = process["user"] {
+            guard let uid = user["uid"]?.int64, let gid = user["gid"]?.int64,
+                  (0..<Int64(UInt32.max)).contains(uid), (0..<Int64(UInt32.max)).contains(gid) else {
+                throw fail("process.user needs numeric uid and gid")
+            }
+            p.user = (UInt32(uid), UInt32(gid))
+            for g in user["additionalGids"]?.array ?? [] {
+                guard let v = g.int64, (0..<Int64(UInt32.max)).contains(v) else { throw fail("process.user.additionalGids holds a bad gid") }
+                p.additionalGids.append(UInt32(v))
+            }
+            if user["username"]?.string != nil { throw fail("process.user.username is Windows-only") }
+        }
+        p.terminal = process["terminal"]?.bool ?? false
+        if let cs = process["consoleSize"], let h = cs["height"]?.int64, let w = cs["width"]?.int64,
+           (1...Int64(UInt16.max)).contains(h), (1...Int64(UInt16.max)).contains(w) {
+            p.consoleSize = (UInt16(h), UInt16(w))
+        }
+        p.noNewPrivileges = process["noNewPrivileges"]?.bool ?? false
+        for r in process["rlimits"]?.array ?? [] {
+            guard let type = r["type"]?.string, let res = rlimitNumber(type) else {
+                throw fail("process.rlimits: unknown type \(r["type"]?.string ?? "(missing)")")
+            }
+            guard let soft = r["soft"]?.int64, let hard = r["hard"]?.int64, soft >= 0, hard >= 0, soft <= hard else {
+                throw fail("process.rlimits \(type): soft and hard must be numbers with soft <= hard")
+            }
+            p.rlimits.append((res, UInt64(soft), UInt64(hard)))
+        }
+        if let caps = process["capabilities"], !caps.isNull {
+            var c = CapabilitySets()
+            for (name, keyPath) in [("bounding", \CapabilitySets.bounding), ("effective", \.effective), ("inheritable", \.inheritable),
+                                    ("permitted", \.permitted), ("ambient", \.ambient)] {
+                for n in try strings(caps[name], "process.capabilities.\(name)") ?? [] {
+                    guard let bit = capabilityNumber(n) else { throw fail("process.capabilities.\(name): unknown capability \(n)") }
+                    c[keyPath: keyPath] |= 1 << UInt64(bit)
+                }
+            }
+            // Ambient capabilities matter only to a non-root program, which the Sentry's
+            // credentials (no ambient set) would leave without them: refused rather than dropped.
+            if c.ambient != 0 && (p.user?.uid ?? 0) != 0 { throw fail("process.capabilities.ambient for a non-root user is not supported") }
+            p.capabilities = c
+        }
+        return p
     }
 
     static func strings(_ v: JSON?, _ what: String) throws(HuskError) -> [String]? {

@@ -164,6 +164,16 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return bootFailure("cannot install the container's seccomp profile: \(error)")
         }
     }
+    if let control = kernel.runtimeControl {
+        // husk exec's processes are cloned from a holder made now, from the fresh image.
+        let spawner = ExecSpawner(kernel: kernel, initTask: task) { [unowned control] in control.send($0) }
+        do throws(Errno) {
+            try spawner.makeHolder(from: task)
+            kernel.execSpawner = spawner
+        } catch {
+            report("husk: sentry: cannot prepare husk exec (\(error)): exec will fail in this container")
+        }
+    }
     kernel.finishExec(task, plan)
     chusk_timing_mark("program loaded, running")
     let status = kernel.run()

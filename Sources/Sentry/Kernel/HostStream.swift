@@ -10,13 +10,26 @@ final class HostStreamFile: FileDescription {
     let fd: Int32
     let queue = WaitQueue()
     override var waitQueue: WaitQueue? { queue }
+    /// An exec'd process's pipe (ExecSpawner) is closed with its last reference; husk run's
+    /// three stay open for the Sentry's life.
+    private unowned let kernel: Kernel
+    private let ownsFD: Bool
 
-    init(kernel: Kernel, fd: Int32, accessMode: Int32) {
+    init(kernel: Kernel, fd: Int32, accessMode: Int32, ownsFD: Bool = false) {
         self.fd = fd
+        self.kernel = kernel
+        self.ownsFD = ownsFD
         let fl = fcntl(fd, F_GETFL)
         if fl >= 0 { _ = fcntl(fd, F_SETFL, fl | O_NONBLOCK) }
         super.init(accessMode: accessMode, statusFlags: 0)
         kernel.watch(fd, queue: queue)
+    }
+
+    deinit {
+        if ownsFD {
+            kernel.unwatch(fd)
+            close(fd)
+        }
     }
 
     override func read(_ task: Task, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {

@@ -27,6 +27,8 @@ public final class Kernel {
     var console: Console?
     /// The OCI runtime's control channel (kill from `husk kill`), when the shim started us.
     var runtimeControl: RuntimeControl?
+    /// Starts `husk exec`'s processes (ExecSpawner.swift), when the shim started us.
+    var execSpawner: ExecSpawner?
     /// Watches the host's realtime clock for timerfds armed with TFD_TIMER_CANCEL_ON_SET
     /// (Syscalls/SysTimerfd.swift); made on first use.
     var realtimeClockWatch: RealtimeClockWatch?
@@ -119,6 +121,16 @@ public final class Kernel {
     }
 
     // MARK: Task table
+
+    /// Takes a child's first stop out of the events kept for tasks not known yet; true if it
+    /// was there (ExecSpawner's children, whose clone event may come second).
+    func takeEarlyStart(_ tid: HostTID) -> Bool {
+        guard var evs = early[tid] else { return false }
+        let before = evs.count
+        evs.removeAll { if case .started = $0 { return true } else { return false } }
+        early[tid] = evs.isEmpty ? nil : evs
+        return evs.count != before
+    }
 
     func register(_ task: Task) {
         tasks[task.hostTID] = task
@@ -230,6 +242,7 @@ public final class Kernel {
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
             dispatch(task, SyscallArguments(regs), retry: false)
         case .cloned(let parent, let child, let kind):
+            if let s = execSpawner, s.claimClone(parent: parent, child: child) { return }
             guard let parentTask = tasks[parent] else { early[parent, default: []].append(event); return }
             // The child's early first stop waits until a tracer of the parent has it too.
             let childEarly = early.removeValue(forKey: child)
@@ -239,6 +252,7 @@ public final class Kernel {
             for ev in childEarly ?? [] { handle(ev) }
             if !held { resume(parent) }
         case .started(let tid):
+            if let s = execSpawner, s.claimStart(tid) { return }
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
             if ptraceStartStop(task) { return }
             resume(tid)
@@ -440,6 +454,7 @@ public final class Kernel {
             }
             sessionLeaderExited(group)
             if group === initGroup { finalStatus = terminatingSignal ?? status }
+            if let session = group.execSession { execSpawner?.exited(group, session: session, status: status) }
             if let parent = group.parent, parent.signalActions[Int(SIGCHLD)].handler > 1 {
                 // The host sends the parent SIGCHLD once its tracer reaped this exit, but that
                 // never wakes a thread parked in a served call: the Sentry does, now or when a

@@ -68,6 +68,8 @@ public final class ThreadGroup {
     public var exitStatus: Int32?
     /// PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here (not inherited by fork).
     public var isChildSubreaper = false
+    /// Started by `husk exec` (ExecSpawner): its session number with the shim.
+    var execSession: UInt32?
     /// ITIMER_REAL (alarm, setitimer): survives exec, not fork.
     public var realTimer: IntervalTimer?
     /// timer_create's timers by id: deleted on exec, not inherited by fork.
