@@ -15,7 +15,7 @@ if [ -z "${HUSK_BENCH_PRIVATE_NS:-}" ] && mountpoint -q /sys/fs/cgroup/unified 2
         bash -c 'umount /sys/fs/cgroup/unified && exec "$0" "$@"' "$0" "$@"
 fi
 image=${1:?usage: podman-true.sh IMAGE [HUSK] [ROUNDS]}
-husk=${2:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/husk}
+husk=$(realpath "${2:-$(dirname "$0")/../.build/release/husk}")
 rounds=${3:-10}
 base=/tmp/husk-podman-bench
 P=(podman --root "$base/storage" --runroot "$base/run" --cgroup-manager cgroupfs --events-backend file --storage-driver vfs)
