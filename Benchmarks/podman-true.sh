@@ -18,8 +18,18 @@ image=${1:?usage: podman-true.sh IMAGE [HUSK] [ROUNDS]}
 husk=$(realpath "${2:-$(dirname "$0")/../.build/release/husk}")
 rounds=${3:-10}
 base=/tmp/husk-podman-bench
+# Containers and conmon below this script's own cgroup (podman's default is /libpod_parent,
+# outside it); the directories are removed at the end.
+own=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
+parent="${own%/}/husk-podman-bench-$$"
+cleanup() {
+    for c in /sys/fs/cgroup/*; do
+        [ -d "$c$parent" ] && find "$c$parent" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+}
+trap cleanup EXIT
 P=(podman --root "$base/storage" --runroot "$base/run" --cgroup-manager cgroupfs --events-backend file --storage-driver vfs)
-U=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+U=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --cgroup-parent "$parent")
 declare -A runtime=(
     [husk]="--runtime $husk"
     [runsc]="--runtime /usr/bin/runsc --runtime-flag=network=none --runtime-flag=platform=ptrace"

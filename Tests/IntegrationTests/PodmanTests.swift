@@ -39,12 +39,35 @@ final class PrivatePodman {
         guard imported.status == 0 else { throw SpawnError(description: "podman import: \(imported)") }
     }
 
-    /// podman with the private state; `runtime` nil: podman's default runtime (crun).
+    /// podman with the private state; `runtime` nil: podman's default runtime (crun). Its
+    /// containers (and conmon) go below the test's own cgroup, not podman's /libpod_parent.
     func podman(_ args: [String], runtime: String? = "husk", timeout: Double = 60) throws -> RunResult {
         var argv = ["/usr/bin/podman", "--root", dir + "/storage", "--runroot", dir + "/run", "--cgroup-manager", "cgroupfs",
                     "--events-backend", "file", "--storage-driver", "vfs", "--tmpdir", dir + "/tmp"]
         if let runtime { argv += ["--runtime", runtime == "husk" ? husk : runtime] }
-        return try IntegrationTests.run(argv + args, timeout: timeout)
+        var rest = args
+        if let verb = rest.first, verb == "run" || verb == "create" { rest.insert(contentsOf: ["--cgroup-parent", cgroupParent], at: 1) }
+        return try IntegrationTests.run(argv + rest, timeout: timeout)
+    }
+
+    /// `--cgroup-parent` of the containers: below this process's memory cgroup (the only
+    /// controller where it is not at the root here), the same path in the other hierarchies.
+    lazy var cgroupParent: String = {
+        let own = ((try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "")
+            .split(separator: "\n").first { $0.split(separator: ":").dropFirst().first == "memory" }
+            .flatMap { $0.split(separator: ":", maxSplits: 2).last.map(String.init) } ?? "/"
+        return (own == "/" ? "" : own) + "/husk-podman-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }()
+
+    /// Removes what podman left of `cgroupParent` (empty directories, deepest first).
+    func removeCgroups() {
+        for controller in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            let top = "/sys/fs/cgroup/" + controller + cgroupParent
+            guard access(top, F_OK) == 0 else { continue }
+            let sub = (FileManager.default.subpaths(atPath: top) ?? []).map { top + "/" + $0 }
+                .filter { var st = stat(); return stat($0, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR }
+            for d in sub.sorted(by: { $0.count > $1.count }) + [top] { rmdir(d) }
+        }
     }
 
     /// `podman run --rm --network none IMAGE argv...` on husk.
@@ -55,6 +78,7 @@ final class PrivatePodman {
     deinit {
         _ = try? podman(["rm", "--all", "--force", "--time", "0"])
         _ = try? podman(["rmi", "--force", image])
+        removeCgroups()
         // The vfs storage holds read-only copies; podman's own `system reset` would ask first.
         _ = try? IntegrationTests.run(["/bin/rm", "-rf", dir], timeout: 60)
     }
@@ -156,7 +180,7 @@ struct PodmanTests {
         // script(1) gives podman a terminal; the input is typed before podman attaches and waits in it.
         let podman = (["/usr/bin/podman", "--root", p.dir + "/storage", "--runroot", p.dir + "/run", "--cgroup-manager", "cgroupfs",
                        "--events-backend", "file", "--storage-driver", "vfs", "--tmpdir", p.dir + "/tmp", "--runtime", p.husk,
-                       "run", "-it", "--rm", "--network", "none", p.image, "sh", "-c", "'read x; echo got \\$x; tty; stty size; exit 5'"]).joined(separator: " ")
+                       "run", "--cgroup-parent", p.cgroupParent, "-it", "--rm", "--network", "none", p.image, "sh", "-c", "'read x; echo got \\$x; tty; stty size; exit 5'"]).joined(separator: " ")
         let r = try IntegrationTests.run(["/bin/bash", "-c", "stty cols 91 rows 33 2>/dev/null; timeout 60 script -qec \"stty cols 91 rows 33; \(podman)\" /dev/null < <(printf 'hello\\n'; sleep 30); echo status=$?"], timeout: 90)
         let out = r.stdout.replacingOccurrences(of: "\r", with: "")
         #expect(out.contains("got hello\n/dev/pts/0\n33 91\n"), "\(r)")
