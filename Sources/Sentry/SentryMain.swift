@@ -62,6 +62,8 @@ public struct SentryConfig {
     /// The OCI runtime's maskedPaths: an existing file is covered by an empty read-only one, a
     /// directory by an empty read-only one.
     public var maskedPaths: [String] = []
+    /// The OCI runtime's readonlyPaths: each is bound onto itself read-only (EROFS below it).
+    public var readonlyPaths: [String] = []
     /// The OCI runtime's control socket (-1: none). The Sentry writes one byte once the first
     /// task exists and waits for `start` (one byte "g") before the program's first instruction;
     /// then it serves 2-byte signal requests on it (RuntimeControl).

@@ -41,6 +41,7 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.tmpfs = s.tmpfs.map { ($0.path, $0.mode, $0.sizeBytes) }
     c.files = s.files.map { ($0.guest, $0.contents) }
     c.maskedPaths = s.maskedPaths
+    c.readonlyPaths = s.readonlyPaths
     if s.runtimeControl { c.runtimeControlFD = PartFD.sentryRuntime }
     c.groups = s.groups
     if let caps = s.capabilities { c.capabilities = (caps.bounding, caps.inheritable) }

@@ -7,17 +7,18 @@ import SystemPackage
 public struct SentryExtras: Sendable {
     public var files: [OCIFile] = []
     public var maskedPaths: [String] = []
+    public var readonlyPaths: [String] = []
     public var groups: [UInt32] = []
     public var capabilities: CapabilitySets?
     public var rlimits: [String] = []
     public var seccomp: OCISeccompFilter?
     public init(_ p: OCIPlan) {
-        files = p.files; maskedPaths = p.maskedPaths; groups = p.additionalGids; capabilities = p.capabilities
+        files = p.files; maskedPaths = p.maskedPaths; readonlyPaths = p.readonlyPaths; groups = p.additionalGids; capabilities = p.capabilities
         rlimits = p.rlimits.map { "\($0.resource):\($0.soft):\($0.hard)" }
         seccomp = p.seccomp
     }
     func apply(to a: inout SentryArguments) {
-        a.files = files; a.maskedPaths = maskedPaths; a.groups = groups; a.capabilities = capabilities
+        a.files = files; a.maskedPaths = maskedPaths; a.readonlyPaths = readonlyPaths; a.groups = groups; a.capabilities = capabilities
         a.rlimits = rlimits; a.seccomp = seccomp; a.runtimeControl = true
     }
 }

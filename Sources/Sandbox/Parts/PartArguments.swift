@@ -97,6 +97,7 @@ public struct SentryArguments: Equatable, Sendable {
     /// and rlimits of the program.
     public var files: [OCIFile] = []
     public var maskedPaths: [String] = []
+    public var readonlyPaths: [String] = []
     public var runtimeControl = false
     public var groups: [UInt32] = []
     public var capabilities: CapabilitySets?
@@ -125,6 +126,7 @@ public struct SentryArguments: Equatable, Sendable {
         // HEX:PATH (the path last, as it may hold a colon).
         for f in files { a += ["--file", Self.hex(f.contents) + ":" + f.guest] }
         for m in maskedPaths { a += ["--mask", m] }
+        for m in readonlyPaths { a += ["--readonly-path", m] }
         if runtimeControl { a.append("--runtime-control") }
         if !groups.isEmpty { a += ["--groups", groups.map { String($0) }.joined(separator: ",")] }
         if let c = capabilities { a += ["--caps", c.encoded] }
@@ -169,6 +171,7 @@ public struct SentryArguments: Equatable, Sendable {
                 guard path.hasPrefix("/") else { return nil }
                 out.files.append(OCIFile(guest: path, contents: bytes))
             case "--mask": guard let v = value(), v.hasPrefix("/") else { return nil }; out.maskedPaths.append(v)
+            case "--readonly-path": guard let v = value(), v.hasPrefix("/") else { return nil }; out.readonlyPaths.append(v)
             case "--runtime-control": out.runtimeControl = true
             case "--groups":
                 guard let v = value() else { return nil }

@@ -40,6 +40,9 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             return bootFailure("cannot show the file \(f.path): \(error)")
         }
     }
+    // runc's order: the read-only binds, then the masks (a mask below a read-only path covers
+    // the view's node).
+    for path in config.readonlyPaths { vfs.makeReadOnly(path) }
     for path in config.maskedPaths { vfs.mask(path) }
     // --network none (and pasta): the sandbox's own namespace has only `lo`, down; bring it up while the
     // Sentry still holds CAP_NET_ADMIN there (before its host filter), and let any user bind
