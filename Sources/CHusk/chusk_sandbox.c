@@ -491,3 +491,9 @@ int chusk_monitor_fork(int ready_w, int done_r, int parts_fd, int devnull, const
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return pid < 0 ? -e : pid;
 }
+
+int chusk_namespace_type(int fd) {
+    /* NS_GET_NSTYPE (linux/nsfs.h): the CLONE_NEW* flag of an nsfs file's namespace. */
+    int r = ioctl(fd, (unsigned long)((0xb7 << 8) | 0x3));
+    return r < 0 ? -errno : r;
+}

@@ -18,6 +18,9 @@ public enum SandboxRun {
         // Started by another user than root: rootless mode, each part in a user namespace of
         // its own that maps that user to its root (docs/security.md "What needs root").
         let rootless = geteuid() != 0
+        if rootless && o.network == .joined {
+            throw HuskError("joining the network namespace \(o.networkNamespacePath ?? "") needs root")
+        }
         if rootless && o.network == .pasta {
             // pasta's namespaces are owned by nobody, which only root can become.
             throw HuskError("--network pasta needs root so far (rootless runs: --network none or host)")
@@ -142,6 +145,10 @@ struct Parts {
         }
         // --network pasta: the namespace the Sentry joins and pasta serves (PastaNetwork).
         if o.network == .pasta { pastaNetwork = try PastaNetwork.prepare() }
+        // A network namespace given by path (OCI): the Sentry joins it as it joins pasta's.
+        var joinedNetns: Int32 = -1
+        if o.network == .joined { joinedNetns = try openNetworkNamespace(o.networkNamespacePath ?? "") }
+        defer { if joinedNetns >= 0 { close(joinedNetns) } }
         let sentryGo = try makePipe()
         stillOpen.insert(sentryGo.read)
         defer { close(sentryGo.write) }
@@ -150,7 +157,7 @@ struct Parts {
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
                   + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs,
             cloneFlags: Namespaces.sentry(network: o.network) | userFlag,
-            netnsFD: pastaNetwork?.netFD ?? -1, setsid: true)
+            netnsFD: pastaNetwork?.netFD ?? joinedNetns, setsid: true)
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
         DebugTiming.mark("sentry spawned (held before exec)")
@@ -286,6 +293,18 @@ struct Parts {
         return HuskExitStatus.internalError
     }
 
+    /// Opens a network namespace file (nsfs: /run/netns/NAME, /proc/PID/ns/net), refusing
+    /// anything else in one line.
+    func openNetworkNamespace(_ path: String) throws(HuskError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw HuskError("network namespace \(path)", Errno(rawValue: errno)) }
+        guard chusk_namespace_type(fd) == Int32(CHUSK_SB_CLONE_NEWNET) else {
+            close(fd)
+            throw HuskError("network namespace \(path): not a network namespace file")
+        }
+        return fd
+    }
+
     /// The host's /etc/hosts and /etc/resolv.conf for the modes that show them (NetworkFiles):
     /// hosts with `host`, resolv.conf with `host` and `pasta`. A missing file is an empty one.
     func hostNetworkFiles(_ mode: NetworkNamespace.Mode) throws(HuskError) -> (String?, String?) {
@@ -297,7 +316,7 @@ struct Parts {
             return text
         }
         switch mode {
-        case .none: return (nil, nil)
+        case .none, .joined: return (nil, nil)
         case .host: return (try read("/etc/hosts"), try read("/etc/resolv.conf"))
         case .pasta: return (nil, try read("/etc/resolv.conf"))
         }

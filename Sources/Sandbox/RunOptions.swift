@@ -27,6 +27,8 @@ public struct RunOptions: Sendable {
     public var hostname: String?
     /// `--network`: none (the sandbox's own namespace with only lo) or host (the host's).
     public var network: NetworkNamespace.Mode = .none
+    /// With `network == .joined`: the network namespace file the Sentry joins (OCI only).
+    public var networkNamespacePath: String?
     /// `--host-uds open`: a connect to a socket file of a volume reaches the host's socket (the
     /// Gofer connects and donates it); `none` (false): ECONNREFUSED.
     public var hostUDS = false

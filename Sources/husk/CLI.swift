@@ -187,7 +187,7 @@ struct Run: ParsableCommand {
         if let t = timeout, RunOptions.parseDuration(t) == nil { throw ValidationError("--timeout \(t): expected a duration such as 10s, 500ms, 2m") }
         if !cwd.hasPrefix("/") { throw ValidationError("--cwd \(cwd): must be an absolute path") }
         if let h = hostname, !isValidHostname(h) { throw ValidationError("--hostname \(h): must be 1 to 64 bytes") }
-        if NetworkNamespace.Mode(rawValue: network) == nil { throw ValidationError("--network \(network): expected none, host or pasta") }
+        if NetworkNamespace.Mode(rawValue: network) == nil || network == "joined" { throw ValidationError("--network \(network): expected none, host or pasta") }
         for p in publish where PublishSpec.parse(p) == nil { throw ValidationError("-p \(p): expected HOSTPORT:PORT[/tcp|/udp] (ports 1-65535)") }
         if !publish.isEmpty && network != "pasta" { throw ValidationError("-p needs --network pasta (with none the sandbox has no way in; with host its ports are the host's)") }
         switch hostUds {

@@ -364,9 +364,16 @@ struct OCIBundle {
         try b.configure("true", mounts: [["destination": "/mnt", "type": "nfs", "source": "server:/x"]])
         let nfs = try b.husk(["create", "--bundle", b.dir, "r2"])
         #expect(nfs.stderr == "husk: config.json: mounts: nfs at /mnt is not supported\n", "\(nfs)")
-        try b.configure("true", extra: ["linux": ["namespaces": [["type": "network", "path": "/run/netns/x"]]]])
+        try b.configure("true", extra: ["linux": ["namespaces": [["type": "ipc", "path": "/proc/1/ns/ipc"]]]])
         let join = try b.husk(["create", "--bundle", b.dir, "r3"])
-        #expect(join.status == 1 && join.stderr.contains("joining the network namespace at /run/netns/x is not supported"), "\(join)")
+        #expect(join.status == 1 && join.stderr.contains("joining the ipc namespace at /proc/1/ns/ipc is not supported"), "\(join)")
+        // A network namespace is joined by path: one that is not there, or not a namespace, is one line.
+        try b.configure("true", extra: ["linux": ["namespaces": [["type": "network", "path": "/run/netns/husk-nosuch"]]]])
+        let nosuch = try b.husk(["create", "--bundle", b.dir, "r5"])
+        #expect(nosuch.status == 1 && nosuch.stderr.contains("network namespace /run/netns/husk-nosuch: No such file or directory"), "\(nosuch)")
+        try b.configure("true", extra: ["linux": ["namespaces": [["type": "network", "path": "/proc/self/ns/pid"]]]])
+        let notNet = try b.husk(["create", "--bundle", b.dir, "r6"])
+        #expect(notNet.status == 1 && notNet.stderr.contains("not a network namespace file"), "\(notNet)")
         let systemd = try IntegrationTests.run([try Husk.require(), "--systemd-cgroup", "create", "--bundle", b.dir, "r4"])
         #expect(systemd.status == 1 && systemd.stderr.hasPrefix("husk: --systemd-cgroup is not supported"), "\(systemd)")
         let log = b.dir + "/log.json"

@@ -52,6 +52,11 @@ struct OCISpecTests {
         #expect(p.annotations.first?.0 == "x")
         let withNet = try plan("{" + minimal + #", "linux": {"namespaces": [{"type": "network"}]}}"#)
         #expect(withNet.options.network == .none)
+        let joined = try plan("{" + minimal + #", "linux": {"namespaces": [{"type": "network", "path": "/run/netns/n1"}]}}"#)
+        #expect(joined.options.network == .joined && joined.options.networkNamespacePath == "/run/netns/n1")
+        let onPtrace = try plan("{" + minimal + #", "annotations": {"dev.husk.platform": "ptrace"}}"#)
+        #expect(onPtrace.options.platform == .ptrace)
+        #expect(throws: HuskError.self) { try plan("{" + minimal + #", "annotations": {"dev.husk.platform": "kvm"}}"#) }
     }
 
     @Test("linux.seccomp compiles into one BPF program with its flags; unknown names are skipped; NOTIFY, listeners, unknown actions and operators are refused")
@@ -95,6 +100,7 @@ struct OCISpecTests {
         #expect(refusal("{" + minimal + #", "mounts": [{"destination": "/d", "type": "bind", "source": "/dev/sda"}]}"#).contains("only directories and regular files"))
         #expect(refusal("{" + minimal + #", "linux": {"namespaces": [{"type": "net", "path": "/x"}]}}"#) == "config.json: linux.namespaces: net namespaces are not supported")
         #expect(refusal("{" + minimal + #", "linux": {"namespaces": [{"type": "ipc", "path": "/proc/1/ns/ipc"}]}}"#).contains("joining the ipc namespace at /proc/1/ns/ipc"))
+        #expect(refusal("{" + minimal + #", "linux": {"namespaces": [{"type": "network", "path": "run/netns/x"}]}}"#).contains("is not absolute"))
         #expect(refusal("{" + minimal + #", "linux": {"resources": {"blockIO": {"weight": 10}}}}"#).contains("blockIO weight is not supported"))
         #expect(refusal("{" + minimal + #", "process": {"args": ["x"], "rlimits": [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]}}"#).contains("unknown type RLIMIT_BOGUS"))
         #expect(refusal("{" + minimal + #", "hooks": {"preStart": []}}"#) == "config.json: hooks.preStart is not a hook of the runtime-spec")

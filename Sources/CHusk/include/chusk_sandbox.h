@@ -42,6 +42,8 @@ int chusk_userns_netns(unsigned int uid, unsigned int gid, int *user_fd, int *ne
 enum { CHUSK_SB_O_PATH = 010000000 };
 /// pipe2(fds, O_CLOEXEC): 0 or -errno.
 int chusk_pipe_cloexec(int fds[2]);
+/// The CLONE_NEW* type of the namespace an nsfs fd refers to (NS_GET_NSTYPE), or -errno.
+int chusk_namespace_type(int fd);
 
 int chusk_mount(const char *source, const char *target, const char *fstype,
                 unsigned long flags, const char *data);   // 0 or -errno

@@ -139,12 +139,18 @@ public enum OCISpec {
                 throw fail("linux.namespaces: \(type) namespaces are not supported")
             }
             if let p = ns["path"]?.string, !p.isEmpty {
-                throw fail("linux.namespaces: joining the \(type) namespace at \(p) is not supported (the sandbox makes its own)")
+                // The network namespace alone can be joined: the Sentry makes the sandbox's
+                // sockets there (podman's bridge, a CRI pod's sandbox).
+                guard type == "network" else {
+                    throw fail("linux.namespaces: joining the \(type) namespace at \(p) is not supported (the sandbox makes its own)")
+                }
+                guard p.hasPrefix("/") else { throw fail("linux.namespaces: network namespace path \(p) is not absolute") }
+                o.networkNamespacePath = p
             }
             if type == "network" { sawNetwork = true }
         }
         // No network namespace asked for: the container shares the runtime's (runtime-spec).
-        o.network = sawNetwork || linux.isNull ? .none : .host
+        o.network = o.networkNamespacePath != nil ? .joined : sawNetwork || linux.isNull ? .none : .host
         if let res = linux["resources"], !res.isNull { o.limits = try limits(res) }
         plan.maskedPaths = try strings(linux["maskedPaths"], "linux.maskedPaths") ?? []
         plan.readonlyPaths = try strings(linux["readonlyPaths"], "linux.readonlyPaths") ?? []

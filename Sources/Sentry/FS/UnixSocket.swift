@@ -49,8 +49,10 @@ class SocketFile: FileDescription {
 /// The sandbox's network namespace: its abstract unix names, its path-bound unix sockets, the
 /// socket inode numbers and the network mode.
 public final class NetworkNamespace {
-    /// How inet sockets reach anything (`--network`).
-    public enum Mode: String, Sendable, CaseIterable { case none, host, pasta }
+    /// How inet sockets reach anything (`--network`). `joined`: a namespace made by someone
+    /// else that the Sentry joined by path (an OCI config.json's, e.g. podman's bridge network);
+    /// the OCI runtime's only, never a `--network` value.
+    public enum Mode: String, Sendable, CaseIterable { case none, host, pasta, joined }
     public var mode: Mode = .none
     /// `--host-uds open`: connect to a socket file of a volume reaches the host socket (the Gofer connects).
     public var hostUDS = false

@@ -41,6 +41,7 @@ public enum NetworkFiles {
             return "# --network pasta: DNS through pasta's forwarder\nnameserver \(pastaDNSForwarder)\n"
                 + kept.map { $0 + "\n" }.joined()
         case .none: return "# --network none: no nameserver (the sandbox has only its loopback)\n"
+        case .joined: return "# a network namespace joined by path: the container engine provides resolv.conf\n"
         }
     }
 }
