@@ -497,3 +497,10 @@ int chusk_namespace_type(int fd) {
     int r = ioctl(fd, (unsigned long)((0xb7 << 8) | 0x3));
     return r < 0 ? -errno : r;
 }
+
+int chusk_claim_controlling_tty(int fd) {
+    /* A new session when we can start one (not a group leader); then the terminal, which a
+     * session leader without one takes: its window changes now send us SIGWINCH. */
+    (void)setsid();
+    return ioctl(fd, TIOCSCTTY, 0) < 0 ? -errno : 0;
+}

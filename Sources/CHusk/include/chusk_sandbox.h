@@ -44,6 +44,8 @@ enum { CHUSK_SB_O_PATH = 010000000 };
 int chusk_pipe_cloexec(int fds[2]);
 /// The CLONE_NEW* type of the namespace an nsfs fd refers to (NS_GET_NSTYPE), or -errno.
 int chusk_namespace_type(int fd);
+/// setsid() if possible, then TIOCSCTTY on fd: 0 or -errno.
+int chusk_claim_controlling_tty(int fd);
 
 int chusk_mount(const char *source, const char *target, const char *fstype,
                 unsigned long flags, const char *data);   // 0 or -errno

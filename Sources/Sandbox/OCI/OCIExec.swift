@@ -181,18 +181,20 @@ struct ExecSession {
     var remote: [Int32]
     let terminalSize: (rows: UInt16, columns: UInt16)?
     let raw: Bool
+    /// Our terminal is the pty whose master went to the engine's console socket.
+    let consoleSocketUsed: Bool
 
     static func open(_ dir: String, terminal: Bool, consoleSocket: String?, consoleSize: (rows: UInt16, columns: UInt16)?) throws(HuskError) -> ExecSession {
         var size: (rows: UInt16, columns: UInt16)? = nil
         var raw = false
         if terminal {
             if let path = consoleSocket {
-                if let e = takeTerminal(consoleSocket: path, size: consoleSize) { throw HuskError("--console-socket \(path)", e) }
+                if let e = takeTerminal(consoleSocket: path, size: consoleSize, claim: false) { throw HuskError("--console-socket \(path)", e) }
             } else if isatty(0) == 0 {
                 throw HuskError("exec with a terminal needs --console-socket or a terminal on stdin")
             }
-            let current = currentTerminal()
-            size = current.map { ($0.rows, $0.columns) } ?? consoleSize ?? (24, 80)
+            // A pty made without a size says 0x0 until the engine resizes it.
+            if let t = currentTerminal(), t.rows > 0 { size = (t.rows, t.columns) } else { size = consoleSize ?? (24, 80) }
             raw = true
         }
         guard let c = OCIControl.connect(dir) else { throw HuskError("the container is not running") }
@@ -208,7 +210,7 @@ struct ExecSession {
         let remote = terminal ? [pipes[0].read, pipes[1].write, pipes[2].read] : [pipes[0].read, pipes[1].write, pipes[2].write]
         return ExecSession(connection: c, input: pipes[0].write, output: pipes[1].read,
                            errors: terminal ? -1 : pipes[2].read, sizes: terminal ? pipes[2].write : -1,
-                           remote: remote, terminalSize: size, raw: raw)
+                           remote: remote, terminalSize: size, raw: raw, consoleSocketUsed: terminal && consoleSocket != nil)
     }
 
     enum Outcome { case running(pid: Int32), refused(String, exitStatus: Int32) }
@@ -238,7 +240,13 @@ struct ExecSession {
         _ = chusk_ignore_signal(SIGPIPE)
         let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH]
         let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
-        if raw && isatty(0) != 0 { _ = chusk_tty_raw(0) }
+        if raw && isatty(0) != 0 {
+            // A detached child can lead a session of its own: the terminal's resizes then
+            // reach it as SIGWINCH. The size may have changed since the request was made.
+            if consoleSocketUsed { _ = chusk_claim_controlling_tty(0) }
+            _ = chusk_tty_raw(0)
+            sendWindowSize()
+        }
         defer { if raw { chusk_tty_restore() } }
         var status: Int32? = nil
         var stdinOpen = true
@@ -277,10 +285,7 @@ struct ExecSession {
                 case signalFD:
                     while case let sig = chusk_signalfd_read(signalFD), sig > 0 {
                         if sig == SIGWINCH && sizes >= 0 {
-                            if let t = currentTerminal() {
-                                let b: [UInt8] = [UInt8(t.rows & 0xff), UInt8(t.rows >> 8), UInt8(t.columns & 0xff), UInt8(t.columns >> 8)]
-                                _ = writeAll(sizes, b, 4)
-                            }
+                            sendWindowSize()
                         } else if conn >= 0 {
                             OCIControl.send(conn, "signal \(sig)")
                         }
@@ -291,6 +296,14 @@ struct ExecSession {
         }
         let s = status ?? SIGKILL
         return s & 0x7f == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f)
+    }
+
+    /// Our terminal's size to the process's terminal (4 bytes: rows, columns, little-endian).
+    private func sendWindowSize() {
+        // 0x0: a pty nobody sized yet; the size the request carried stands until it is.
+        guard sizes >= 0, let t = currentTerminal(), t.rows > 0 || t.columns > 0 else { return }
+        let b: [UInt8] = [UInt8(t.rows & 0xff), UInt8(t.rows >> 8), UInt8(t.columns & 0xff), UInt8(t.columns >> 8)]
+        _ = writeAll(sizes, b, 4)
     }
 
     /// Copies what `fd` has to `to`; false at EOF (fd closed).

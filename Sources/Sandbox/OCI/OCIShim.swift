@@ -273,7 +273,7 @@ public func ociShimMain(_ args: ArraySlice<String>) -> Int32 {
 /// process.terminal: makes a host pty, sends its master to the engine over the console socket
 /// (SCM_RIGHTS, as runc does; conmon then owns the container's terminal) and makes the slave the
 /// shim's stdin, stdout, stderr and controlling terminal. nil, or what failed.
-func takeTerminal(consoleSocket: String, size: (rows: UInt16, columns: UInt16)?) -> Errno? {
+func takeTerminal(consoleSocket: String, size: (rows: UInt16, columns: UInt16)?, claim: Bool = true) -> Errno? {
     var master: Int32 = -1, slave: Int32 = -1
     let r = chusk_pty_pair(&master, &slave, size?.rows ?? 0, size?.columns ?? 0)
     if r < 0 { return Errno(rawValue: -r) }
@@ -293,6 +293,10 @@ func takeTerminal(consoleSocket: String, size: (rows: UInt16, columns: UInt16)?)
     if sent < 0 { close(slave); return Errno(rawValue: Int32(-sent)) }
     for fd: Int32 in 0...2 { _ = dup2(slave, fd) }
     if slave > 2 { close(slave) }
+    // The engine resizes the terminal through the master (conmon's resize FIFO, podman attach):
+    // as our controlling terminal, each resize is a SIGWINCH to relay (`claim` false: the
+    // caller claims it later, in the process that relays).
+    if claim { _ = chusk_claim_controlling_tty(0) }
     return nil
 }
 
