@@ -37,40 +37,16 @@ _Static_assert(CHUSK_MOUNT_ATTR_RDONLY == MOUNT_ATTR_RDONLY && CHUSK_MOUNT_ATTR_
 #define SYS_fchmodat2 452
 #endif
 
-long chusk_gofer_send(int sock, const void *buf, size_t len, int fd) {
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    if (fd >= 0) {
-        memset(&control, 0, sizeof control);
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    for (;;) {
-        ssize_t r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        if (r >= 0) return (long)r;
-        if (errno != EINTR) return -errno;
-    }
-}
-
-long chusk_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
-    if (nfds < 0 || nfds > 8 || len == 0) return -EINVAL;
+/* One sendmsg of buf with nfds (0...8) fds as SCM_RIGHTS, MSG_NOSIGNAL, retried on EINTR. */
+static long send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
     struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
     union { char buf[CMSG_SPACE(sizeof(int) * 8)]; struct cmsghdr align; } control;
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
-    memset(&control, 0, sizeof control);
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     if (nfds > 0) {
+        memset(&control, 0, sizeof control);
         msg.msg_control = control.buf;
         msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
@@ -79,21 +55,27 @@ long chusk_send_fds(int sock, const void *buf, size_t len, const int *fds, int n
         c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
         memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
     }
-    /* The fds go with the first bytes; the rest follows as plain writes. */
-    size_t done = 0;
     for (;;) {
         ssize_t r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -errno;
-        }
-        done += (size_t)r;
-        if (done >= len) return (long)done;
-        msg.msg_control = NULL;
-        msg.msg_controllen = 0;
-        iov.iov_base = (char *)buf + done;
-        iov.iov_len = len - done;
+        if (r >= 0) return (long)r;
+        if (errno != EINTR) return -errno;
     }
+}
+
+long chusk_gofer_send(int sock, const void *buf, size_t len, int fd) {
+    return send_with_fds(sock, buf, len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+}
+
+long chusk_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
+    if (nfds < 0 || nfds > 8 || len == 0) return -EINVAL;
+    /* The fds go with the first bytes; the rest follows as plain sends. */
+    size_t done = 0;
+    while (done < len) {
+        long r = send_with_fds(sock, (const char *)buf + done, len - done, done == 0 ? fds : NULL, done == 0 ? nfds : 0);
+        if (r < 0) return r;
+        done += (size_t)r;
+    }
+    return (long)done;
 }
 
 long chusk_gofer_recv(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *flags) {
