@@ -68,10 +68,21 @@ public struct ApplicationFilter: Sendable {
     /// The calls that the unotify platform's filter sends to the listener. None has a rule:
     /// they always reach the Sentry (`init` drops a number that has one).
     public let notify: Set<Int>
+    /// The programs `compile` made, by mode: the Sentry compiles while it waits for its go at
+    /// start-up (`prepare`), so that making the platform later costs nothing.
+    private let compiled = CompiledPrograms()
     public init(rules: [FilterRule], notify: Set<Int> = []) {
         self.rules = rules
         let ruled = Set(rules.map(\.nr))
         self.notify = notify.subtracting(ruled)
+    }
+
+    /// Compiles the program of one mode ahead of its use (an error is left for `compile`).
+    public func prepare(userNotify: Bool) { _ = try? compile(userNotify: userNotify) }
+
+    final class CompiledPrograms: @unchecked Sendable {
+        // One thread (the Sentry's) uses a filter; tests that share one only read.
+        var programs: [Bool: [UInt8]] = [:]
     }
 
     // MAP_FIXED, MREMAP_FIXED (x86_64 values; LinuxABI's flags are the Sentry's to use).
@@ -123,10 +134,17 @@ public struct ApplicationFilter: Sendable {
     /// whole programs: the notifying one, or the plain one for the gadget. A program that
     /// jumps to the gadget itself only gets the ptrace path for its calls.
     public func compile(userNotify: Bool = false) throws(Errno) -> [UInt8] {
-        guard userNotify else { return try compileProgram(userNotify: false) }
-        let notifying = try compileProgram(userNotify: true)
-        let plain = try compileProgram(userNotify: false)
-        return try Self.splice(byInstructionPointer: StubELF.gadgetAddress + 2, matching: plain, other: notifying)
+        if let done = compiled.programs[userNotify] { return done }
+        let program: [UInt8]
+        if userNotify {
+            let notifying = try compileProgram(userNotify: true)
+            let plain = try compileProgram(userNotify: false)
+            program = try Self.splice(byInstructionPointer: StubELF.gadgetAddress + 2, matching: plain, other: notifying)
+        } else {
+            program = try compileProgram(userNotify: false)
+        }
+        compiled.programs[userNotify] = program
+        return program
     }
 
     /// BPF that runs `matching` for a call whose seccomp_data.instruction_pointer is `ip`, and

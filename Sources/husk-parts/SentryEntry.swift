@@ -19,6 +19,9 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: cannot compile its seccomp filter: \(error)")
         return 125
     }
+    // The program's filter too, while the Gofer builds the root view and husk run moves us
+    // into the cgroup: off the start-up's critical path (docs/startup.md).
+    SyscallTable.applicationFilter.prepare(userNotify: s.platform == .unotify)
     let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
                               statusFD: PartFD.sentryStatus, argv: s.argv, envp: s.env, strace: s.strace,
