@@ -159,7 +159,8 @@ final class ExecSpawner {
         let fdTable = FDTable(account: kernel.memory)
         if let t = request.terminal {
             do throws(Errno) {
-                console = try Console(kernel: kernel, inFD: fds[0], outFD: fds[1], controlFD: fds[2], rows: t.rows, columns: t.columns)
+                console = try Console(kernel: kernel, inFD: fds[0], outFD: fds[1], controlFD: fds[2], rows: t.rows, columns: t.columns,
+                                      ownsFDs: true)
             } catch { return fail(error) }
             for fd: Int32 in 0...2 { _ = try? fdTable.install(console!.slave, at: fd, closeOnExec: false) }
         } else {

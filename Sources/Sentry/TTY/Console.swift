@@ -23,9 +23,13 @@ public final class Console {
     let inQueue = WaitQueue(), outQueue = WaitQueue(), controlQueue = WaitQueue()
     private var waiters: [Waiter] = []
     private var control: [UInt8] = []
+    /// An exec session's console (ExecSpawner) closes its fds when it goes; husk run's keeps
+    /// them for the Sentry's life.
+    private let ownsFDs: Bool
 
-    init(kernel: Kernel, inFD: Int32, outFD: Int32, controlFD: Int32, rows: UInt16, columns: UInt16) throws(Errno) {
+    init(kernel: Kernel, inFD: Int32, outFD: Int32, controlFD: Int32, rows: UInt16, columns: UInt16, ownsFDs: Bool = false) throws(Errno) {
         self.kernel = kernel
+        self.ownsFDs = ownsFDs
         let t = try kernel.vfs.devpts.allocate(creds: Credentials(uid: 0, gid: 0))
         t.kernel = kernel
         t.locked = false
@@ -55,6 +59,12 @@ public final class Console {
     deinit {
         // The queues outlive the console at teardown (the terminal's): leave them first.
         for w in waiters { w.cancel() }
+        if ownsFDs {
+            for fd in [inFD, outFD, controlFD] where fd >= 0 {
+                kernel.unwatch(fd)
+                close(fd)
+            }
+        }
     }
 
     /// Moves what can move: output to husk run, then husk run's input into the terminal.
