@@ -21,7 +21,7 @@ struct OCIBundle {
             try fm.createDirectory(atPath: dir + "/" + d, withIntermediateDirectories: true)
         }
         try fm.copyItem(atPath: "/bin/busybox", toPath: dir + "/rootfs/bin/busybox")
-        for tool in ["sh", "echo", "cat", "sleep", "id", "ls", "pwd", "hostname", "grep", "trap", "true", "wc"] {
+        for tool in ["sh", "echo", "cat", "sleep", "id", "ls", "pwd", "hostname", "grep", "trap", "true", "wc", "tty"] {
             try? fm.createSymbolicLink(atPath: dir + "/rootfs/bin/" + tool, withDestinationPath: "busybox")
         }
         try "root:x:0:0:root:/root:/bin/sh\n".write(toFile: dir + "/rootfs/etc/passwd", atomically: false, encoding: .utf8)
@@ -142,6 +142,19 @@ struct OCIBundle {
         let missing = try b.husk(["exec", "x1", "/bin/nosuch"])
         #expect(missing.status == 127 && missing.stderr == "husk: /bin/nosuch: No such file or directory\n", "\(missing)")
         #expect(try b.husk(["exec", "x1"]).status == 1, "no command")
+
+        // Each session's fds leave the Sentry with it: pipes, and a terminal's under -t.
+        let shim = pid_t(try b.state("x1")["pid"] as? Int ?? -1)
+        let children = (try? String(contentsOfFile: "/proc/\(shim)/task/\(shim)/children", encoding: .utf8)) ?? ""
+        let sentry = children.split(separator: " ").compactMap { pid_t($0) }.first {
+            ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").hasPrefix("husk\0sentry")
+        }
+        func sentryFDs() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(sentry ?? -1)/fd"))?.count ?? -1 }
+        let fdsBefore = sentryFDs()
+        for _ in 0..<3 { _ = try b.husk(["exec", "x1", "true"]) }
+        let tty = try IntegrationTests.run(["/usr/bin/script", "-qec", "\(husk) --root \(b.root) exec -t x1 tty", "/dev/null"])
+        #expect(tty.stdout.contains("/dev/pts/"), "\(tty)")
+        #expect(sentry != nil && fdsBefore > 0 && sentryFDs() == fdsBefore, "the Sentry's fds: \(fdsBefore) before, \(sentryFDs()) after")
 
         // Only init (sleep) is the container's: the holder exec'd processes are cloned from is not listed.
         let ps = try b.husk(["ps", "--format", "json", "x1"])
