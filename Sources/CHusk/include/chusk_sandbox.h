@@ -89,7 +89,8 @@ long chusk_drop_clean_exe_pages(void);
 
 /// The same without /proc (for the Gofer and the Sentry in their jails): the read-only PT_LOAD
 /// segments of the main program (dl_iterate_phdr; never a writable one, so never RELRO's
-/// relocated pages), shrunk to whole pages, madvise(MADV_DONTNEED). Bytes dropped, or -errno.
+/// relocated pages), shrunk to whole pages, madvise(MADV_DONTNEED). Then malloc_trim(0): the
+/// heap's free pages go back too. Bytes of text dropped, or -errno.
 long chusk_drop_clean_text_pages(void);
 
 /// The monitor's waiting half (docs/startup.md "Memory"): a fork of husk run that runs only
