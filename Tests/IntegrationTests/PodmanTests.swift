@@ -207,7 +207,7 @@ struct PodmanTests {
 @Suite(.serialized, .enabled(if: PrivatePodman.installed && access("/usr/bin/containerd", X_OK) == 0 && access("/usr/bin/ctr", X_OK) == 0,
                              "podman or containerd is not installed (scripts/setup.sh installs them)"))
 struct ContainerdTests {
-    @Test("containerd: ctr run --runc-binary husk runs the same image (exported by podman), output and exit status come back; a detached task: ctr task ps, pause, resume, kill, delete")
+    @Test("containerd: ctr run --runc-binary husk runs the same image (exported by podman), output and exit status come back; a detached task: ctr task ps, exec (with and without a terminal), pause, resume, kill, delete")
     func ctrRun() throws {
         let p = try PrivatePodman()
         let base = p.dir + "/containerd"
@@ -252,6 +252,10 @@ struct ContainerdTests {
         // ctr task exec: the shim's `husk exec --detach --process`, its output and exit status.
         let exec = try IntegrationTests.run(ctr + ["task", "exec", "--exec-id", "e1", task, "sh", "-c", "echo hi from ctr exec; exit 6"], timeout: 60)
         #expect(exec.status == 6 && exec.stdout == "hi from ctr exec\n", "\(exec)")
+        // With a terminal (the shim's console socket): script(1) gives ctr one.
+        let ctrLine = (ctr + ["task", "exec", "-t", "--exec-id", "e2", task, "sh", "-c", "'ls -l /proc/self/fd/0; exit 7'"]).joined(separator: " ")
+        let tty = try IntegrationTests.run(["/usr/bin/script", "-qec", ctrLine, "/dev/null"], timeout: 60)
+        #expect(tty.stdout.contains("/dev/pts/") && tty.status == 7, "\(tty)")
         let paused = try IntegrationTests.run(ctr + ["task", "pause", task], timeout: 30)
         let listed = try IntegrationTests.run(ctr + ["task", "ls"], timeout: 30)
         #expect(paused.status == 0 && listed.stdout.contains("PAUSED"), "\(paused)\n\(listed)")
