@@ -190,6 +190,41 @@ struct OCIBundle {
         #expect(try b.husk(["delete", "--force", "x1"], timeout: 20).status == 0)
     }
 
+    @Test("update writes new limits into the running container's cgroups (flags and --resources on stdin); unsupported ones are one line")
+    func updateLimits() throws {
+        let b = try OCIBundle()
+        defer { b.remove() }
+        try b.configure("sleep 100")
+        #expect(try b.husk(["create", "--bundle", b.dir, "u1"]).status == 0)
+        #expect(try b.husk(["start", "u1"]).status == 0)
+        // The sandbox's cgroups are the Sentry's (a child of the shim).
+        let shim = pid_t(try b.state("u1")["pid"] as? Int ?? -1)
+        let children = (try? String(contentsOfFile: "/proc/\(shim)/task/\(shim)/children", encoding: .utf8)) ?? ""
+        let sentry = try #require(children.split(separator: " ").compactMap { pid_t($0) }.first {
+            ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").hasPrefix("husk\0sentry")
+        })
+        func file(_ controller: String, _ name: String) -> String? {
+            let line = ((try? String(contentsOfFile: "/proc/\(sentry)/cgroup", encoding: .utf8)) ?? "").split(separator: "\n")
+                .first { $0.split(separator: ":").dropFirst().first.map { $0.split(separator: ",").contains(Substring(controller)) } == true }
+            guard let path = line?.split(separator: ":", maxSplits: 2).last else { return nil }
+            return (try? String(contentsOfFile: "/sys/fs/cgroup/\(controller)\(path)/\(name)", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let flags = try b.husk(["update", "--memory", "64m", "--pids-limit", "77", "u1"])
+        #expect(flags.status == 0, "\(flags)")
+        #expect(file("memory", "memory.limit_in_bytes") == "\(64 << 20)")
+        #expect(file("pids", "pids.max") == "77")
+        let husk = try Husk.require()
+        let piped = try IntegrationTests.run(["/bin/sh", "-c", "echo '{\"memory\": {\"limit\": 100663296}, \"cpu\": {\"shares\": 512}}' | \(husk) --root \(b.root) update --resources - u1"])
+        #expect(piped.status == 0, "\(piped)")
+        #expect(file("memory", "memory.limit_in_bytes") == "\(96 << 20)")
+        #expect(file("cpu", "cpu.shares") == "512")
+        let weight = try b.husk(["update", "--blkio-weight", "100", "u1"])
+        #expect(weight.status == 1 && weight.stderr == "husk: --blkio-weight is not supported by husk update\n", "\(weight)")
+        #expect(try b.husk(["update", "--memory", "64m", "nosuch"]).status == 1)
+        #expect(try b.husk(["delete", "--force", "u1"], timeout: 20).status == 0)
+    }
+
     @Test("kill delivers a named or numbered signal to the program's init; --all reaches every process; delete needs --force while it runs")
     func killAndDelete() throws {
         let b = try OCIBundle()

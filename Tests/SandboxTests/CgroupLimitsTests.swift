@@ -134,4 +134,15 @@ struct CgroupLimitsTests {
         #expect(s.arguments.contains("--memory-limit"))
         #expect(SentryArguments.parse(ArraySlice(s.arguments.dropFirst())) == s)
     }
+    @Test("husk update's line: every limit survives encode and decode; malformed words are refused")
+    func updateLine() {
+        var l = Self.limits
+        l.memoryBytes = 64 << 20
+        l.pids = 77
+        #expect(CgroupLimits.decode(l.encoded) == l)
+        #expect(CgroupLimits.decode("") == CgroupLimits())
+        for bad in ["mem=0", "mem=x", "pids=-1", "cpus=inf", "shares=1", "cpuset=a-b", "rate=9:8:0:1", "rate=0:8:0", "size=1", "mem"] {
+            #expect(CgroupLimits.decode(bad) == nil, "\(bad)")
+        }
+    }
 }

@@ -241,3 +241,44 @@ public struct CgroupLimits: Sendable, Equatable {
         }
     }
 }
+
+extension CgroupLimits {
+    /// One line for the OCI shim's control socket (`husk update`): `key=value` words for the
+    /// limits that are set (mem, pids, cpus, shares, cpuset, and rate=KIND:MAJOR:MINOR:RATE).
+    public var encoded: String {
+        var words: [String] = []
+        if let m = memoryBytes { words.append("mem=\(m)") }
+        if let p = pids { words.append("pids=\(p)") }
+        if let c = cpus { words.append("cpus=\(c)") }
+        if let s = cpuShares { words.append("shares=\(s)") }
+        if let l = cpusetCpus { words.append("cpuset=\(l)") }
+        for r in deviceRates {
+            let kind = DeviceRate.Kind.allCases.firstIndex(of: r.kind) ?? 0
+            words.append("rate=\(kind):\(r.major):\(r.minor):\(r.rate)")
+        }
+        return words.joined(separator: " ")
+    }
+
+    /// The limits of `encoded`; nil for anything malformed.
+    public static func decode(_ text: String) -> CgroupLimits? {
+        var l = CgroupLimits()
+        for word in text.split(separator: " ") {
+            let kv = word.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { return nil }
+            switch kv[0] {
+            case "mem": guard let v = UInt64(kv[1]), v > 0 else { return nil }; l.memoryBytes = v
+            case "pids": guard let v = Int(kv[1]), v > 0 else { return nil }; l.pids = v
+            case "cpus": guard let v = Double(kv[1]), v.isFinite, v > 0 else { return nil }; l.cpus = v
+            case "shares": guard let v = UInt64(kv[1]), (2...262_144).contains(v) else { return nil }; l.cpuShares = v
+            case "cpuset": guard isCpuList(kv[1]) else { return nil }; l.cpusetCpus = kv[1]
+            case "rate":
+                let f = kv[1].split(separator: ":").map(String.init)
+                guard f.count == 4, let k = Int(f[0]), DeviceRate.Kind.allCases.indices.contains(k),
+                      let ma = UInt32(f[1]), let mi = UInt32(f[2]), let r = UInt64(f[3]), r > 0 else { return nil }
+                l.deviceRates.append(DeviceRate(kind: DeviceRate.Kind.allCases[k], major: ma, minor: mi, rate: r))
+            default: return nil
+            }
+        }
+        return l
+    }
+}

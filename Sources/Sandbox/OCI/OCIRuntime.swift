@@ -79,8 +79,7 @@ public struct OCIRuntime {
             case "exec": return try r.exec(sub)
             case "pause", "resume": return try r.pauseOrResume(sub, pause: verb == "pause")
             case "ps": return try r.ps(sub)
-            case "update":
-                return r.fail("update is not supported yet (docs/oci.md)")
+            case "update": return try r.update(sub)
             default: return r.fail("unknown command '\(verb)'")
             }
         } catch {

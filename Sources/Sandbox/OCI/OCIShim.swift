@@ -129,6 +129,11 @@ final class ShimChannel {
             state.status = pause ? .paused : .running
             do throws(HuskError) { try store.write(state) } catch { return "error: " + error.message }
             return "ok"
+        case "update":
+            guard running else { return "error: container \(state.id) is not running" }
+            guard let limits = CgroupLimits.decode(words.dropFirst().joined(separator: " ")) else { return "error: bad update request" }
+            do throws(HuskError) { try limits.write(to: cgroups) } catch { return "error: " + error.message }
+            return "ok"
         case "ps":
             guard running else { return "error: container \(state.id) is not running" }
             if !sentryHungUp, sentryFD >= 0, started { readPendingReplies() }
