@@ -127,4 +127,28 @@ struct TeardownTests {
         let ok = waitFor(20) { all.allSatisfy { $0.1.leftovers().isEmpty } }
         #expect(ok, "left behind: \(all.flatMap { $0.1.leftovers() })")
     }
+    @Test("what a killed monitor left (an empty sandbox cgroup over a minute old) goes with the next sandbox's clean-up; a fresh empty one stays")
+    func staleCgroupsSwept() throws {
+        let all = try start(1)
+        let (run, parts) = try #require(all.first)
+        #expect(parts.complete)
+        // Beside this sandbox's directories: one a monitor killed mid-clean-up would leave
+        // (empty, two minutes old) and one of a sandbox being set up (empty, just made).
+        var stale: [String] = [], fresh: [String] = []
+        for d in parts.cgroups {
+            let parent = String(d[..<d.lastIndex(of: "/")!])
+            let s = parent + "/aaaaaaaaaaa\(getpid() % 10)", f = parent + "/bbbbbbbbbbb\(getpid() % 10)"
+            guard mkdir(s, 0o755) == 0, mkdir(f, 0o755) == 0 else { continue }
+            var old = [timespec(tv_sec: time(nil) - 120, tv_nsec: 0), timespec(tv_sec: time(nil) - 120, tv_nsec: 0)]
+            _ = utimensat(AT_FDCWD, s, &old, 0)
+            stale.append(s); fresh.append(f)
+        }
+        defer { for f in fresh + stale { rmdir(f) } }
+        #expect(!stale.isEmpty)
+        kill(run.pid, SIGTERM)
+        _ = run.wait(timeout: 20)
+        #expect(waitFor(20) { parts.leftovers().isEmpty && stale.allSatisfy { access($0, F_OK) != 0 } },
+                "left: \(parts.leftovers()) \(stale.filter { access($0, F_OK) == 0 })")
+        #expect(fresh.allSatisfy { access($0, F_OK) == 0 }, "a fresh empty directory is kept")
+    }
 }

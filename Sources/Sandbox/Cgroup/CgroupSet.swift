@@ -93,13 +93,14 @@ public struct CgroupSet: Sendable {
         }
         var ok = true
         for d in all {
-            var tries = 0
+            // EBUSY while the last tasks are still being released: many sandboxes ending at once
+            // (a density run) take seconds. The monitor is off everyone's critical path: wait.
+            var waitedMillis = 0
             while rmdir(d) != 0 {
                 let e = errno
                 if e == ENOENT { break }
-                tries += 1
-                if tries > 200 || e != EBUSY { ok = false; break }
-                usleep(5_000)
+                if waitedMillis >= timeoutMillis || e != EBUSY { ok = false; break }
+                usleep(5_000); waitedMillis += 5
             }
         }
         // The shared `husk` parent goes too once no sandbox uses it (EBUSY otherwise): a
@@ -108,6 +109,42 @@ public struct CgroupSet: Sendable {
             rmdir(String(d[..<d.lastIndex(of: "/")!]))
         }
         return ok
+    }
+
+    /// Removes sandboxes' directories that a monitor killed before its clean-up left behind
+    /// (SIGKILL from outside, a crash): siblings of `dirs` under each `husk` parent that hold no
+    /// process anywhere below them and have not changed for `minimumAgeSeconds` (a sandbox being
+    /// set up is younger; a live one always holds its Sentry). Only rmdir: a populated cgroup
+    /// answers EBUSY and stays. At most `limit` per call, so one clean-up never runs long.
+    public static func sweepStale(besides dirs: [String], minimumAgeSeconds: Int = 60, limit: Int = 64) {
+        var removed = 0
+        var parents: [String] = []
+        for d in dirs where d.split(separator: "/").dropLast().last == "husk" {
+            let parent = String(d[..<d.lastIndex(of: "/")!])
+            if !parents.contains(parent) { parents.append(parent) }
+        }
+        let now = time(nil)
+        for parent in parents {
+            guard let dp = opendir(parent) else { continue }
+            var candidates: [String] = []
+            while let e = readdir(dp) {
+                guard e.pointee.d_type == UInt8(DT_DIR) else { continue }
+                let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                // Sandbox ids are 12 hex digits (newSandboxID); nothing else here is ours.
+                guard name.utf8.count == 12, name.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { continue }
+                candidates.append(parent + "/" + name)
+            }
+            closedir(dp)
+            for c in candidates where removed < limit {
+                var st = stat()
+                guard stat(c, &st) == 0, Int(now) - Int(st.st_mtim.tv_sec) >= minimumAgeSeconds else { continue }
+                let tree = subtree(c)
+                guard tree.allSatisfy({ ((try? HostFS.read($0 + "/cgroup.procs")) ?? "x").isEmpty }) else { continue }
+                for d in tree { _ = rmdir(d) }
+                removed += 1
+            }
+            _ = rmdir(parent)   // the shared parent, once nothing is left in it
+        }
     }
 
     /// The directory and its cgroup subdirectories, deepest first.

@@ -30,4 +30,6 @@ func endSandbox(sentryPidFD: Int32, goferPidFD: Int32, cgroups: [String], report
     if !CgroupSet.killAndRemove(cgroups) {
         huskWarn("monitor: could not remove every cgroup of the sandbox: \(cgroups.joined(separator: " "))")
     }
+    // What a monitor killed before its clean-up (SIGKILL from outside) left beside ours.
+    CgroupSet.sweepStale(besides: cgroups)
 }
