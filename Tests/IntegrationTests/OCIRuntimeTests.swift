@@ -78,6 +78,23 @@ struct OCIBundle {
     }
 }
 
+/// The Sentry of an OCI container: the shim's child whose argv is `husk sentry ...`.
+func sentryOfShim(_ shim: pid_t) -> pid_t? {
+    let children = (try? String(contentsOfFile: "/proc/\(shim)/task/\(shim)/children", encoding: .utf8)) ?? ""
+    return children.split(separator: " ").compactMap { pid_t($0) }.first {
+        ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").hasPrefix("husk\0sentry")
+    }
+}
+
+/// A cgroup file of the v1 `controller` hierarchy's directory that process `pid` is in, trimmed.
+func cgroupFile(of pid: pid_t, _ controller: String, _ name: String) -> String? {
+    let line = ((try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)) ?? "").split(separator: "\n")
+        .first { $0.split(separator: ":").dropFirst().first.map { $0.split(separator: ",").contains(Substring(controller)) } == true }
+    guard let path = line?.split(separator: ":", maxSplits: 2).last else { return nil }
+    return (try? String(contentsOfFile: "/sys/fs/cgroup/\(controller)\(path)/\(name)", encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
 @Suite(.serialized) struct OCIRuntimeTests {
     @Test("create holds the program before its first instruction; start runs it; state follows; delete removes the state")
     func createStartStateDelete() throws {
@@ -144,11 +161,7 @@ struct OCIBundle {
         #expect(try b.husk(["exec", "x1"]).status == 1, "no command")
 
         // Each session's fds leave the Sentry with it: pipes, and a terminal's under -t.
-        let shim = pid_t(try b.state("x1")["pid"] as? Int ?? -1)
-        let children = (try? String(contentsOfFile: "/proc/\(shim)/task/\(shim)/children", encoding: .utf8)) ?? ""
-        let sentry = children.split(separator: " ").compactMap { pid_t($0) }.first {
-            ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").hasPrefix("husk\0sentry")
-        }
+        let sentry = sentryOfShim(pid_t(try b.state("x1")["pid"] as? Int ?? -1))
         func sentryFDs() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(sentry ?? -1)/fd"))?.count ?? -1 }
         let fdsBefore = sentryFDs()
         for _ in 0..<3 { _ = try b.husk(["exec", "x1", "true"]) }
@@ -160,6 +173,11 @@ struct OCIBundle {
         let ps = try b.husk(["ps", "--format", "json", "x1"])
         let pids = (try? JSONSerialization.jsonObject(with: Data(ps.stdout.utf8))) as? [Int] ?? []
         #expect(pids.count == 1, "\(ps)")
+        // The program cannot reach the holder (pid 2, cloned from init before anything else):
+        // no signal, no /proc entry; exec works after the try.
+        let aim = try b.husk(["exec", "x1", "sh", "-c", "kill -9 2; ls -d /proc/2 2>/dev/null; echo done"])
+        #expect(aim.stdout == "done\n" && aim.stderr.contains("No such process"), "\(aim)")
+        #expect(try b.husk(["exec", "x1", "true"]).status == 0, "exec after a try at the holder")
 
         let detached = try b.husk(["exec", "-d", "--pid-file", b.dir + "/exec.pid", "x1", "sh", "-c", "sleep 0.5; echo detached > /data/d"])
         #expect(detached.status == 0, "\(detached)")
@@ -198,18 +216,8 @@ struct OCIBundle {
         #expect(try b.husk(["create", "--bundle", b.dir, "u1"]).status == 0)
         #expect(try b.husk(["start", "u1"]).status == 0)
         // The sandbox's cgroups are the Sentry's (a child of the shim).
-        let shim = pid_t(try b.state("u1")["pid"] as? Int ?? -1)
-        let children = (try? String(contentsOfFile: "/proc/\(shim)/task/\(shim)/children", encoding: .utf8)) ?? ""
-        let sentry = try #require(children.split(separator: " ").compactMap { pid_t($0) }.first {
-            ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").hasPrefix("husk\0sentry")
-        })
-        func file(_ controller: String, _ name: String) -> String? {
-            let line = ((try? String(contentsOfFile: "/proc/\(sentry)/cgroup", encoding: .utf8)) ?? "").split(separator: "\n")
-                .first { $0.split(separator: ":").dropFirst().first.map { $0.split(separator: ",").contains(Substring(controller)) } == true }
-            guard let path = line?.split(separator: ":", maxSplits: 2).last else { return nil }
-            return (try? String(contentsOfFile: "/sys/fs/cgroup/\(controller)\(path)/\(name)", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let sentry = try #require(sentryOfShim(pid_t(try b.state("u1")["pid"] as? Int ?? -1)))
+        func file(_ controller: String, _ name: String) -> String? { cgroupFile(of: sentry, controller, name) }
         let flags = try b.husk(["update", "--memory", "64m", "--pids-limit", "77", "u1"])
         #expect(flags.status == 0, "\(flags)")
         #expect(file("memory", "memory.limit_in_bytes") == "\(64 << 20)")

@@ -136,15 +136,9 @@ struct PodmanTests {
         // podman update: husk update --resources with the new limits.
         let updated = try p.podman(["update", "--memory", "80m", name])
         #expect(updated.status == 0, "\(updated)")
-        let shim = Int32(try p.podman(["inspect", "--format", "{{.State.Pid}}", name]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-        let children = (try? String(contentsOfFile: "/proc/\(shim)/task/\(shim)/children", encoding: .utf8)) ?? ""
-        let sentry = children.split(separator: " ").compactMap { Int32($0) }.first {
-            ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").hasPrefix("husk\0sentry")
-        }
-        let memoryPath = ((try? String(contentsOfFile: "/proc/\(sentry ?? -1)/cgroup", encoding: .utf8)) ?? "").split(separator: "\n")
-            .first { $0.contains(":memory:") }?.split(separator: ":", maxSplits: 2).last.map(String.init) ?? ""
-        let limit = try? String(contentsOfFile: "/sys/fs/cgroup/memory\(memoryPath)/memory.limit_in_bytes", encoding: .utf8)
-        #expect(limit == "\(80 << 20)\n", "memory.limit_in_bytes of \(memoryPath): \(limit ?? "none")")
+        let shim = pid_t(try p.podman(["inspect", "--format", "{{.State.Pid}}", name]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        let limit = sentryOfShim(shim).flatMap { cgroupFile(of: $0, "memory", "memory.limit_in_bytes") }
+        #expect(limit == "\(80 << 20)", "memory.limit_in_bytes: \(limit ?? "none")")
         let stopped = try p.podman(["stop", "--time", "5", name], timeout: 30)
         #expect(stopped.status == 0, "\(stopped)")
         let inspect = try p.podman(["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", name])

@@ -83,9 +83,12 @@ struct TeardownTests {
         #expect(waitFor(10) { parts.leftovers().isEmpty }, "left behind: \(parts.leftovers())")
     }
 
-    /// The host's mount table (the parts mount only in their own mount namespaces).
+    /// The host's mount table (the parts mount only in their own mount namespaces), without
+    /// what the podman and containerd tests running beside these mount for their containers
+    /// (their state lives under /tmp/husk-podman-*) or podman's network namespaces.
     static func hostMounts() -> Set<String> {
-        Set(((try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init))
+        Set(((try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            .filter { !$0.contains("/husk-podman-") && !$0.contains(" /run/netns/") })
     }
 
     /// Kills one part of a running sandbox; the rest must go, husk run must say so in one line.
