@@ -81,17 +81,10 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     }
     var creds = Credentials(uid: config.user?.uid ?? 0, gid: config.user?.gid ?? 0)
     creds.groups = config.groups
-    if let caps = config.capabilities {
-        creds.bounding = caps.bounding & Credentials.allCapabilities
-        creds.inheritable = caps.inheritable & Credentials.allCapabilities
-        if creds.uid == 0 { creds.permitted = creds.bounding | creds.inheritable; creds.effective = creds.permitted }
-    }
+    if let caps = config.capabilities { creds.setCapabilities(bounding: caps.bounding, inheritable: caps.inheritable) }
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
-    let cwd = Array(config.workingDirectory.utf8)
     do throws(Errno) {
-        let d = try vfs.lookup(fs, at: nil, cwd, followFinal: true, creds: creds)
-        guard d.inode?.fileType == FileType.directory else { throw .notDirectory }
-        fs.cwd = d
+        try fs.enter(config.workingDirectory, vfs: vfs, creds: creds)
     } catch {
         return refuseInSandbox(config, "--cwd \(config.workingDirectory)", error)
     }
@@ -103,10 +96,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     guard let name = argv.first, !name.isEmpty else { return bootFailure("no program given") }
     let plan: ExecPlan
     do {
-        let path = try searchPath(name, envp: envp, vfs: vfs, fs: fs, creds: creds)
-        plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
-            try openExecutable(vfs: vfs, fs: fs, creds: creds, p, at: nil, followFinal: true)
-        }
+        plan = try findProgram(argv: argv, envp: envp, vfs: vfs, fs: fs, creds: creds)
     } catch {
         let program = String(decoding: name, as: UTF8.self)
         report("husk: \(program): \(String(cString: strerror(error.rawValue)))")
@@ -187,6 +177,35 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     var record = kernel.statsRecord
     record.withUTF8 { b in _ = write(config.statusFD, b.baseAddress, b.count) }
     return 0
+}
+
+/// The program of `argv` found as execvp finds it, checked and read for the Loader (the first
+/// task's at boot, `husk exec`'s).
+func findProgram(argv: [[UInt8]], envp: [[UInt8]], vfs: VFS, fs: FSContext, creds: Credentials) throws(Errno) -> ExecPlan {
+    guard let name = argv.first, !name.isEmpty else { throw .noSuchFileOrDirectory }
+    let path = try searchPath(name, envp: envp, vfs: vfs, fs: fs, creds: creds)
+    return try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
+        try openExecutable(vfs: vfs, fs: fs, creds: creds, p, at: nil, followFinal: true)
+    }
+}
+
+extension FSContext {
+    /// Makes the directory at absolute `path` (in `vfs`, as `creds` sees it) the cwd.
+    func enter(_ path: String, vfs: VFS, creds: Credentials) throws(Errno) {
+        let d = try vfs.lookup(self, at: nil, Array(path.utf8), followFinal: true, creds: creds)
+        guard d.inode?.fileType == FileType.directory else { throw .notDirectory }
+        cwd = d
+    }
+}
+
+extension Credentials {
+    /// A new process's sets (husk create's config.json, husk exec's): bounding and inheritable
+    /// as given; root's permitted and effective follow from them as at its first exec.
+    mutating func setCapabilities(bounding: UInt64, inheritable: UInt64) {
+        self.bounding = bounding & Credentials.allCapabilities
+        self.inheritable = inheritable & Credentials.allCapabilities
+        if uid == 0 { permitted = self.bounding | self.inheritable; effective = permitted }
+    }
 }
 
 /// execvp's search: a name without a slash is looked up in the program's PATH.

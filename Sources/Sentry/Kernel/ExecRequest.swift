@@ -52,12 +52,12 @@ public struct ExecRequest: Sendable, Equatable {
     }
 
     /// Decodes `encoded`; nil for anything malformed (an unknown tag, a bad number, no argv).
-    public static func decode(_ bytes: some Collection<UInt8>) -> ExecRequest? {
+    public static func decode(_ bytes: some BidirectionalCollection<UInt8>) -> ExecRequest? {
         guard bytes.count <= maxEncodedBytes else { return nil }
         var r = ExecRequest()
         var sawCapability = false
         var caps = Capabilities()
-        guard bytes.isEmpty || Array(bytes).last == 0 else { return nil }
+        guard bytes.isEmpty || bytes.last == 0 else { return nil }
         for item in bytes.split(separator: 0, omittingEmptySubsequences: false).dropLast() {
             guard let tag = item.first else { return nil }
             let value = String(decoding: item.dropFirst(), as: UTF8.self)

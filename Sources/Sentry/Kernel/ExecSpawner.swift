@@ -133,26 +133,16 @@ final class ExecSpawner {
         guard holderReady, fds.count == 3 else { return fail(holderReady ? .invalidArgument : .resourceTemporarilyUnavailable) }
         var creds = Credentials(uid: request.uid, gid: request.gid)
         creds.groups = request.groups
-        // The container's sets unless --process names its own: root's permitted and effective
-        // follow the bounding set, as at husk create.
-        creds.bounding = (request.capabilities?.bounding ?? bounding) & Credentials.allCapabilities
-        creds.inheritable = (request.capabilities?.inheritable ?? inheritable) & Credentials.allCapabilities
-        if creds.uid == 0 {
-            creds.permitted = creds.bounding | creds.inheritable
-            creds.effective = creds.permitted
-        }
+        // The container's sets unless --process names its own.
+        creds.setCapabilities(bounding: request.capabilities?.bounding ?? bounding,
+                              inheritable: request.capabilities?.inheritable ?? inheritable)
         let vfs = kernel.vfs
         let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
         let plan: ExecPlan
         do throws(Errno) {
-            let d = try vfs.lookup(fs, at: nil, Array(request.cwd.utf8), followFinal: true, creds: creds)
-            guard d.inode?.fileType == FileType.directory else { throw .notDirectory }
-            fs.cwd = d
-            let argv = request.argv.map { Array($0.utf8) }, envp = request.env.map { Array($0.utf8) }
-            let path = try searchPath(argv[0], envp: envp, vfs: vfs, fs: fs, creds: creds)
-            plan = try ExecPlan.prepare(path: path, argv: argv, envp: envp) { (p: [UInt8]) throws(Errno) -> FileDescription in
-                try openExecutable(vfs: vfs, fs: fs, creds: creds, p, at: nil, followFinal: true)
-            }
+            try fs.enter(request.cwd, vfs: vfs, creds: creds)
+            plan = try findProgram(argv: request.argv.map { Array($0.utf8) }, envp: request.env.map { Array($0.utf8) },
+                                   vfs: vfs, fs: fs, creds: creds)
         } catch {
             return fail(error)
         }
