@@ -370,11 +370,31 @@ long chusk_drop_clean_exe_pages(void) {
 }
 
 #include <link.h>
+#include <sys/auxv.h>
+#include "chusk_kernel.h"
+
+/* An object whose text the loader relocated in place (DT_TEXTREL, DF_TEXTREL) has written,
+ * private copies behind its read-only segments: dropping them would bring back the file's
+ * unrelocated bytes. x86_64 objects built as PIC have none; such an object is left alone. */
+static int chusk_has_text_relocations(const struct dl_phdr_info *info) {
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_DYNAMIC) continue;
+        for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr); d->d_tag != DT_NULL; d++) {
+            if (d->d_tag == DT_TEXTREL) return 1;
+            if (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL)) return 1;
+        }
+    }
+    return 0;
+}
 
 static int chusk_drop_segments(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     long *dropped = data;
     long page = sysconf(_SC_PAGESIZE);
+    /* The vDSO is the kernel's special mapping, not a file's pages. */
+    if (info->dlpi_addr == getauxval(AT_SYSINFO_EHDR) || (info->dlpi_name && strstr(info->dlpi_name, "linux-vdso"))) return 0;
+    if (chusk_has_text_relocations(info)) return 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
@@ -383,16 +403,45 @@ static int chusk_drop_segments(struct dl_phdr_info *info, size_t size, void *dat
         end &= ~((unsigned long)page - 1);
         if (end > start && madvise((void *)start, end - start, MADV_DONTNEED) == 0) *dropped += (long)(end - start);
     }
-    return 1;  /* the first object is the main program: stop there */
+    return 0;
+}
+
+/* The main thread's stack below the caller: what start-up's deepest calls touched stays
+ * resident, though below the stack pointer nothing is live (the ABI's red zone is 128 bytes;
+ * a signal frame faults fresh zero pages in). 16 KiB are kept for the calls that follow, and
+ * only 256 KiB below are given back: the kernel keeps its stack guard gap (1 MiB) free of other
+ * mappings below the stack, so the range holds nothing but stack (or unmapped gap: ENOMEM for
+ * that part, the rest is dropped). Another thread's stack is an ordinary mapping: left alone. */
+static long chusk_drop_dead_stack(void) {
+    if (syscall(SYS_gettid) != getpid()) return 0;
+    unsigned long page = (unsigned long)sysconf(_SC_PAGESIZE);
+    unsigned long keep = ((unsigned long)__builtin_frame_address(0) & ~(page - 1)) - 16 * 1024;
+    unsigned long low = keep - 256 * 1024;
+    (void)madvise((void *)low, keep - low, MADV_DONTNEED);
+    return (long)(keep - low);
 }
 
 long chusk_drop_clean_text_pages(void) {
-    long dropped = 0;
-    dl_iterate_phdr(chusk_drop_segments, &dropped);
-    /* The heap's free pages too: what start-up allocated and freed (argument parsing, the
+    long dropped = chusk_drop_dead_stack();
+    /* The heap's free pages first: what start-up allocated and freed (argument parsing, the
      * filter's compilation, the root view's walk) otherwise stays resident for the whole run. */
     malloc_trim(0);
+    dl_iterate_phdr(chusk_drop_segments, &dropped);
     return dropped;
+}
+
+/* The drop, then the wait that follows it, without going back to the caller in between: each
+ * page of text touched after the drop faults back in with its neighbours (the kernel maps up to
+ * 64 KiB around a fault from the page cache), so an idle process keeps only the pages of this
+ * function and of libc's wait. */
+int chusk_idle_trim_poll(struct pollfd *fds, unsigned long nfds, int timeout) {
+    chusk_drop_clean_text_pages();
+    return poll(fds, nfds, timeout);
+}
+
+int chusk_idle_trim_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout) {
+    chusk_drop_clean_text_pages();
+    return chusk_epoll_wait(epfd, fds, events, max, timeout);
 }
 
 /* ---- The monitor's waiting half ------------------------------------------------------------ */

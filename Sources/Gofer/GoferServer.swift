@@ -95,7 +95,8 @@ final class GoferServer {
             // page cache and fault back in on the next request), once per idle spell.
             if !idleTrimmed {
                 var p = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
-                if poll(&p, 1, GoferServer.idleTrimMillis) == 0 { _ = chusk_drop_clean_text_pages() }
+                // Nothing for a while: drop, then wait for the request in the same C call.
+                if poll(&p, 1, GoferServer.idleTrimMillis) == 0 { _ = chusk_idle_trim_poll(&p, 1, -1) }
                 idleTrimmed = true
             }
             var nfds: Int32 = 0

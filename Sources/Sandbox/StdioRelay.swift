@@ -95,13 +95,13 @@ struct StdioRelay {
             // Idle for a while (nothing to relay): drop husk's clean binary pages, once per
             // idle spell; they fault back in from the page cache (docs/startup.md "Memory").
             let shortened = !idleTrimmed && (wait < 0 || wait > Self.idleTrimMillis)
-            let n = poll(&fds, nfds_t(fds.count), shortened ? Self.idleTrimMillis : wait)
-            if n < 0 { if errno == EINTR { continue }; break }
+            var n = poll(&fds, nfds_t(fds.count), shortened ? Self.idleTrimMillis : wait)
             if n == 0 && shortened {
-                _ = chusk_drop_clean_text_pages()
+                // The drop and the rest of the wait in one C call (chusk_idle_trim_poll).
                 idleTrimmed = true
-                continue
+                n = chusk_idle_trim_poll(&fds, UInt(fds.count), wait < 0 ? -1 : wait - Self.idleTrimMillis)
             }
+            if n < 0 { if errno == EINTR { continue }; break }
             idleTrimmed = n == 0 && idleTrimmed
             for p in fds where p.revents != 0 {
                 switch p.fd {

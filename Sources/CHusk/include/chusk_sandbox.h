@@ -87,11 +87,18 @@ void chusk_cgroup_warm_wait(void);
 /// dropped, or -errno.
 long chusk_drop_clean_exe_pages(void);
 
-/// The same without /proc (for the Gofer and the Sentry in their jails): the read-only PT_LOAD
-/// segments of the main program (dl_iterate_phdr; never a writable one, so never RELRO's
-/// relocated pages), shrunk to whole pages, madvise(MADV_DONTNEED). Then malloc_trim(0): the
-/// heap's free pages go back too. Bytes of text dropped, or -errno.
+/// The same without /proc (for the Gofer and the Sentry in their jails): malloc_trim(0) (the
+/// heap's free pages), then the read-only PT_LOAD segments of every loaded object but the vDSO
+/// and objects with text relocations (dl_iterate_phdr; never a writable segment, so never
+/// RELRO's relocated pages), shrunk to whole pages, madvise(MADV_DONTNEED). Bytes dropped.
 long chusk_drop_clean_text_pages(void);
+
+struct pollfd;
+/// chusk_drop_clean_text_pages, then poll(2) / chusk_epoll_wait without returning to the caller
+/// in between (the text touched after a drop faults back in 64 KiB at a time): what an idle
+/// spell's wait calls. The wait's result.
+int chusk_idle_trim_poll(struct pollfd *fds, unsigned long nfds, int timeout);
+int chusk_idle_trim_epoll_wait(int epfd, int *fds, uint32_t *events, int max, int timeout);
 
 /// The monitor's waiting half (docs/startup.md "Memory"): a fork of husk run that runs only
 /// this C (no Swift, no allocation: safe in a child of a threaded process) and so shares husk

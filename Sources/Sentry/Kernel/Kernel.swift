@@ -165,15 +165,19 @@ public final class Kernel {
             if finalStatus != nil { break }
             let due = timers.timeoutMillis()
             let shortened = !idleTrimmed && (due < 0 || due > Self.idleTrimMillis)
-            let n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, shortened ? Self.idleTrimMillis : due)
+            var n = chusk_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, shortened ? Self.idleTrimMillis : due)
+            if n == 0 && shortened {
+                // Idle: drop the clean pages and wait on in one C call (chusk_idle_trim_epoll_wait),
+                // unless a timer fell due meanwhile.
+                idleTrimmed = true
+                let rest = timers.timeoutMillis()
+                if rest == 0 { continue }
+                n = chusk_idle_trim_epoll_wait(epollFD, &readyFDs, &readyEvents, 32, rest)
+                if n == 0 { continue }
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 break
-            }
-            if n == 0 && shortened {
-                _ = chusk_drop_clean_text_pages()
-                idleTrimmed = true
-                continue
             }
             idleTrimmed = false
             for i in 0..<Int(n) {

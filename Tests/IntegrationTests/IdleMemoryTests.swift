@@ -1,0 +1,52 @@
+// An idle sandbox gives back what its start-up paged in (docs/startup.md "Memory"): once the
+// Sentry and the Gofer have waited a while with nothing to do, the text of their binary and of
+// the libraries they load is mostly no longer mapped, and neither is the stack their start-up
+// used; it faults back in on the next request.
+import Foundation
+import Glibc
+import Testing
+
+@Suite("Idle memory", .serialized)
+struct IdleMemoryTests {
+    /// Resident KiB of the mappings of `pid` whose smaps header line satisfies `match`.
+    static func residentKiB(_ pid: pid_t, _ match: (String) -> Bool) -> Int {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/smaps", encoding: .utf8)) ?? ""
+        var inside = false, total = 0
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            if let first = f.first, first.contains("-"), !first.hasSuffix(":") {
+                inside = match(String(line))
+            } else if inside, f.count >= 2, f[0] == "Rss:", let kb = Int(f[1]) {
+                total += kb
+            }
+        }
+        return total
+    }
+
+    @Test("the idle Sentry and Gofer keep little of their binary's text, the libraries' and of their stack")
+    func idlePartsGiveBackTheirPages() throws {
+        let husk = try Husk.require()
+        let run = try Spawned([husk, "run", "--", "/bin/sleep", "60"], env: Husk.defaultEnvironment)
+        defer { kill(run.pid, SIGKILL); _ = run.wait(timeout: 10) }
+        var parts = SandboxParts()
+        let running = waitFor(30) {
+            let table = ProcessTable()
+            parts = SandboxParts.find(below: run.pid, in: table)
+            return parts.complete && table.descendants(of: parts.sentry).contains { table.argv[$0]?.first == "/bin/sleep" }
+        }
+        #expect(running, "sandbox seen: \(parts)")
+        // The trim comes after 200 ms of nothing to do: wait well past it.
+        usleep(1_200_000)
+        for (name, pid) in [("sentry", parts.sentry), ("gofer", parts.gofer)] {
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? "?"
+            let text = Self.residentKiB(pid) { $0.hasSuffix(" " + exe) && $0.contains(" r-xp ") }
+            let libstdcxx = Self.residentKiB(pid) { $0.contains("libstdc++") && $0.contains(" r-xp ") }
+            let stack = Self.residentKiB(pid) { $0.hasSuffix("[stack]") }
+            // Before the trim waited in C (and covered the libraries and the stack): the
+            // binary's text 650-770 KiB, libstdc++'s 280 KiB, the Sentry's stack 80 KiB.
+            #expect(text <= 320, "\(name): \(text) KiB of \(exe)'s text resident")
+            #expect(libstdcxx <= 128, "\(name): \(libstdcxx) KiB of libstdc++'s text resident")
+            #expect(stack <= 48, "\(name): \(stack) KiB of stack resident")
+        }
+    }
+}
