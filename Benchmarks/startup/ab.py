@@ -11,7 +11,7 @@ for i in range(n):
         t = time.perf_counter()
         p = subprocess.run(b.split() + ["/bin/true"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         res[b].append(time.perf_counter() - t)
-        assert p.returncode == 0, p.stderr
+        assert p.returncode == 0, (b, p.stderr)
 for b in bins:
     v = sorted(res[b])
     print(f"{b}: median {statistics.median(v)*1000:.1f} ms best {v[0]*1000:.1f} ms")

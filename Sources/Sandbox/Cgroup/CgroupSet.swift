@@ -28,12 +28,17 @@ public struct CgroupSet: Sendable {
             do {
                 if p.version == .v2 { enableV2(p, in: p.ownDirectory) }
                 // Another sandbox's teardown removes the shared `husk` parent once it is empty:
-                // when that happens between the two mkdirs, make the parent again.
+                // when that happens at any point before our directory exists in it (the mkdir's
+                // EEXIST then finds no directory, the cpuset copy or the mkdir ENOENT), make
+                // the parent again.
                 for attempt in 1... {
-                    try HostFS.mkdirIfMissing(p.huskDirectory)
-                    if p.controllers.contains("cpuset") { try copyCpuset(into: p.huskDirectory, from: p.ownDirectory) }
-                    if p.version == .v2 { enableV2(p, in: p.huskDirectory) }
-                    do { try HostFS.mkdirIfMissing(p.sandboxDirectory); break } catch where error == .noSuchFileOrDirectory && attempt < 50 {}
+                    do throws(Errno) {
+                        try HostFS.mkdirIfMissing(p.huskDirectory)
+                        if p.controllers.contains("cpuset") { try copyCpuset(into: p.huskDirectory, from: p.ownDirectory) }
+                        if p.version == .v2 { enableV2(p, in: p.huskDirectory) }
+                        try HostFS.mkdirIfMissing(p.sandboxDirectory)
+                        break
+                    } catch where (error == .noSuchFileOrDirectory || error == .fileExists) && attempt < 50 {}
                 }
                 made.append(p.sandboxDirectory)
                 if p.controllers.contains("cpuset") { try copyCpuset(into: p.sandboxDirectory, from: p.huskDirectory) }
