@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -40,10 +41,12 @@ void chusk_reset_signals(void) {
     }
 }
 
-// Runs in the child only: no allocation, no return.
-static void spawn_child(int exe_fd, const char *path, char *const argv[], char *const envp[],
-                        const int32_t *fd_src, const int32_t *fd_dst, int nfds,
-                        unsigned long unshare_flags, int netns_fd, int want_setsid, int sync_read, int err_write) {
+// Runs in the child only, no allocation: everything up to the exec (or, in the parts'
+// zygote, up to the part's entry). Returns the error pipe's fd (moved clear of the targets)
+// and puts the binary's fd, moved too, in *exe_out.
+static int spawn_setup(int exe_fd, const int32_t *fd_src, const int32_t *fd_dst, int nfds,
+                       unsigned long unshare_flags, int netns_fd, int want_setsid, int sync_read, int err_write,
+                       int *exe_out) {
     // Close every fd this child does not need right away, not just at exec: while it waits
     // it must not keep a sibling's pipe ends open (the parent would never see their EOF).
     {
@@ -115,12 +118,97 @@ static void spawn_child(int exe_fd, const char *path, char *const argv[], char *
     }
     for (int i = 0; i < nfds; i++) fcntl(fd_dst[i], F_SETFD, 0);
     chusk_reset_signals();
+    *exe_out = exe_fd;
+    return err_write;
+}
+
+// Runs in the child only: no allocation, no return.
+static void spawn_child(int exe_fd, const char *path, char *const argv[], char *const envp[],
+                        const int32_t *fd_src, const int32_t *fd_dst, int nfds,
+                        unsigned long unshare_flags, int netns_fd, int want_setsid, int sync_read, int err_write) {
+    err_write = spawn_setup(exe_fd, fd_src, fd_dst, nfds, unshare_flags, netns_fd, want_setsid, sync_read, err_write, &exe_fd);
     if (exe_fd >= 0) {
         syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
     } else {
         execve(path, argv, envp);
     }
     child_fail(err_write, errno);
+}
+
+pid_t chusk_zygote_clone(const int32_t *fd_src, const int32_t *fd_dst, int nfds,
+                         unsigned long clone_flags, unsigned long unshare_flags, int netns_fd, int want_setsid,
+                         int sync_read, int err_write) {
+    if (nfds < 0 || nfds > 64) return -EINVAL;
+    // CLONE_PARENT: the part is husk run's child, as if husk run had spawned it.
+    long pid = syscall(SYS_clone, clone_flags | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (pid != 0) return pid < 0 ? -errno : (pid_t)pid;
+    int unused = -1;
+    spawn_setup(-1, fd_src, fd_dst, nfds, unshare_flags, netns_fd, want_setsid, sync_read, err_write, &unused);
+    // No exec closes the rest: close every fd but the targets now. The error pipe goes with
+    // them, and its EOF tells husk run the part started.
+    int sorted[64];
+    for (int i = 0; i < nfds; i++) {
+        int v = fd_dst[i], j = i - 1;
+        while (j >= 0 && sorted[j] > v) { sorted[j + 1] = sorted[j]; j--; }
+        sorted[j + 1] = v;
+    }
+    unsigned int from = 0;
+    for (int i = 0; i < nfds; i++) {
+        if ((unsigned int)sorted[i] > from) syscall(SYS_close_range, from, (unsigned int)sorted[i] - 1, 0U);
+        from = (unsigned int)sorted[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0U);
+    return 0;
+}
+
+long chusk_zygote_send(int sock, const void *buf, size_t len, const int *fds, int nfds) {
+    if (nfds < 0 || nfds > CHUSK_ZYGOTE_MAX_FDS) return -EINVAL;
+    union { char buf[CMSG_SPACE(sizeof(int) * CHUSK_ZYGOTE_MAX_FDS)]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (nfds > 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+    }
+    ssize_t r;
+    do { r = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (r < 0 && errno == EINTR);
+    return r < 0 ? -errno : (long)r;
+}
+
+long chusk_zygote_recv(int sock, void *buf, size_t len, int *fds, int *nfds) {
+    union { char buf[CMSG_SPACE(sizeof(int) * CHUSK_ZYGOTE_MAX_FDS)]; struct cmsghdr align; } control;
+    memset(&control, 0, sizeof control);
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
+    *nfds = 0;
+    ssize_t r;
+    do { r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (*nfds < CHUSK_ZYGOTE_MAX_FDS) fds[(*nfds)++] = fd; else close(fd);
+        }
+    }
+    // A cut message (or cut fds) is refused whole: the caller closes what came.
+    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return -EMSGSIZE;
+    return (long)r;
+}
+
+void chusk_set_cmdline(char *area, size_t area_len, const char *text, size_t text_len) {
+    if (area_len == 0) return;
+    size_t n = text_len < area_len - 1 ? text_len : area_len - 1;
+    memcpy(area, text, n);
+    memset(area + n, 0, area_len - n);
 }
 
 pid_t chusk_spawn(int exe_fd, const char *path, char *const argv[], char *const envp[],
@@ -556,4 +644,10 @@ int chusk_claim_controlling_tty(int fd) {
      * session leader without one takes: its window changes now send us SIGWINCH. */
     (void)setsid();
     return ioctl(fd, TIOCSCTTY, 0) < 0 ? -errno : 0;
+}
+
+int chusk_die_with_parent(pid_t expected_parent) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return -errno;
+    /* The parent may have died before the call: then nobody would send the signal. */
+    return getppid() == expected_parent ? 0 : -ESRCH;
 }

@@ -30,6 +30,11 @@ public enum SandboxRun {
         }
         DebugTiming.mark("command line parsed")
         let exe = try PartsExecutable.open()
+        // The parts' zygote execs while the cgroup is made; it clones the Gofer and the Sentry
+        // (Parts/Zygote.swift). Without it they are exec'd as before.
+        var zygote = takeEarlyZygote() ?? PartsZygote.begin(exe)
+        var zygoteHandedOver = false
+        defer { if !zygoteHandedOver { zygote?.end() } }
         _ = chusk_ignore_signal(SIGPIPE)
         let forwarded: [Int32] = o.tty ? [SIGINT, SIGTERM, SIGHUP, SIGWINCH] : [SIGINT, SIGTERM, SIGHUP]
         let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
@@ -51,6 +56,8 @@ public enum SandboxRun {
         }
         DebugTiming.mark("cgroup created")
         var parts = Parts(cgroups: cgroups)
+        parts.zygote = zygote
+        zygoteHandedOver = true
         parts.userNamespace = rootless ? (geteuid(), getegid()) : nil
         do throws(HuskError) {
             try o.limits.write(to: cgroups.placements)
@@ -65,6 +72,22 @@ public enum SandboxRun {
             parts.fail()
             throw error
         }
+    }
+
+    /// The zygote `husk run` starts before it parses its command line, so that its exec
+    /// overlaps with the parsing; unused (a parse error, --help), it ends with husk run.
+    nonisolated(unsafe) static var earlyZygote: PartsZygote? = nil
+
+    public static func startZygoteEarly() {
+        guard earlyZygote == nil, let exe = try? PartsExecutable.open() else { return }
+        earlyZygote = PartsZygote.begin(exe)
+        close(exe.fd)
+        DebugTiming.mark("zygote spawned")
+    }
+
+    static func takeEarlyZygote() -> PartsZygote? {
+        defer { earlyZygote = nil }
+        return earlyZygote
     }
 
     /// The user's name for messages, or the number.
@@ -88,6 +111,8 @@ struct Parts {
     var monitorDoneW: Int32 = -1
     /// Rootless: the host uid and gid each part's user namespace maps to its root.
     var userNamespace: (uid: uid_t, gid: gid_t)? = nil
+    /// Clones the Gofer and the Sentry; ended once both exist.
+    var zygote: PartsZygote? = nil
 
     init(cgroups: CgroupSet) { self.cgroups = cgroups }
 
@@ -114,12 +139,12 @@ struct Parts {
         func done(_ fd: Int32) { if stillOpen.remove(fd) != nil { close(fd) } }
         defer { for fd in stillOpen { close(fd) } }
 
-        gofer = try PendingChild.spawn(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes, hostUDS: o.hostUDS).arguments,
+        gofer = try spawnPart(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes, hostUDS: o.hostUDS).arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
-            cloneFlags: Namespaces.gofer | userFlag, setsid: true)
+            cloneFlags: Namespaces.gofer | userFlag)
         try mapRoot(gofer!.pid)
         lowerOOMScore(gofer!.pid)
-        DebugTiming.mark("gofer spawned (held before exec)")
+        DebugTiming.mark("gofer spawned (held)")
         // -t: the console's first window size; sizes that follow go through the control pipe.
         let terminal = o.tty ? (currentTerminal() ?? TerminalInfo(termios: [], rows: 24, columns: 80)) : nil
         let controlP = o.tty ? try makePipe() : nil
@@ -152,15 +177,16 @@ struct Parts {
         let sentryGo = try makePipe()
         stillOpen.insert(sentryGo.read)
         defer { close(sentryGo.write) }
-        sentry = try PendingChild.spawn(exe, argv: ["husk"] + sentryArgs.arguments,
+        sentry = try spawnPart(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
                   + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs,
             cloneFlags: Namespaces.sentry(network: o.network) | userFlag,
-            netnsFD: pastaNetwork?.netFD ?? joinedNetns, setsid: true)
+            netnsFD: pastaNetwork?.netFD ?? joinedNetns)
+        zygote?.end(); zygote = nil
         try mapRoot(sentry!.pid)
         lowerOOMScore(sentry!.pid)
-        DebugTiming.mark("sentry spawned (held before exec)")
+        DebugTiming.mark("sentry spawned (held)")
 
         var pastaReady: Int32 = -1
         if let net = pastaNetwork {
@@ -211,7 +237,7 @@ struct Parts {
         // The Sentry execs, enters its jail and compiles its filter meanwhile; it boots on the go byte.
         try sentry!.confirm()
         done(sentryGo.read)
-        DebugTiming.mark("gofer and sentry exec'd")
+        DebugTiming.mark("gofer and sentry started")
         guard readByte(goferReady.read) else { throw HuskError("gofer: the root view could not be set up") }
         DebugTiming.mark("gofer ready")
         var one: UInt8 = 1
@@ -373,7 +399,19 @@ struct Parts {
     }
 
     /// A failure before the program ran: undo whatever started.
+    /// A held part: cloned by the zygote, or (without one, or when it fails) exec'd.
+    private mutating func spawnPart(_ exe: PartsExecutable, argv: [String], fds: [(source: Int32, target: Int32)],
+                                    cloneFlags: UInt, netnsFD: Int32 = -1) throws(HuskError) -> PendingChild {
+        if let z = zygote {
+            do throws(HuskError) { return try z.spawn(argv: argv, fds: fds, cloneFlags: cloneFlags, netnsFD: netnsFD, setsid: true) } catch {
+                zygote?.end(); zygote = nil
+            }
+        }
+        return try PendingChild.spawn(exe, argv: argv, fds: fds, cloneFlags: cloneFlags, netnsFD: netnsFD, setsid: true)
+    }
+
     mutating func fail() {
+        zygote?.end(); zygote = nil
         if var g = gofer, !released.contains(g.pid) { g.abandon() }
         if var s = sentry, !released.contains(s.pid) { s.abandon() }
         if var p = pasta, !released.contains(p.pid) { p.abandon() }

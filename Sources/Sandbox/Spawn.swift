@@ -4,8 +4,9 @@ import Sentry
 import SystemPackage
 
 /// husk-parts, the binary of the Sentry, the Gofer and the monitor (Sources/husk-parts), found
-/// beside husk's own binary and opened once at start-up: every part is started from this fd
-/// with execveat(AT_EMPTY_PATH), so a rebuilt or deleted file on disk cannot swap it mid-run.
+/// beside husk's own binary and opened at start-up: what runs it (the parts' zygote, the
+/// monitor's clean-up, a part when there is no zygote) is exec'd from this fd with
+/// execveat(AT_EMPTY_PATH), so a rebuilt or deleted file on disk cannot swap it mid-run.
 public struct PartsExecutable: Sendable {
     public let fd: Int32
     public let path: String

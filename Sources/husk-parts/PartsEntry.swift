@@ -18,6 +18,21 @@ func partsEntry() -> Never {
     case "gofer": exit(goferEntry(rest))
     case "sentry": exit(sentryEntry(rest))
     case "oci-shim": exit(ociShimMain(rest))
+    case "zygote":
+        // husk run's requests: each clone becomes the Gofer or the Sentry (Sandbox/Parts/Zygote.swift).
+        exit(zygoteServe { argv in
+            showCommandLine(argv)
+            let part = argv.count >= 2 ? argv[1] : ""
+            if chusk_timing_origin() != 0 {
+                chusk_timing_start(chusk_timing_origin(), part)
+                chusk_timing_mark("cloned")
+            }
+            switch part {
+            case "gofer": exit(goferEntry(argv[2...]))
+            case "sentry": exit(sentryEntry(argv[2...]))
+            default: exit(usage(part))
+            }
+        })
     case "monitor":
         guard let m = MonitorArguments.parse(rest) else { exit(usage("monitor")) }
         exit(monitorMain(m))

@@ -12,7 +12,11 @@ func huskEntry() -> Never {
     // The OCI runtime's commands (create, start, state, kill, delete, features, runc's run):
     // runc's command line, parsed by hand (global flags come before the verb).
     if OCIRuntime.claims(Array(args.dropFirst())) { exit(OCIRuntime.main(Array(args.dropFirst()))) }
-    if args.count >= 2, args[1] == "run", DebugTiming.requested(args) { chusk_timing_start(start, "run") }
+    if args.count >= 2, args[1] == "run" {
+        if DebugTiming.requested(args) { chusk_timing_start(start, "run") }
+        // The parts' zygote execs while the command line is parsed (Sandbox/Parts/Zygote.swift).
+        SandboxRun.startZygoteEarly()
+    }
     exit(runCLI())
 }
 

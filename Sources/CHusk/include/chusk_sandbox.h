@@ -82,6 +82,25 @@ int chusk_cgroup_warm_start(const char *procs_path);
 /// Waits for that thread (no-op when none was started).
 void chusk_cgroup_warm_wait(void);
 
+/// The parts' zygote (Sources/Sandbox/Parts/Zygote.swift): a husk-parts process that clones
+/// the Gofer and the Sentry, so that they share its relocated pages. Like chusk_spawn's child,
+/// held on `sync_read` and with the fd map, namespaces and session applied, but cloned with
+/// CLONE_PARENT (husk run's child) and, instead of an exec, returning 0 in the child with every
+/// fd but the targets closed (the error pipe's EOF: started). The pid in the zygote, or -errno.
+pid_t chusk_zygote_clone(const int32_t *fd_src, const int32_t *fd_dst, int nfds,
+                         unsigned long clone_flags, unsigned long unshare_flags, int netns_fd, int want_setsid,
+                         int sync_read, int err_write);
+enum { CHUSK_ZYGOTE_MAX_FDS = 32 };
+/// One SOCK_SEQPACKET message with up to CHUSK_ZYGOTE_MAX_FDS fds. Bytes, or -errno.
+long chusk_zygote_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
+/// Receives one (close-on-exec fds); a cut message or cut fds give -EMSGSIZE (fds still returned).
+long chusk_zygote_recv(int sock, void *buf, size_t len, int *fds, int *nfds);
+/// Writes `text` (NUL-separated arguments) over this process's argument area, NUL-padded and
+/// cut to fit: what /proc/PID/cmdline and ps show for a cloned part.
+void chusk_set_cmdline(char *area, size_t area_len, const char *text, size_t text_len);
+/// PR_SET_PDEATHSIG(SIGKILL), then checks the parent is still `expected_parent`. 0 or -errno.
+int chusk_die_with_parent(pid_t expected_parent);
+
 /// Drops the resident clean pages of this process's own binary (read-only mappings without
 /// copied pages): they stay in the page cache and fault back in on use. Bytes of mappings
 /// dropped, or -errno.
