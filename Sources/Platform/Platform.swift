@@ -245,6 +245,16 @@ public protocol TaskLifecycle: AnyObject {
     /// signal the Sentry sent with tgkill shows its real sender (SI_USER, the sender's pid).
     func setSignalInfo(_ tid: HostTID, _ info: UnsafeRawBufferPointer) throws(Errno)
 
+    /// At a signal-delivery stop: the call the signal took the task out of before the Sentry
+    /// ever saw it (unotify: a notification the Sentry had not received yet, which the kernel
+    /// drops with -ERESTARTSYS, so the call ends in EINTR under a handler without SA_RESTART),
+    /// or nil (none; always nil on ptrace, where a served call is never cut short by a signal).
+    func unreceivedCall(_ tid: HostTID) -> SyscallRegisters?
+
+    /// After `unreceivedCall`: the call is issued again once the handler returns, whatever
+    /// SA_RESTART says (-ERESTARTNOINTR), as for a call Linux never interrupts.
+    func restartUnreceivedCall(_ tid: HostTID) throws(Errno)
+
     /// Sends a signal to a host thread (tgkill from the Sentry).
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno)
 

@@ -263,6 +263,9 @@ public class PtracePlatform: Platform {
         tasks[tid] = t
     }
 
+    public func unreceivedCall(_ tid: HostTID) -> SyscallRegisters? { nil }
+    public func restartUnreceivedCall(_ tid: HostTID) throws(Errno) {}
+
     public func setSignalInfo(_ tid: HostTID, _ info: UnsafeRawBufferPointer) throws(Errno) {
         guard info.count >= 128, let base = info.baseAddress else { throw Errno.invalidArgument }
         try Self.check(chusk_ptrace(0x4203 /* PTRACE_SETSIGINFO */, tid, 0, UInt(bitPattern: base)))

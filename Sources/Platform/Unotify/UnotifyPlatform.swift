@@ -148,6 +148,25 @@ public final class UnotifyPlatform: PtracePlatform {
         try super.writeMemory(tid, at: address, from: buffer)
     }
 
+    /// Linux's -ERESTARTSYS, what a notified call that a signal ended before the Sentry
+    /// received it returns (the Sentry's own answers are values, errnos or -ERESTARTNOINTR).
+    static let restartSys: Int64 = -512
+
+    public override func unreceivedCall(_ tid: HostTID) -> SyscallRegisters? {
+        var regs = user_regs_struct()
+        guard (try? getRegs(tid, &regs)) != nil, Int64(bitPattern: regs.rax) == Self.restartSys,
+              case let nr = Int(Int64(bitPattern: regs.orig_rax)), filter.notify.contains(nr),
+              regs.rip != StubELF.gadgetAddress + 2 else { return nil }
+        return SyscallRegisters(nr: nr, args: (regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9), ip: regs.rip, sp: regs.rsp)
+    }
+
+    public override func restartUnreceivedCall(_ tid: HostTID) throws(Errno) {
+        var regs = user_regs_struct()
+        try getRegs(tid, &regs)
+        regs.rax = UInt64(bitPattern: Int64(Self.restartNoIntr))
+        try setRegs(tid, regs)
+    }
+
     override func consumeInterruptStop(_ tid: HostTID) -> Bool {
         guard let re = reissued[tid], !re.trapped else { return false }
         var regs = user_regs_struct()

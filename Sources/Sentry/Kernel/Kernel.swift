@@ -271,6 +271,7 @@ public final class Kernel {
             signalQueue.notify(PollEvents.input)   // the parent's SIGCHLD
         case .signalled(let tid, let signal):
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
+            restartUnreceivedCall(task)
             applySignalInfo(task, signal)
             if ptraceSignalStop(task, signal) { return }
             do { try platform.resume(tid, signal: signal) } catch { taskVanished(tid) }
@@ -288,6 +289,36 @@ public final class Kernel {
         case .vforkDone(let tid, let child):
             if let task = tasks[tid], ptraceVforkDone(task, child: tasks[child]?.tid ?? task.vforkChild) { return }
             resume(tid)
+        }
+    }
+
+    /// A notified call that a signal took the task out of before the Sentry received it
+    /// (unotify) ends in EINTR under a handler without SA_RESTART, though Linux never interrupts
+    /// most of these calls: a close, a stat, a read of a regular file. Such a call is issued again
+    /// after the handler instead (a shell's close of a pipe end, cut short by its SIGCHLD, left
+    /// the pipe open and the pipeline waiting for ever).
+    private func restartUnreceivedCall(_ task: Task) {
+        guard let regs = platform.unreceivedCall(task.hostTID), Self.linuxNeverInterrupts(task, SyscallArguments(regs)) else { return }
+        do { try platform.restartUnreceivedCall(task.hostTID) } catch { taskVanished(task.hostTID) }
+    }
+
+    /// Whether Linux would have finished this notified call without ever sleeping
+    /// interruptibly: everything on the notify list but a read or write of a file that can
+    /// block (a pipe, a socket, a terminal) and fcntl's waiting locks. Opens are counted as never
+    /// interrupted, a FIFO's too (which Linux may interrupt while it waits for the other end):
+    /// the path is not resolved here, and a regular file's open must never end in EINTR.
+    static func linuxNeverInterrupts(_ task: Task, _ args: SyscallArguments) -> Bool {
+        switch args.number {
+        case SyscallNumber.read, SyscallNumber.write, SyscallNumber.readv, SyscallNumber.writev,
+             SyscallNumber.pread64, SyscallNumber.pwrite64:
+            guard let file = task.fdTable[args.int(0)]?.file, let mode = try? file.stat().mode else { return false }
+            let type = mode & FileMode.S_IFMT
+            return type == FileMode.S_IFREG || type == FileMode.S_IFDIR
+        case SyscallNumber.fcntl:
+            let cmd = Int32(truncatingIfNeeded: args.int(1))
+            return cmd != Fcntl.F_SETLKW && cmd != Fcntl.F_OFD_SETLKW
+        default:
+            return true
         }
     }
 
