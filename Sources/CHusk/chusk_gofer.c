@@ -37,10 +37,10 @@ _Static_assert(CHUSK_MOUNT_ATTR_RDONLY == MOUNT_ATTR_RDONLY && CHUSK_MOUNT_ATTR_
 #define SYS_fchmodat2 452
 #endif
 
-/* One sendmsg of buf with nfds (0...8) fds as SCM_RIGHTS, MSG_NOSIGNAL, retried on EINTR. */
+/* One sendmsg of buf with nfds (0...CHUSK_MAX_SCM_FDS) fds as SCM_RIGHTS, MSG_NOSIGNAL, retried on EINTR. */
 static long send_with_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
     struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-    union { char buf[CMSG_SPACE(sizeof(int) * 8)]; struct cmsghdr align; } control;
+    union { char buf[CMSG_SPACE(sizeof(int) * CHUSK_MAX_SCM_FDS)]; struct cmsghdr align; } control;
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = &iov;
@@ -67,7 +67,7 @@ long chusk_gofer_send(int sock, const void *buf, size_t len, int fd) {
 }
 
 long chusk_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds) {
-    if (nfds < 0 || nfds > 8 || len == 0) return -EINVAL;
+    if (nfds < 0 || nfds > CHUSK_MAX_SCM_FDS || len == 0) return -EINVAL;
     /* The fds go with the first bytes; the rest follows as plain sends. */
     size_t done = 0;
     while (done < len) {
@@ -80,7 +80,7 @@ long chusk_send_fds(int sock, const void *buf, size_t len, const int *fds, int n
 
 long chusk_gofer_recv(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *flags) {
     struct iovec iov = { .iov_base = buf, .iov_len = len };
-    union { char buf[CMSG_SPACE(sizeof(int) * 8)]; struct cmsghdr align; } control;
+    union { char buf[CMSG_SPACE(sizeof(int) * CHUSK_MAX_SCM_FDS)]; struct cmsghdr align; } control;
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
     memset(&control, 0, sizeof control);

@@ -161,49 +161,6 @@ pid_t chusk_zygote_clone(const int32_t *fd_src, const int32_t *fd_dst, int nfds,
     return 0;
 }
 
-long chusk_zygote_send(int sock, const void *buf, size_t len, const int *fds, int nfds) {
-    if (nfds < 0 || nfds > CHUSK_ZYGOTE_MAX_FDS) return -EINVAL;
-    union { char buf[CMSG_SPACE(sizeof(int) * CHUSK_ZYGOTE_MAX_FDS)]; struct cmsghdr align; } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-    if (nfds > 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-        memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
-    }
-    ssize_t r;
-    do { r = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (r < 0 && errno == EINTR);
-    return r < 0 ? -errno : (long)r;
-}
-
-long chusk_zygote_recv(int sock, void *buf, size_t len, int *fds, int *nfds) {
-    union { char buf[CMSG_SPACE(sizeof(int) * CHUSK_ZYGOTE_MAX_FDS)]; struct cmsghdr align; } control;
-    memset(&control, 0, sizeof control);
-    struct iovec iov = { .iov_base = buf, .iov_len = len };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf };
-    *nfds = 0;
-    ssize_t r;
-    do { r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (r < 0 && errno == EINTR);
-    if (r < 0) return -errno;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-        for (size_t i = 0; i < n; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-            if (*nfds < CHUSK_ZYGOTE_MAX_FDS) fds[(*nfds)++] = fd; else close(fd);
-        }
-    }
-    // A cut message (or cut fds) is refused whole: the caller closes what came.
-    if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) return -EMSGSIZE;
-    return (long)r;
-}
-
 void chusk_set_cmdline(char *area, size_t area_len, const char *text, size_t text_len) {
     if (area_len == 0) return;
     size_t n = text_len < area_len - 1 ? text_len : area_len - 1;

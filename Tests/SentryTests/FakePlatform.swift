@@ -167,6 +167,8 @@ final class FakePlatform: Platform {
 
     func virtualTID(_ tid: HostTID) -> Int32? { tasks[tid]?.vtid }
 
+    func unreceivedCall(_ tid: HostTID) -> SyscallRegisters? { nil }
+    func restartUnreceivedCall(_ tid: HostTID) throws(Errno) {}
     func setSignalInfo(_ tid: HostTID, _ info: UnsafeRawBufferPointer) throws(Errno) {}
 
     func signalThread(tgid: HostTID, tid: HostTID, signal: Int32) throws(Errno) {

@@ -38,11 +38,14 @@ enum {
 /// Returns bytes sent or -errno.
 long chusk_gofer_send(int sock, const void *buf, size_t len, int fd);
 
-/// sendmsg of all of buf with up to 8 fds as SCM_RIGHTS on its first bytes (blocking socket).
+/// The most fds one message carries (the Gofer's replies, the parts' zygote's requests).
+enum { CHUSK_MAX_SCM_FDS = 32 };
+
+/// sendmsg of all of buf with up to CHUSK_MAX_SCM_FDS fds as SCM_RIGHTS on its first bytes (blocking socket).
 long chusk_send_fds(int sock, const void *buf, size_t len, const int *fds, int nfds);
 
 /// recvmsg of one message with MSG_CMSG_CLOEXEC. Received fds go to fds[0..<*nfds] (at most
-/// maxfds; extra ones are closed). *flags gets msg_flags (MSG_TRUNC / MSG_CTRUNC).
+/// maxfds, and CHUSK_MAX_SCM_FDS; extra ones are closed). *flags gets msg_flags (MSG_TRUNC / MSG_CTRUNC).
 /// Returns bytes received (0 = peer closed) or -errno.
 long chusk_gofer_recv(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds, int *flags);
 

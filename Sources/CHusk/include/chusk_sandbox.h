@@ -90,11 +90,6 @@ void chusk_cgroup_warm_wait(void);
 pid_t chusk_zygote_clone(const int32_t *fd_src, const int32_t *fd_dst, int nfds,
                          unsigned long clone_flags, unsigned long unshare_flags, int netns_fd, int want_setsid,
                          int sync_read, int err_write);
-enum { CHUSK_ZYGOTE_MAX_FDS = 32 };
-/// One SOCK_SEQPACKET message with up to CHUSK_ZYGOTE_MAX_FDS fds. Bytes, or -errno.
-long chusk_zygote_send(int sock, const void *buf, size_t len, const int *fds, int nfds);
-/// Receives one (close-on-exec fds); a cut message or cut fds give -EMSGSIZE (fds still returned).
-long chusk_zygote_recv(int sock, void *buf, size_t len, int *fds, int *nfds);
 /// Writes `text` (NUL-separated arguments) over this process's argument area, NUL-padded and
 /// cut to fit: what /proc/PID/cmdline and ps show for a cloned part.
 void chusk_set_cmdline(char *area, size_t area_len, const char *text, size_t text_len);

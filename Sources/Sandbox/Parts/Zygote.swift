@@ -73,7 +73,7 @@ public struct ZygoteRequest: Equatable, Sendable {
         }
         guard let clone = get(UInt64.self), let unshare = get(UInt64.self),
               let setsid = get(UInt8.self), let netns = get(UInt8.self), setsid <= 1, netns <= 1,
-              let ntargets = get(UInt16.self), Int(ntargets) + 3 <= Int(CHUSK_ZYGOTE_MAX_FDS) else { return nil }
+              let ntargets = get(UInt16.self), Int(ntargets) + 3 <= Int(CHUSK_MAX_SCM_FDS) else { return nil }
         var targets: [Int32] = []
         for _ in 0..<ntargets {
             guard let t = get(Int32.self), t >= 0 else { return nil }
@@ -134,13 +134,13 @@ public struct PartsZygote {
         let request = ZygoteRequest(argv: argv, targets: fds.map(\.target), cloneFlags: cloneFlags, setsid: setsid,
                                     joinsNetns: netnsFD >= 0)
         let bytes = request.encode()
-        if bytes.count > ZygoteRequest.maxSize || request.fdCount > Int(CHUSK_ZYGOTE_MAX_FDS) {
+        if bytes.count > ZygoteRequest.maxSize || request.fdCount > Int(CHUSK_MAX_SCM_FDS) {
             throw HuskError("zygote: request too large")
         }
         let sync = try makePipe(), err = try makePipe()
         defer { close(sync.read); close(err.write) }
         let sent = [sync.read, err.write] + fds.map(\.source) + (netnsFD >= 0 ? [netnsFD] : [])
-        let w = bytes.withUnsafeBytes { b in chusk_zygote_send(socket, b.baseAddress, b.count, sent, Int32(sent.count)) }
+        let w = bytes.withUnsafeBytes { b in chusk_send_fds(socket, b.baseAddress, b.count, sent, Int32(sent.count)) }
         var pid: Int32 = 0
         let r = w < 0 ? w : recv(socket, &pid, 4, 0)
         guard r == 4 else {
@@ -174,15 +174,18 @@ public func zygoteServe(become: (_ argv: [String]) -> Never) -> Int32 {
     if chusk_die_with_parent(getppid()) != 0 { return 125 }
     let socket: Int32 = 3
     var buffer = [UInt8](repeating: 0, count: ZygoteRequest.maxSize)
-    var fds = [Int32](repeating: -1, count: Int(CHUSK_ZYGOTE_MAX_FDS))
+    var fds = [Int32](repeating: -1, count: Int(CHUSK_MAX_SCM_FDS))
     while true {
-        var nfds: Int32 = 0
-        let n = buffer.withUnsafeMutableBytes { b in chusk_zygote_recv(socket, b.baseAddress, b.count, &fds, &nfds) }
+        var nfds: Int32 = 0, flags: Int32 = 0
+        let n = buffer.withUnsafeMutableBytes { b in
+            chusk_gofer_recv(socket, b.baseAddress, b.count, &fds, Int32(fds.count), &nfds, &flags)
+        }
         let received = Array(fds[0..<Int(nfds)])
         defer { for fd in received { close(fd) } }
-        if n == 0 || (n < 0 && n != -Int(EMSGSIZE)) { return 0 }
+        if n <= 0 { return 0 }
         var answer: Int32 = -EINVAL
-        if n > 0, let req = ZygoteRequest.decode(buffer[0..<n]), req.fdCount == received.count {
+        // A cut message or cut fds are refused whole.
+        if flags & Int32(MSG_TRUNC | MSG_CTRUNC) == 0, let req = ZygoteRequest.decode(buffer[0..<n]), req.fdCount == received.count {
             let sources = Array(received[2..<(2 + req.targets.count)])
             let netns = req.joinsNetns ? received[received.count - 1] : -1
             answer = chusk_zygote_clone(sources, req.targets, Int32(req.targets.count), req.cloneFlags, req.unshareFlags,
