@@ -173,19 +173,20 @@ public func zygoteServe(become: (_ argv: [String]) -> Never) -> Int32 {
     // It must not outlive husk run, whose requests it serves.
     if chusk_die_with_parent(getppid()) != 0 { return 125 }
     let socket: Int32 = 3
-    var buffer = [UInt8](repeating: 0, count: ZygoteRequest.maxSize)
+    // Left uninitialized: a zeroed buffer would be 128 KiB of written pages that every clone
+    // keeps (they never return here to free it); a request writes only its own few pages.
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ZygoteRequest.maxSize, alignment: 16)
+    defer { buffer.deallocate() }
     var fds = [Int32](repeating: -1, count: Int(CHUSK_MAX_SCM_FDS))
     while true {
         var nfds: Int32 = 0, flags: Int32 = 0
-        let n = buffer.withUnsafeMutableBytes { b in
-            chusk_gofer_recv(socket, b.baseAddress, b.count, &fds, Int32(fds.count), &nfds, &flags)
-        }
+        let n = chusk_gofer_recv(socket, buffer.baseAddress, buffer.count, &fds, Int32(fds.count), &nfds, &flags)
         let received = Array(fds[0..<Int(nfds)])
         defer { for fd in received { close(fd) } }
         if n <= 0 { return 0 }
         var answer: Int32 = -EINVAL
         // A cut message or cut fds are refused whole.
-        if flags & Int32(MSG_TRUNC | MSG_CTRUNC) == 0, let req = ZygoteRequest.decode(buffer[0..<n]), req.fdCount == received.count {
+        if flags & Int32(MSG_TRUNC | MSG_CTRUNC) == 0, let req = ZygoteRequest.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n])), req.fdCount == received.count {
             let sources = Array(received[2..<(2 + req.targets.count)])
             let netns = req.joinsNetns ? received[received.count - 1] : -1
             answer = chusk_zygote_clone(sources, req.targets, Int32(req.targets.count), req.cloneFlags, req.unshareFlags,
