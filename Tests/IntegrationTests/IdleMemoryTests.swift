@@ -27,17 +27,23 @@ struct IdleMemoryTests {
         return total
     }
 
+    /// `husk run -- /bin/sleep 600` and its parts once the program runs (the caller kills it).
+    static func runningSandbox() throws -> (Spawned, SandboxParts) {
+        let run = try Spawned([try Husk.require(), "run", "--", "/bin/sleep", "600"], env: Husk.defaultEnvironment)
+        var parts = SandboxParts()
+        let running = waitFor(30) {
+            let table = ProcessTable()
+            parts = SandboxParts.find(below: run.pid, in: table)
+            return parts.complete && table.descendants(of: parts.sentry).contains { table.argv[$0]?.first == "/bin/sleep" }
+        }
+        #expect(running, "sandbox seen: \(parts)")
+        return (run, parts)
+    }
+
     @Test("the Gofer and the Sentry are clones of one image: the pages the loader relocated are shared, not copied")
     func partsShareTheirRelocatedPages() throws {
-        let husk = try Husk.require()
-        let run = try Spawned([husk, "run", "--", "/bin/sleep", "600"], env: Husk.defaultEnvironment)
+        let (run, parts) = try Self.runningSandbox()
         defer { kill(run.pid, SIGKILL); _ = run.wait(timeout: 10) }
-        var parts = SandboxParts()
-        let seen = waitFor(30) {
-            parts = SandboxParts.find(below: run.pid, in: ProcessTable())
-            return parts.complete
-        }
-        #expect(seen, "sandbox seen: \(parts)")
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(parts.sentry)/exe")) ?? "?"
         // The RELRO (the read-only mapping the loader wrote): exec'd parts each held a private
         // copy; clones of the zygote share every page of it.
@@ -54,16 +60,8 @@ struct IdleMemoryTests {
 
     @Test("the idle Sentry and Gofer keep little of their binary's text, the libraries' and of their stack")
     func idlePartsGiveBackTheirPages() throws {
-        let husk = try Husk.require()
-        let run = try Spawned([husk, "run", "--", "/bin/sleep", "600"], env: Husk.defaultEnvironment)
+        let (run, parts) = try Self.runningSandbox()
         defer { kill(run.pid, SIGKILL); _ = run.wait(timeout: 10) }
-        var parts = SandboxParts()
-        let running = waitFor(30) {
-            let table = ProcessTable()
-            parts = SandboxParts.find(below: run.pid, in: table)
-            return parts.complete && table.descendants(of: parts.sentry).contains { table.argv[$0]?.first == "/bin/sleep" }
-        }
-        #expect(running, "sandbox seen: \(parts)")
         // The trim comes after 200 ms of nothing to do: wait well past it.
         usleep(1_200_000)
         for (name, pid) in [("sentry", parts.sentry), ("gofer", parts.gofer)] {

@@ -93,8 +93,8 @@ pid_t chusk_zygote_clone(const int32_t *fd_src, const int32_t *fd_dst, int nfds,
 /// Writes `text` (NUL-separated arguments) over this process's argument area, NUL-padded and
 /// cut to fit: what /proc/PID/cmdline and ps show for a cloned part.
 void chusk_set_cmdline(char *area, size_t area_len, const char *text, size_t text_len);
-/// PR_SET_PDEATHSIG(SIGKILL), then checks the parent is still `expected_parent`. 0 or -errno.
-int chusk_die_with_parent(pid_t expected_parent);
+/// PR_SET_PDEATHSIG(SIGKILL). 0 or -errno.
+int chusk_die_with_parent(void);
 
 /// Drops the resident clean pages of this process's own binary (read-only mappings without
 /// copied pages): they stay in the page cache and fault back in on use. Bytes of mappings

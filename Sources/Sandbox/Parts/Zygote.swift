@@ -170,8 +170,9 @@ public struct PartsZygote {
 /// clones: compiling the program's filter here (measured) saved the Sentry 0.5 ms but left
 /// both parts ~0.1 MiB more of heap each, the zygote's freed chunks reused and copied.
 public func zygoteServe(become: (_ argv: [String]) -> Never) -> Int32 {
-    // It must not outlive husk run, whose requests it serves.
-    if chusk_die_with_parent(getppid()) != 0 { return 125 }
+    // It must not outlive husk run, whose requests it serves (if husk run died before this,
+    // its end of the socket is closed and the first receive ends the zygote).
+    if chusk_die_with_parent() != 0 { return 125 }
     let socket: Int32 = 3
     // Left uninitialized: a zeroed buffer would be 128 KiB of written pages that every clone
     // keeps (they never return here to free it); a request writes only its own few pages.
