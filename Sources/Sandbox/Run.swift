@@ -30,8 +30,9 @@ public enum SandboxRun {
         }
         DebugTiming.mark("command line parsed")
         let exe = try PartsExecutable.open()
-        // The parts' zygote execs while the cgroup is made; it clones the Gofer and the Sentry
-        // (Parts/Zygote.swift). Without it they are exec'd as before.
+        // The parts' zygote (Parts/Zygote.swift), started before the command line was parsed
+        // (husk run) or now (the OCI shim); it clones the Gofer and the Sentry. Without it they
+        // are exec'd.
         var zygote = takeEarlyZygote() ?? PartsZygote.begin(exe)
         var zygoteHandedOver = false
         defer { if !zygoteHandedOver { zygote?.end() } }
@@ -234,7 +235,7 @@ struct Parts {
         try gofer!.confirm()
         done(goferReady.write)
         defer { close(goferReady.read) }
-        // The Sentry execs, enters its jail and compiles its filter meanwhile; it boots on the go byte.
+        // The Sentry starts, enters its jail and compiles its filter meanwhile; it boots on the go byte.
         try sentry!.confirm()
         done(sentryGo.read)
         DebugTiming.mark("gofer and sentry started")
@@ -398,7 +399,6 @@ struct Parts {
         if let g = gofer { _ = waitpid(g.pid, &st, 0) }
     }
 
-    /// A failure before the program ran: undo whatever started.
     /// A held part: cloned by the zygote, or (without one, or when it fails) exec'd.
     private mutating func spawnPart(_ exe: PartsExecutable, argv: [String], fds: [(source: Int32, target: Int32)],
                                     cloneFlags: UInt, netnsFD: Int32 = -1) throws(HuskError) -> PendingChild {
@@ -410,6 +410,7 @@ struct Parts {
         return try PendingChild.spawn(exe, argv: argv, fds: fds, cloneFlags: cloneFlags, netnsFD: netnsFD, setsid: true)
     }
 
+    /// A failure before the program ran: undo whatever started.
     mutating func fail() {
         zygote?.end(); zygote = nil
         if var g = gofer, !released.contains(g.pid) { g.abandon() }
