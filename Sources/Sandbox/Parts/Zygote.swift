@@ -17,33 +17,24 @@ import SystemPackage
 // the network namespace to join if any. The reply is the pid (4 bytes), or -errno.
 
 /// One part to clone: what PendingChild.spawn takes, without the binary.
-public struct ZygoteRequest: Equatable, Sendable {
-    public var argv: [String]
+struct ZygoteRequest: Equatable, Sendable {
+    var argv: [String]
     /// The fd numbers the part gets, one per source fd sent.
-    public var targets: [Int32]
-    public var cloneFlags: UInt
-    public var unshareFlags: UInt
-    public var setsid: Bool
+    var targets: [Int32]
+    var cloneFlags: UInt
+    var unshareFlags: UInt = 0
+    var setsid: Bool
     /// A network namespace fd follows the sources (setns before the part starts).
-    public var joinsNetns: Bool
-
-    public init(argv: [String], targets: [Int32], cloneFlags: UInt, unshareFlags: UInt = 0, setsid: Bool, joinsNetns: Bool) {
-        self.argv = argv
-        self.targets = targets
-        self.cloneFlags = cloneFlags
-        self.unshareFlags = unshareFlags
-        self.setsid = setsid
-        self.joinsNetns = joinsNetns
-    }
+    var joinsNetns: Bool
 
     static let magic: [UInt8] = Array("HZ1\0".utf8)
     /// Fits the zygote's receive buffer; a longer request (a huge argv) is spawned by exec.
-    public static let maxSize = 128 * 1024
+    static let maxSize = 128 * 1024
 
     /// The fds the message carries besides the sources: the sync and error pipes, the netns.
-    public var fdCount: Int { 2 + targets.count + (joinsNetns ? 1 : 0) }
+    var fdCount: Int { 2 + targets.count + (joinsNetns ? 1 : 0) }
 
-    public func encode() -> [UInt8] {
+    func encode() -> [UInt8] {
         var out = Self.magic
         func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         put(UInt64(cloneFlags))
@@ -59,7 +50,7 @@ public struct ZygoteRequest: Equatable, Sendable {
 
     /// nil for anything malformed: a bad magic, a short field, an argument without its NUL,
     /// a NUL inside an argument, more targets than fit, or a negative target.
-    public static func decode(_ bytes: some Collection<UInt8>) -> ZygoteRequest? {
+    static func decode(_ bytes: some Collection<UInt8>) -> ZygoteRequest? {
         let b = Array(bytes)
         guard b.count >= magic.count + 8 + 8 + 2 + 2 + 4, Array(b[0..<magic.count]) == magic else { return nil }
         var at = magic.count
