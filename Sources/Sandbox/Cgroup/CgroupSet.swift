@@ -29,8 +29,8 @@ public struct CgroupSet: Sendable {
                 if p.version == .v2 { enableV2(p, in: p.ownDirectory) }
                 // Another sandbox's teardown removes the shared `husk` parent once it is empty:
                 // when that happens at any point before our directory exists in it (the mkdir's
-                // EEXIST then finds no directory, the cpuset copy or the mkdir ENOENT), make
-                // the parent again.
+                // EEXIST then finds no directory, the cpuset copy or the mkdir ENOENT, or ENODEV
+                // from a directory being removed as we write to it), make the parent again.
                 for attempt in 1... {
                     do throws(Errno) {
                         try HostFS.mkdirIfMissing(p.huskDirectory)
@@ -38,7 +38,7 @@ public struct CgroupSet: Sendable {
                         if p.version == .v2 { enableV2(p, in: p.huskDirectory) }
                         try HostFS.mkdirIfMissing(p.sandboxDirectory)
                         break
-                    } catch where (error == .noSuchFileOrDirectory || error == .fileExists) && attempt < 50 {}
+                    } catch where (error == .noSuchFileOrDirectory || error == .fileExists || error == .operationNotSupportedByDevice) && attempt < 50 {}
                 }
                 made.append(p.sandboxDirectory)
                 if p.controllers.contains("cpuset") { try copyCpuset(into: p.sandboxDirectory, from: p.huskDirectory) }
