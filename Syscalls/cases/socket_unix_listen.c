@@ -91,9 +91,9 @@ int main(void) {
     CHECKVN("accepted a connection whose client closed: read", read(x, buf, sizeof buf));
     close(x);
 
-    // blocking accept woken by a child's connect
-    fcntl(l, F_SETFL, 0);
+    // blocking accept woken by a child's connect (the queue drained while still non-blocking)
     while ((x = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) close(x);
+    fcntl(l, F_SETFL, 0);
     pid_t pid = fork();
     if (pid == 0) {
         usleep(50000);
@@ -124,6 +124,12 @@ int main(void) {
     al = path_addr(&a, rel);
     CHECKN("connect to a regular file", connect(d, (struct sockaddr *)&a, al));
     unlink(rel);
+    int sq = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    bind(sq, (struct sockaddr *)&a, al);
+    listen(sq, 1);
+    CHECKN("connect a stream socket to a seqpacket path", connect(d, (struct sockaddr *)&a, al));
+    close(sq);
+    unlink(rel);
 
     // abstract names
     al = abstract_addr(&a, "husk-test-abstract");
@@ -135,6 +141,13 @@ int main(void) {
     FACT("abstract name round trip", bl == al && memcmp(&a, &b, al) == 0);
     int st2 = socket(AF_UNIX, SOCK_STREAM, 0);
     CHECKN("connect wrong type", connect(st2, (struct sockaddr *)&a, al));
+    // an abstract name is bound per type: a stream socket may take the seqpacket's name
+    int sn = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECKN("bind the same abstract name as a stream socket", bind(sn, (struct sockaddr *)&a, al));
+    CHECKN("bind it twice as a stream socket", bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, al));
+    CHECKN("listen stream on the shared name", listen(sn, 1));
+    CHECKN("connect stream to the shared name", connect(st2, (struct sockaddr *)&a, al));
+    close(sn); close(st2);
     c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
     CHECKN("connect seqpacket", connect(c, (struct sockaddr *)&a, al));
     s = accept(l, NULL, NULL);

@@ -61,7 +61,12 @@ public final class NetworkNamespace {
     /// A path-bound socket's inode.
     struct NodeKey: Hashable { let dev: UInt64; let ino: UInt64 }
 
-    var abstractNames: [[UInt8]: Weak] = [:]
+    /// An abstract name is bound per socket type: Linux hashes the type into the name's
+    /// bucket, so a stream and a seqpacket socket may share a name, and a connect of the wrong
+    /// type finds nothing (ECONNREFUSED, where a path of the wrong type is EPROTOTYPE).
+    struct AbstractKey: Hashable { let type: Int32; let name: [UInt8] }
+
+    var abstractNames: [AbstractKey: Weak] = [:]
     var pathSockets: [NodeKey: Weak] = [:]
     /// SCM_RIGHTS files in flight, by the sending user (too_many_unix_fds).
     var inflight: [UInt32: Int] = [:]
@@ -82,14 +87,14 @@ public final class NetworkNamespace {
     /// The sockfs inode number of a new socket.
     func allocateIno() -> UInt64 { lastIno &+= 1; return lastIno }
 
-    /// unix_autobind: a free abstract name of five hex digits.
-    func autobindName() -> [UInt8]? {
+    /// unix_autobind: a free abstract name of five hex digits for a socket of `type`.
+    func autobindName(type: Int32) -> [UInt8]? {
         for _ in 0..<0x100000 {
             autobindCounter = (autobindCounter &+ 1) & 0xfffff
             var name: [UInt8] = [0]
             let hex = Array("0123456789abcdef".utf8)
             for shift in stride(from: 16, through: 0, by: -4) { name.append(hex[Int((autobindCounter >> UInt32(shift)) & 0xf)]) }
-            if abstractNames[name]?.socket == nil { return name }
+            if abstractNames[.init(type: type, name: name)]?.socket == nil { return name }
         }
         return nil
     }
@@ -162,7 +167,7 @@ final class UnixSocketFile: SocketFile {
     /// The bound address (sockaddr_un bytes as getsockname returns them); nil: unbound.
     var address: [UInt8]?
     private var nodeKey: NetworkNamespace.NodeKey?
-    private var abstractName: [UInt8]?
+    private var abstractName: NetworkNamespace.AbstractKey?
 
     // Connection state.
     var listening = false
@@ -235,7 +240,7 @@ final class UnixSocketFile: SocketFile {
 
     /// Records a bound name: `address` is the sockaddr_un bytes.
     func bindAbstract(_ address: [UInt8]) throws(Errno) {
-        let name = Array(address[2...])
+        let name = NetworkNamespace.AbstractKey(type: type, name: Array(address[2...]))
         if net.abstractNames[name]?.socket != nil { throw .addressInUse }
         net.abstractNames[name] = .init(socket: self)
         abstractName = name

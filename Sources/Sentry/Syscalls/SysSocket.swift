@@ -100,14 +100,15 @@ private func copyInUnixAddress(_ t: Task, _ address: UInt64, _ length: Int, allo
     return .path(path, [bytes[0], bytes[1]] + path + [0])
 }
 
-/// The socket bound at `address`: ECONNREFUSED when none (or a socket inode nobody listens on),
-/// ENOENT and the walk's errors for a missing path, EACCES without write permission on it.
-private func findUnixSocket(_ t: Task, _ address: UnixAddress) throws(Errno) -> UnixSocketFile {
+/// The socket bound at `address` for a socket of `type`: ECONNREFUSED when none (or a socket
+/// inode nobody listens on, or an abstract name bound only by another type), ENOENT and the
+/// walk's errors for a missing path, EACCES without write permission on it.
+private func findUnixSocket(_ t: Task, _ address: UnixAddress, type: Int32) throws(Errno) -> UnixSocketFile {
     let net = t.kernel.network
     switch address {
     case .unnamed: throw .invalidArgument
     case .abstract(let bytes):
-        guard let s = net.abstractNames[Array(bytes[2...])]?.socket else { throw .connectionRefused }
+        guard let s = net.abstractNames[.init(type: type, name: Array(bytes[2...]))]?.socket else { throw .connectionRefused }
         return s
     case .path(let path, _):
         let d = try t.kernel.vfs.lookup(t.fs, at: nil, path, followFinal: true, creds: t.creds)
@@ -297,7 +298,7 @@ enum SysSocket {
     }
 
     private static func autobind(_ t: Task, _ s: UnixSocketFile) throws(Errno) {
-        guard let name = t.kernel.network.autobindName() else { throw .noSpace }
+        guard let name = t.kernel.network.autobindName(type: s.type) else { throw .noSpace }
         try s.bindAbstract([UInt8(Socket.AF_UNIX), 0] + name)
     }
 
@@ -392,7 +393,7 @@ enum SysSocket {
             try t.fdTable.install(host, at: fd, closeOnExec: t.fdTable[fd]?.closeOnExec ?? false)
             return .zero
         }
-        let target = try findUnixSocket(t, address)
+        let target = try findUnixSocket(t, address, type: s.type)
         if target.type != s.type { throw .protocolWrongTypeForSocket }
         if !s.isConnectionOriented {
             if s.address == nil && s.passCredentials { try autobind(t, s) }
@@ -702,7 +703,7 @@ enum SysSocket {
         if s.type == Socket.SOCK_DGRAM {
             let target: UnixSocketFile
             if let to {
-                target = try findUnixSocket(t, to)
+                target = try findUnixSocket(t, to, type: s.type)
                 if target.type != s.type { throw .protocolWrongTypeForSocket }
                 if target.datagramConnected, target.peer !== s { throw .notPermitted }
             } else if s.datagramConnected {
