@@ -80,6 +80,13 @@ public struct ApplicationFilter: Sendable {
     /// Compiles the program of one mode ahead of its use (an error is left for `compile`).
     public func prepare(userNotify: Bool) { _ = try? compile(userNotify: userNotify) }
 
+    /// Takes `program` as this filter's compiled form for `userNotify`: the build's own
+    /// compile of it (PrecompiledFilters, kept equal to `compile` by a test), so that a start
+    /// spends no time in libseccomp.
+    public func adopt(_ program: [UInt8], userNotify: Bool) {
+        compiled.programs[userNotify] = program
+    }
+
     final class CompiledPrograms: @unchecked Sendable {
         // One thread (the Sentry's) uses a filter; tests that share one only read.
         var programs: [Bool: [UInt8]] = [:]

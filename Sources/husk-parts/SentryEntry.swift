@@ -19,8 +19,8 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: cannot compile its seccomp filter: \(error)")
         return 125
     }
-    // The program's filter too, while the Gofer builds the root view and husk run moves us
-    // into the cgroup: off the start-up's critical path (docs/startup.md).
+    // The program's filter as the build compiled it (libseccomp only if that data is unusable).
+    PrecompiledFilters.adopt()
     SyscallTable.applicationFilter.prepare(userNotify: s.platform == .unotify)
     let config = SentryConfig(goferSocketFD: PartFD.sentryGofer, stdinFD: PartFD.sentryStdin,
                               stdoutFD: PartFD.sentryStdout, stderrFD: PartFD.sentryStderr,
