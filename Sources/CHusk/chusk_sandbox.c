@@ -43,7 +43,9 @@ void chusk_reset_signals(void) {
 
 // Runs in the child only, no allocation: everything up to the exec (or, in the parts'
 // zygote, up to the part's entry). Returns the error pipe's fd (moved clear of the targets)
-// and puts the binary's fd, moved too, in *exe_out.
+// and puts the binary's fd, moved too, in *exe_out. A source whose target is
+// CHUSK_JOIN_CGROUP is a cgroup v1 `tasks` file: once released, the child moves itself there
+// by writing "0" (docs/startup.md "cgroup join") and closes it.
 static int spawn_setup(int exe_fd, const int32_t *fd_src, const int32_t *fd_dst, int nfds,
                        unsigned long unshare_flags, int netns_fd, int want_setsid, int sync_read, int err_write,
                        int *exe_out) {
@@ -74,6 +76,16 @@ static int spawn_setup(int exe_fd, const int32_t *fd_src, const int32_t *fd_dst,
     ssize_t n;
     do { n = read(sync_read, &byte, 1); } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(125);  // parent gave up (or died): never exec
+    // Into the sandbox's cgroup before anything else. The child is single-threaded and names
+    // itself ("0"), so the kernel skips the global cgroup_threadgroup_rwsem and its RCU grace
+    // period, which a write of a pid to cgroup.procs pays.
+    for (int i = 0; i < nfds; i++) {
+        if (fd_dst[i] != CHUSK_JOIN_CGROUP) continue;
+        ssize_t w;
+        do { w = write(fd_src[i], "0", 1); } while (w < 0 && errno == EINTR);
+        if (w != 1) child_fail(err_write, w < 0 ? errno : EIO);
+        close(fd_src[i]);
+    }
     if (netns_fd >= 0) {
         if (setns(netns_fd, CLONE_NEWNET) != 0) child_fail(err_write, errno);
         close(netns_fd);
@@ -84,6 +96,7 @@ static int spawn_setup(int exe_fd, const int32_t *fd_src, const int32_t *fd_dst,
     // never clobber a source still to be installed.
     int base = 3;
     for (int i = 0; i < nfds; i++) {
+        if (fd_dst[i] < 0) continue;
         if (fd_src[i] >= base) base = fd_src[i] + 1;
         if (fd_dst[i] >= base) base = fd_dst[i] + 1;
     }
@@ -106,17 +119,19 @@ static int spawn_setup(int exe_fd, const int32_t *fd_src, const int32_t *fd_dst,
     int tmp[64];
     if (nfds > 64) child_fail(err_write, EINVAL);
     for (int i = 0; i < nfds; i++) {
+        if (fd_dst[i] < 0) continue;
         tmp[i] = fcntl(fd_src[i], F_DUPFD_CLOEXEC, base);
         if (tmp[i] < 0) child_fail(err_write, errno);
     }
     for (int i = 0; i < nfds; i++) {
+        if (fd_dst[i] < 0) continue;
         if (dup2(tmp[i], fd_dst[i]) < 0) child_fail(err_write, errno);
     }
     // Everything not in the map closes at exec (err_write too: EOF tells the parent exec worked).
     if (syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
         for (int fd = 0; fd < 4096; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
     }
-    for (int i = 0; i < nfds; i++) fcntl(fd_dst[i], F_SETFD, 0);
+    for (int i = 0; i < nfds; i++) if (fd_dst[i] >= 0) fcntl(fd_dst[i], F_SETFD, 0);
     chusk_reset_signals();
     *exe_out = exe_fd;
     return err_write;
@@ -146,14 +161,16 @@ pid_t chusk_zygote_clone(const int32_t *fd_src, const int32_t *fd_dst, int nfds,
     spawn_setup(-1, fd_src, fd_dst, nfds, unshare_flags, netns_fd, want_setsid, sync_read, err_write, &unused);
     // No exec closes the rest: close every fd but the targets now. The error pipe goes with
     // them, and its EOF tells husk run the part started.
-    int sorted[64];
+    int sorted[64], ns = 0;
     for (int i = 0; i < nfds; i++) {
-        int v = fd_dst[i], j = i - 1;
+        if (fd_dst[i] < 0) continue;
+        int v = fd_dst[i], j = ns - 1;
         while (j >= 0 && sorted[j] > v) { sorted[j + 1] = sorted[j]; j--; }
         sorted[j + 1] = v;
+        ns++;
     }
     unsigned int from = 0;
-    for (int i = 0; i < nfds; i++) {
+    for (int i = 0; i < ns; i++) {
         if ((unsigned int)sorted[i] > from) syscall(SYS_close_range, from, (unsigned int)sorted[i] - 1, 0U);
         from = (unsigned int)sorted[i] + 1;
     }

@@ -65,7 +65,11 @@ public enum SandboxRun {
             if o.wantsStats { BlockIOAccounting.enable(cgroups.placements, paths: [o.rootfs ?? "/"] + o.volumes.map(\.host)) }
             // The joins' one slow step (an RCU grace period) overlaps with the spawns from here
             // (after the mkdirs: the warming write holds the cgroup mutex while it waits).
-            if let first = cgroups.placements.first { _ = chusk_cgroup_warm_start(first.ownDirectory + "/cgroup.procs") }
+            // Only for moves by pid: into v2 placements, and pasta's (the Gofer and the Sentry
+            // move themselves into v1 ones without that wait).
+            if cgroups.needsProcsJoin || o.network == .pasta, let first = cgroups.placements.first {
+                _ = chusk_cgroup_warm_start(first.ownDirectory + "/cgroup.procs")
+            }
             defer { chusk_cgroup_warm_wait() }
             DebugTiming.mark("limits written")
             return try parts.start(o, exe: exe, signalFD: signalFD, runtime: runtime)
@@ -140,8 +144,12 @@ struct Parts {
         func done(_ fd: Int32) { if stillOpen.remove(fd) != nil { close(fd) } }
         defer { for fd in stillOpen { close(fd) } }
 
+        // Each part moves itself into the v1 cgroups as soon as it is released (CHUSK_JOIN_CGROUP).
+        let selfJoin = try cgroups.openSelfJoinFiles()
+        defer { for fd in selfJoin { close(fd) } }
+        let joinFDs = selfJoin.map { (source: $0, target: Int32(CHUSK_JOIN_CGROUP)) }
         gofer = try spawnPart(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes, hostUDS: o.hostUDS).arguments,
-            fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)],
+            fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)] + joinFDs,
             cloneFlags: Namespaces.gofer | userFlag)
         try mapRoot(gofer!.pid)
         lowerOOMScore(gofer!.pid)
@@ -181,7 +189,7 @@ struct Parts {
         sentry = try spawnPart(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
-                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs,
+                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs + joinFDs,
             cloneFlags: Namespaces.sentry(network: o.network) | userFlag,
             netnsFD: pastaNetwork?.netFD ?? joinedNetns)
         zygote?.end(); zygote = nil
@@ -213,19 +221,23 @@ struct Parts {
         guard readByte(monitorReady.read) else { throw HuskError("monitor did not start") }
         DebugTiming.mark("monitor ready")
 
-        // Both parts go now, before either exec is confirmed and while the cgroup move's grace
-        // period passes: their trusted set-up (exec, jails and their pivot_root grace periods,
-        // the root view, the Sentry's filter) overlaps with it. They join the cgroup before the
+        // Both parts go now. Each first moves itself into the v1 cgroups (its confirm() reports
+        // a failure), then does its trusted set-up (jails, the root view, the Sentry's filter).
+        // The v2 ones, where a pid must be written and the move's grace period is paid, are
+        // joined here while that set-up runs. Either way the parts are in the cgroup before the
         // Gofer serves and before the Sentry boots, unshares its cgroup namespace (so that its
         // root is the sandbox's cgroup) and forks the first task (docs/startup.md).
         try gofer!.letGo(); released.append(gofer!.pid)
         try sentry!.letGo(); released.append(sentry!.pid)
-        chusk_cgroup_warm_wait()
-        DebugTiming.mark("cgroup move warmed up")
-        try cgroups.join(pid: gofer!.pid)
-        try cgroups.join(pid: sentry!.pid)
-        DebugTiming.mark("gofer and sentry joined the cgroup")
+        if cgroups.needsProcsJoin {
+            chusk_cgroup_warm_wait()
+            DebugTiming.mark("cgroup move warmed up")
+            try cgroups.join(pid: gofer!.pid, v2Only: true)
+            try cgroups.join(pid: sentry!.pid, v2Only: true)
+            DebugTiming.mark("gofer and sentry joined the v2 cgroups")
+        }
         if pasta != nil {
+            chusk_cgroup_warm_wait()
             try cgroups.join(pid: pasta!.pid)
             try pasta!.release(); released.append(pasta!.pid)
             try PastaNetwork.waitReady(pastaReady)

@@ -32,8 +32,11 @@ struct ZygoteRequestTests {
         #expect(ZygoteRequest.decode(magic) == nil)
         var flag = bytes; flag[20] = 2          // setsid is 0 or 1
         #expect(ZygoteRequest.decode(flag) == nil)
-        var target = bytes; target[24...27] = [0xff, 0xff, 0xff, 0xff]   // the first target: -1
+        var target = bytes; target[24...27] = [0xfe, 0xff, 0xff, 0xff]   // the first target: -2
         #expect(ZygoteRequest.decode(target) == nil)
+        // -1 is CHUSK_JOIN_CGROUP: a cgroup tasks file the part moves itself into.
+        var join = bytes; join[24...27] = [0xff, 0xff, 0xff, 0xff]
+        #expect(ZygoteRequest.decode(join)?.targets.first == -1)
         #expect(ZygoteRequest.decode(bytes + [0x41]) == nil)
         var many = sample
         many.targets = Array(repeating: 5, count: 40)

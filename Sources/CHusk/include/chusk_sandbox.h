@@ -82,6 +82,11 @@ int chusk_cgroup_warm_start(const char *procs_path);
 /// Waits for that thread (no-op when none was started).
 void chusk_cgroup_warm_wait(void);
 
+/// A target fd number in chusk_spawn's and chusk_zygote_clone's fd maps: the source is a
+/// cgroup v1 `tasks` file the child moves itself into, by writing "0", as soon as it is
+/// released (then closes it; it is not installed).
+#define CHUSK_JOIN_CGROUP (-1)
+
 /// The parts' zygote (Sources/Sandbox/Parts/Zygote.swift): a husk-parts process that clones
 /// the Gofer and the Sentry, so that they share its relocated pages. Like chusk_spawn's child,
 /// held on `sync_read` and with the fd map, namespaces and session applied, but cloned with

@@ -67,9 +67,35 @@ public struct CgroupSet: Sendable {
         try? HostFS.write(dir + "/cgroup.subtree_control", line)
     }
 
-    /// Moves a process (all its threads) into the sandbox's cgroup in every hierarchy.
-    public func join(pid: pid_t) throws(HuskError) {
-        for d in directories {
+    /// The v1 placements' `tasks` files, opened for writing, for the Gofer and the Sentry to
+    /// move themselves in (CHUSK_JOIN_CGROUP in their fd maps): a single-threaded process that
+    /// writes "0" there skips the kernel's global threadgroup lock and its RCU grace period
+    /// (5–20 ms here), which a pid written to cgroup.procs pays (docs/startup.md). The opener's
+    /// credentials are the ones the kernel checks. The caller closes them.
+    public func openSelfJoinFiles() throws(HuskError) -> [Int32] {
+        var fds: [Int32] = []
+        for p in placements where p.version == .v1 {
+            let path = p.sandboxDirectory + "/tasks"
+            let fd = open(path, O_WRONLY | O_CLOEXEC)
+            if fd < 0 {
+                let e = Errno(rawValue: errno)
+                for f in fds { close(f) }
+                throw HuskError("cannot open \(path): \(e.description)")
+            }
+            fds.append(fd)
+        }
+        return fds
+    }
+
+    /// Whether a part must be moved in by a pid written to cgroup.procs (v2 placements, where a
+    /// process cannot move itself into another domain through cgroup.threads).
+    public var needsProcsJoin: Bool { placements.contains { $0.version == .v2 } }
+
+    /// Moves a process (all its threads) into the sandbox's cgroup in every hierarchy, or in
+    /// the v2 ones only (`v2Only`: the parts moved themselves into the v1 ones).
+    public func join(pid: pid_t, v2Only: Bool = false) throws(HuskError) {
+        for p in placements where !v2Only || p.version == .v2 {
+            let d = p.sandboxDirectory
             do { try HostFS.write(d + "/cgroup.procs", String(pid)) } catch {
                 let hint = error == .noSpace ? " (a cpuset cgroup without CPUs or memory nodes)" : ""
                 throw HuskError("cannot move the sandbox into its cgroup \(d): \(error.description)\(hint)")

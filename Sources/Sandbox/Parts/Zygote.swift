@@ -49,7 +49,8 @@ struct ZygoteRequest: Equatable, Sendable {
     }
 
     /// nil for anything malformed: a bad magic, a short field, an argument without its NUL,
-    /// a NUL inside an argument, more targets than fit, or a negative target.
+    /// a NUL inside an argument, more targets than fit, or a negative target other than
+    /// CHUSK_JOIN_CGROUP (a cgroup `tasks` file the part moves itself into).
     static func decode(_ bytes: some Collection<UInt8>) -> ZygoteRequest? {
         let b = Array(bytes)
         guard b.count >= magic.count + 8 + 8 + 2 + 2 + 4, Array(b[0..<magic.count]) == magic else { return nil }
@@ -67,7 +68,7 @@ struct ZygoteRequest: Equatable, Sendable {
               let ntargets = get(UInt16.self), Int(ntargets) + 3 <= Int(CHUSK_MAX_SCM_FDS) else { return nil }
         var targets: [Int32] = []
         for _ in 0..<ntargets {
-            guard let t = get(Int32.self), t >= 0 else { return nil }
+            guard let t = get(Int32.self), t >= 0 || t == CHUSK_JOIN_CGROUP else { return nil }
             targets.append(t)
         }
         guard let argc = get(UInt32.self), argc >= 1, argc <= 65536 else { return nil }
