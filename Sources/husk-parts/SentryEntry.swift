@@ -19,6 +19,7 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
         huskWarn("sentry: cannot compile its seccomp filter: \(error)")
         return 125
     }
+    chusk_timing_mark("own filter compiled")
     // The program's filter as the build compiled it (libseccomp only if that data is unusable).
     PrecompiledFilters.adopt()
     SyscallTable.applicationFilter.prepare(userNotify: s.platform == .unotify)

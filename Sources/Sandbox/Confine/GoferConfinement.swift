@@ -114,7 +114,11 @@ public enum GoferConfinement {
         let d = chusk_confine_not_dumpable()
         if d < 0 { throw HuskError("gofer dumpable flag", Errno(rawValue: -d)) }
         let program: [UInt8]
-        do throws(Errno) { program = try filter(writable: writable, hostUDS: hostUDS).compile() } catch { throw HuskError("gofer seccomp filter", error) }
+        do throws(Errno) {
+            if let p = PrecompiledFilters.gofer(writable: writable, hostUDS: hostUDS) { program = p } else {
+                program = try filter(writable: writable, hostUDS: hostUDS).compile()
+            }
+        } catch { throw HuskError("gofer seccomp filter", error) }
         do throws(Errno) { try Capability.restrict(to: keptCapabilities(writable: writable)) } catch { throw HuskError("gofer capabilities", error) }
         do throws(Errno) { try HostFilter.load(program, who: "gofer") } catch { throw HuskError("gofer seccomp filter", error) }
     }

@@ -84,14 +84,22 @@ public struct HostFilter: Sendable {
     /// Installs the SIGSYS logger and loads a compiled program into the calling process (every
     /// thread). `who` names the part in the log line.
     public static func load(_ program: [UInt8], who: StaticString) throws(Errno) {
+        try load([program], who: who)
+    }
+
+    /// The same for several programs, loaded in order (the kernel runs them all and takes the
+    /// strictest answer; each must leave seccomp(2) to the ones after it).
+    public static func load(_ programs: [[UInt8]], who: StaticString) throws(Errno) {
         let name = UnsafeRawPointer(who.utf8Start).assumingMemoryBound(to: CChar.self)
         // The handler may not allocate: the name table is built here, once, and kept.
         let names = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: syscallNames.count)
         for (i, n) in syscallNames.enumerated() { names[i] = UnsafePointer(strdup(n)) }
         var rc = chusk_confine_sigsys_logger_named(name, names, Int32(syscallNames.count))
         if rc < 0 { throw Errno(rawValue: -rc) }
-        rc = program.withUnsafeBytes { chusk_confine_load_filter($0.baseAddress, Int32($0.count / 8), 1) }
-        if rc < 0 { throw Errno(rawValue: -rc) }
+        for program in programs {
+            rc = program.withUnsafeBytes { chusk_confine_load_filter($0.baseAddress, Int32($0.count / 8), 1) }
+            if rc < 0 { throw Errno(rawValue: -rc) }
+        }
     }
 
     /// The table as Markdown rows (docs/security.md carries the same list).

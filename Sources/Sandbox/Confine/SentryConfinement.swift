@@ -35,8 +35,10 @@ public enum SentryConfinement {
             r("tgkill", "delivers a served signal to one task (or interrupts a parked one)"),
             r("rt_tgsigqueueinfo", "delivers a signal with the sender's siginfo to one task; tgid > 0 only", [positiveInt]),
             r("tkill", "re-raises held-back signals after an injection"),
+            // pid1 must be the Sentry's own: a second, tiny filter checks that (ownPidProgram),
+            // so that this one is the same in every Sentry and compiled at build time.
             r("kcmp", "checks that an fd installed in a task is the Sentry's file (KCMP_FILE, from itself only)",
-              [.equal(arg: 0, value: UInt64(getpid())), .equal(arg: 2, value: 0 /* KCMP_FILE */)]),
+              [.equal(arg: 2, value: 0 /* KCMP_FILE */)]),
             r("kill", "process-directed signals to tasks; pid > 0 only (no process groups, no -1)", [positiveInt]),
             // fds: the Gofer socket, donated host files, stdio pipes, memfds.
             r("read", "host files donated by the Gofer, stdio pipes, signalfd, timerfd, /proc status files"),
@@ -154,8 +156,28 @@ public enum SentryConfinement {
     /// memfd_create/lseek, which stay allowed, but a failure should end the sandbox early).
     nonisolated(unsafe) static var program: [UInt8] = []
 
+    /// The build's compile of `filter` (PrecompiledFilters), or a compile now.
     public static func prepare() throws(Errno) {
-        program = try filter.compile()
+        if let p = PrecompiledFilters.sentry { program = p } else { program = try filter.compile() }
+    }
+
+    /// The second filter: kcmp only with pid1 == `pid` (the Sentry's own), every other call
+    /// allowed (the main filter decides those; stacked filters take the strictest answer).
+    /// A refusal traps as the main filter's do (SIGSYS, logged, EPERM).
+    public static func ownPidProgram(_ pid: pid_t) -> [UInt8] {
+        func insn(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
+            withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf] + withUnsafeBytes(of: k.littleEndian) { Array($0) }
+        }
+        let ldAbs: UInt16 = 0x20, jeq: UInt16 = 0x15, ret: UInt16 = 0x06
+        let kcmp = UInt32(syscallNumber(named: "kcmp")!)
+        return insn(ldAbs, 0, 0, 0)                           // 0: A = nr
+            + insn(jeq, 0, 5, kcmp)                           // 1: kcmp? 2 : 7
+            + insn(ldAbs, 0, 0, 16)                           // 2: A = args[0] (low word)
+            + insn(jeq, 0, 2, UInt32(bitPattern: pid))        // 3: ours? 4 : 6
+            + insn(ldAbs, 0, 0, 20)                           // 4: A = args[0] (high word)
+            + insn(jeq, 1, 0, 0)                              // 5: zero? 7 : 6
+            + insn(ret, 0, 0, chusk_scmp_act_trap())          // 6: trap
+            + insn(ret, 0, 0, chusk_scmp_act_allow())         // 7: allow
     }
 
     /// SentryConfig.lockdown: not dumpable (no task can open its /proc files or trace it, even
@@ -169,7 +191,7 @@ public enum SentryConfinement {
             if program.isEmpty { try prepare() }
             let d = chusk_confine_not_dumpable(); if d < 0 { throw Errno(rawValue: -d) }
             try Capability.restrict(to: (tasksUnderOwnIdentity ? keptCapabilitiesOverOtherUID : 0) | (bindLowPorts ? 1 << 10 /* CAP_NET_BIND_SERVICE */ : 0))
-            try HostFilter.load(program, who: "sentry")
+            try HostFilter.load([ownPidProgram(getpid()), program], who: "sentry")
         } catch { return error }
         return nil
     }
