@@ -157,10 +157,7 @@ public struct ApplicationFilter: Sendable {
     /// BPF that runs `matching` for a call whose seccomp_data.instruction_pointer is `ip`, and
     /// `other` for any other (both whole programs, which end in returns; jumps are relative).
     public static func splice(byInstructionPointer ip: UInt64, matching: [UInt8], other: [UInt8]) throws(Errno) -> [UInt8] {
-        func insn(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
-            withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf] + withUnsafeBytes(of: k.littleEndian) { Array($0) }
-        }
-        let ldAbs: UInt16 = 0x20, jeq: UInt16 = 0x15, ja: UInt16 = 0x05
+        let insn = BPF.instruction, ldAbs = BPF.ldAbsW, jeq = BPF.jeqK, ja = BPF.ja
         let prefix = insn(ldAbs, 0, 0, 8)                       // 0: A = ip (low word)
             + insn(jeq, 0, 2, UInt32(truncatingIfNeeded: ip))   // 1: low matches? 2 : 4
             + insn(ldAbs, 0, 0, 12)                             // 2: A = ip (high word)
@@ -206,5 +203,18 @@ public struct ApplicationFilter: Sendable {
             }
         }
         return try SeccompProgram.export(ctx, name: "husk-filter")
+    }
+}
+
+/// Classic BPF, for the few programs written by hand (the rest is libseccomp's).
+public enum BPF {
+    public static let ldAbsW: UInt16 = 0x20   // BPF_LD | BPF_W | BPF_ABS
+    public static let jeqK: UInt16 = 0x15     // BPF_JMP | BPF_JEQ | BPF_K
+    public static let ja: UInt16 = 0x05       // BPF_JMP | BPF_JA
+    public static let retK: UInt16 = 0x06     // BPF_RET | BPF_K
+
+    /// One `struct sock_filter` (8 bytes, little-endian); jumps are relative to the next one.
+    public static func instruction(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
+        withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf] + withUnsafeBytes(of: k.littleEndian) { Array($0) }
     }
 }

@@ -6,6 +6,7 @@
 import CHusk
 import Glibc
 import LinuxABI
+import Platform
 import Sentry
 import SystemPackage
 
@@ -165,10 +166,7 @@ public enum SentryConfinement {
     /// allowed (the main filter decides those; stacked filters take the strictest answer).
     /// A refusal traps as the main filter's do (SIGSYS, logged, EPERM).
     public static func ownPidProgram(_ pid: pid_t) -> [UInt8] {
-        func insn(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
-            withUnsafeBytes(of: code.littleEndian) { Array($0) } + [jt, jf] + withUnsafeBytes(of: k.littleEndian) { Array($0) }
-        }
-        let ldAbs: UInt16 = 0x20, jeq: UInt16 = 0x15, ret: UInt16 = 0x06
+        let insn = BPF.instruction, ldAbs = BPF.ldAbsW, jeq = BPF.jeqK, ret = BPF.retK
         let kcmp = UInt32(syscallNumber(named: "kcmp")!)
         return insn(ldAbs, 0, 0, 0)                           // 0: A = nr
             + insn(jeq, 0, 5, kcmp)                           // 1: kcmp? 2 : 7
