@@ -22,15 +22,22 @@ public struct RootView: Sendable {
     public var mergedUsrLinks: [String]
     /// Absolute host paths never shown. `*` and `?` may appear in the last component only
     /// (fnmatch with FNM_PATHNAME). THE list of secrets: keep it here and only here.
-    public var secrets: [String]
+    public let secrets: [String]
     /// Where the host tree is read from ("/" in production; a fake tree in tests).
     public var hostRoot: String
+    /// `secrets` split once: the plain paths, compared as strings, and the patterns that need
+    /// fnmatch (each entry of /etc is asked, on the start-up's path).
+    private let plainSecrets: Set<String>
+    private let patternSecrets: [String]
 
     public init(hostDirectories: [String], mergedUsrLinks: [String], secrets: [String], hostRoot: String = "/") {
         self.hostDirectories = hostDirectories
         self.mergedUsrLinks = mergedUsrLinks
         self.secrets = secrets
         self.hostRoot = hostRoot
+        let special: Set<UInt8> = [UInt8(ascii: "*"), UInt8(ascii: "?"), UInt8(ascii: "["), UInt8(ascii: "\\")]
+        patternSecrets = secrets.filter { $0.utf8.contains(where: special.contains) }
+        plainSecrets = Set(secrets.filter { !$0.utf8.contains(where: special.contains) })
     }
 
     public static let defaultSecrets: [String] = [
@@ -56,7 +63,7 @@ public struct RootView: Sendable {
 
     /// Whether `path` (absolute, in the view) is a secret.
     public func isSecret(_ path: String) -> Bool {
-        secrets.contains { fnmatch($0, path, FNM_PATHNAME) == 0 }
+        plainSecrets.contains(path) || patternSecrets.contains { fnmatch($0, path, FNM_PATHNAME) == 0 }
     }
 
     /// Whether some secret lies strictly below directory `path`.
@@ -72,21 +79,33 @@ public struct RootView: Sendable {
     public func build(at staging: String, seal: Bool = true) throws(Errno) {
         try mount("tmpfs", staging, "tmpfs", UInt(CHUSK_MS_NOSUID | CHUSK_MS_NODEV), "mode=0755")
         try mount(nil, staging, nil, UInt(CHUSK_MS_PRIVATE | CHUSK_MS_REC), nil)
+        // Sealed, the whole view is made read-only, nosuid and nodev at the end by one
+        // recursive mount_setattr (the tmpfs and every bind below it), not bind by bind: /etc
+        // alone is ~150 binds, and the view is on the start-up's path (docs/startup.md).
+        var binds: [String]? = seal ? [] : nil
         for dir in hostDirectories + mergedUsrLinks {
-            try place(dir, in: staging)
+            try place(dir, in: staging, binds: &binds)
         }
-        if seal {
-            try mount(nil, staging, nil,
-                      UInt(CHUSK_MS_REMOUNT | CHUSK_MS_RDONLY | CHUSK_MS_NOSUID | CHUSK_MS_NODEV), nil)
+        if let binds {
+            let r = staging.withCString { chusk_gofer_mount_setattr_recursive($0, Self.viewAttributes) }
+            if r != 0 {
+                // Before mount_setattr (Linux 5.12): each bind's top mount, then the tmpfs.
+                for dst in binds { try remountReadOnly(dst) }
+                try mount(nil, staging, nil,
+                          UInt(CHUSK_MS_REMOUNT | CHUSK_MS_RDONLY | CHUSK_MS_NOSUID | CHUSK_MS_NODEV), nil)
+            }
         }
     }
+
+    static let viewAttributes = UInt64(CHUSK_MOUNT_ATTR_RDONLY | CHUSK_MOUNT_ATTR_NOSUID | CHUSK_MOUNT_ATTR_NODEV)
 
     private func host(_ path: String) -> String {
         hostRoot == "/" ? path : hostRoot + path
     }
 
-    /// Puts host `path` (absolute view path) into the view at staging + path.
-    private func place(_ path: String, in staging: String) throws(Errno) {
+    /// Puts host `path` (absolute view path) into the view at staging + path. Binds are made
+    /// read-only here when `binds` is nil, else recorded there for `build` to seal.
+    private func place(_ path: String, in staging: String, binds: inout [String]?) throws(Errno) {
         if isSecret(path) { return }
         let src = host(path), dst = staging + path
         var st = stat()
@@ -99,28 +118,32 @@ public struct RootView: Sendable {
             if holdsSecret(path) {
                 _ = try retry { mkdir(dst, st.st_mode & 0o7777) }
                 for name in try listDirectory(src) {
-                    try place(path + "/" + name, in: staging)
+                    try place(path + "/" + name, in: staging, binds: &binds)
                 }
                 _ = try retry { chmod(dst, st.st_mode & 0o7777) }
             } else {
                 _ = try retry { mkdir(dst, 0o755) }
-                try bindReadOnly(src, dst)
+                try bind(src, dst, binds: &binds)
             }
         case 0o100000:
             let fd = try retry { Glibc.open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
             hostClose(fd)
-            try bindReadOnly(src, dst)
+            try bind(src, dst, binds: &binds)
         default:
             return  // devices, FIFOs, sockets never enter the view
         }
     }
 
-    private func bindReadOnly(_ src: String, _ dst: String) throws(Errno) {
+    private func bind(_ src: String, _ dst: String, binds: inout [String]?) throws(Errno) {
         try mount(src, dst, nil, UInt(CHUSK_MS_BIND | CHUSK_MS_REC), nil)
-        let attrs = UInt64(CHUSK_MOUNT_ATTR_RDONLY | CHUSK_MOUNT_ATTR_NOSUID | CHUSK_MOUNT_ATTR_NODEV)
-        let r = dst.withCString { chusk_gofer_mount_setattr_recursive($0, attrs) }
+        if binds != nil { binds!.append(dst); return }
+        let r = dst.withCString { chusk_gofer_mount_setattr_recursive($0, Self.viewAttributes) }
         if r == 0 { return }
-        // Before mount_setattr (Linux 5.12): remount the top mount only.
+        try remountReadOnly(dst)
+    }
+
+    /// Before mount_setattr (Linux 5.12): the top mount only.
+    private func remountReadOnly(_ dst: String) throws(Errno) {
         try mount(nil, dst, nil,
                   UInt(CHUSK_MS_REMOUNT | CHUSK_MS_BIND | CHUSK_MS_RDONLY | CHUSK_MS_NOSUID | CHUSK_MS_NODEV), nil)
     }

@@ -20,6 +20,7 @@ public enum GoferJail {
     /// one file, with its I/O fds opened through it (its directory is never opened). In order.
     public static func enter(rootfs: String?, volumes: [VolumeSpec]) throws(HuskError) -> [GoferRoot] {
         try Mount.makeAllPrivate()
+        chusk_timing_mark("mounts private")
         var trees: [GoferRoot] = []
         for v in volumes {
             let node = open(v.host, Int32(CHUSK_SB_O_PATH) | O_CLOEXEC)
@@ -54,6 +55,7 @@ public enum GoferJail {
         } else {
             // The host's system directories read-only, merged-/usr symlinks, no secrets.
             do throws(Errno) { try RootView.default.build(at: staging) } catch { throw HuskError("root view", error) }
+            chusk_timing_mark("root view built")
             try Mount.pivot(into: staging)
         }
         return trees
