@@ -83,7 +83,7 @@ static int spawn_setup(int exe_fd, const int32_t *fd_src, const int32_t *fd_dst,
         if (fd_dst[i] != CHUSK_JOIN_CGROUP) continue;
         ssize_t w;
         do { w = write(fd_src[i], "0", 1); } while (w < 0 && errno == EINTR);
-        if (w != 1) child_fail(err_write, w < 0 ? errno : EIO);
+        if (w != 1) child_fail(err_write, CHUSK_JOIN_CGROUP_FAILED | (w < 0 ? errno : EIO));
         close(fd_src[i]);
     }
     if (netns_fd >= 0) {

@@ -105,7 +105,13 @@ public struct PendingChild {
         var code: Int32 = 0
         var n: Int
         repeat { n = read(errFD, &code, 4) } while n < 0 && errno == EINTR
-        if n == 4 { throw HuskError("exec husk part", Errno(rawValue: code)) }
+        guard n == 4 else { return }
+        if code & CHUSK_JOIN_CGROUP_FAILED != 0 {
+            let e = Errno(rawValue: code & ~CHUSK_JOIN_CGROUP_FAILED)
+            let hint = e == .noSpace ? " (a cpuset cgroup without CPUs or memory nodes)" : ""
+            throw HuskError("cannot move the sandbox into its cgroup: \(e.description)\(hint)")
+        }
+        throw HuskError("exec husk part", Errno(rawValue: code))
     }
 
     /// Aborts: the child dies without exec'ing. (Killed, not just left to see EOF on its sync

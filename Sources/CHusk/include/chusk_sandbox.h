@@ -86,6 +86,8 @@ void chusk_cgroup_warm_wait(void);
 /// cgroup v1 `tasks` file the child moves itself into, by writing "0", as soon as it is
 /// released (then closes it; it is not installed).
 #define CHUSK_JOIN_CGROUP (-1)
+/// Or'ed into the errno a child reports when that move failed (PendingChild.confirm says so).
+#define CHUSK_JOIN_CGROUP_FAILED 0x10000
 
 /// The parts' zygote (Sources/Sandbox/Parts/Zygote.swift): a husk-parts process that clones
 /// the Gofer and the Sentry, so that they share its relocated pages. Like chusk_spawn's child,
