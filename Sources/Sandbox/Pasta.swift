@@ -70,7 +70,8 @@ struct PastaNetwork {
 
     /// pasta, held before exec (as the parts are) so that the monitor knows its pid first.
     /// Returns the child and the read end of its PID-file pipe.
-    func spawn(publish: [PublishSpec], devNull: Int32) throws(HuskError) -> (PendingChild, Int32) {
+    /// `joinFDs`: the cgroup `tasks` files pasta moves itself into once released (as the parts).
+    func spawn(publish: [PublishSpec], devNull: Int32, joinFDs: [(source: Int32, target: Int32)] = []) throws(HuskError) -> (PendingChild, Int32) {
         guard let path = PastaNetwork.paths.first(where: { access($0, X_OK) == 0 }) else {
             throw HuskError("--network pasta: pasta not found (install Debian's passt package: scripts/setup.sh does)")
         }
@@ -83,7 +84,7 @@ struct PastaNetwork {
         defer { Glibc.close(ready.write) }
         do throws(HuskError) {
             let child = try PendingChild.spawn(fd: -1, path: path, argv: PastaNetwork.arguments(path, publish: publish),
-                                               fds: [(devNull, 0), (devNull, 1), (devNull, 2), (userFD, 3), (netFD, 4), (ready.write, 5)],
+                                               fds: [(devNull, 0), (devNull, 1), (devNull, 2), (userFD, 3), (netFD, 4), (ready.write, 5)] + joinFDs,
                                                setsid: true)
             return (child, ready.read)
         } catch {

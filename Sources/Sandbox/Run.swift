@@ -65,9 +65,9 @@ public enum SandboxRun {
             if o.wantsStats { BlockIOAccounting.enable(cgroups.placements, paths: [o.rootfs ?? "/"] + o.volumes.map(\.host)) }
             // The joins' one slow step (an RCU grace period) overlaps with the spawns from here
             // (after the mkdirs: the warming write holds the cgroup mutex while it waits).
-            // Only for moves by pid: into v2 placements, and pasta's (the Gofer and the Sentry
-            // move themselves into v1 ones without that wait).
-            if cgroups.needsProcsJoin || o.network == .pasta, let first = cgroups.placements.first {
+            // Only for moves by pid, into v2 placements (the parts and pasta move themselves
+            // into v1 ones without that wait).
+            if cgroups.needsProcsJoin, let first = cgroups.placements.first {
                 _ = chusk_cgroup_warm_start(first.ownDirectory + "/cgroup.procs")
             }
             defer { chusk_cgroup_warm_wait() }
@@ -144,7 +144,8 @@ struct Parts {
         func done(_ fd: Int32) { if stillOpen.remove(fd) != nil { close(fd) } }
         defer { for fd in stillOpen { close(fd) } }
 
-        // Each part moves itself into the v1 cgroups as soon as it is released (CHUSK_JOIN_CGROUP).
+        // Each part (and pasta) moves itself into the v1 cgroups as soon as it is released
+        // (CHUSK_JOIN_CGROUP).
         let selfJoin = try cgroups.openSelfJoinFiles()
         defer { for fd in selfJoin { close(fd) } }
         let joinFDs = selfJoin.map { (source: $0, target: Int32(CHUSK_JOIN_CGROUP)) }
@@ -199,7 +200,7 @@ struct Parts {
 
         var pastaReady: Int32 = -1
         if let net = pastaNetwork {
-            let (child, readyR) = try net.spawn(publish: o.publish, devNull: devNull)
+            let (child, readyR) = try net.spawn(publish: o.publish, devNull: devNull, joinFDs: joinFDs)
             pasta = child
             pastaReady = readyR
             DebugTiming.mark("pasta spawned (held before exec)")
@@ -237,8 +238,7 @@ struct Parts {
             DebugTiming.mark("gofer and sentry joined the v2 cgroups")
         }
         if pasta != nil {
-            chusk_cgroup_warm_wait()
-            try cgroups.join(pid: pasta!.pid)
+            if cgroups.needsProcsJoin { try cgroups.join(pid: pasta!.pid, v2Only: true) }
             try pasta!.release(); released.append(pasta!.pid)
             try PastaNetwork.waitReady(pastaReady)
             pastaNetwork?.close(); pastaNetwork = nil

@@ -107,9 +107,7 @@ public struct PendingChild {
         repeat { n = read(errFD, &code, 4) } while n < 0 && errno == EINTR
         guard n == 4 else { return }
         if code & CHUSK_JOIN_CGROUP_FAILED != 0 {
-            let e = Errno(rawValue: code & ~CHUSK_JOIN_CGROUP_FAILED)
-            let hint = e == .noSpace ? " (a cpuset cgroup without CPUs or memory nodes)" : ""
-            throw HuskError("cannot move the sandbox into its cgroup: \(e.description)\(hint)")
+            throw CgroupSet.moveFailure(Errno(rawValue: code & ~CHUSK_JOIN_CGROUP_FAILED))
         }
         throw HuskError("exec husk part", Errno(rawValue: code))
     }

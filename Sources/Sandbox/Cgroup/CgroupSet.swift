@@ -87,6 +87,12 @@ public struct CgroupSet: Sendable {
         return fds
     }
 
+    /// A failed move into the sandbox's cgroup (by pid here, or a part's own: PendingChild).
+    static func moveFailure(_ e: Errno, directory: String? = nil) -> HuskError {
+        let hint = e == .noSpace ? " (a cpuset cgroup without CPUs or memory nodes)" : ""
+        return HuskError("cannot move the sandbox into its cgroup\(directory.map { " " + $0 } ?? ""): \(e.description)\(hint)")
+    }
+
     /// Whether a part must be moved in by a pid written to cgroup.procs (v2 placements, where a
     /// process cannot move itself into another domain through cgroup.threads).
     public var needsProcsJoin: Bool { placements.contains { $0.version == .v2 } }
@@ -96,10 +102,7 @@ public struct CgroupSet: Sendable {
     public func join(pid: pid_t, v2Only: Bool = false) throws(HuskError) {
         for p in placements where !v2Only || p.version == .v2 {
             let d = p.sandboxDirectory
-            do { try HostFS.write(d + "/cgroup.procs", String(pid)) } catch {
-                let hint = error == .noSpace ? " (a cpuset cgroup without CPUs or memory nodes)" : ""
-                throw HuskError("cannot move the sandbox into its cgroup \(d): \(error.description)\(hint)")
-            }
+            do { try HostFS.write(d + "/cgroup.procs", String(pid)) } catch { throw Self.moveFailure(error, directory: d) }
         }
     }
 
