@@ -271,6 +271,7 @@ public final class Kernel {
             signalQueue.notify(PollEvents.input)   // the parent's SIGCHLD
         case .signalled(let tid, let signal):
             guard let task = tasks[tid] else { early[tid, default: []].append(event); return }
+            task.unseenSignals &= ~(UInt64(1) << UInt64(signal - 1))
             restartUnreceivedCall(task)
             applySignalInfo(task, signal)
             if ptraceSignalStop(task, signal) { return }
@@ -304,16 +305,21 @@ public final class Kernel {
 
     /// Whether Linux would have finished this notified call without ever sleeping
     /// interruptibly: everything on the notify list but a read or write of a file that can
-    /// block (a pipe, a socket, a terminal) and fcntl's waiting locks. Opens are counted as never
-    /// interrupted, a FIFO's too (which Linux may interrupt while it waits for the other end):
-    /// the path is not resolved here, and a regular file's open must never end in EINTR.
+    /// block (a pipe, a socket, a terminal) and is not ready now, and fcntl's waiting locks.
+    /// A ready one would not have slept (a read of a pipe holding data returns it, never EINTR).
+    /// Opens are counted as never interrupted, a FIFO's too (which Linux may interrupt while it
+    /// waits for the other end): the path is not resolved here, and a regular file's open must
+    /// never end in EINTR.
     static func linuxNeverInterrupts(_ task: Task, _ args: SyscallArguments) -> Bool {
         switch args.number {
         case SyscallNumber.read, SyscallNumber.write, SyscallNumber.readv, SyscallNumber.writev,
              SyscallNumber.pread64, SyscallNumber.pwrite64:
             guard let file = task.fdTable[args.int(0)]?.file, let mode = try? file.stat().mode else { return false }
             let type = mode & FileMode.S_IFMT
-            return type == FileMode.S_IFREG || type == FileMode.S_IFDIR
+            if type == FileMode.S_IFREG || type == FileMode.S_IFDIR { return true }
+            let reading = args.number == SyscallNumber.read || args.number == SyscallNumber.readv || args.number == SyscallNumber.pread64
+            let wanted = reading ? PollEvents.input : PollEvents.output
+            return file.readiness(wanted) & wanted != 0
         case SyscallNumber.fcntl:
             let cmd = Int32(truncatingIfNeeded: args.int(1))
             return cmd != Fcntl.F_SETLKW && cmd != Fcntl.F_OFD_SETLKW
@@ -392,6 +398,7 @@ public final class Kernel {
                 task.parked = (args, waiter)
                 queue.add(waiter)
                 wakeForUnseenChildSignal(task)
+                wakeForUnseenSignals(task)
                 // A file that became ready between the handler's check and now: retry at once.
             case .handled:
                 break
@@ -404,6 +411,22 @@ public final class Kernel {
     /// A child's exit the Sentry saw while `task` was stopped between entering a call and
     /// parking in it: the host's SIGCHLD waits on the stopped thread, which only the Sentry can
     /// wake (gdb's poll on its SIGCHLD self-pipe otherwise sleeps for ever).
+    /// A signal the Sentry sent while `task` was on its way into the call that just parked
+    /// (Signals.signalSent): still pending on the host thread, it ends the call as Linux's
+    /// signal_pending check would (a tracer's SIGCHLD for its tracee's stop, sent while gdb
+    /// entered poll, left gdb waiting for ever).
+    private func wakeForUnseenSignals(_ task: Task) {
+        let unseen = task.unseenSignals
+        guard unseen != 0, task.parked != nil else { return }
+        task.unseenSignals = 0
+        let pending = HostProc.pendingSignals(task.hostTID) & unseen
+        guard pending != 0 else { return }
+        for sig in Int32(1)...64 where pending & (UInt64(1) << UInt64(sig - 1)) != 0 && !blocks(task, sig) {
+            signalPending(sig, on: task)
+            return
+        }
+    }
+
     private func wakeForUnseenChildSignal(_ task: Task) {
         guard task.group.childSignalUnseen else { return }
         task.group.childSignalUnseen = false

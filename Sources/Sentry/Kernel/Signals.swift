@@ -58,7 +58,7 @@ extension Kernel {
         try platform.signalThread(tgid: task.group.hostTGID, tid: task.hostTID, signal: sig)
         if let info, task.pendingSignalInfo[sig] == nil { task.pendingSignalInfo[sig] = info }
         signalQueue.notify(PollEvents.input)
-        signalPending(sig, on: task)
+        signalSent(sig, to: task)
     }
 
     /// The siginfo of a signal sent by a task of the sandbox with kill (SI_USER) or tgkill (SI_TKILL).
@@ -126,7 +126,7 @@ extension Kernel {
         // program's siginfo is put back at delivery or by sigtimedwait, as for sendSignal.
         if task.pendingSignalInfo[sig] == nil { task.pendingSignalInfo[sig] = info }
         signalQueue.notify(PollEvents.input)
-        signalPending(sig, on: task)
+        signalSent(sig, to: task)
     }
 
     /// Queues a signal with a siginfo naming `sender` as its source (SI_MESGQ): the call is
@@ -142,7 +142,14 @@ extension Kernel {
         try sender.inject(SyscallNumber.rt_tgsigqueueinfo, [UInt64(UInt32(bitPattern: task.group.pid)), UInt64(UInt32(bitPattern: task.tid)),
                                                             UInt64(UInt32(bitPattern: sig)), scratch])
         signalQueue.notify(PollEvents.input)
-        signalPending(sig, on: task)
+        signalSent(sig, to: task)
+    }
+
+    /// A signal was just sent to `task`'s host thread: it ends the served call the thread sits
+    /// in, or, when it sits in none (stopped on its way into a call the Sentry has not taken
+    /// yet, where the host cannot deliver it), waits for that call to park.
+    func signalSent(_ sig: Int32, to task: Task) {
+        if task.parked != nil { signalPending(sig, on: task) } else { task.unseenSignals |= UInt64(1) << UInt64(sig - 1) }
     }
 
     /// A signal is pending on `task` (sent by us or by the host kernel): if the task sits in a

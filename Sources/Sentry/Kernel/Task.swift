@@ -149,6 +149,10 @@ public final class Task {
     }
     /// The siginfo of signals the Sentry sent with tgkill, applied at their delivery stop.
     var pendingSignalInfo: [Int32: SigInfo] = [:]
+    /// Signals (bit N-1 for signal N) the Sentry sent to this thread while it sat in no served
+    /// call: stopped on its way into one, it cannot take them until that call ends, so the call
+    /// checks for them when it parks (`Kernel.wakeForUnseenSignals`).
+    var unseenSignals: UInt64 = 0
     /// In a group stop (SIGSTOP, SIGTSTP…) held by the Sentry until SIGCONT: /proc shows "T".
     public internal(set) var jobStopped = false
     /// PR_SET_PDEATHSIG: the signal this task gets when its parent dies.
