@@ -71,9 +71,18 @@ extension PtracePlatform {
             expectedIP = gadget &+ 2
         }
         try setRegs(tid, w)
+        // From the stub's gadget (`syscall; int3`), PTRACE_CONT skips the syscall-entry stop: a call the filter traces
+        // stops at its seccomp stop (then PTRACE_SYSCALL to its exit), one it allows runs and
+        // stops at the gadget's int3 (`gadgetTrap`). Not for an exec or a clone (their events),
+        // nor under a program's tracer (which may ask the kernel about the exit stop), nor when
+        // the registers to restore would make the signal path restart a call (-ERESTART* in rax
+        // with a call in orig_rax: a syscall-exit stop never does that without a signal).
+        let restartCode = t.regs.orig_rax != UInt64.max && (-516 ... -512).contains(Int64(bitPattern: t.regs.rax))
+        let skipEntry = t.stop != .seccomp && t.stub != nil && tgid == nil && !t.traceSyscalls && !restartCode
+            && ![SyscallNumber.clone, SyscallNumber.fork, SyscallNumber.vfork, SyscallNumber.clone3].contains(nr)
         let exit: (tid: HostTID, execed: HostTID?, regs: user_regs_struct?)
         do throws(Errno) {
-            exit = try runToSyscallExit(tid, expect: (nr, expectedIP), exec: tgid != nil, tgid: tgid)
+            exit = try runToSyscallExit(tid, expect: (nr, expectedIP), exec: tgid != nil, tgid: tgid, skipEntry: skipEntry)
         } catch {
             // The task was killed (its .exiting/.exited is queued) or is no longer stopped.
             if tasks[tid] != nil { tasks[tid]!.stop = .running }
@@ -114,6 +123,14 @@ extension PtracePlatform {
         return r < 0 || info[2] > 0
     }
 
+    /// At a SIGTRAP delivery stop: the registers when the kernel raised it for the int3 that
+    /// follows the gadget's syscall instruction (`syscallEnd`, the address after it); nil otherwise.
+    func gadgetTrap(_ tid: HostTID, after syscallEnd: UInt64) -> user_regs_struct? {
+        var regs = user_regs_struct()
+        guard (try? getRegs(tid, &regs)) != nil, regs.rip == syscallEnd &+ 1, kernelRaised(tid) else { return nil }
+        return regs
+    }
+
     /// Kills a task whose injection met a stop it must not, and says so in one line. Returns
     /// the error the injection fails with.
     func abandonInjection(_ tid: HostTID, _ why: String) -> Errno {
@@ -127,7 +144,8 @@ extension PtracePlatform {
     /// Resumes with PTRACE_SYSCALL until the injected call's exit stop. Signals arriving
     /// meanwhile are suppressed and sent again (tkill) once the exit stop is reached; a fault,
     /// another syscall or a stop at another address abandons the injection.
-    func runToSyscallExit(_ tid: HostTID, expect: (nr: Int, ip: UInt64), exec: Bool, tgid: HostTID?) throws(Errno) -> (tid: HostTID, execed: HostTID?, regs: user_regs_struct?) {
+    func runToSyscallExit(_ tid: HostTID, expect: (nr: Int, ip: UInt64), exec: Bool, tgid: HostTID?,
+                          skipEntry: Bool = false) throws(Errno) -> (tid: HostTID, execed: HostTID?, regs: user_regs_struct?) {
         var waitTID = tid
         var execed: HostTID? = nil
         var signals: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
@@ -146,7 +164,7 @@ extension PtracePlatform {
             guard (try? getRegs(t, &regs)) != nil else { return nil }
             return Int(Int64(bitPattern: regs.orig_rax)) == expect.nr && regs.rip == expect.ip ? regs : nil
         }
-        try ptraceResume(tid, CHUSK_PTRACE_SYSCALL)
+        try ptraceResume(tid, skipEntry ? CHUSK_PTRACE_CONT : CHUSK_PTRACE_SYSCALL)
         while true {
             var status: Int32 = 0
             // An exec kills the other threads of the group, and each stops at its exit event
@@ -189,6 +207,10 @@ extension PtracePlatform {
                 }
                 if op == Int(CHUSK_SYSCALL_INFO_EXIT) { return (waitTID, execed, regs) }
             case 0:
+                // skipEntry: a call the filter allowed ran without a stop, and the gadget's
+                // int3 (right after its syscall instruction) trapped; rax is its result. The
+                // task is at that SIGTRAP's delivery stop, which the next resume discards.
+                if skipEntry && sig == SIGTRAP, let regs = gadgetTrap(waitTID, after: expect.ip) { return (waitTID, nil, regs) }
                 // A fault the kernel raised (si_code > 0), not the same signal sent by kill.
                 if Self.faultSignals.contains(sig) && kernelRaised(waitTID) {
                     // The application filter never traps: a SIGSYS is the program's own filter's.
