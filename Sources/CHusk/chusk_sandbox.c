@@ -538,8 +538,10 @@ static void monitor_child(int ready_w, int done_r, int parts_fd, int devnull, co
     fcntl(3, F_SETFD, FD_CLOEXEC);
     int watch = monitor_pidfd(pids[0]), sentry = monitor_pidfd(pids[1]);
     int gofer = monitor_pidfd(pids[2]), pasta = monitor_pidfd(pids[3]);
-    // husk run gone already (or not our parent any more): end the sandbox at once.
-    int parent_alive = watch >= 0 && getppid() == pids[0];
+    // husk run gone already (or not our parent any more): end the sandbox at once. A pooled
+    // sandbox's monitor (pids[0] == 0) watches its done pipe alone, which the pool hands to the
+    // husk run that takes the sandbox (docs/pool.md).
+    int parent_alive = pids[0] == 0 || (watch >= 0 && getppid() == pids[0]);
     char one = 1;
     (void)!write(3, &one, 1);
     close(3);
@@ -622,4 +624,19 @@ int chusk_claim_controlling_tty(int fd) {
 
 int chusk_die_with_parent(void) {
     return prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 ? 0 : -errno;
+}
+
+int chusk_dup3(int oldfd, int newfd, int flags) {
+    return dup3(oldfd, newfd, flags) < 0 ? -errno : 0;
+}
+
+long chusk_peer_uid(int fd) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ? -errno : (long)cred.uid;
+}
+
+int chusk_accept_nonblock(int fd) {
+    int r = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    return r < 0 ? -errno : r;
 }

@@ -24,11 +24,12 @@ public func goferMain(socketFD: Int32, root: String, readOnly: Bool) -> Int32 {
 /// Serves several trees over `socketFD`: `roots[0]` is the root view, the others volumes
 /// (each an O_PATH directory fd the caller opened before confining the process; kept open).
 /// `hostUDS`: connect to host unix sockets in volumes for the Sentry (`--host-uds open`).
-public func goferMain(socketFD: Int32, roots: [GoferRoot], hostUDS: Bool = false) -> Int32 {
+public func goferMain(socketFD: Int32, roots: [GoferRoot], hostUDS: Bool = false, pooled: Bool = false) -> Int32 {
     _ = umask(0)
     raiseFileLimit()
     let server = GoferServer(socketFD: socketFD, roots: roots)
     server.hostUDS = hostUDS
+    server.skipFirstIdleTrim = pooled
     return server.serve()
 }
 

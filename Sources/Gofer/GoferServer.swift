@@ -67,6 +67,8 @@ final class GoferServer {
     let direntBuffer: UnsafeMutableRawBufferPointer
     /// How long the Gofer waits for a request before it drops its binary's clean pages.
     static let idleTrimMillis: Int32 = 200
+    /// A pooled sandbox's Gofer skips its first idle spell's trim (docs/pool.md).
+    var skipFirstIdleTrim = false
     /// Set when the peer is gone or the socket broke.
     private var broken = false
 
@@ -90,13 +92,22 @@ final class GoferServer {
     func serve() -> Int32 {
         var fds: (Int32, Int32, Int32, Int32) = (-1, -1, -1, -1)
         var idleTrimmed = false
+        var skipTrim = skipFirstIdleTrim
         while !broken {
             // Nothing to serve for a while: drop the binary's clean pages (they stay in the
-            // page cache and fault back in on the next request), once per idle spell.
+            // page cache and fault back in on the next request), once per idle spell; a pooled
+            // Gofer's first spell is the wait for the launch, left untrimmed.
             if !idleTrimmed {
                 var p = pollfd(fd: socketFD, events: Int16(POLLIN), revents: 0)
                 // Nothing for a while: drop, then wait for the request in the same C call.
-                if poll(&p, 1, GoferServer.idleTrimMillis) == 0 { _ = chusk_idle_trim_poll(&p, 1, -1) }
+                if poll(&p, 1, GoferServer.idleTrimMillis) == 0 {
+                    if skipTrim {
+                        skipTrim = false
+                        while poll(&p, 1, -1) < 0 && errno == EINTR {}
+                    } else {
+                        _ = chusk_idle_trim_poll(&p, 1, -1)
+                    }
+                }
                 idleTrimmed = true
             }
             var nfds: Int32 = 0

@@ -29,6 +29,7 @@ public enum SandboxRun {
             throw HuskError("--no-cgroup: resource limits (--memory, --pids, --cpus, ...) need a cgroup")
         }
         DebugTiming.mark("command line parsed")
+        if runtime == nil, let status = PoolClient.run(o) { return status }
         let exe = try PartsExecutable.open()
         // The parts' zygote (Parts/Zygote.swift), started before the command line was parsed
         // (husk run) or now (the OCI shim); it clones the Gofer and the Sentry. Without it they
@@ -60,6 +61,23 @@ public enum SandboxRun {
         parts.zygote = zygote
         zygoteHandedOver = true
         parts.userNamespace = rootless ? (geteuid(), getegid()) : nil
+        var ends = try start(&parts, o, exe: exe, runtime: runtime)
+        return ends.relayAndReport(o, signalFD: signalFD, placements: cgroups.placements, runtime: runtime)
+    }
+
+    /// A sandbox for the pool (docs/pool.md): started as husk run starts one for `o`, its
+    /// Sentry booted and waiting for its launch.
+    static func startPooled(_ o: RunOptions, exe: PartsExecutable) throws(HuskError) -> SandboxEnds {
+        var parts = Parts(cgroups: try CgroupSet.create(CgroupSet.planForSelf(id: newSandboxID())))
+        parts.zygote = PartsZygote.begin(exe)
+        parts.userNamespace = geteuid() != 0 ? (geteuid(), getegid()) : nil
+        return try start(&parts, o, exe: exe, pooled: true)
+    }
+
+    /// The limits, then the parts (undone on a failure).
+    private static func start(_ parts: inout Parts, _ o: RunOptions, exe: PartsExecutable, runtime: ShimChannel? = nil,
+                              pooled: Bool = false) throws(HuskError) -> SandboxEnds {
+        let cgroups = parts.cgroups
         do throws(HuskError) {
             try o.limits.write(to: cgroups.placements)
             if o.wantsStats { BlockIOAccounting.enable(cgroups.placements, paths: [o.rootfs ?? "/"] + o.volumes.map(\.host)) }
@@ -72,7 +90,7 @@ public enum SandboxRun {
             }
             defer { chusk_cgroup_warm_wait() }
             DebugTiming.mark("limits written")
-            return try parts.start(o, exe: exe, signalFD: signalFD, runtime: runtime)
+            return try parts.start(o, exe: exe, runtime: runtime, pooled: pooled)
         } catch {
             parts.fail()
             throw error
@@ -132,7 +150,10 @@ struct Parts {
         }
     }
 
-    mutating func start(_ o: RunOptions, exe: PartsExecutable, signalFD: Int32, runtime: ShimChannel? = nil) throws(HuskError) -> Int32 {
+    /// Starts the Gofer, the Sentry and the monitor and lets the Sentry boot; returns husk
+    /// run's ends of it. `pooled`: the Sentry gets no program but a launch socket (docs/pool.md),
+    /// whose other end is in the result.
+    mutating func start(_ o: RunOptions, exe: PartsExecutable, runtime: ShimChannel? = nil, pooled: Bool = false) throws(HuskError) -> SandboxEnds {
         let socks = try socketPair()
         let stdinP = try makePipe(), stdoutP = try makePipe(), stderrP = try makePipe(), statusP = try makePipe()
         let goferReady = try makePipe(), monitorReady = try makePipe()
@@ -149,7 +170,9 @@ struct Parts {
         let selfJoin = try cgroups.openSelfJoinFiles()
         defer { for fd in selfJoin { close(fd) } }
         let joinFDs = selfJoin.map { (source: $0, target: Int32(CHUSK_JOIN_CGROUP)) }
-        gofer = try spawnPart(exe, argv: ["husk"] + GoferArguments(rootfs: o.rootfs, volumes: o.volumes, hostUDS: o.hostUDS).arguments,
+        var goferArgs = GoferArguments(rootfs: o.rootfs, volumes: o.volumes, hostUDS: o.hostUDS)
+        goferArgs.pooled = pooled
+        gofer = try spawnPart(exe, argv: ["husk"] + goferArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.0, PartFD.goferSocket), (goferReady.write, PartFD.goferReady)] + joinFDs,
             cloneFlags: Namespaces.gofer | userFlag)
         try mapRoot(gofer!.pid)
@@ -159,7 +182,12 @@ struct Parts {
         let terminal = o.tty ? (currentTerminal() ?? TerminalInfo(termios: [], rows: 24, columns: 80)) : nil
         let controlP = o.tty ? try makePipe() : nil
         if let c = controlP { stillOpen.insert(c.read) }
-        var sentryArgs = SentryArguments(argv: o.argv, env: o.env, cwd: o.cwd, strace: o.strace, terminal: terminal)
+        var sentryArgs = SentryArguments(argv: pooled ? [] : o.argv, env: pooled ? [] : o.env, cwd: o.cwd, strace: o.strace, terminal: terminal)
+        sentryArgs.awaitLaunch = pooled
+        let launchP = pooled ? try socketPair() : nil
+        if let l = launchP { stillOpen.insert(l.1) }
+        var launchOurs = launchP?.0 ?? -1
+        defer { if launchOurs >= 0 { close(launchOurs) } }
         sentryArgs.platform = o.platform
         sentryArgs.rootfsReadonly = o.rootfsReadonly
         sentryArgs.memoryLimit = o.limits.memoryBytes
@@ -190,7 +218,8 @@ struct Parts {
         sentry = try spawnPart(exe, argv: ["husk"] + sentryArgs.arguments,
             fds: [(devNull, 0), (devNull, 1), (2, 2), (socks.1, PartFD.sentryGofer), (stdinP.read, PartFD.sentryStdin),
                   (stdoutP.write, PartFD.sentryStdout), (stderrP.write, PartFD.sentryStderr), (statusP.write, PartFD.sentryStatus)]
-                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs + joinFDs,
+                  + (controlP.map { [($0.read, PartFD.sentryControl)] } ?? []) + [(sentryGo.read, PartFD.sentryGo)] + runtimeFDs + joinFDs
+                  + (launchP.map { [($0.1, PartFD.sentryLaunch)] } ?? []),
             cloneFlags: Namespaces.sentry(network: o.network) | userFlag,
             netnsFD: pastaNetwork?.netFD ?? joinedNetns)
         zygote?.end(); zygote = nil
@@ -206,7 +235,8 @@ struct Parts {
             DebugTiming.mark("pasta spawned (held before exec)")
         }
         // The monitor first: from the moment the parts may run, someone outlives us to clean up.
-        let margs = MonitorArguments(watch: getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories,
+        // A pooled sandbox's monitor watches its done pipe alone: the pool hands it to husk run.
+        let margs = MonitorArguments(watch: pooled ? 0 : getpid(), sentry: sentry!.pid, gofer: gofer!.pid, cgroups: cgroups.directories,
                                      pasta: pasta?.pid ?? 0)
         let monitorDone = try makePipe()
         monitorDoneW = monitorDone.write
@@ -261,19 +291,17 @@ struct Parts {
         // Only the Sentry holds the far ends now: EOF on them means it is gone.
         for fd in stillOpen { close(fd) }
         stillOpen = []
-        var relay = StdioRelay(stdinW: stdinP.write, stdoutR: stdoutP.read, stderrR: stderrP.read, statusR: statusP.read,
-                               sentryPid: sentry!.pid, sentryPidFD: sentryPidFD, signalFD: signalFD)
-        if let t = o.timeoutMillis { relay.deadlineMillis = monotonicMillis() + t }
-        if o.tty {
-            relay.controlW = controlP?.write ?? -1
-            if relay.controlW >= 0 { _ = fcntl(relay.controlW, F_SETFL, O_NONBLOCK) }
-            // -t without -i: the terminal gets no input (docker's -t alone).
-            if !o.interactive { relay.closeStdin() }
-            if isatty(0) != 0 { _ = chusk_tty_raw(0) }
+        var ends = SandboxEnds(stdinW: stdinP.write, stdoutR: stdoutP.read, stderrR: stderrP.read, statusR: statusP.read,
+                               sentryPid: sentry!.pid, sentryPidFD: sentryPidFD, goferPid: gofer!.pid,
+                               goferPidFD: chusk_pidfd_open(gofer!.pid), monitorDoneW: monitorDoneW,
+                               cgroups: cgroups.directories)
+        monitorDoneW = -1
+        ends.controlW = controlP?.write ?? -1
+        if pooled {
+            ends.launchW = launchOurs
+            launchOurs = -1
+            return ends
         }
-        defer { if o.tty { chusk_tty_restore() } }
-        relay.goferPid = gofer!.pid
-        relay.goferPidFD = chusk_pidfd_open(gofer!.pid)
         if let r = runtime {
             // Created: the Sentry holds the program before its first instruction (or failed,
             // and its status follows on the status pipe as for husk run).
@@ -281,55 +309,8 @@ struct Parts {
             r.cgroups = cgroups.placements
             r.partPids = Set([gofer!.pid, sentry!.pid] + (pasta.map { [$0.pid] } ?? []))
             if r.awaitHeld() { r.created() }
-            relay.control = r
         }
-        defer { if relay.goferPidFD >= 0 { close(relay.goferPidFD) } }
-        // Set-up is over: the code and constants it paged in (argument parsing above all) need
-        // not stay resident while husk run relays (docs/startup.md "Memory").
-        _ = chusk_drop_clean_exe_pages()
-        relay.run()
-        DebugTiming.mark("sentry exited")
-        // The counters before the monitor removes the cgroups; then the clean-up is the
-        // monitor's alone, off husk run's critical path.
-        let limitLines = LimitReport.lines(directories: cgroups.directories)
-        var stats: SandboxStats? = nil
-        if o.wantsStats {
-            var s = SandboxStats()
-            s.wallSeconds = Double(chusk_monotonic_ns() &- o.startNanos) / 1e9
-            s.readCgroups(cgroups.placements)
-            if relay.status.count > 4 { s.readSentryRecord(relay.status.dropFirst(4)) }
-            stats = s
-        }
-        handOver(reported: true)
-        DebugTiming.mark("counters read, clean-up handed to the monitor")
-        let partDied = relay.forcedKill == nil && !relay.timedOut && (relay.goferCrashed || relay.status.count < 4)
-        if partDied, let oom = limitLines.first(where: { $0.hasPrefix("memory limit") }) {
-            // The OOM killer took the Sentry or the Gofer (set-up, or a limit too tight for
-            // them): one line for both facts.
-            let limit = oom.split(separator: ":").first.map(String.init) ?? "memory limit reached"
-            huskWarn("\(limit): the kernel killed the \(relay.goferCrashed ? "Gofer" : "Sentry") (OOM) and the sandbox ended; give it a larger --memory")
-            return HuskExitStatus.internalError
-        }
-        for line in limitLines { huskWarn(line) }
-        defer { if let stats { report(stats, o) } }
-        if let k = relay.forcedKill {
-            huskWarn(k.message)
-            return k.status
-        }
-        if relay.timedOut {
-            huskWarn("timed out after \(RunOptions.describeDuration(o.timeoutMillis ?? 0))")
-            return HuskExitStatus.timedOut
-        }
-        if relay.goferCrashed {
-            huskWarn("gofer died: " + describe(waitStatus: relay.goferWaitStatus ?? 0) + "; the sandbox was ended")
-            return HuskExitStatus.internalError
-        }
-        if relay.status.count >= 4 {
-            let st = relay.status.prefix(4).enumerated().reduce(Int32(0)) { $0 | Int32($1.element) << (8 * $1.offset) }
-            return shellStatus(waitStatus: st)
-        }
-        huskWarn("sentry died: " + describe(waitStatus: relay.sentryWaitStatus ?? 0))
-        return HuskExitStatus.internalError
+        return ends
     }
 
     /// Opens a network namespace file (nsfs: /run/netns/NAME, /proc/PID/ns/net), refusing
@@ -376,32 +357,10 @@ struct Parts {
         }
     }
 
-    /// Tells the monitor that husk run is done (a byte: the limits were reported) or gave up
-    /// (EOF alone), so that it ends the sandbox and removes the cgroups.
-    mutating func handOver(reported: Bool) {
-        guard monitorDoneW >= 0 else { return }
-        if reported {
-            var one: UInt8 = 1
-            _ = write(monitorDoneW, &one, 1)
-        }
-        close(monitorDoneW)
-        monitorDoneW = -1
-    }
-
-    /// --stats and --stats-json: the line on stderr, the record in the file.
-    func report(_ stats: SandboxStats, _ o: RunOptions) {
-        if let path = o.statsJSONPath {
-            do throws(Errno) { try HostFS.create(path, stats.json) } catch {
-                huskWarn("--stats-json \(path): \(error)")
-            }
-        }
-        if o.stats { huskWarn("stats: " + stats.line) }
-    }
-
     /// After a failure: the monitor kills the rest and removes the cgroup; wait for it so
     /// that husk run returns with the sandbox gone, then reap the Gofer.
     mutating func finish() {
-        handOver(reported: false)
+        monitorHandOver(&monitorDoneW, reported: false)
         if monitorPidFD >= 0 {
             var p = pollfd(fd: monitorPidFD, events: Int16(POLLIN), revents: 0)
             _ = poll(&p, 1, 10_000)

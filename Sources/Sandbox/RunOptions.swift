@@ -46,6 +46,8 @@ public struct RunOptions: Sendable {
     /// When husk run started (CLOCK_MONOTONIC ns): the origin of --stats' wall time.
     public var startNanos: UInt64 = 0
     public var wantsStats: Bool { stats || statsJSONPath != nil }
+    /// `--no-pool`: start a sandbox of its own even when a pool (docs/pool.md) has one ready.
+    public var noPool = false
     public init(argv: [String], env: [String], cwd: String = "/", rootfs: String? = nil, strace: Bool = false,
                 limits: CgroupLimits = CgroupLimits()) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.rootfs = rootfs; self.strace = strace; self.limits = limits

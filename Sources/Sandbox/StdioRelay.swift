@@ -47,6 +47,11 @@ struct StdioRelay {
     private(set) var forcedKill: (message: String, status: Int32)? = nil
     /// The OCI shim's control socket (start, kill), served between the copies.
     var control: ShimChannel? = nil
+    /// false for a pooled sandbox (docs/pool.md): the Sentry and the Gofer are the pool's
+    /// children, so their wait statuses are not ours to read; their pidfds tell their ends, and
+    /// the relay is over once the Sentry has closed its pipes (its exit), without waiting for its
+    /// PID namespace's teardown.
+    var partsAreChildren = true
 
     init(stdinW: Int32, stdoutR: Int32, stderrR: Int32, statusR: Int32, sentryPid: pid_t, sentryPidFD: Int32, signalFD: Int32) {
         self.stdinW = stdinW; self.stdoutR = stdoutR; self.stderrR = stderrR; self.statusR = statusR
@@ -57,7 +62,7 @@ struct StdioRelay {
     /// Runs until the Sentry has exited and its stdout, stderr and status pipes are at EOF.
     mutating func run() {
         var buf = [UInt8](repeating: 0, count: 65536)
-        while sentryWaitStatus == nil || stdoutR >= 0 || stderrR >= 0 || statusR >= 0 {
+        while (sentryWaitStatus == nil && partsAreChildren) || stdoutR >= 0 || stderrR >= 0 || statusR >= 0 {
             var fds: [pollfd] = []
             func add(_ fd: Int32, _ ev: Int32) { fds.append(pollfd(fd: fd, events: Int16(ev), revents: 0)) }
             let wantStdin = hostStdinOpen && stdinW >= 0 && pendingOff >= pending.count
@@ -149,7 +154,7 @@ struct StdioRelay {
             }
             stopRequest = (sig, monotonicMillis() + Self.stopGraceMillis)
         }
-        kill(sentryPid, sig)
+        _ = chusk_pidfd_send_signal(sentryPidFD, sig)
     }
 
     /// Ends the sandbox without waiting for the program: SIGKILL to the Sentry, then (once it
@@ -204,7 +209,17 @@ struct StdioRelay {
     /// A Gofer gone before the program's status came is a crash: the Sentry goes with it.
     private mutating func reapGofer() {
         var st: Int32 = 0
-        let r = waitpid(goferPid, &st, WNOHANG)
+        let r = partsAreChildren ? waitpid(goferPid, &st, WNOHANG) : (Self.hasExited(goferPidFD) ? -2 : 0)
+        if r == -2 {
+            // Not our child: it ended, how is the pool's to know (0x7f00: unknown).
+            goferWaitStatus = 0x7f00
+            if sentryWaitStatus == nil { reapSentry() }
+            if sentryWaitStatus == nil && !timedOut && forcedKill == nil && status.count < 4 {
+                goferCrashed = true
+                _ = chusk_pidfd_send_signal(sentryPidFD, SIGKILL)
+            }
+            return
+        }
         guard r == goferPid || (r < 0 && errno == ECHILD) else { return }
         goferWaitStatus = r == goferPid ? st : 0x7f00
         // Not a crash: the Sentry went first (the monitor then kills the Gofer; it is a zombie
@@ -218,12 +233,27 @@ struct StdioRelay {
     }
 
     private mutating func reapSentry() {
+        if !partsAreChildren {
+            if Self.hasExited(sentryPidFD) {
+                sentryWaitStatus = 0x7f00
+                if stdinW >= 0 { closeStdin() }
+            }
+            return
+        }
         var st: Int32 = 0
         let r = waitpid(sentryPid, &st, WNOHANG)
         if r == sentryPid || (r < 0 && errno == ECHILD) {
             sentryWaitStatus = r == sentryPid ? st : 0x7f00
             if stdinW >= 0 { closeStdin() }
         }
+    }
+}
+
+extension StdioRelay {
+    /// Whether the process of `pidFD` has exited (its pidfd is readable).
+    static func hasExited(_ pidFD: Int32) -> Bool {
+        var p = pollfd(fd: pidFD, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, 0) == 1 && p.revents & Int16(POLLIN) != 0
     }
 }
 

@@ -76,6 +76,10 @@ public struct SentryConfig {
     /// config.json's linux.seccomp, compiled: the program's own first filter and its flags,
     /// installed before its first instruction.
     public var seccompFilter: (program: [UInt8], flags: UInt64)?
+    /// A pooled Sentry's launch socket (docs/pool.md; -1: not pooled). The Sentry boots, starts
+    /// its first task and confines itself, then waits here for a `SentryLaunch` naming the
+    /// program; `argv`, `envp` and `workingDirectory` are unused.
+    public var launchFD: Int32 = -1
     public init(goferSocketFD: Int32, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, statusFD: Int32,
                 argv: [String], envp: [String], strace: Bool, terminal: TerminalInfo?, workingDirectory: String = "/") {
         self.goferSocketFD = goferSocketFD; self.stdinFD = stdinFD; self.stdoutFD = stdoutFD

@@ -24,5 +24,5 @@ func goferEntry(_ args: ArraySlice<String>) -> Int32 {
     close(PartFD.goferReady)
     let rootFD = open("/", Int32(CHUSK_SB_O_PATH) | O_DIRECTORY | O_CLOEXEC)
     if rootFD < 0 { return 1 }
-    return goferMain(socketFD: PartFD.goferSocket, roots: [GoferRoot(fd: rootFD, readOnly: true)] + volumes, hostUDS: g.hostUDS)
+    return goferMain(socketFD: PartFD.goferSocket, roots: [GoferRoot(fd: rootFD, readOnly: true)] + volumes, hostUDS: g.hostUDS, pooled: g.pooled)
 }

@@ -47,6 +47,7 @@ func sentryEntry(_ args: ArraySlice<String>) -> Int32 {
     c.maskedPaths = s.maskedPaths
     c.readonlyPaths = s.readonlyPaths
     if s.runtimeControl { c.runtimeControlFD = PartFD.sentryRuntime }
+    if s.awaitLaunch { c.launchFD = PartFD.sentryLaunch }
     c.groups = s.groups
     if let caps = s.capabilities { c.capabilities = (caps.bounding, caps.inheritable) }
     c.rlimits = s.rlimits.compactMap { RlimitArgument.parse($0) }

@@ -28,10 +28,10 @@ struct Husk: ParsableCommand {
         create|start|state|kill|delete|list|features ..., and husk run --bundle DIR ID.
         """,
         version: HuskVersion.line,
-        subcommands: [Run.self, Syscalls.self, Version.self])
+        subcommands: [Run.self, Pool.self, Syscalls.self, Version.self])
 
     /// The user-facing subcommands, for "did you mean".
-    static let commandNames = ["run", "syscalls", "version", "help", "create", "start", "state", "kill", "delete", "list", "features"]
+    static let commandNames = ["run", "pool", "syscalls", "version", "help", "create", "start", "state", "kill", "delete", "list", "features"]
 }
 
 struct Syscalls: ParsableCommand {
@@ -42,6 +42,39 @@ struct Syscalls: ParsableCommand {
     var json = false
 
     func run() throws { print(json ? SyscallTable.json : SyscallTable.markdown, terminator: "") }
+}
+
+struct Pool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Keep sandboxes started for husk run (docs/pool.md).",
+        discussion: """
+        Runs in the foreground until SIGINT, SIGTERM or SIGHUP. Each sandbox is started as \
+        husk run would start one (its cgroup, namespaces, Gofer and Sentry), up to the point \
+        where only the program is missing. A husk run without options that shape the sandbox \
+        (-e, --env-file, -w and --timeout are allowed) takes one instead of starting its own, \
+        and the pool starts another in its place: a sandbox serves one run. husk run --no-pool \
+        or HUSK_POOL=off never uses a pool; HUSK_POOL=PATH names another socket.
+        """)
+
+    @Option(help: "How many sandboxes to keep ready (1-256).")
+    var size = 2
+
+    @Option(help: ArgumentHelp("The socket husk run asks (default: $HUSK_POOL, else /run/husk/pool.sock).", valueName: "PATH"))
+    var socket: String?
+
+    @Option(help: ArgumentHelp("The platform of the pool's sandboxes (as husk run --platform).", valueName: "NAME"))
+    var platform = PlatformKind.standard.rawValue
+
+    func validate() throws {
+        if case .failure(let e) = PlatformName.parse(platform) { throw ValidationError(e.message) }
+        if size < 1 || size > 256 { throw ValidationError("--size \(size): must be within 1...256") }
+        if socket == nil && PoolSocket.path() == nil { throw ValidationError("no socket: give --socket PATH or HUSK_POOL (only root has a default)") }
+    }
+
+    func run() throws {
+        let path = socket ?? PoolSocket.path() ?? ""
+        throw ExitCode(SandboxPool.serve(size: size, path: path, platform: try PlatformName.parse(platform).get()))
+    }
 }
 
 struct Version: ParsableCommand {
@@ -158,6 +191,9 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Limit writes to a block device to RATE operations per second.", valueName: "DEV:RATE"))
     var deviceWriteIops: [String] = []
 
+    @Flag(help: "Start a sandbox of its own even when a pool (husk pool) has one ready.")
+    var noPool = false
+
     @Flag(help: "Run without a cgroup (no resource limits): what a user without root or a delegated cgroup needs.")
     var noCgroup = false
 
@@ -263,6 +299,7 @@ struct Run: ParsableCommand {
         o.tty = tty
         o.interactive = interactive
         o.noCgroup = noCgroup
+        o.noPool = noPool
         o.timeoutMillis = timeout.flatMap(RunOptions.parseDuration)
         o.stats = stats
         o.statsJSONPath = statsJson

@@ -14,8 +14,12 @@ func huskEntry() -> Never {
     if OCIRuntime.claims(Array(args.dropFirst())) { exit(OCIRuntime.main(Array(args.dropFirst()))) }
     if args.count >= 2, args[1] == "run" {
         if DebugTiming.requested(args) { chusk_timing_start(start, "run") }
-        // The parts' zygote execs while the command line is parsed (Sandbox/Parts/Zygote.swift).
-        SandboxRun.startZygoteEarly()
+        // `husk run [--] PROGRAM ARGS` with a pool: no option to parse, so the pool is asked
+        // before swift-argument-parser's first use (~1 ms); without one, the full parse.
+        if let status = SandboxRun.runPlainFromPool(Array(args.dropFirst(2)), startNanos: start) { exit(status) }
+        // The parts' zygote execs while the command line is parsed (Sandbox/Parts/Zygote.swift),
+        // unless a pool may start nothing at all (docs/pool.md).
+        if !PoolClient.socketExists { SandboxRun.startZygoteEarly() }
     }
     exit(runCLI())
 }

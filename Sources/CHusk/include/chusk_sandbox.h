@@ -101,6 +101,12 @@ pid_t chusk_zygote_clone(const int32_t *fd_src, const int32_t *fd_dst, int nfds,
 /// cut to fit: what /proc/PID/cmdline and ps show for a cloned part.
 void chusk_set_cmdline(char *area, size_t area_len, const char *text, size_t text_len);
 /// PR_SET_PDEATHSIG(SIGKILL). 0 or -errno.
+/// The pool's socket (docs/pool.md): the uid at the other end of a connected unix socket
+/// (SO_PEERCRED; -errno), and accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK (the fd or -errno).
+long chusk_peer_uid(int fd);
+int chusk_accept_nonblock(int fd);
+/// dup3(2) (glibc has no wrapper in Swift's view): the Sentry's filter allows dup3, not dup2. 0 or -errno.
+int chusk_dup3(int oldfd, int newfd, int flags);
 int chusk_die_with_parent(void);
 
 /// Drops the resident clean pages of this process's own binary (read-only mappings without

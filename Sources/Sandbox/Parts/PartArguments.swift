@@ -22,6 +22,8 @@ public enum PartFD {
     /// filter while the Gofer builds the root view, then waits here before it boots (EOF: the
     /// Gofer failed, husk run says why, the Sentry exits without a word).
     public static let sentryGo: Int32 = 9
+    /// A pooled Sentry's launch socket (docs/pool.md): husk run sends the program here.
+    public static let sentryLaunch: Int32 = 11
     /// Monitor: one byte once it watches everything.
     public static let monitorReady: Int32 = 3
     /// Monitor: husk run's end of the sandbox. husk run writes one byte once it has read the
@@ -35,13 +37,16 @@ public struct GoferArguments: Equatable, Sendable {
     public var volumes: [VolumeSpec] = []
     /// `--host-uds open`: connect to host unix sockets in volumes for the Sentry.
     public var hostUDS = false
+    /// A pooled sandbox's Gofer (docs/pool.md): its first idle spell is the wait for the launch,
+    /// whose requests should not fault its pages back in; it trims from the next one on.
+    public var pooled = false
     public init(rootfs: String? = nil, volumes: [VolumeSpec] = [], hostUDS: Bool = false) {
         self.rootfs = rootfs
         self.volumes = volumes.map { VolumeSpec(host: $0.host, guest: "", readOnly: $0.readOnly) }
         self.hostUDS = hostUDS
     }
     public var arguments: [String] {
-        ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) + (hostUDS ? ["--host-uds"] : [])
+        ["gofer"] + (rootfs.map { ["--rootfs", $0] } ?? []) + (hostUDS ? ["--host-uds"] : []) + (pooled ? ["--pooled"] : [])
             + volumes.flatMap { [$0.readOnly ? "--volume-ro" : "--volume-rw", $0.host] }
     }
     /// Whether any part of the view is writable (read-write volumes): the Gofer then keeps the
@@ -55,6 +60,7 @@ public struct GoferArguments: Equatable, Sendable {
             switch a {
             case "--rootfs": guard let v = it.next() else { return nil }; out.rootfs = v
             case "--host-uds": out.hostUDS = true
+            case "--pooled": out.pooled = true
             case "--volume-ro", "--volume-rw":
                 guard let v = it.next(), v.hasPrefix("/") else { return nil }
                 out.volumes.append(VolumeSpec(host: v, guest: "", readOnly: a == "--volume-ro"))
@@ -104,6 +110,8 @@ public struct SentryArguments: Equatable, Sendable {
     public var rlimits: [String] = []
     /// linux.seccomp compiled (OCISeccomp): the program's own first filter.
     public var seccomp: OCISeccompFilter?
+    /// A pooled Sentry: no program on the command line; it comes on PartFD.sentryLaunch.
+    public var awaitLaunch = false
     public init(argv: [String], env: [String], cwd: String = "/", strace: Bool = false, terminal: TerminalInfo? = nil) {
         self.argv = argv; self.env = env; self.cwd = cwd; self.strace = strace; self.terminal = terminal
     }
@@ -133,6 +141,7 @@ public struct SentryArguments: Equatable, Sendable {
         for r in rlimits { a += ["--rlimit", r] }
         if let s = seccomp { a += ["--seccomp", String(s.flags) + ":" + Self.hex(s.program)] }
         for e in env { a += ["--env", e] }
+        if awaitLaunch { a.append("--await-launch") }
         return a + ["--"] + argv
     }
 
@@ -186,7 +195,8 @@ public struct SentryArguments: Equatable, Sendable {
                       let program = unhex(v[v.index(after: colon)...]), !program.isEmpty, program.count % 8 == 0, program.count <= 4096 * 8 else { return nil }
                 out.seccomp = OCISeccompFilter(program: program, flags: flags)
             case "--env": guard let v = value() else { return nil }; out.env.append(v)
-            case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty ? nil : out
+            case "--await-launch": out.awaitLaunch = true
+            case "--": out.argv = Array(args[(i + 1)...]); return out.argv.isEmpty != out.awaitLaunch ? nil : out
             default: return nil
             }
             i += 1
@@ -282,7 +292,7 @@ public struct MonitorArguments: Equatable, Sendable {
         while let a = it.next() {
             guard let v = it.next() else { return nil }
             switch a {
-            case "--watch": guard let n = Int32(v) else { return nil }; out.watch = n
+            case "--watch": guard let n = Int32(v), n >= 0 else { return nil }; out.watch = n
             case "--sentry": guard let n = Int32(v) else { return nil }; out.sentry = n
             case "--gofer": guard let n = Int32(v) else { return nil }; out.gofer = n
             case "--pasta": guard let n = Int32(v), n > 0 else { return nil }; out.pasta = n
@@ -298,6 +308,7 @@ public struct MonitorArguments: Equatable, Sendable {
             default: return nil
             }
         }
-        return out.watch > 0 ? out : nil
+        // --watch 0: a pooled sandbox's monitor, which watches its done pipe alone.
+        return out.watch > 0 || (out.watch == 0 && out.end != nil) ? out : nil
     }
 }

@@ -83,6 +83,8 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     creds.groups = config.groups
     if let caps = config.capabilities { creds.setCapabilities(bounding: caps.bounding, inheritable: caps.inheritable) }
     let fs = FSContext(root: vfs.root, cwd: vfs.root, umask: 0o022)
+    let boot = BootedKernel(config: config, kernel: kernel, platform: platform, vfs: vfs, fdTable: fdTable, fs: fs, creds: creds)
+    if config.launchFD >= 0 { return boot.runPooled() }
     do throws(Errno) {
         try fs.enter(config.workingDirectory, vfs: vfs, creds: creds)
     } catch {
@@ -93,17 +95,8 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     // program is reported the way shells and container runtimes do (127, 126).
     let argv = config.argv.map { Array($0.utf8) }
     let envp = config.envp.map { Array($0.utf8) }
-    guard let name = argv.first, !name.isEmpty else { return bootFailure("no program given") }
-    let plan: ExecPlan
-    do {
-        plan = try findProgram(argv: argv, envp: envp, vfs: vfs, fs: fs, creds: creds)
-    } catch {
-        let program = String(decoding: name, as: UTF8.self)
-        report("husk: \(program): \(String(cString: strerror(error.rawValue)))")
-        let code = error == .noSuchFileOrDirectory || error == .notDirectory ? HuskExitStatus.notFound : HuskExitStatus.cannotExecute
-        writeStatus(config.statusFD, code << 8)
-        return 0
-    }
+    guard !(argv.first ?? []).isEmpty else { return bootFailure("no program given") }
+    guard let plan = boot.locateProgram(argv: argv, envp: envp) else { return 0 }
 
     // husk run's rlimits (inherited by the Sentry), read before anything here changes them.
     var husksLimits = ResourceLimits.ofThisProcess()
@@ -112,33 +105,13 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     }
     chusk_timing_mark("program found")
     let task: Task
-    var tasksUnderOwnIdentity = false
-    do {
-        let stub = try makeStubMemfd()
-        let shown = plan.argv.prefix(64).map { String(decoding: $0.prefix(4096), as: UTF8.self) }
-        var spec = FirstTaskSpec(argv: shown, envp: [], fixedFDs: [], stubFD: stub)
-        spec.hideMounts = true
-        if TaskHostIdentity.isMapped() { spec.hostIDs = (TaskHostIdentity.uid, TaskHostIdentity.gid) }
-        tasksUnderOwnIdentity = spec.hostIDs != nil
-        let tid = try platform.startFirstTask(spec)
-        close(stub)
-        for fd in platform.lateEventFDs { kernel.watch(fd, queue: nil) }
-        task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds, rlimits: husksLimits)
-        task.nice = Int32(HostProc.statField(tid, 19) ?? 0)   // husk run's nice, as its child's
+    do throws(Errno) {
+        task = try boot.startFirstTask(shown: plan.argv, rlimits: husksLimits)
+        task.nice = Int32(HostProc.statField(task.hostTID, 19) ?? 0)   // husk run's nice, as its child's
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }
-    chusk_timing_mark("first task started")
-    // Before lockdown (after it the Sentry opens nothing for writing): the program first when
-    // the memory limit is reached. Its children inherit it and exec keeps it.
-    if let error = setOOMScoreAdjust(task.hostTID, OOMScore.program) {
-        report("husk: sentry: cannot set the program's oom_score_adj: \(error)")
-    }
-    if let lockdown = config.lockdown, let error = lockdown(tasksUnderOwnIdentity) {
-        kernel.kill(task, signal: SIGKILL)
-        return bootFailure("cannot confine the sentry: \(error)")
-    }
-    chusk_timing_mark("sentry filter loaded")
+    if let failure = boot.confine(task) { return failure }
     if config.runtimeControlFD >= 0 {
         // The OCI runtime's create/start split: held here until `husk start` (or a kill).
         let endedBy = RuntimeControl.awaitStart(config.runtimeControlFD)
@@ -167,16 +140,128 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
             report("husk: sentry: cannot prepare husk exec (\(error)): exec will fail in this container")
         }
     }
-    kernel.finishExec(task, plan)
-    chusk_timing_mark("program loaded, running")
-    let status = kernel.run()
-    chusk_timing_mark("program exited")
-    if config.strace, let line = kernel.unimplementedReport { report(line) }
-    if kernel.debugEvents { debugLog(kernel.memory.report) }
-    writeStatus(config.statusFD, status)
-    var record = kernel.statsRecord
-    record.withUTF8 { b in _ = write(config.statusFD, b.baseAddress, b.count) }
-    return 0
+    return boot.run(task, plan)
+}
+
+/// The Sentry after its boot: the kernel with its VFS and platform, and what the first task
+/// gets (its fd table, fs context and credentials).
+struct BootedKernel {
+    let config: SentryConfig
+    let kernel: Kernel
+    let platform: any Platform
+    let vfs: VFS
+    let fdTable: FDTable
+    let fs: FSContext
+    let creds: Credentials
+
+    /// The first task, `shown` as its host argv, adopted as PID 1.
+    func startFirstTask(shown argv: [[UInt8]], rlimits: ResourceLimits) throws(Errno) -> Task {
+        let stub = try makeStubMemfd()
+        defer { close(stub) }
+        let shown = argv.prefix(64).map { String(decoding: $0.prefix(4096), as: UTF8.self) }
+        var spec = FirstTaskSpec(argv: shown, envp: [], fixedFDs: [], stubFD: stub)
+        spec.hideMounts = true
+        if TaskHostIdentity.isMapped() { spec.hostIDs = (TaskHostIdentity.uid, TaskHostIdentity.gid) }
+        let tid = try platform.startFirstTask(spec)
+        for fd in platform.lateEventFDs { kernel.watch(fd, queue: nil) }
+        let task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds, rlimits: rlimits)
+        chusk_timing_mark("first task started")
+        return task
+    }
+
+    /// The program's OOM score, then the Sentry's own filter (after the first task exists, so
+    /// that it does not inherit it). A boot failure's status, or nil.
+    func confine(_ task: Task) -> Int32? {
+        // Before lockdown (after it the Sentry opens nothing for writing): the program first when
+        // the memory limit is reached. Its children inherit it and exec keeps it.
+        if let error = setOOMScoreAdjust(task.hostTID, OOMScore.program) {
+            report("husk: sentry: cannot set the program's oom_score_adj: \(error)")
+        }
+        if let lockdown = config.lockdown, let error = lockdown(TaskHostIdentity.isMapped()) {
+            kernel.kill(task, signal: SIGKILL)
+            return bootFailure("cannot confine the sentry: \(error)")
+        }
+        chusk_timing_mark("sentry filter loaded")
+        return nil
+    }
+
+    /// The program found as execvp would, or nil once its absence was reported (127, 126).
+    func locateProgram(argv: [[UInt8]], envp: [[UInt8]]) -> ExecPlan? {
+        do {
+            return try findProgram(argv: argv, envp: envp, vfs: vfs, fs: fs, creds: creds)
+        } catch {
+            let program = String(decoding: argv.first ?? [], as: UTF8.self)
+            report("husk: \(program): \(String(cString: strerror(error.rawValue)))")
+            let code = error == .noSuchFileOrDirectory || error == .notDirectory ? HuskExitStatus.notFound : HuskExitStatus.cannotExecute
+            writeStatus(config.statusFD, code << 8)
+            return nil
+        }
+    }
+
+    /// Loads the program into the first task and serves it until PID 1 exits; writes its wait
+    /// status and the stats record on the status pipe.
+    func run(_ task: Task, _ plan: ExecPlan) -> Int32 {
+        kernel.finishExec(task, plan)
+        chusk_timing_mark("program loaded, running")
+        let status = kernel.run()
+        chusk_timing_mark("program exited")
+        if config.strace, let line = kernel.unimplementedReport { report(line) }
+        if kernel.debugEvents { debugLog(kernel.memory.report) }
+        writeStatus(config.statusFD, status)
+        var record = kernel.statsRecord
+        record.withUTF8 { b in _ = write(config.statusFD, b.baseAddress, b.count) }
+        return 0
+    }
+
+    /// A pooled Sentry (docs/pool.md): everything that needs no program is done before anyone
+    /// asks (the first task exists, the Sentry is confined); then it waits for the launch that
+    /// names the program. EOF instead (the pool ended it unused): exit without a word.
+    func runPooled() -> Int32 {
+        let task: Task
+        do throws(Errno) {
+            task = try startFirstTask(shown: [Array("husk-pooled".utf8)], rlimits: ResourceLimits.ofThisProcess())
+        } catch {
+            return bootFailure("cannot start the first task: \(error)")
+        }
+        if let failure = confine(task) { return failure }
+        guard let (launch, stderrFD) = SentryLaunch.receive(config.launchFD) else {
+            kernel.kill(task, signal: SIGKILL)
+            return 0
+        }
+        close(config.launchFD)
+        // From now on the Sentry's messages are husk run's, until the program's status is out.
+        var poolStderr: Int32 = -1
+        if stderrFD >= 0 {
+            poolStderr = dup(2)
+            _ = chusk_dup3(stderrFD, 2, 0)
+            close(stderrFD)
+        }
+        if launch.timingOrigin != 0 { chusk_timing_start(launch.timingOrigin, "sentry"); chusk_timing_mark("launched") }
+        task.nice = max(-20, min(19, launch.nice))
+        for i in 0..<min(launch.rlimits.count / 2, task.group.rlimits.limits.count) {
+            let hard = launch.rlimits[2 * i + 1]
+            task.group.rlimits.limits[i] = (min(launch.rlimits[2 * i], hard), hard)
+        }
+        let nrOpen: UInt64 = 1_048_576
+        task.group.rlimits.limits[7] = (min(task.group.rlimits.limits[7].soft, nrOpen), min(task.group.rlimits.limits[7].hard, nrOpen))
+        kernel.debugEvents = launch.env.contains("HUSK_DEBUG=1")
+        do throws(Errno) { try fs.enter(launch.cwd, vfs: vfs, creds: creds) } catch {
+            kernel.kill(task, signal: SIGKILL)
+            return refuseInSandbox(config, "--cwd \(launch.cwd)", error)
+        }
+        guard let plan = locateProgram(argv: launch.argv.map { Array($0.utf8) }, envp: launch.env.map { Array($0.utf8) }) else {
+            kernel.kill(task, signal: SIGKILL)
+            return 0
+        }
+        chusk_timing_mark("program found")
+        let status = run(task, plan)
+        // husk run's relay ends at EOF on these, and whoever waits for husk run's stderr at its
+        // EOF: the Sentry's exit would close them only after its address space and its PID
+        // namespace are torn down (exit_mm comes before exit_files).
+        for fd in [config.statusFD, config.stdoutFD, config.stderrFD, config.stdinFD] { close(fd) }
+        if poolStderr >= 0 { _ = chusk_dup3(poolStderr, 2, 0); close(poolStderr) }
+        return status
+    }
 }
 
 /// The program of `argv` found as execvp finds it, checked and read for the Loader (the first
