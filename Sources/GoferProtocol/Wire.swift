@@ -127,6 +127,20 @@ public struct WireReader {
         return Array(UnsafeRawBufferPointer(rebasing: base[p..<(p + n)]))
     }
 
+    /// The bytes up to the next NUL, which is consumed too (the husk run ↔ pool ↔ Sentry
+    /// messages' strings, docs/pool.md).
+    public mutating func cString() throws(GoferDecodeError) -> [UInt8] {
+        guard let end = base[pos...].firstIndex(of: 0) else { throw .truncated }
+        defer { pos = end + 1 }
+        return Array(UnsafeRawBufferPointer(rebasing: base[pos..<end]))
+    }
+
+    /// Bytes left unread must begin with `prefix`, which is consumed.
+    public mutating func expect(_ prefix: [UInt8]) throws(GoferDecodeError) {
+        let p = try take(prefix.count)
+        guard base[p..<(p + prefix.count)].elementsEqual(prefix) else { throw .badValue }
+    }
+
     /// A validated entry name.
     @inlinable public mutating func name() throws(GoferDecodeError) -> [UInt8] {
         let n = try str16(max: GoferWire.maxNameLength)

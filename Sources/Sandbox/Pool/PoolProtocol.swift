@@ -1,4 +1,5 @@
 import CHusk
+import GoferProtocol
 import Glibc
 import Platform
 import SystemPackage
@@ -54,27 +55,28 @@ public enum PoolMessage {
     /// without its NUL, trailing bytes).
     static func decodeReply(_ bytes: some Collection<UInt8>) -> Reply? {
         let b = Array(bytes)
-        guard b.count <= maxSize, b.count > replyMagic.count, b.starts(with: replyMagic) else { return nil }
-        var at = replyMagic.count + 1
-        if b[replyMagic.count] == 0 { return String(validating: b[at...], as: UTF8.self).map { .refused($0) } }
-        guard b[replyMagic.count] == 1 else { return nil }
-        func get<T: FixedWidthInteger>(_: T.Type) -> T? {
-            let size = MemoryLayout<T>.size
-            guard at + size <= b.count else { return nil }
-            var v: T = 0
-            withUnsafeMutableBytes(of: &v) { $0.copyBytes(from: b[at..<(at + size)]) }
-            at += size
-            return T(littleEndian: v)
+        guard b.count <= maxSize else { return nil }
+        return b.withUnsafeBytes { raw -> Reply? in
+            var r = WireReader(raw)
+            do throws(GoferDecodeError) {
+                try r.expect(replyMagic)
+                switch try r.u8() {
+                case 0:
+                    return String(validating: b[(replyMagic.count + 1)...], as: UTF8.self).map { .refused($0) }
+                case 1:
+                    let s = try r.i32(), g = try r.i32(), n = try r.u32()
+                    guard s > 0, g > 0, Int(n) <= r.remaining else { return nil }
+                    var cgroups: [String] = []
+                    for _ in 0..<n {
+                        guard let c = String(validating: try r.cString(), as: UTF8.self) else { return nil }
+                        cgroups.append(c)
+                    }
+                    try r.finish()
+                    return .granted(sentryPid: s, goferPid: g, cgroups: cgroups)
+                default: return nil
+                }
+            } catch { return nil }
         }
-        guard let s = get(Int32.self), let g = get(Int32.self), s > 0, g > 0, let n = get(UInt32.self), Int(n) <= b.count - at else { return nil }
-        var cgroups: [String] = []
-        for _ in 0..<n {
-            guard at < b.count, let end = b[at...].firstIndex(of: 0), let c = String(validating: b[at..<end], as: UTF8.self) else { return nil }
-            cgroups.append(c)
-            at = end + 1
-        }
-        guard at == b.count else { return nil }
-        return .granted(sentryPid: s, goferPid: g, cgroups: cgroups)
     }
 }
 

@@ -31,9 +31,18 @@ public enum SandboxPool {
         let stops: [Int32] = [SIGINT, SIGTERM, SIGHUP]
         let signalFD = chusk_signalfd_block(stops + [SIGCHLD], Int32(stops.count + 1))
         if signalFD < 0 { throw HuskError("signalfd", errnoFrom(signalFD)) }
-        let listener = try listen(at: path)
+        // The first sandbox before anything is served: a pool that cannot start one (no root,
+        // no cgroup, no husk-parts) says why and ends, instead of retrying for ever.
+        let first = try SandboxRun.startPooled(options, exe: exe)
+        let listener: Int32
+        do throws(HuskError) { listener = try listen(at: path) } catch {
+            first.closeAll()
+            waitUntilGone(first.cgroups)
+            throw error
+        }
         defer { close(listener); unlink(path) }
         let state = PoolState(size: size, options: options, exe: exe)
+        state.putBack(first)
         var worker = pthread_t()
         let started = pthread_create(&worker, nil, { arg in
             Unmanaged<PoolState>.fromOpaque(arg!).takeRetainedValue().fill()
@@ -202,10 +211,7 @@ final class PoolState: @unchecked Sendable {
             if let s = started {
                 failures = 0
                 if stopping { s.closeAll() } else { ready.append(s) }
-                if !announced && ready.count == size {
-                    announced = true
-                    huskWarn("pool: \(size) sandbox\(size == 1 ? "" : "es") ready")
-                }
+                announceOnce()
             }
         }
         pthread_mutex_unlock(&mutex)
@@ -230,7 +236,15 @@ final class PoolState: @unchecked Sendable {
     func putBack(_ e: SandboxEnds) {
         pthread_mutex_lock(&mutex)
         ready.insert(e, at: 0)
+        announceOnce()
         pthread_mutex_unlock(&mutex)
+    }
+
+    /// The one line that says the pool is full for the first time (mutex held).
+    private func announceOnce() {
+        guard !announced && ready.count >= size else { return }
+        announced = true
+        huskWarn("pool: \(size) sandbox\(size == 1 ? "" : "es") ready")
     }
 
     /// Stops the worker; the sandboxes nobody took.

@@ -1,5 +1,6 @@
 import CHusk
 import Glibc
+import GoferProtocol
 import SystemPackage
 
 /// What `husk run` sends a pooled Sentry (docs/pool.md), which booted and started its first
@@ -46,42 +47,36 @@ public struct SentryLaunch: Equatable, Sendable {
     }
 
     /// nil for anything malformed: a bad magic, a short field, too many rlimits, a string
-    /// without its NUL or with one inside, an empty argv, a relative cwd, trailing bytes.
+    /// without its NUL, an empty argv, a relative cwd, trailing bytes.
     public static func decode(_ bytes: some Collection<UInt8>) -> SentryLaunch? {
         let b = Array(bytes)
-        guard b.count <= maxSize, b.count >= magic.count, Array(b[0..<magic.count]) == magic else { return nil }
-        var at = magic.count
-        func get<T: FixedWidthInteger>(_: T.Type) -> T? {
-            let size = MemoryLayout<T>.size
-            guard at + size <= b.count else { return nil }
-            var v: T = 0
-            withUnsafeMutableBytes(of: &v) { $0.copyBytes(from: b[at..<(at + size)]) }
-            at += size
-            return T(littleEndian: v)
+        guard b.count <= maxSize else { return nil }
+        return b.withUnsafeBytes { raw -> SentryLaunch? in
+            var r = WireReader(raw)
+            func strings() throws(GoferDecodeError) -> [String] {
+                let n = try r.u32()
+                guard Int(n) <= r.remaining else { throw .truncated }
+                var out: [String] = []
+                for _ in 0..<n { out.append(String(decoding: try r.cString(), as: UTF8.self)) }
+                return out
+            }
+            do throws(GoferDecodeError) {
+                try r.expect(magic)
+                let origin = try r.u64(), nice = try r.i32(), count = try r.u32()
+                guard count <= maxRlimits else { return nil }
+                var limits: [UInt64] = []
+                for _ in 0..<(count * 2) { limits.append(try r.u64()) }
+                let cwd = String(decoding: try r.cString(), as: UTF8.self)
+                let argv = try strings(), env = try strings()
+                try r.finish()
+                guard cwd.hasPrefix("/"), !argv.isEmpty else { return nil }
+                var l = SentryLaunch(argv: argv, env: env, cwd: cwd)
+                l.timingOrigin = origin
+                l.nice = nice
+                l.rlimits = limits
+                return l
+            } catch { return nil }
         }
-        func string() -> String? {
-            guard at < b.count, let end = b[at...].firstIndex(of: 0) else { return nil }
-            defer { at = end + 1 }
-            return String(decoding: b[at..<end], as: UTF8.self)
-        }
-        func strings() -> [String]? {
-            guard let n = get(UInt32.self), Int(n) <= b.count - at else { return nil }
-            var out: [String] = []
-            out.reserveCapacity(Int(n))
-            for _ in 0..<n { guard let s = string() else { return nil }; out.append(s) }
-            return out
-        }
-        guard let origin = get(UInt64.self), let nice = get(Int32.self), let count = get(UInt32.self),
-              count <= maxRlimits else { return nil }
-        var limits: [UInt64] = []
-        for _ in 0..<(count * 2) { guard let v = get(UInt64.self) else { return nil }; limits.append(v) }
-        guard let cwd = string(), cwd.hasPrefix("/"), let argv = strings(), !argv.isEmpty, let env = strings(),
-              at == b.count else { return nil }
-        var l = SentryLaunch(argv: argv, env: env, cwd: cwd)
-        l.timingOrigin = origin
-        l.nice = nice
-        l.rlimits = limits
-        return l
     }
 
     /// Waits for the launch on `fd` and receives it with the stderr fd that came along (-1 if
