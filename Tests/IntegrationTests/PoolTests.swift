@@ -82,6 +82,19 @@ struct PoolTests {
         #expect(cwd.status == 125 && cwd.stderr.contains("--cwd /no/such/dir"), "\(cwd)")
     }
 
+    @Test("the program gets husk run's rlimits and nice, not the pool's")
+    func husksLimits() throws {
+        let pool = try TestPool(size: 1)
+        defer { _ = pool.stop() }
+        #expect(pool.ready(1))
+        let taken = try #require(pool.waiting.first)
+        let husk = try Husk.require()
+        let r = try IntegrationTests.run(["/bin/sh", "-c", "ulimit -n 700 && exec nice -n 5 \(husk) run -- /bin/sh -c 'ulimit -n; nice'"],
+                                         env: pool.env, timeout: 60)
+        #expect(r.status == 0 && r.stdout == "700\n5\n", "\(r)")
+        #expect(!pool.waiting.contains(taken), "the run did not take the pooled sandbox")
+    }
+
     @Test("a run with options that shape the sandbox starts its own and leaves the pool's alone")
     func shapedRunsAreNotPooled() throws {
         let pool = try TestPool(size: 1)
