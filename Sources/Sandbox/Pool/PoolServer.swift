@@ -229,7 +229,7 @@ final class PoolState: @unchecked Sendable {
         while !ready.isEmpty {
             pthread_cond_signal(&wanted)
             let e = ready.removeFirst()
-            if !StdioRelay.hasExited(e.sentryPidFD) && !StdioRelay.hasExited(e.goferPidFD) { return e }
+            if !e.fds.contains(where: { $0 < 0 }) && !StdioRelay.hasExited(e.sentryPidFD) && !StdioRelay.hasExited(e.goferPidFD) { return e }
             huskWarn("pool: a ready sandbox ended before it was used (sentry pid \(e.sentryPid)); it is replaced")
             e.closeAll()
         }
