@@ -89,7 +89,9 @@ struct PoolTests {
         #expect(pool.ready(1))
         let taken = try #require(pool.waiting.first)
         let husk = try Husk.require()
-        let r = try IntegrationTests.run(["/bin/sh", "-c", "ulimit -n 700 && exec nice -n 5 \(husk) run -- /bin/sh -c 'ulimit -n; nice'"],
+        // The pool's platform named as the pool's (HUSK_TEST_PLATFORM applies to husk run's own argv only).
+        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
+        let r = try IntegrationTests.run(["/bin/sh", "-c", "ulimit -S -n 700 && exec nice -n 5 \(husk) run \(platform)-- /bin/sh -c 'ulimit -n; nice'"],
                                          env: pool.env, timeout: 60)
         #expect(r.status == 0 && r.stdout == "700\n5\n", "\(r)")
         #expect(!pool.waiting.contains(taken), "the run did not take the pooled sandbox")

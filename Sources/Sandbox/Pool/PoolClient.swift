@@ -51,18 +51,22 @@ public enum PoolClient {
         guard var ends = take(shape: shape, path: path) else { return nil }
         DebugTiming.mark("pooled sandbox taken")
         _ = chusk_ignore_signal(SIGPIPE)
-        let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
-        let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
         // The program's stderr is husk run's: the Sentry's messages about it go there.
         var stderrFD: Int32 = 2
         let sent = message.withUnsafeBytes { chusk_send_fds(ends.launchW, $0.baseAddress, $0.count, &stderrFD, 1) }
         close(ends.launchW)
         ends.launchW = -1
-        guard signalFD >= 0, sent == message.count else {
-            // The Sentry ends at the launch socket's EOF, the monitor at its done pipe's.
-            if signalFD >= 0 { close(signalFD) }
+        guard sent == message.count else {
+            // The Sentry died between the pool's check and the launch (EPIPE): the program never
+            // ran, so a fresh sandbox runs it. The monitor ends this one at its done pipe's EOF.
             ends.closeAll()
-            huskWarn("pooled sandbox: the launch failed (\(Errno(rawValue: sent < 0 ? Int32(-sent) : errno))); run with --no-pool")
+            return nil
+        }
+        let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+        let signalFD = chusk_signalfd_block(forwarded, Int32(forwarded.count))
+        if signalFD < 0 {
+            huskWarn("signalfd: \(Errno(rawValue: -signalFD))")
+            ends.closeAll()
             return HuskExitStatus.internalError
         }
         return ends.relayAndReport(o, signalFD: signalFD, placements: nil, partsAreChildren: false)
