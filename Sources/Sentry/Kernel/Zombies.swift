@@ -44,6 +44,16 @@ extension Kernel {
         zombies.values.contains { $0.coreDumped && !$0.reported && $0.group.parent === parent }
     }
 
+    /// Whether a wait of `parent` may report a child that dumps core: one did already, or a
+    /// living child's RLIMIT_CORE soft limit is nonzero. A wait run natively is decided before
+    /// the host makes a dying child visible to it, so the Sentry makes such waits itself as
+    /// soon as a child could dump, not only once it has (the Linux default limit, 0, keeps
+    /// WNOHANG waits native).
+    func mayReportDumpedChild(_ parent: ThreadGroup) -> Bool {
+        parent.children.contains { $0.exitStatus == nil && $0.rlimits.limits[Int(Rlimit.RLIMIT_CORE)].soft > 0 }
+            || hasDumpedChild(parent)
+    }
+
     /// After a wait reported process `pid`: when it dumped core, its status gets WCOREDUMP
     /// (0x80) or its siginfo CLD_DUMPED, through `patch`; the record goes unless WNOWAIT.
     func reportedChild(_ pid: Int64, keep: Bool, patch: () throws(Errno) -> Void) throws(Errno) {

@@ -314,11 +314,12 @@ enum SysPtrace {
     /// wait never blocks in the host, where a child that becomes a tracee later (TRACEME)
     /// could not wake it: it parks on the kernel's queue, which child exits, child group
     /// stops and tracee stops notify. WNOHANG and WCONTINUED waits of a process that traces
-    /// nobody run natively (nothing the Sentry sees tells a child continued).
+    /// nobody run natively (nothing the Sentry sees tells a child continued), unless a child
+    /// could dump core (`mayReportDumpedChild`).
     static func wait4(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         let k = t.kernel
         let pid = a.int(0), statusAddress = a[1], options = a.int(2), rusage = a[3]
-        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 && !k.hasDumpedChild(t.group) { return .native }
+        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 && !k.mayReportDumpedChild(t.group) { return .native }
         guard options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL) == 0 else { return .error(.invalidArgument) }
         if pid == -1 || pid > 0, let (task, link, status) = report(t, pid: pid) {
             do {
@@ -385,7 +386,7 @@ enum SysPtrace {
         let idtype = a.int(0), id = a.int(1), infop = a[2], options = a.int(3), rusage = a[4]
         // P_ALL, P_PID and P_PGID, as wait4; P_PIDFD names a Sentry fd.
         guard idtype >= 0 && idtype <= 2 else { return SysPidfd.waitid(t, a) }
-        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 && !k.hasDumpedChild(t.group) { return .native }
+        if !k.ptrace.isTracer(t.group) && options & (WNOHANG | WCONTINUED) != 0 && !k.mayReportDumpedChild(t.group) { return .native }
         guard options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | WNOTHREAD | WCLONE | WALL) == 0,
               options & (WUNTRACED | WEXITED | WCONTINUED) != 0 else { return .error(.invalidArgument) }
         let pid: Int32 = idtype == 0 ? -1 : idtype == 1 ? id : 0

@@ -79,7 +79,7 @@ public enum SyscallTable {
         t.native(58, "vfork", "the Platform reports the child (PTRACE_EVENT_VFORK)")
         t.serve(59, "execve", SysProcess.execve, args: [.path, .ptr, .ptr])
         t.native(60, "exit", "observed through PTRACE_EVENT_EXIT", args: [.int])
-        t.serve(61, "wait4", SysPtrace.wait4, .partial("a tracer's waits see its tracees' ptrace stops; the host answers for the caller's children (the truth for exits) with WNOHANG, and a blocking wait parks until a child exits or stops; WNOHANG and WCONTINUED waits of a non-tracer run natively; a child killed by a core signal under a nonzero RLIMIT_CORE reports WCOREDUMP, but no core file is written (the flag alone)"), restart: .restartSys, args: [.int, .ptr, .hex, .ptr])
+        t.serve(61, "wait4", SysPtrace.wait4, .partial("a tracer's waits see its tracees' ptrace stops; the host answers for the caller's children (the truth for exits) with WNOHANG, and a blocking wait parks until a child exits or stops; WNOHANG and WCONTINUED waits of a non-tracer run natively unless a child could dump core (RLIMIT_CORE above 0); a child killed by a core signal under a nonzero RLIMIT_CORE reports WCOREDUMP, but no core file is written (the flag alone)"), restart: .restartSys, args: [.int, .ptr, .hex, .ptr])
         t.serve(62, "kill", SysSignal.kill, args: [.int, .int])
         t.serve(63, "uname", SysMisc.uname, args: [.ptr])
         t.serve(64, "semget", sysSemget, args: [.hex, .int, .hex])
