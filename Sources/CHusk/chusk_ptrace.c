@@ -112,7 +112,8 @@ static void __attribute__((noreturn)) first_task_child(const struct chusk_first_
     for (int i = 0; i < s->nfds; i++) if (s->dst_fds[i] > maxdst) maxdst = s->dst_fds[i];
     int stage = maxdst + 1;
 
-    // The targets (1000, 1001) must be valid fd numbers, and staging goes above them.
+    // The targets (TaskHostFD: 1000 and 1001, lower under a low hard limit) must be valid
+    // fd numbers, and staging goes above them.
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
         rlim_t need = (rlim_t)stage + (rlim_t)s->nfds + 8;

@@ -161,10 +161,22 @@ public enum TaskHostIdentity {
 /// Host fd numbers the Sentry keeps in every task (unreachable by the program, whose fd
 /// syscalls are all served).
 public enum TaskHostFD {
-    /// The task's end of the control socket over which `installFD` sends fds.
-    public static let control: Int32 = 1000
+    /// The task's end of the control socket over which `installFD` sends fds: 1000, or lower
+    /// under a hard RLIMIT_NOFILE this process inherited below 1032 (husk run's caller ran
+    /// `ulimit -n 700`), which the first task cannot raise without CAP_SYS_RESOURCE.
+    public static let control: Int32 = {
+        var rl = rlimit()
+        return control(hardLimit: getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &rl) == 0 ? UInt64(rl.rlim_max) : UInt64.max)
+    }()
     /// The stub executable (a memfd) that every execve re-executes.
-    public static let stub: Int32 = 1001
+    public static var stub: Int32 { control + 1 }
+
+    /// `control` under a hard RLIMIT_NOFILE of `hardLimit`: the first task stages its fds
+    /// above the stub's (up to 16 plus 8 spare) before moving them into place, so 32 numbers
+    /// stay free above `control`; never below 16, where the start fails on the limit instead.
+    public static func control(hardLimit: UInt64) -> Int32 {
+        Int32(clamping: max(16, min(1000, Int64(clamping: hardLimit) - 32)))
+    }
 }
 
 /// What the kernel set up when the stub image was exec'd: the Loader builds on it.

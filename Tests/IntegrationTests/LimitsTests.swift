@@ -108,6 +108,19 @@ struct LimitsTests {
         #expect(f["blkio.throttle.write_iops_device"] == "\(dev) 200", "\(f)")
     }
 
+    @Test("a caller's hard RLIMIT_NOFILE below the tasks' usual host fds (ulimit -n 700) still starts the sandbox")
+    func lowOpenFilesLimit() throws {
+        let husk = try Husk.require()
+        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
+        // Python maps its libraries through installed fds and opens 600 files; sh forks and
+        // execs (the stub's fd); the program sees the caller's limits.
+        let program = "ulimit -n; ulimit -Hn; python3 -c 'fs = [open(\"/etc/hostname\") for _ in range(600)]; print(len(fs))' | cat"
+        let r = try IntegrationTests.run(["/bin/sh", "-c", "ulimit -n 700 && exec \(husk) run \(platform)-- /bin/sh -c \"$0\"", program],
+                                         env: Husk.defaultEnvironment, timeout: 60)
+        #expect(r.status == 0 && r.stdout == "700\n700\n600\n", "\(r)")
+        #expect(r.stderr.isEmpty, "\(r)")
+    }
+
     @Test("bad limit values are refused with status 125 and one line")
     func badValues() throws {
         for (opt, value) in [("--cpus", "0"), ("--cpus", "x"), ("--cpu-shares", "1"), ("--cpuset-cpus", "3-1"),

@@ -8,6 +8,17 @@ import SystemPackage
 import Testing
 
 extension PlatformTests { @Suite struct StubTaskTests {
+    @Test("the tasks' host fds leave room for staging under the hard RLIMIT_NOFILE they inherit")
+    func hostFDsFitTheHardLimit() {
+        #expect(TaskHostFD.control(hardLimit: UInt64.max) == 1000)
+        #expect(TaskHostFD.control(hardLimit: 1_048_576) == 1000)
+        #expect(TaskHostFD.control(hardLimit: 1032) == 1000)
+        #expect(TaskHostFD.control(hardLimit: 1031) == 999)
+        #expect(TaskHostFD.control(hardLimit: 700) == 668)
+        #expect(TaskHostFD.control(hardLimit: 20) == 16)
+        #expect(TaskHostFD.stub == TaskHostFD.control + 1)
+    }
+
     @Test func stubImageAndInjection() throws {
         let p = try PtracePlatform(filter: SyscallTable.applicationFilter)
         let stubFD = try makeStubMemfd()
