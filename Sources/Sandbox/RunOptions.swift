@@ -4,6 +4,7 @@ import Sentry
 
 /// What `husk run` was asked to do, after the command line was parsed.
 public struct RunOptions: Sendable {
+    /// The program's arguments as `ArgumentBytes` strings (their exact bytes).
     public var argv: [String]
     public var env: [String]
     public var cwd: String

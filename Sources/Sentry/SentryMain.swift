@@ -16,7 +16,7 @@ public struct SentryConfig {
     /// before it exits; husk run turns it into its own exit status (128+N for signal N).
     public var statusFD: Int32
     /// The program and its arguments, resolved in the sandbox's VFS (PATH search applies when
-    /// argv[0] has no slash), and its environment.
+    /// argv[0] has no slash), and its environment. argv's elements are `ArgumentBytes` strings.
     public var argv: [String]
     public var envp: [String]
     /// Log every served syscall on stderr in strace's format.

@@ -289,7 +289,7 @@ struct Run: ParsableCommand {
             case .failure(let e): throw HuskError("--env-file \(f): \(e.message)")
             }
         }
-        var o = RunOptions(argv: program, env: ProgramEnvironment.build(overrides: fileEnv + env, host: ProgramEnvironment.host()),
+        var o = RunOptions(argv: ArgumentBytes.trailingArguments(program), env: ProgramEnvironment.build(overrides: fileEnv + env, host: ProgramEnvironment.host()),
                            cwd: cwd, rootfs: root, strace: strace,
                            limits: CgroupLimits(memoryBytes: memory.flatMap(CgroupLimits.parseSize), pids: pids,
                                                 cpus: cpus.flatMap(CgroupLimits.parseCpus), cpuShares: cpuShares,

@@ -52,6 +52,22 @@ struct CLITests {
         #expect(lines(husk.stderr).contains { $0.hasPrefix("husk:") }, "\(husk)")
     }
 
+    /// Runs `husk run OPTIONS -- sh` with arguments that are no UTF-8 (made by the outer sh's
+    /// printf, which Swift's [String] argv could not carry); the sandboxed sh prints each as hex.
+    static func argumentBytes(_ options: String, env: [String] = Husk.defaultEnvironment) throws -> RunResult {
+        let husk = try Husk.require()
+        let inner = #"for a; do printf %s "$a" | od -An -tx1; done"#
+        return try IntegrationTests.run(["/bin/sh", "-c", #"exec "$0" run \#(options) -- /bin/sh -c "$1" sh "$(printf 'a\377b')" "$(printf 'caf\351')" "$(printf '\364\217\277\200')" "$(printf '\300\257')" "é""#,
+                                         husk, inner], env: env, timeout: 60)
+    }
+    static let argumentBytesOutput = " 61 ff 62\n 63 61 66 e9\n f4 8f bf 80\n c0 af\n c3 a9\n"
+
+    @Test("the program's arguments arrive byte for byte: invalid UTF-8, Latin-1, the escape range")
+    func argumentsAreBytes() throws {
+        let r = try Self.argumentBytes(Husk.testPlatform.map { "--platform \($0) -e A=1" } ?? "-e A=1")
+        #expect(r.status == 0 && r.stdout == Self.argumentBytesOutput, "\(r)")
+    }
+
     @Test("exit status of the program is passed through")
     func exitStatus() throws {
         let husk = try Husk.run(["/bin/sh", "-c", "exit 42"])

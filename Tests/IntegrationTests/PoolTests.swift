@@ -97,6 +97,18 @@ struct PoolTests {
         #expect(!pool.waiting.contains(taken), "the run did not take the pooled sandbox")
     }
 
+    @Test("a pooled program's arguments arrive byte for byte")
+    func argumentBytes() throws {
+        let pool = try TestPool(size: 1)
+        defer { _ = pool.stop() }
+        #expect(pool.ready(1))
+        let taken = try #require(pool.waiting.first)
+        // No option on the default platform: the pool is asked before any parsing.
+        let r = try CLITests.argumentBytes(Husk.testPlatform.map { "--platform \($0)" } ?? "", env: pool.env)
+        #expect(r.status == 0 && r.stdout == CLITests.argumentBytesOutput, "\(r)")
+        #expect(!pool.waiting.contains(taken), "the run did not take the pooled sandbox")
+    }
+
     @Test("a run with options that shape the sandbox starts its own and leaves the pool's alone")
     func shapedRunsAreNotPooled() throws {
         let pool = try TestPool(size: 1)

@@ -103,7 +103,7 @@ public enum OCISpec {
         guard version.hasPrefix("1.") else { throw fail("ociVersion \(version) is not 1.x") }
         guard let process = root["process"], process.members != nil else { throw fail("process is missing (husk create needs a process to run)") }
         let p = try self.process(process)
-        var o = RunOptions(argv: p.args, env: p.env, cwd: p.cwd)
+        var o = RunOptions(argv: p.args.map { ArgumentBytes.string($0.utf8) }, env: p.env, cwd: p.cwd)
         o.user = p.user
         var plan = OCIPlan(options: o)
         plan.ociVersion = version

@@ -11,7 +11,7 @@ extension SandboxRun {
         guard let first = args.first, PoolClient.socketExists else { return nil }
         let program = first == "--" ? Array(args.dropFirst()) : (first.hasPrefix("-") ? [] : args)
         guard !program.isEmpty else { return nil }
-        var o = RunOptions(argv: program, env: ProgramEnvironment.build(overrides: [], host: ProgramEnvironment.host()))
+        var o = RunOptions(argv: ArgumentBytes.trailingArguments(program), env: ProgramEnvironment.build(overrides: [], host: ProgramEnvironment.host()))
         o.startNanos = startNanos
         return PoolClient.run(o)
     }

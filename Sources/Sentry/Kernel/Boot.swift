@@ -93,7 +93,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
 
     // Find and check the program before any task exists, so that a missing or unusable
     // program is reported the way shells and container runtimes do (127, 126).
-    let argv = config.argv.map { Array($0.utf8) }
+    let argv = config.argv.map(ArgumentBytes.bytes)
     let envp = config.envp.map { Array($0.utf8) }
     guard !(argv.first ?? []).isEmpty else { return bootFailure("no program given") }
     guard let plan = boot.locateProgram(argv: argv, envp: envp) else { return 0 }
@@ -249,7 +249,7 @@ struct BootedKernel {
             kernel.kill(task, signal: SIGKILL)
             return refuseInSandbox(config, "--cwd \(launch.cwd)", error)
         }
-        guard let plan = locateProgram(argv: launch.argv.map { Array($0.utf8) }, envp: launch.env.map { Array($0.utf8) }) else {
+        guard let plan = locateProgram(argv: launch.argv.map(ArgumentBytes.bytes), envp: launch.env.map { Array($0.utf8) }) else {
             kernel.kill(task, signal: SIGKILL)
             return 0
         }

@@ -13,6 +13,7 @@ import SystemPackage
 /// many (soft, hard) u64 pairs, the cwd and NUL, u32 argc and that many NUL-ended strings,
 /// u32 envc and that many NUL-ended strings. Integers little-endian.
 public struct SentryLaunch: Equatable, Sendable {
+    /// `ArgumentBytes` strings, as RunOptions.argv.
     public var argv: [String]
     public var env: [String]
     public var cwd: String
