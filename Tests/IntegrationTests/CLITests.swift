@@ -68,6 +68,16 @@ struct CLITests {
         #expect(r.status == 0 && r.stdout == Self.argumentBytesOutput, "\(r)")
     }
 
+    @Test("100,000 program arguments reach the program (the parser sees only the first), with or without options")
+    func manyArguments() throws {
+        let many = (1...100_000).map(String.init)
+        let script = #"echo $# "$1" "${100000}" ${A-}"#
+        let plain = try Husk.run(["/bin/sh", "-c", script, "sh"] + many, timeout: 60)
+        #expect(plain.status == 0 && plain.stdout == "100000 1 100000\n", "\(plain.status) \(plain.stderr)")
+        let withOptions = try Husk.run(["/bin/sh", "-c", script, "sh"] + many, options: ["-e", "A=x", "-w", "/tmp"], timeout: 60)
+        #expect(withOptions.status == 0 && withOptions.stdout == "100000 1 100000 x\n", "\(withOptions.status) \(withOptions.stderr)")
+    }
+
     @Test("exit status of the program is passed through")
     func exitStatus() throws {
         let husk = try Husk.run(["/bin/sh", "-c", "exit 42"])
