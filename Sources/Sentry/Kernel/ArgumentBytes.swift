@@ -50,7 +50,7 @@ public enum ArgumentBytes {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
-            if scalar.value & ~0xFF == escapeBase { out.append(UInt8(scalar.value & 0xFF)) } else { out.append(contentsOf: String(scalar).utf8) }
+            if scalar.value & ~0xFF == escapeBase { out.append(UInt8(scalar.value & 0xFF)) } else { out.append(contentsOf: scalar.utf8) }
         }
         return out
     }
