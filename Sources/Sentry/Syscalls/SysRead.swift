@@ -2,7 +2,7 @@ import Glibc
 import LinuxABI
 import SystemPackage
 
-// read, write, readv, writev, pread64, pwrite64, preadv, pwritev, lseek.
+// read, write, readv, writev, pread64, pwrite64, preadv, pwritev, preadv2, pwritev2, lseek.
 
 /// Reads from `file` into the scratch buffer (at `offset` when given) and copies the bytes out
 /// to the iovecs or the one buffer.
@@ -167,6 +167,52 @@ func sysPwritev(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     if a.long(3) < 0 { return .error(.invalidArgument) }
     do { return writeFrom(task, file, try copyInIovecs(task, a[1], a.int(2)), offset: a.long(3)) } catch { return .error(error) }
 }
+
+/// preadv2 and pwritev2's RWF_* flags (linux/fs.h). Linux 6.11+ also has RWF_ATOMIC (untorn
+/// O_DIRECT writes) and 6.14+ RWF_DONTCACHE (uncached buffered I/O): neither has a meaning for
+/// the Sentry's files, and they are refused as unknown flags are (EOPNOTSUPP).
+enum RWF {
+    static let hipri: Int32 = 0x01, dsync: Int32 = 0x02, sync: Int32 = 0x04, nowait: Int32 = 0x08
+    static let append: Int32 = 0x10, noappend: Int32 = 0x20
+    static let supported = hipri | dsync | sync | nowait | append | noappend
+}
+
+/// What preadv2 and pwritev2 share: an offset of -1 is the file position (readv, writev), below
+/// that EINVAL; a stream refuses any other offset (ESPIPE); a call that moves no byte returns 0
+/// before its flags are looked at, as Linux's; then unknown flags are EOPNOTSUPP. The flags
+/// apply to this call only: RWF_NOWAIT as O_NONBLOCK (a pipe or socket that would block says
+/// EAGAIN), RWF_APPEND and RWF_NOAPPEND as O_APPEND set or cleared (NOAPPEND wins), RWF_DSYNC
+/// and RWF_SYNC as an fsync of a volume file after the write (the Sentry's other files live in
+/// memory), RWF_HIPRI as nothing (a polling hint).
+private func vectorIOWithFlags(_ task: Task, _ a: SyscallArguments, write: Bool) -> SyscallReturn {
+    let offset = a.long(3), flags = a.int(5)
+    if offset < -1 { return .error(.invalidArgument) }
+    guard let file = task.fdTable[a.int(0)]?.file else { return .error(.badFileDescriptor) }
+    let stream = file is PipeFile || file is UnixSocketFile || file is InetSocketFile || file is PtySlaveFile
+    if offset >= 0 && stream { return .error(.illegalSeek) }
+    if !(write ? file.canWrite : file.canRead) { return .error(.badFileDescriptor) }
+    let iovecs: [(UInt64, UInt64)]
+    do { iovecs = try copyInIovecs(task, a[1], a.int(2)) } catch { return .error(error) }
+    if iovecs.allSatisfy({ $0.1 == 0 }) { return .zero }
+    if flags & ~RWF.supported != 0 { return .error(.notSupported) }
+    let saved = file.statusFlags
+    if flags & RWF.nowait != 0 { file.statusFlags |= O_NONBLOCK }
+    if flags & RWF.append != 0 { file.statusFlags |= O_APPEND }
+    if flags & RWF.noappend != 0 { file.statusFlags &= ~O_APPEND }
+    let at = offset == -1 ? nil : Optional(offset)
+    let result = write ? writeFrom(task, file, iovecs, offset: at) : readInto(task, file, iovecs, offset: at)
+    file.statusFlags = saved
+    if write, flags & (RWF.dsync | RWF.sync) != 0, case .value(let n) = result, n > 0, file is VolumeRegularFile {
+        do { try file.sync() } catch { return .error(error) }
+    }
+    return result
+}
+
+/// preadv2(2).
+func sysPreadv2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { vectorIOWithFlags(task, a, write: false) }
+
+/// pwritev2(2).
+func sysPwritev2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn { vectorIOWithFlags(task, a, write: true) }
 
 /// lseek(2).
 func sysLseek(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {

@@ -351,8 +351,8 @@ public enum SyscallTable {
         t.native(325, "mlock2", "own memory",
                  .partial("the host's RLIMIT_MEMLOCK (8 MiB) applies whatever the sandbox sets, and root inside has no CAP_IPC_LOCK on the host"))
         t.serve(326, "copy_file_range", sysCopyFileRange)
-        t.none(327, "preadv2", .none("not implemented"))
-        t.none(328, "pwritev2", .none("not implemented"))
+        t.serve(327, "preadv2", sysPreadv2, .partial("RWF_NOWAIT makes a pipe or socket that would block say EAGAIN and is otherwise ignored (the Sentry's files do not wait on a disk); RWF_ATOMIC and RWF_DONTCACHE are refused (EOPNOTSUPP)"), args: [.fd, .ptr, .int, .int, .int, .hex])
+        t.serve(328, "pwritev2", sysPwritev2, .partial("RWF_APPEND, RWF_NOAPPEND and RWF_HIPRI as Linux; RWF_DSYNC and RWF_SYNC fsync a volume file after the write (the other files live in memory); RWF_NOWAIT makes a full pipe or socket say EAGAIN; RWF_ATOMIC and RWF_DONTCACHE are refused (EOPNOTSUPP)"), args: [.fd, .ptr, .int, .int, .int, .hex])
         t.none(329, "pkey_mprotect", .none("not implemented"))
         t.none(330, "pkey_alloc", .none("not implemented"))
         t.none(331, "pkey_free", .none("not implemented"))
