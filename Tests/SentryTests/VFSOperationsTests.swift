@@ -241,6 +241,18 @@ private final class ReadOnlyDirectory: Sentry.Inode {
         #expect(try stat("/tmp/f").mode & 0o7777 == 0o755 && stat("/tmp/f").uid == 2000)
     }
 
+    @Test("a symlink's mode does not change (EOPNOTSUPP, Linux 6.6+); through it, the target's does")
+    func symlinkModeIsFixed() throws {
+        try touch("/tmp/t")
+        try vfs.symlinkat(ctx(root), target: Array("t".utf8), at("/tmp/s"))
+        var chmod = AttributeChange(); chmod.mode = 0o600
+        #expect(error { try vfs.setattr(ctx(root), at("/tmp/s", follow: false), chmod) } == .notSupported)
+        try vfs.setattr(ctx(root), at("/tmp/s"), chmod)
+        #expect(try stat("/tmp/t").mode & 0o7777 == 0o600)
+        var chown = AttributeChange(); chown.uid = 2000
+        try vfs.setattr(ctx(root), at("/tmp/s", follow: false), chown)
+    }
+
     @Test func onlyTheRootIsMountedUnlessAsked() throws {
         #expect(vfs.mountTable.map(\.path) == ["/", "/tmp", "/ro"])
         #expect(vfs.proc == nil)

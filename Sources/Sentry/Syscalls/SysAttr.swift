@@ -16,7 +16,14 @@ func sysFchmodat(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
     doChmod(task, a.int(0), a[1], a.uint(2), 0)
 }
 
-/// chmod(2)/fchmodat(2).
+/// fchmodat2(2): fchmodat with flags (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH; others EINVAL).
+func sysFchmodat2(_ task: Task, _ a: SyscallArguments) -> SyscallReturn {
+    let flags = a.int(3)
+    if flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH) != 0 { return .error(.invalidArgument) }
+    return doChmod(task, a.int(0), a[1], a.uint(2), flags)
+}
+
+/// chmod(2)/fchmodat(2)/fchmodat2(2).
 func doChmod(_ task: Task, _ dirfd: Int32, _ pathAddress: UInt64, _ mode: UInt32, _ flags: Int32) -> SyscallReturn {
     serve { () throws(Errno) in
         let at = try task.pathOperand(dirfd, pathAddress, follow: flags & AtFlags.AT_SYMLINK_NOFOLLOW == 0,

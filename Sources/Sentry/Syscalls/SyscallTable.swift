@@ -387,7 +387,7 @@ public enum SyscallTable {
         t.none(449, "futex_waitv", .none("not implemented"))
         t.none(450, "set_mempolicy_home_node", .none("not implemented"))
         t.none(451, "cachestat", .none("not implemented"))
-        t.none(452, "fchmodat2", .none("not implemented"))
+        t.serve(452, "fchmodat2", sysFchmodat2, args: [.fd, .path, .hex, .hex])
         t.none(453, "map_shadow_stack", .none("not implemented"))
         t.none(454, "futex_wake", .none("not implemented"))
         t.none(455, "futex_wait", .none("not implemented"))

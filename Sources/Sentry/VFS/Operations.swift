@@ -271,6 +271,8 @@ extension VFS {
             if type != FileType.regular { throw .invalidArgument }
         }
         if inode.readOnly { throw .readOnlyFileSystem }
+        // A symlink's mode is never used, and Linux (6.6+) refuses to change it.
+        if change.mode != nil && inode.fileType == FileType.symlink { throw .notSupported }
         let s = try inode.stat()
         let creds = ctx.creds
         let owner = creds.fsuid == s.uid || creds.has(Capability.fowner)
