@@ -473,6 +473,7 @@ public final class Kernel {
         child.ipc = flags & CloneFlags.CLONE_NEWIPC != 0
             ? IPCNamespace(memory: memory, mqueueUsers: parent.ipc.mqueue.users) : parent.ipc
         child.nice = parent.nice
+        child.ioContext = flags & CloneFlags.CLONE_IO != 0 ? parent.ioContext : IOContext(priority: parent.ioContext.priority)
         child.seccomp = parent.seccomp
         if child.seccomp.mode != Seccomp.MODE_DISABLED { platform.setOwnSeccompFilters(childTID) }
         if flags & CloneFlags.CLONE_THREAD != 0 { child.threadName = parent.comm }

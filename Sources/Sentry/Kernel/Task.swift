@@ -160,6 +160,8 @@ public final class Task {
     /// The nice value getpriority/setpriority answer with (Syscalls/SysPriority.swift); per
     /// thread, inherited by clone.
     public var nice: Int32 = 0
+    /// Its I/O context (ioprio_set): copied by clone, shared under CLONE_IO.
+    var ioContext = IOContext()
     /// Its own seccomp filters (Kernel/SeccompFilter.swift): per thread, copied by clone,
     /// kept by execve.
     var seccomp = SeccompState()
@@ -278,4 +280,12 @@ public final class Task {
             p &+= 8
         }
     }
+}
+
+/// A thread's I/O context as ioprio_get and ioprio_set see it: the I/O priority (class in bits
+/// 13-15, hints in 3-12, level in 0-2; 0 is "none": the nice value decides). The sandbox's disk
+/// I/O is the Gofer's, so the priority is recorded, not applied.
+final class IOContext {
+    var priority: UInt16
+    init(priority: UInt16 = 0) { self.priority = priority }
 }

@@ -95,4 +95,66 @@ enum SysPriority {
     static func schedSetattr(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
         setOnTask(t, pid: a.int(0), pointer: a[1], negative: .invalidArgument)
     }
+
+    // MARK: I/O priority (block/ioprio.c)
+
+    static let IOPRIO_WHO_PROCESS: Int32 = 1, IOPRIO_WHO_PGRP: Int32 = 2, IOPRIO_WHO_USER: Int32 = 3
+    static let capSysAdmin = 21
+
+    /// The threads an ioprio call's `which`/`who` name, nil for an invalid `which`. For
+    /// IOPRIO_WHO_USER, who 0 is uid 0 whoever asks (Linux compares with make_kuid(who)).
+    static func ioTargets(_ t: Task, which: Int32, who: Int32) -> [Task]? {
+        switch which {
+        case IOPRIO_WHO_PROCESS: return targets(t, which: PRIO_PROCESS, who: who)
+        case IOPRIO_WHO_PGRP: return targets(t, which: PRIO_PGRP, who: who)
+        case IOPRIO_WHO_USER: return t.kernel.tasks.values.filter { $0.creds.uid == UInt32(bitPattern: who) }
+        default: return nil
+        }
+    }
+
+    /// ioprio_set(2): ioprio_check_cap (the real-time class needs CAP_SYS_NICE or
+    /// CAP_SYS_ADMIN; "none" takes no level; classes past idle are EINVAL), then each named
+    /// thread whose real uid is the caller's real or effective uid (or CAP_SYS_NICE), in turn
+    /// until one refuses. The value is kept as Linux keeps it, in 16 bits.
+    static func ioprioSet(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let ioprio = a.int(2)
+        switch (ioprio >> 13) & 7 {
+        case 1: if !t.creds.has(capSysNice) && !t.creds.has(capSysAdmin) { return .error(.notPermitted) }
+        case 2, 3: break
+        case 0: if ioprio & 7 != 0 { return .error(.invalidArgument) }
+        default: return .error(.invalidArgument)
+        }
+        guard let found = ioTargets(t, which: a.int(0), who: a.int(1)) else { return .error(.invalidArgument) }
+        if found.isEmpty { return .error(.noSuchProcess) }
+        let c = t.creds
+        for p in found {
+            if p.creds.uid != c.euid && p.creds.uid != c.uid && !c.has(capSysNice) { return .error(.notPermitted) }
+            p.ioContext.priority = UInt16(truncatingIfNeeded: ioprio)
+        }
+        return .zero
+    }
+
+    /// ioprio_get(2): a thread's priority as set (0 when none was); for a process group or a
+    /// user, the best of their threads' effective priorities.
+    static func ioprioGet(_ t: Task, _ a: SyscallArguments) -> SyscallReturn {
+        let which = a.int(0)
+        guard let found = ioTargets(t, which: which, who: a.int(1)) else { return .error(.invalidArgument) }
+        if which == IOPRIO_WHO_PROCESS {
+            guard let p = found.first else { return .error(.noSuchProcess) }
+            return .value(Int64(p.ioContext.priority))
+        }
+        guard let best = found.map(effectiveIOPriority).min() else { return .error(.noSuchProcess) }
+        return .value(Int64(best))
+    }
+
+    /// A thread's I/O priority as the block layer would use it: without a class, the one its
+    /// scheduling policy gives (SCHED_IDLE: idle, FIFO and RR: real-time, else best-effort) at
+    /// level (nice + 20) / 5.
+    static func effectiveIOPriority(_ p: Task) -> UInt16 {
+        let v = p.ioContext.priority
+        guard v >> 13 == 0 else { return v }
+        let policy = HostProc.statField(p.hostTID, 41) ?? 0   // the host's: sched_setscheduler runs natively
+        let ioClass: UInt16 = policy == 5 ? 3 : (policy == 1 || policy == 2) ? 1 : 2
+        return ioClass << 13 | UInt16(clamping: (p.nice + 20) / 5)
+    }
 }
