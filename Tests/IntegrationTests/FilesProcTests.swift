@@ -31,7 +31,10 @@ import Testing
 
     @Test("ps -ef and ps aux list only the sandbox's processes")
     func ps() throws {
-        let husk = try Husk.run(["/bin/sh", "-c", "sleep 3 & ps -e -o pid=,ppid=,stat=,comm=; ps aux | wc -l; kill $!"])
+        // ps runs once the background child is sleep, asleep (under load its exec may come
+        // late); builtins only, so that ps is still pid 3.
+        let wait = "until read c < /proc/$!/comm && [ \"$c\" = sleep ] && { while read k v r; do [ \"$k\" = State: ] && break; done < /proc/$!/status; [ \"$v\" = S ]; }; do :; done"
+        let husk = try Husk.run(["/bin/sh", "-c", "sleep 3 & \(wait); ps -e -o pid=,ppid=,stat=,comm=; ps aux | wc -l; kill $!"])
         #expect(husk.status == 0, "\(husk)")
         let rows = husk.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(rows.count == 4, "\(husk)")
