@@ -97,6 +97,24 @@ struct PoolTests {
         #expect(!pool.waiting.contains(taken), "the run did not take the pooled sandbox")
     }
 
+    @Test("the limits the host enforces are husk run's too: CPU time ends a pooled loop, the address space stops an allocation")
+    func hostEnforcedLimits() throws {
+        let pool = try TestPool(size: 1)
+        defer { _ = pool.stop() }
+        #expect(pool.ready(1))
+        let taken = try #require(pool.waiting.first)
+        let husk = try Husk.require()
+        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
+        // The pool runs unlimited; husk run's CPU limit of 1 s (soft and hard: init ignores
+        // SIGXCPU, as a container's does, and the hard limit's SIGKILL ends it) and 300 MB of
+        // address space must hold in the pooled sandbox as in a fresh one.
+        let program = "ulimit -t; python3 -c 'bytearray(400 << 20)' 2>&1 | tail -1; while :; do :; done"
+        let r = try IntegrationTests.run(["/bin/sh", "-c", "ulimit -t 1 && ulimit -S -v 300000 && exec \(husk) run \(platform)--timeout 30s -- /bin/sh -c \"$0\"", program],
+                                         env: pool.env, timeout: 60)
+        #expect(r.status == 137 && r.stdout == "1\nMemoryError\n", "\(r)")
+        #expect(!pool.waiting.contains(taken), "the run did not take the pooled sandbox")
+    }
+
     @Test("a pooled program's arguments arrive byte for byte")
     func argumentBytes() throws {
         let pool = try TestPool(size: 1)

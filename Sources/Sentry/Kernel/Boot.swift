@@ -99,7 +99,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     guard let plan = boot.locateProgram(argv: argv, envp: envp) else { return 0 }
 
     // husk run's rlimits (inherited by the Sentry), read before anything here changes them.
-    var husksLimits = ResourceLimits.ofThisProcess()
+    var husksLimits = boot.inheritedLimits
     for r in config.rlimits where r.resource >= 0 && Int(r.resource) < husksLimits.limits.count {
         husksLimits.limits[Int(r.resource)] = (r.soft, r.hard)
     }
@@ -108,6 +108,7 @@ public func sentryMain(_ config: SentryConfig) -> Int32 {
     do throws(Errno) {
         task = try boot.startFirstTask(shown: plan.argv, rlimits: husksLimits)
         task.nice = Int32(HostProc.statField(task.hostTID, 19) ?? 0)   // husk run's nice, as its child's
+        boot.applyHostLimits(task)   // an OCI config's rlimits (husk run's are inherited)
     } catch {
         return bootFailure("cannot start the first task: \(error)")
     }
@@ -153,6 +154,9 @@ struct BootedKernel {
     let fdTable: FDTable
     let fs: FSContext
     let creds: Credentials
+    /// This process's resource limits at boot, which the first task inherits (read before the
+    /// Sentry's own filter, which refuses prlimit64).
+    let inheritedLimits = ResourceLimits.ofThisProcess()
 
     /// The first task, `shown` as its host argv, adopted as PID 1.
     func startFirstTask(shown argv: [[UInt8]], rlimits: ResourceLimits) throws(Errno) -> Task {
@@ -167,6 +171,32 @@ struct BootedKernel {
         let task = kernel.adoptFirstTask(hostTID: tid, fdTable: fdTable, fs: fs, creds: creds, rlimits: rlimits)
         chusk_timing_mark("first task started")
         return task
+    }
+
+    /// The limits the host enforces on the program's own calls (CPU time, data and stack size,
+    /// address space, processes, locked memory, pending signals, real-time priority and time)
+    /// made the first task's `group.rlimits`, as a fresh sandbox's first task inherits husk
+    /// run's: a pooled task inherited the pool's, and an OCI config names its own. Injected
+    /// prlimit64 calls, only where they differ from what the task inherited. A
+    /// hard limit is never raised above the inherited one (that needs CAP_SYS_RESOURCE): the
+    /// inherited one holds, and the Sentry's record says so. RLIMIT_CORE stays 1 (the host never
+    /// dumps a task), RLIMIT_NOFILE the inherited (the tasks' host fds sit below it); the other
+    /// limits are the Sentry's to enforce.
+    func applyHostLimits(_ task: Task) {
+        let inherited = inheritedLimits
+        for r in [0, 2, 3, 6, 8, 9, 11, 14, 15] {
+            let hard = min(task.group.rlimits.limits[r].hard, inherited.limits[r].hard)
+            let soft = min(task.group.rlimits.limits[r].soft, hard)
+            task.group.rlimits.limits[r] = (soft, hard)
+            guard soft != inherited.limits[r].soft || hard != inherited.limits[r].hard else { continue }
+            do throws(Errno) {
+                let scratch = try platform.scratchAddress(task.hostTID)
+                try task.copyOutStruct(scratch, RLimit(rlim_cur: soft, rlim_max: hard))
+                try task.inject(SyscallNumber.prlimit64, [0, UInt64(r), scratch, 0])
+            } catch {
+                report("husk: sentry: cannot set the program's resource limit \(r): \(error)")
+            }
+        }
     }
 
     /// The program's OOM score, then the Sentry's own filter (after the first task exists, so
@@ -219,7 +249,7 @@ struct BootedKernel {
     func runPooled() -> Int32 {
         let task: Task
         do throws(Errno) {
-            task = try startFirstTask(shown: [Array("husk-pooled".utf8)], rlimits: ResourceLimits.ofThisProcess())
+            task = try startFirstTask(shown: [Array("husk-pooled".utf8)], rlimits: inheritedLimits)
         } catch {
             return bootFailure("cannot start the first task: \(error)")
         }
@@ -244,6 +274,7 @@ struct BootedKernel {
         }
         let nrOpen: UInt64 = 1_048_576
         task.group.rlimits.limits[7] = (min(task.group.rlimits.limits[7].soft, nrOpen), min(task.group.rlimits.limits[7].hard, nrOpen))
+        applyHostLimits(task)   // the pooled task inherited the pool's
         kernel.debugEvents = launch.env.contains("HUSK_DEBUG=1")
         do throws(Errno) { try fs.enter(launch.cwd, vfs: vfs, creds: creds) } catch {
             kernel.kill(task, signal: SIGKILL)
