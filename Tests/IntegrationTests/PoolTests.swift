@@ -95,6 +95,18 @@ struct PoolTests {
                                          env: pool.env, timeout: 60)
         #expect(r.status == 0 && r.stdout == "700\n5\n", "\(r)")
         #expect(!pool.waiting.contains(taken), "the run did not take the pooled sandbox")
+
+        // The host schedules the program at husk run's nice too (the pool runs at 0).
+        #expect(pool.ready(1))
+        let next = try #require(pool.waiting.first)
+        let run = try Spawned(["/bin/sh", "-c", "exec nice -n 7 \(husk) run \(platform)-- /bin/sleep 3"], env: pool.env)
+        defer { _ = run.wait(timeout: 20) }
+        func hostNice() -> Int? {
+            guard let task = ProcessTable().descendants(of: next).first,   // the first task: the Sentry's only child
+                  let stat = try? String(contentsOfFile: "/proc/\(task)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+            return Int(stat[stat.index(close, offsetBy: 2)...].split(separator: " ")[16])
+        }
+        #expect(waitFor(10) { hostNice() == 7 }, "the program's host nice: \(String(describing: hostNice()))")
     }
 
     @Test("the limits the host enforces are husk run's too: CPU time ends a pooled loop, the address space stops an allocation")

@@ -268,6 +268,12 @@ struct BootedKernel {
         }
         if launch.timingOrigin != 0 { chusk_timing_start(launch.timingOrigin, "sentry"); chusk_timing_mark("launched") }
         task.nice = max(-20, min(19, launch.nice))
+        // The host's scheduling of the program follows husk run's nice too (`nice -n 19 husk
+        // run` of a busy program), as a fresh sandbox's task inherits it; a task cannot go
+        // below the pool's nice without CAP_SYS_NICE, which it lacks: the pool's then holds.
+        if let hostNice = HostProc.statField(task.hostTID, 19), hostNice != Int64(task.nice) {
+            _ = try? task.inject(SyscallNumber.setpriority, [0, 0, UInt64(bitPattern: Int64(task.nice))])
+        }
         for i in 0..<min(launch.rlimits.count / 2, task.group.rlimits.limits.count) {
             let hard = launch.rlimits[2 * i + 1]
             task.group.rlimits.limits[i] = (min(launch.rlimits[2 * i], hard), hard)
