@@ -173,27 +173,19 @@ struct BootedKernel {
         return task
     }
 
-    /// The limits the host enforces on the program's own calls (CPU time, data and stack size,
-    /// address space, processes, locked memory, pending signals, real-time priority and time)
-    /// made the first task's `group.rlimits`, as a fresh sandbox's first task inherits husk
-    /// run's: a pooled task inherited the pool's, and an OCI config names its own. Injected
-    /// prlimit64 calls, only where they differ from what the task inherited. A
-    /// hard limit is never raised above the inherited one (that needs CAP_SYS_RESOURCE): the
-    /// inherited one holds, and the Sentry's record says so. RLIMIT_CORE stays 1 (the host never
-    /// dumps a task), RLIMIT_NOFILE the inherited (the tasks' host fds sit below it); the other
-    /// limits are the Sentry's to enforce.
+    /// The limits the host enforces (`ResourceLimits.hostEnforced`: CPU time, data, stack,
+    /// locked memory, address space, real-time) made the first task's `group.rlimits`, as a
+    /// fresh sandbox's first task inherits husk run's: a pooled task inherited the pool's, and
+    /// an OCI config names its own. Only where they differ from what the task inherited. A hard
+    /// limit is never raised above the inherited one (that needs CAP_SYS_RESOURCE): the
+    /// inherited one holds, and the Sentry's record says so.
     func applyHostLimits(_ task: Task) {
-        let inherited = inheritedLimits
-        for r in [0, 2, 3, 6, 8, 9, 11, 14, 15] {
-            let hard = min(task.group.rlimits.limits[r].hard, inherited.limits[r].hard)
+        for r in ResourceLimits.hostEnforced {
+            let hard = min(task.group.rlimits.limits[r].hard, inheritedLimits.limits[r].hard)
             let soft = min(task.group.rlimits.limits[r].soft, hard)
             task.group.rlimits.limits[r] = (soft, hard)
-            guard soft != inherited.limits[r].soft || hard != inherited.limits[r].hard else { continue }
-            do throws(Errno) {
-                let scratch = try platform.scratchAddress(task.hostTID)
-                try task.copyOutStruct(scratch, RLimit(rlim_cur: soft, rlim_max: hard))
-                try task.inject(SyscallNumber.prlimit64, [0, UInt64(r), scratch, 0])
-            } catch {
+            guard soft != inheritedLimits.limits[r].soft || hard != inheritedLimits.limits[r].hard else { continue }
+            do throws(Errno) { try task.setHostLimit(r, soft: soft, hard: hard) } catch {
                 report("husk: sentry: cannot set the program's resource limit \(r): \(error)")
             }
         }

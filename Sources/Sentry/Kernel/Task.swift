@@ -117,6 +117,14 @@ public struct ResourceLimits: Sendable {
     }
     public var openFiles: Int32 { Int32(clamping: limits[7].soft) }
 
+    /// The limits the host enforces on a task's own native calls and time, which the Sentry
+    /// therefore sets on the task's host process too (`Task.setHostLimit`): CPU time, data,
+    /// stack, locked memory, address space, real-time priority and time. The others are the
+    /// Sentry's to enforce (files, processes and pending signals: the host counts those per host
+    /// uid, which every sandbox's tasks share), or stay fixed on the host (RLIMIT_CORE 1,
+    /// RLIMIT_NOFILE: the tasks' host fds sit below it).
+    public static let hostEnforced = [0, 2, 3, 8, 9, 14, 15]
+
     /// The limits this process runs with (the Sentry inherits husk run's): the first task
     /// starts with them, as a child of husk run would. RLIMIT_NOFILE is kept within nr_open.
     public static func ofThisProcess() -> ResourceLimits {

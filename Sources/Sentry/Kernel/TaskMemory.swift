@@ -49,3 +49,20 @@ extension Task {
         return v
     }
 }
+
+extension Task {
+    /// Sets resource `r` of the task's host process (its thread group) to (soft, hard), by
+    /// injected prlimit64 calls in the stopped task: the hard limit never above the host's
+    /// current one (raising it needs CAP_SYS_RESOURCE, which tasks lack), nothing injected
+    /// when nothing changes. What the first call wrote back is the program's memory, but the
+    /// host kernel refuses any value the task may not have, whatever is read there.
+    func setHostLimit(_ r: Int, soft: UInt64, hard: UInt64) throws(Errno) {
+        let scratch = try platform.scratchAddress(hostTID)
+        try inject(SyscallNumber.prlimit64, [0, UInt64(r), 0, scratch])
+        let current = try copyInStruct(scratch, as: RLimit.self)
+        let h = min(hard, current.rlim_max), s = min(soft, h)
+        if s == current.rlim_cur && h == current.rlim_max { return }
+        try copyOutStruct(scratch, RLimit(rlim_cur: s, rlim_max: h))
+        try inject(SyscallNumber.prlimit64, [0, UInt64(r), scratch, 0])
+    }
+}

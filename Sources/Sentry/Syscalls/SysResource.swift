@@ -23,6 +23,7 @@ enum SysResource {
             let new = try t.copyInStruct(a[1], as: RLimit.self)
             if let e = applyLimit(t, Int(r), new) { return .error(e) }
         } catch { return .error(error) }
+        applyOnHost(t, Int(r), t.group)
         return .zero
     }
 
@@ -47,7 +48,17 @@ enum SysResource {
                 }
             }
         } catch { return .error(error) }
+        if a[2] != 0 { applyOnHost(t, Int(r), group) }
         return .zero
+    }
+
+    /// A limit the host enforces, set for the caller's own process, is set on its host process
+    /// too (`ulimit -t 1` in a shell limits what it runs). Another process's stays the Sentry's
+    /// alone: its threads run, and the Sentry's own filter has no prlimit64.
+    private static func applyOnHost(_ t: Task, _ r: Int, _ group: ThreadGroup) {
+        guard group === t.group, ResourceLimits.hostEnforced.contains(r) else { return }
+        let l = group.rlimits.limits[r]
+        try? t.setHostLimit(r, soft: l.soft, hard: l.hard)
     }
 
     private static func applyLimit(_ t: Task, _ r: Int, _ new: RLimit, group: ThreadGroup? = nil) -> Errno? {

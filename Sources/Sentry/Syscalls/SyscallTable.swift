@@ -325,7 +325,7 @@ public enum SyscallTable {
         t.serve(299, "recvmmsg", SysSocket.recvmmsg, .partial("after the first message only what is queued; the timeout is ignored"), args: [.fd, .ptr, .int, .hex, .ptr])
         t.none(300, "fanotify_init", .none("not implemented"))
         t.none(301, "fanotify_mark", .none("not implemented"))
-        t.serve(302, "prlimit64", SysResource.prlimit64)
+        t.serve(302, "prlimit64", SysResource.prlimit64, .partial("a CPU, data, stack, memlock, address-space or real-time limit set on another process is the Sentry's record only: the host keeps enforcing the old one"))
         t.none(303, "name_to_handle_at", .none("not implemented"))
         t.none(304, "open_by_handle_at", .none("not implemented"))
         t.serve(305, "clock_adjtime", SysClock.clockAdjtime, .partial("CLOCK_REALTIME as adjtimex (reading runs natively, changing is EPERM); other clocks EOPNOTSUPP"), args: [.int, .ptr])
