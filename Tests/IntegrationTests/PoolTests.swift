@@ -37,6 +37,15 @@ final class TestPool {
         try IntegrationTests.run([try Husk.require(), "run"] + options + ["--"] + argv, env: env, timeout: 60)
     }
 
+    /// `PREFIX husk run [OPTIONS] -- /bin/sh -c PROGRAM` in a shell, PREFIX first (ulimit,
+    /// nice; it ends with exec), the pool's platform named as the pool's (HUSK_TEST_PLATFORM
+    /// applies to husk run's own argv only).
+    func run(after prefix: String, options: String = "", _ program: String) throws -> RunResult {
+        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
+        return try IntegrationTests.run(["/bin/sh", "-c", "\(prefix) \(try Husk.require()) run \(platform)\(options)-- /bin/sh -c \"$0\"", program],
+                                        env: env, timeout: 60)
+    }
+
     /// SIGTERM, and the pool's own status once it returned.
     func stop() -> RunResult {
         kill(process.pid, SIGTERM)
@@ -88,17 +97,15 @@ struct PoolTests {
         defer { _ = pool.stop() }
         #expect(pool.ready(1))
         let taken = try #require(pool.waiting.first)
-        let husk = try Husk.require()
-        // The pool's platform named as the pool's (HUSK_TEST_PLATFORM applies to husk run's own argv only).
-        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
-        let r = try IntegrationTests.run(["/bin/sh", "-c", "ulimit -S -n 700 && exec nice -n 5 \(husk) run \(platform)-- /bin/sh -c 'ulimit -n; nice'"],
-                                         env: pool.env, timeout: 60)
+        let r = try pool.run(after: "ulimit -S -n 700 && exec nice -n 5", "ulimit -n; nice")
         #expect(r.status == 0 && r.stdout == "700\n5\n", "\(r)")
         #expect(waitFor(10) { !pool.waiting.contains(taken) }, "the run did not take the pooled sandbox")
 
         // The host schedules the program at husk run's nice too (the pool runs at 0).
         #expect(pool.ready(1))
         let next = try #require(pool.waiting.first)
+        let husk = try Husk.require()
+        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
         let run = try Spawned(["/bin/sh", "-c", "exec nice -n 7 \(husk) run \(platform)-- /bin/sleep 3"], env: pool.env)
         defer { _ = run.wait(timeout: 20) }
         func hostNice() -> Int? {
@@ -115,14 +122,11 @@ struct PoolTests {
         defer { _ = pool.stop() }
         #expect(pool.ready(1))
         let taken = try #require(pool.waiting.first)
-        let husk = try Husk.require()
-        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
         // The pool runs unlimited; husk run's CPU limit of 1 s (soft and hard: init ignores
         // SIGXCPU, as a container's does, and the hard limit's SIGKILL ends it) and 300 MB of
         // address space must hold in the pooled sandbox as in a fresh one.
         let program = "ulimit -t; python3 -c 'bytearray(400 << 20)' 2>&1 | tail -1; while :; do :; done"
-        let r = try IntegrationTests.run(["/bin/sh", "-c", "ulimit -t 1 && ulimit -S -v 300000 && exec \(husk) run \(platform)--timeout 30s -- /bin/sh -c \"$0\"", program],
-                                         env: pool.env, timeout: 60)
+        let r = try pool.run(after: "ulimit -t 1 && ulimit -S -v 300000 && exec", options: "--timeout 30s ", program)
         #expect(r.status == 137 && r.stdout == "1\nMemoryError\n", "\(r)")
         #expect(waitFor(10) { !pool.waiting.contains(taken) }, "the run did not take the pooled sandbox")
     }
