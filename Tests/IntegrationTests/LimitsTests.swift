@@ -121,6 +121,47 @@ struct LimitsTests {
         #expect(r.stderr.isEmpty, "\(r)")
     }
 
+    @Test("a program's own setrlimit reaches its host process only for the limits the host enforces, never past the host's hard limits")
+    func programLimitsOnTheHost() throws {
+        let husk = try Husk.require()
+        let platform = Husk.testPlatform.map { "--platform \($0) " } ?? ""
+        // The sandbox's root may raise any limit in the Sentry's record; on the host, the CPU
+        // hard limit stays husk run's 100 s, RLIMIT_CORE stays 1 (the host never dumps a task)
+        // and the open-files and process limits stay husk run's; the address space lowered
+        // by the program is lowered on the host.
+        let program = """
+        import resource, time
+        R = resource
+        for r in (R.RLIMIT_CORE, R.RLIMIT_CPU, R.RLIMIT_NOFILE, R.RLIMIT_NPROC):
+            R.setrlimit(r, (R.RLIM_INFINITY if r != R.RLIMIT_NOFILE else 1 << 20,) * 2)
+        R.setrlimit(R.RLIMIT_AS, (1 << 40, 1 << 40))
+        print(R.getrlimit(R.RLIMIT_CPU), flush=True)
+        time.sleep(20)
+        """
+        let run = try Spawned(["/bin/sh", "-c", "ulimit -t 100 && exec \(husk) run \(platform)-- python3 -c \"$0\"", program],
+                              env: Husk.defaultEnvironment)
+        defer { kill(run.pid, SIGTERM); _ = run.wait(timeout: 20) }
+        func hostLimits() -> [String: String]? {
+            let table = ProcessTable()
+            guard let sentry = table.role("sentry", below: run.pid).first, let task = table.descendants(of: sentry).first,
+                  let text = try? String(contentsOfFile: "/proc/\(task)/limits", encoding: .utf8) else { return nil }
+            var out: [String: String] = [:]
+            for line in text.split(separator: "\n").dropFirst() {
+                let name = String(line.prefix(26)).trimmingCharacters(in: .whitespaces)
+                out[name] = line.dropFirst(26).split(separator: " ").prefix(2).joined(separator: " ")
+            }
+            return out
+        }
+        var limits: [String: String]? = nil
+        #expect(waitFor(20) { limits = hostLimits(); return limits?["Max address space"] == "1099511627776 1099511627776" },
+                "the lowered address space did not reach the host: \(String(describing: limits))")
+        let mine = ResourceLimitsOfThisProcess()
+        #expect(limits?["Max cpu time"] == "100 100", "\(String(describing: limits))")
+        #expect(limits?["Max core file size"] == "1 1", "\(String(describing: limits))")
+        #expect(limits?["Max open files"]?.hasSuffix(" \(mine.openFilesHard)") == true, "\(String(describing: limits))")
+        #expect(limits?["Max processes"] == mine.processes, "\(String(describing: limits))")
+    }
+
     @Test("bad limit values are refused with status 125 and one line")
     func badValues() throws {
         for (opt, value) in [("--cpus", "0"), ("--cpus", "x"), ("--cpu-shares", "1"), ("--cpuset-cpus", "3-1"),
@@ -153,5 +194,19 @@ struct LimitsTests {
         #expect(parts.complete, "sandbox seen: \(parts)")
         #expect(r.status == 124, "\(r)")
         #expect(waitFor(10) { parts.leftovers().isEmpty }, "left behind: \(parts.leftovers())")
+    }
+}
+
+/// This test process's hard RLIMIT_NOFILE and its RLIMIT_NPROC as /proc/PID/limits shows them.
+struct ResourceLimitsOfThisProcess {
+    let openFilesHard: String
+    let processes: String
+    init() {
+        var rl = rlimit()
+        func show(_ v: rlim_t) -> String { v == rlim_t.max ? "unlimited" : String(v) }
+        getrlimit(__rlimit_resource_t(7), &rl)   // RLIMIT_NOFILE
+        openFilesHard = show(rl.rlim_max)
+        getrlimit(__rlimit_resource_t(6), &rl)   // RLIMIT_NPROC
+        processes = show(rl.rlim_cur) + " " + show(rl.rlim_max)
     }
 }

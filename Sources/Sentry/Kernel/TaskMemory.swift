@@ -54,8 +54,11 @@ extension Task {
     /// Sets resource `r` of the task's host process (its thread group) to (soft, hard), by
     /// injected prlimit64 calls in the stopped task: the hard limit never above the host's
     /// current one (raising it needs CAP_SYS_RESOURCE, which tasks lack), nothing injected
-    /// when nothing changes. What the first call wrote back is the program's memory, but the
-    /// host kernel refuses any value the task may not have, whatever is read there.
+    /// when nothing changes. The scratch page is the program's memory: another thread may
+    /// rewrite what the first call wrote back, or the value before the second call reads it.
+    /// Either way the program only sets a limit of its own process, which the host kernel keeps
+    /// within the task's hard limits (RLIMIT_CORE's is 1 from the first task on; RLIMIT_NOFILE
+    /// and the per-uid ones are never set here), so a forged value buys nothing it could not ask.
     func setHostLimit(_ r: Int, soft: UInt64, hard: UInt64) throws(Errno) {
         let scratch = try platform.scratchAddress(hostTID)
         try inject(SyscallNumber.prlimit64, [0, UInt64(r), 0, scratch])
